@@ -1,0 +1,100 @@
+//! Bodies of NOTIFY/PUBLISH → domain documents. Pure functions over bytes.
+//!
+//! `pidf` reads `application/pidf+xml` (RFC 3863) with RPID (RFC 4480);
+//! `dialog_info` reads `application/dialog-info+xml` (RFC 4235).
+//! The parser is namespace-aware, never expands entities, rejects a DTD and
+//! caps the body size.
+
+pub mod dialog_info;
+pub mod pidf;
+
+use crate::presence::{Availability, Presence};
+
+/// Bodies larger than this are rejected before parsing.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("body too large: {0} bytes (limit {MAX_BODY})")]
+    TooLarge(usize),
+    #[error("body is not UTF-8")]
+    NotUtf8,
+    #[error("a DTD is not accepted in a {0} body")]
+    Dtd(&'static str),
+    #[error("malformed XML: {0}")]
+    Xml(String),
+    #[error("unexpected root element <{found}>, expected <{expected}>")]
+    WrongRoot {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("invalid {what}: {value:?}")]
+    Invalid { what: &'static str, value: String },
+}
+
+/// PIDF `<basic>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basic {
+    Open,
+    Closed,
+}
+
+/// Forwarding / call protection as published alongside presence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forwarding {
+    /// Calls are redirected (to voicemail or a number).
+    Redirected { target: Option<String> },
+    /// Call protection is on (hides the redirection).
+    Protected,
+}
+
+/// A parsed PIDF document, already mapped onto the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceDoc {
+    pub entity: Option<String>,
+    pub basic: Option<Basic>,
+    pub presence: Presence,
+    pub availability: Option<Availability>,
+    /// Person note first, else the first tuple note.
+    pub note: Option<String>,
+    /// RPID activity names as received (`on-the-phone`, `away`, ...).
+    pub activities: Vec<String>,
+    pub forwarding: Option<Forwarding>,
+    /// Which mapping rule produced `presence` (shown as the "why").
+    pub rule: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogState {
+    Trying,
+    Proceeding,
+    Early,
+    Confirmed,
+    Terminated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Initiator,
+    Recipient,
+}
+
+/// One `<dialog>` of a dialog-info document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogEntry {
+    pub id: String,
+    pub state: DialogState,
+    pub direction: Option<Direction>,
+    /// The other party: `<remote><identity>` (URI) and its display name.
+    pub remote_identity: Option<String>,
+    pub remote_display: Option<String>,
+}
+
+/// A parsed dialog-info document (full or partial).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogDoc {
+    pub version: u64,
+    pub full: bool,
+    pub entity: Option<String>,
+    pub dialogs: Vec<DialogEntry>,
+}

@@ -1,0 +1,14 @@
+//! Switchboard: a terminal attendant console for SIP SIMPLE presence.
+//!
+//! Layout (where to look):
+//! - `config`    — the TOML configuration, with file/line/key errors
+//! - `presence`  — domain types (presence, line state, subscription status)
+//! - `sip`       — sans-IO SIP: codec wrapper, headers, digest, transactions,
+//!   subscriptions and the engine (bytes + `now` in, bytes + events out)
+//! - `body`      — PIDF and dialog-info parsing into domain documents
+//! - `store`     — per-contact state and the rules that combine sources
+//! - `runtime`   — the only code touching sockets, clocks and terminals
+//! - `watch`     — `switchboard watch`: JSON lines of the store
+
+pub mod body;
+pub mod presence;
