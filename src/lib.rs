@@ -9,6 +9,10 @@
 //! - `store`     — per-contact state and the rules that combine sources
 //! - `runtime`   — the only code touching sockets, clocks and terminals
 //! - `watch`     — `switchboard watch`: JSON lines of the store
+//! - `demo`      — the embedded demo presence server and its simulated office
+//! - `app`, `ui`, `search` — the console: model/update, drawing, fuzzy search
 
 pub mod body;
 pub mod presence;
+pub mod sip;
+pub mod store;
