@@ -11,4 +11,5 @@
 pub mod auth;
 pub mod codec;
 pub mod headers;
+pub mod events;
 pub mod transaction;

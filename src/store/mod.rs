@@ -120,3 +120,20 @@ impl Store {
         todo!("store")
     }
 }
+
+impl Store {
+    /// Apply one engine event. Returns the contact whose shown state changed.
+    pub fn apply_event(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
+        use crate::sip::events::EngineEvent as E;
+        let (id, changed) = match ev {
+            E::Presence { contact, doc, at } => (*contact, self.apply_presence(*contact, doc.clone(), *at)),
+            E::Dialog { contact, doc, at } => (*contact, self.apply_dialog(*contact, doc.clone(), *at)),
+            E::Subscription { contact, event, status, at } => {
+                (*contact, self.set_subscription(*contact, *event, status.clone(), *at))
+            }
+            E::Stale { contact, event, at } => (*contact, self.mark_stale(*contact, *event, *at)),
+            E::Connection { .. } => return None,
+        };
+        changed.then_some(id)
+    }
+}
