@@ -1,1 +1,383 @@
-//! (in progress)
+//! Headers we parse ourselves: the codec leaves every value as a string.
+//!
+//! - [`SipUri`], [`NameAddr`] (From/To/Contact), [`CSeq`], [`via_branch`]
+//! - `event`: Event, Subscription-State, Expires, Retry-After, SIP-ETag,
+//!   Content-Type (re-exported here)
+
+mod event;
+#[cfg(test)]
+mod tests;
+
+pub use event::{
+    EventHeader, SubscriptionState, TerminationReason, content_type_is, parse_etag, parse_event,
+    parse_expires, parse_retry_after, parse_subscription_state,
+};
+
+use crate::sip::codec::Method;
+use std::fmt;
+
+/// A header value we could not use: which header, the value, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("bad {header} value {value:?}: {reason}")]
+    Invalid {
+        header: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+}
+
+pub(crate) fn invalid(header: &'static str, value: &str, reason: &'static str) -> HeaderError {
+    const MAX: usize = 120;
+    let value = match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", value.get(..cut).unwrap_or_default()),
+        None => value.to_string(),
+    };
+    HeaderError::Invalid {
+        header,
+        value,
+        reason,
+    }
+}
+
+/// A `sip:` or `sips:` URI. The user part is kept as written (dots, `+`,
+/// escapes, and a deprecated `:password` if present).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipUri {
+    /// `sip` or `sips`, lower case.
+    pub scheme: String,
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    pub params: Vec<(String, Option<String>)>,
+}
+
+impl SipUri {
+    /// Parses `sip:user@host:port;param=value`. IPv6 hosts in brackets are
+    /// kept with their brackets. URI headers (`?name=value`) are rejected:
+    /// nothing here would honour them.
+    pub fn parse(s: &str) -> Result<SipUri, HeaderError> {
+        const H: &str = "URI";
+        let s = s.trim();
+        let (scheme, rest) = s
+            .split_once(':')
+            .ok_or_else(|| invalid(H, s, "no scheme (expected sip: or sips:)"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "sip" && scheme != "sips" {
+            return Err(invalid(H, s, "scheme is not sip or sips"));
+        }
+        let (user, hostpart) = match rest.split_once('@') {
+            Some(("", _)) => return Err(invalid(H, s, "empty user part")),
+            Some((u, h)) => (Some(u.to_string()), h),
+            None => (None, rest),
+        };
+        let (host, after) = if hostpart.starts_with('[') {
+            let close = hostpart
+                .find(']')
+                .ok_or_else(|| invalid(H, s, "unclosed IPv6 bracket"))?;
+            hostpart.split_at(close + 1)
+        } else {
+            let end = hostpart.find([':', ';', '?']).unwrap_or(hostpart.len());
+            hostpart.split_at(end)
+        };
+        if host.is_empty()
+            || host
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '@' | ',' | '/'))
+        {
+            return Err(invalid(H, s, "missing or bad host"));
+        }
+        if after.contains('?') {
+            return Err(invalid(H, s, "URI headers (?...) are not supported"));
+        }
+        let (port_part, params_part) = match after.find(';') {
+            Some(i) => after.split_at(i),
+            None => (after, ""),
+        };
+        let port = match port_part.strip_prefix(':') {
+            Some(p) => Some(
+                p.parse::<u16>()
+                    .map_err(|_| invalid(H, s, "bad port number"))?,
+            ),
+            None if port_part.is_empty() => None,
+            None => return Err(invalid(H, s, "unexpected text after host")),
+        };
+        let params = parse_params(params_part).map_err(|reason| invalid(H, s, reason))?;
+        Ok(SipUri {
+            scheme,
+            user,
+            host: host.to_string(),
+            port,
+            params,
+        })
+    }
+
+    /// The address of record: `sip:user@host`, no port or parameters, host
+    /// in lower case.
+    pub fn aor(&self) -> String {
+        let host = self.host.to_ascii_lowercase();
+        match &self.user {
+            Some(user) => format!("{}:{}@{}", self.scheme, user, host),
+            None => format!("{}:{}", self.scheme, host),
+        }
+    }
+
+    /// `host` or `host:port`.
+    pub fn host_port(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{}", self.host, port),
+            None => self.host.clone(),
+        }
+    }
+
+    /// The value of URI parameter `name` (case-insensitive); `Some("")` for
+    /// a parameter without value (`;lr`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        find_param(&self.params, name)
+    }
+}
+
+impl fmt::Display for SipUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.scheme)?;
+        if let Some(user) = &self.user {
+            write!(f, "{user}@")?;
+        }
+        write!(f, "{}", self.host_port())?;
+        write_params(f, &self.params)
+    }
+}
+
+/// A name-addr or addr-spec with header parameters: the value of From,
+/// To, Contact, Refer-To...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameAddr {
+    /// The display name, unquoted; `None` when absent or empty.
+    pub display: Option<String>,
+    /// The URI as written (inside the angle brackets, if any).
+    pub uri: String,
+    /// Header parameters (`tag`, `expires`, ...); quoted values unquoted.
+    pub params: Vec<(String, Option<String>)>,
+}
+
+impl NameAddr {
+    /// Parses `"Bob" <sip:bob@example.test>;tag=x`, `Bob <sip:..>`,
+    /// `<sip:..>;tag=x` and the bare form `sip:..;tag=x` (where every `;`
+    /// parameter belongs to the header, RFC 3261 20.10).
+    pub fn parse(s: &str) -> Result<NameAddr, HeaderError> {
+        const H: &str = "name-addr";
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(invalid(H, s, "empty"));
+        }
+        let (display, uri, rest) = match find_outside_quotes(s, '<') {
+            Some(lt) => {
+                let (before, after) = s.split_at(lt);
+                let after = after.get(1..).unwrap_or_default();
+                let gt = after
+                    .find('>')
+                    .ok_or_else(|| invalid(H, s, "missing '>'"))?;
+                let (uri, rest) = after.split_at(gt);
+                let display = before.trim();
+                let display = if display.starts_with('"') {
+                    Some(unquote(display).ok_or_else(|| invalid(H, s, "bad quoted display name"))?)
+                } else {
+                    Some(display.to_string())
+                };
+                (display, uri.trim(), rest.get(1..).unwrap_or_default())
+            }
+            None => {
+                let end = s.find(';').unwrap_or(s.len());
+                let (uri, rest) = s.split_at(end);
+                (None, uri.trim(), rest)
+            }
+        };
+        if uri.is_empty() || !uri.contains(':') || uri.chars().any(char::is_whitespace) {
+            return Err(invalid(H, s, "missing or bad URI"));
+        }
+        let rest = rest.trim();
+        if !(rest.is_empty() || rest.starts_with(';')) {
+            return Err(invalid(H, s, "unexpected text after the URI"));
+        }
+        let params = parse_params(rest).map_err(|reason| invalid(H, s, reason))?;
+        Ok(NameAddr {
+            display: display.filter(|d| !d.is_empty()),
+            uri: uri.to_string(),
+            params,
+        })
+    }
+
+    /// The `tag` parameter.
+    pub fn tag(&self) -> Option<&str> {
+        self.param("tag")
+    }
+
+    /// A header parameter by name (case-insensitive); `Some("")` for one
+    /// without value.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        find_param(&self.params, name)
+    }
+}
+
+impl fmt::Display for NameAddr {
+    /// Always the `<uri>` form, with a quoted display name if there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(d) = &self.display {
+            let escaped = d.replace('\\', "\\\\").replace('"', "\\\"");
+            write!(f, "\"{escaped}\" ")?;
+        }
+        write!(f, "<{}>", self.uri)?;
+        write_params(f, &self.params)
+    }
+}
+
+/// A CSeq value: `2 NOTIFY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CSeq {
+    pub seq: u32,
+    pub method: Method,
+}
+
+pub fn parse_cseq(s: &str) -> Result<CSeq, HeaderError> {
+    let mut parts = s.split_ascii_whitespace();
+    let (Some(seq), Some(method), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("CSeq", s, "expected `number METHOD`"));
+    };
+    if !seq.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("CSeq", s, "sequence number is not a number"));
+    }
+    let seq = seq
+        .parse::<u32>()
+        .map_err(|_| invalid("CSeq", s, "sequence number out of range"))?;
+    Ok(CSeq {
+        seq,
+        method: Method::parse(method),
+    })
+}
+
+/// The `branch` parameter of the first Via in `via_value` (a Via header
+/// value that may hold several comma-separated Vias).
+pub fn via_branch(via_value: &str) -> Option<String> {
+    let first = split_outside_quotes(via_value, ',').into_iter().next()?;
+    split_outside_quotes(first, ';')
+        .into_iter()
+        .skip(1)
+        .find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("branch")
+                .then(|| value.trim().to_string())
+        })
+        .filter(|b| !b.is_empty())
+}
+
+// ---- shared helpers ----
+
+pub(crate) fn find_param<'a>(
+    params: &'a [(String, Option<String>)],
+    name: &str,
+) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_deref().unwrap_or(""))
+}
+
+fn write_params(f: &mut fmt::Formatter<'_>, params: &[(String, Option<String>)]) -> fmt::Result {
+    for (name, value) in params {
+        match value {
+            Some(v)
+                if v.chars()
+                    .any(|c| c.is_whitespace() || matches!(c, ';' | ',' | '"')) =>
+            {
+                let escaped = v.replace('\\', "\\\\").replace('"', "\\\"");
+                write!(f, ";{name}=\"{escaped}\"")?
+            }
+            Some(v) => write!(f, ";{name}={v}")?,
+            None => write!(f, ";{name}")?,
+        }
+    }
+    Ok(())
+}
+
+/// Parses `;a=1;b;c="x;y"` (a leading `;` optional) into (name, value),
+/// quoted values unquoted.
+pub(crate) fn parse_params(s: &str) -> Result<Vec<(String, Option<String>)>, &'static str> {
+    let mut out = Vec::new();
+    for piece in split_outside_quotes(s.trim(), ';') {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let (name, value) = match piece.split_once('=') {
+            Some((n, v)) => {
+                let v = v.trim();
+                let v = if v.starts_with('"') {
+                    unquote(v).ok_or("bad quoted parameter value")?
+                } else {
+                    v.to_string()
+                };
+                (n.trim(), Some(v))
+            }
+            None => (piece, None),
+        };
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '"') {
+            return Err("bad parameter name");
+        }
+        out.push((name.to_string(), value));
+    }
+    Ok(out)
+}
+
+/// Splits at `sep` where it is not inside a quoted string.
+pub(crate) fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c == sep && !quoted {
+            out.push(s.get(start..i).unwrap_or_default());
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(s.get(start..).unwrap_or_default());
+    out
+}
+
+fn find_outside_quotes(s: &str, needle: char) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c == needle && !quoted {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The content of a quoted string that makes up all of `s` (escapes
+/// resolved); `None` if `s` is not exactly one quoted string.
+pub(crate) fn unquote(s: &str) -> Option<String> {
+    let inner = s.trim().strip_prefix('"')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '"' => return chars.as_str().trim().is_empty().then_some(out),
+            c => out.push(c),
+        }
+    }
+    None
+}
