@@ -13,6 +13,7 @@
 //! - `app`, `ui`, `search` — the console: model/update, drawing, fuzzy search
 
 pub mod body;
+pub mod config;
 pub mod presence;
 pub mod sip;
 pub mod store;

@@ -1,0 +1,257 @@
+//! The TOML configuration: where it lives, what it holds, and errors that
+//! name the file, the line and the key.
+//!
+//! [`parse`] is pure (text, file name and an environment lookup in, a
+//! [`Config`] out); [`load`] reads the file and adds the permission warning;
+//! [`locate`] picks the file (`--config`, then `SWITCHBOARD_CONFIG`, then
+//! `<config_dir>/config.toml`). `assets/example-config.toml` documents every
+//! key.
+
+mod error;
+mod raw;
+mod schema;
+mod uri;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::ConfigError;
+
+use crate::store::ContactInfo;
+
+/// The environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "SWITCHBOARD_CONFIG";
+/// The default SIP port.
+pub const DEFAULT_PORT: u16 = 5060;
+
+/// The transport to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Transport {
+    #[default]
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    /// The name for a Via header: `UDP` / `TCP`.
+    pub fn via_name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        })
+    }
+}
+
+/// Who we are. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Our address of record (the From of our requests), as written.
+    pub uri: String,
+    /// The URI's user part.
+    pub user: String,
+    /// The URI's `host[:port]` (IPv6 in brackets).
+    pub domain: String,
+    /// The digest user name (defaults to `user`).
+    pub auth_user: String,
+    /// From `password`, or from the variable named by `password_env`;
+    /// `None`: no authentication.
+    pub password: Option<String>,
+    pub display_name: Option<String>,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("uri", &self.uri)
+            .field("user", &self.user)
+            .field("domain", &self.domain)
+            .field("auth_user", &self.auth_user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("display_name", &self.display_name)
+            .finish()
+    }
+}
+
+/// The presence server (registrar/proxy) we talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+    pub transport: Transport,
+    /// Interval of OPTIONS keepalives over UDP; zero = off.
+    pub keepalive: Duration,
+}
+
+impl Server {
+    /// `host:port` with IPv6 in brackets (for URIs, Via, logs).
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The socket address: an IP literal directly, a name via the system
+    /// resolver (first address returned). This may block on DNS: call it from
+    /// the runtime, not from core code.
+    pub fn socket_addr(&self) -> Result<SocketAddr, ConfigError> {
+        if let Ok(ip) = self.host.parse::<IpAddr>() {
+            return Ok(SocketAddr::new(ip, self.port));
+        }
+        let resolve_err = |reason: String| ConfigError::Resolve { address: self.authority(), reason };
+        let mut addrs = (self.host.as_str(), self.port).to_socket_addrs().map_err(|e| resolve_err(e.to_string()))?;
+        addrs.next().ok_or_else(|| resolve_err("the name has no addresses".into()))
+    }
+}
+
+/// What to subscribe to, and how hard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscribe {
+    pub presence: bool,
+    pub dialog: bool,
+    /// Requested subscription duration in seconds (60..=86400).
+    pub expires: u32,
+    /// Maximum outstanding SUBSCRIBE transactions (1..=1024).
+    pub window: usize,
+}
+
+impl Default for Subscribe {
+    fn default() -> Self {
+        Subscribe { presence: true, dialog: true, expires: 600, window: 64 }
+    }
+}
+
+/// Display options from the file (NO_COLOR / --mono are applied elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ui {
+    pub mono: bool,
+    pub ascii: bool,
+    pub read_only: bool,
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it came from.
+    pub path: Option<PathBuf>,
+    pub account: Account,
+    pub server: Server,
+    pub subscribe: Subscribe,
+    pub ui: Ui,
+    /// Action name -> key specs, unchecked (the UI validates them).
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub contacts: Vec<ContactInfo>,
+    /// Things worth telling the user that do not stop the program.
+    pub warnings: Vec<String>,
+}
+
+/// Where the configuration file came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// `--config FILE`.
+    Cli(PathBuf),
+    /// The `SWITCHBOARD_CONFIG` environment variable.
+    Env(PathBuf),
+    /// `<config_dir>/config.toml`, which exists.
+    Default(PathBuf),
+}
+
+impl ConfigSource {
+    pub fn path(&self) -> &Path {
+        match self {
+            ConfigSource::Cli(p) | ConfigSource::Env(p) | ConfigSource::Default(p) => p,
+        }
+    }
+
+    pub fn into_path(self) -> PathBuf {
+        match self {
+            ConfigSource::Cli(p) | ConfigSource::Env(p) | ConfigSource::Default(p) => p,
+        }
+    }
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::Cli(p) => write!(f, "{} (from --config)", p.display()),
+            ConfigSource::Env(p) => write!(f, "{} (from {CONFIG_ENV})", p.display()),
+            ConfigSource::Default(p) => write!(f, "{} (default location)", p.display()),
+        }
+    }
+}
+
+/// Which file to read: `--config`, then `SWITCHBOARD_CONFIG` (if not empty),
+/// then the default path if that file exists. `None`: no configuration (the
+/// caller starts the demo). The environment value is passed in.
+pub fn locate(cli: Option<&Path>, env: Option<OsString>) -> Option<ConfigSource> {
+    if let Some(p) = cli {
+        return Some(ConfigSource::Cli(p.to_path_buf()));
+    }
+    if let Some(v) = env.filter(|v| !v.is_empty()) {
+        return Some(ConfigSource::Env(PathBuf::from(v)));
+    }
+    default_path().filter(|p| p.is_file()).map(ConfigSource::Default)
+}
+
+/// `<config_dir>/config.toml` for this platform (e.g.
+/// `~/.config/switchboard/config.toml`); `None` without a home directory.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "switchboard").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Read and parse `path`, with the real environment; adds a warning when the
+/// file holds a password and others can read it.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let (mut config, literal_password) = validate::parse(&text, path, &|name| std::env::var(name).ok())?;
+    if literal_password {
+        config.warnings.extend(permission_warning(path));
+    }
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(config)
+}
+
+/// Parse configuration text. Pure: `path` is only used in messages and
+/// `env` looks up the variable named by `password_env`.
+pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    validate::parse(text, path, env).map(|(config, _)| config)
+}
+
+/// The warning for a password file readable by group or others.
+#[cfg(unix)]
+fn permission_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{p} holds a password and is readable by others (mode {mode:04o}): chmod 600 {p}, or use password_env",
+            p = path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_path: &Path) -> Option<String> {
+    None
+}
