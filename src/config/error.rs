@@ -20,22 +20,50 @@ pub enum ConfigError {
     },
     /// The text is not valid TOML.
     #[error("{}:{line}: {}TOML syntax error: {message}; fix the TOML syntax on this line", path.display(), key.as_deref().map(|k| format!("key {k}: ")).unwrap_or_default())]
-    Syntax { path: PathBuf, line: usize, key: Option<String>, message: String },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        key: Option<String>,
+        message: String,
+    },
     /// A key the schema does not know (usually a typo).
     #[error("{}:{line}: unknown key {key} (expected one of {})", path.display(), expected.join(", "))]
-    UnknownKey { path: PathBuf, line: usize, key: String, expected: Vec<String> },
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        expected: Vec<String>,
+    },
     /// A required key is absent; `line` is the line of its table's header.
     #[error("{}:{line}: missing key {key}: {hint}", path.display())]
-    Missing { path: PathBuf, line: usize, key: String, hint: String },
+    Missing {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        hint: String,
+    },
     /// A value has the wrong type or an unusable value (bad URI, out of
     /// range, both passwords, unset environment variable, empty name...).
     #[error("{}:{line}: key {key}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, key: String, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
     /// Two `[[contact]]` entries with the same URI; `line` is the second one.
     #[error("{}:{line}: key {key}: \"{uri}\" is already listed at line {first_line}; remove one of the two [[contact]] entries", path.display())]
-    DuplicateContact { path: PathBuf, line: usize, key: String, uri: String, first_line: usize },
+    DuplicateContact {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        uri: String,
+        first_line: usize,
+    },
     /// `Server::socket_addr` could not resolve the configured host.
-    #[error("key server.address: cannot resolve \"{address}\": {reason}; check the host name or use an IP address, e.g. \"192.0.2.10:5060\"")]
+    #[error(
+        "key server.address: cannot resolve \"{address}\": {reason}; check the host name or use an IP address, e.g. \"192.0.2.10:5060\""
+    )]
     Resolve { address: String, reason: String },
 }
 
@@ -93,12 +121,17 @@ pub(super) struct Src<'a> {
 impl Src<'_> {
     /// The 1-based line holding byte `offset`.
     pub fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        let head = self.text.get(..end).unwrap_or(self.text);
-        head.bytes().filter(|&b| b == b'\n').count() + 1
+        let bytes = self.text.as_bytes();
+        let head = bytes.get(..offset).unwrap_or(bytes);
+        head.iter().filter(|&&b| b == b'\n').count() + 1
     }
 
-    pub fn invalid(&self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    pub fn invalid(
+        &self,
+        span: Range<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line: self.line(span.start),
@@ -107,7 +140,12 @@ impl Src<'_> {
         }
     }
 
-    pub fn missing(&self, span: Range<usize>, key: impl Into<String>, hint: impl Into<String>) -> ConfigError {
+    pub fn missing(
+        &self,
+        span: Range<usize>,
+        key: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::Missing {
             path: self.path.to_path_buf(),
             line: self.line(span.start),

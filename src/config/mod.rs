@@ -29,6 +29,8 @@ use crate::store::ContactInfo;
 
 /// The environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "SWITCHBOARD_CONFIG";
+/// The documented example configuration (every key, commented).
+pub const EXAMPLE: &str = include_str!("../../assets/example-config.toml");
 /// The default SIP port.
 pub const DEFAULT_PORT: u16 = 5060;
 
@@ -117,9 +119,16 @@ impl Server {
         if let Ok(ip) = self.host.parse::<IpAddr>() {
             return Ok(SocketAddr::new(ip, self.port));
         }
-        let resolve_err = |reason: String| ConfigError::Resolve { address: self.authority(), reason };
-        let mut addrs = (self.host.as_str(), self.port).to_socket_addrs().map_err(|e| resolve_err(e.to_string()))?;
-        addrs.next().ok_or_else(|| resolve_err("the name has no addresses".into()))
+        let resolve_err = |reason: String| ConfigError::Resolve {
+            address: self.authority(),
+            reason,
+        };
+        let mut addrs = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| resolve_err(e.to_string()))?;
+        addrs
+            .next()
+            .ok_or_else(|| resolve_err("the name has no addresses".into()))
     }
 }
 
@@ -136,7 +145,12 @@ pub struct Subscribe {
 
 impl Default for Subscribe {
     fn default() -> Self {
-        Subscribe { presence: true, dialog: true, expires: 600, window: 64 }
+        Subscribe {
+            presence: true,
+            dialog: true,
+            expires: 600,
+            window: 64,
+        }
     }
 }
 
@@ -209,20 +223,27 @@ pub fn locate(cli: Option<&Path>, env: Option<OsString>) -> Option<ConfigSource>
     if let Some(v) = env.filter(|v| !v.is_empty()) {
         return Some(ConfigSource::Env(PathBuf::from(v)));
     }
-    default_path().filter(|p| p.is_file()).map(ConfigSource::Default)
+    default_path()
+        .filter(|p| p.is_file())
+        .map(ConfigSource::Default)
 }
 
 /// `<config_dir>/config.toml` for this platform (e.g.
 /// `~/.config/switchboard/config.toml`); `None` without a home directory.
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "switchboard").map(|d| d.config_dir().join("config.toml"))
+    directories::ProjectDirs::from("", "", "switchboard")
+        .map(|d| d.config_dir().join("config.toml"))
 }
 
 /// Read and parse `path`, with the real environment; adds a warning when the
 /// file holds a password and others can read it.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    let (mut config, literal_password) = validate::parse(&text, path, &|name| std::env::var(name).ok())?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (mut config, literal_password) =
+        validate::parse(&text, path, &|name| std::env::var(name).ok())?;
     if literal_password {
         config.warnings.extend(permission_warning(path));
     }
@@ -234,7 +255,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parse configuration text. Pure: `path` is only used in messages and
 /// `env` looks up the variable named by `password_env`.
-pub fn parse(text: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+pub fn parse(
+    text: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     validate::parse(text, path, env).map(|(config, _)| config)
 }
 

@@ -10,7 +10,13 @@ use toml::de::{DeTable, DeValue};
 use super::error::{ConfigError, Src};
 
 const TOP: &[&str] = &["account", "server", "subscribe", "ui", "keys", "contact"];
-const ACCOUNT: &[&str] = &["uri", "auth_user", "password", "password_env", "display_name"];
+const ACCOUNT: &[&str] = &[
+    "uri",
+    "auth_user",
+    "password",
+    "password_env",
+    "display_name",
+];
 const SERVER: &[&str] = &["address", "transport", "keepalive"];
 const SUBSCRIBE: &[&str] = &["presence", "dialog", "expires", "window"];
 const UI: &[&str] = &["mono", "ascii", "read_only"];
@@ -21,7 +27,12 @@ const CONTACT: &[&str] = &["name", "uri", "extension", "department"];
 pub(super) fn check_unknown_keys(doc: &DeTable<'_>, src: &Src<'_>) -> Result<(), ConfigError> {
     let mut unknown: Vec<(Range<usize>, String, &'static [&'static str])> = Vec::new();
     collect_unknown(doc, "", TOP, &mut unknown);
-    for (name, allowed) in [("account", ACCOUNT), ("server", SERVER), ("subscribe", SUBSCRIBE), ("ui", UI)] {
+    for (name, allowed) in [
+        ("account", ACCOUNT),
+        ("server", SERVER),
+        ("subscribe", SUBSCRIBE),
+        ("ui", UI),
+    ] {
         if let Some(DeValue::Table(t)) = doc.get(name).map(|v| v.get_ref()) {
             collect_unknown(t, name, allowed, &mut unknown);
         }
@@ -58,7 +69,11 @@ fn collect_unknown(
 }
 
 fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
 }
 
 /// The path of the most specific key whose key or value covers `offset`
@@ -68,7 +83,9 @@ pub(super) fn path_at(doc: &DeTable<'_>, offset: usize) -> Option<String> {
 }
 
 fn find_in_table(table: &DeTable<'_>, prefix: &str, offset: usize) -> Option<String> {
-    table.iter().find_map(|(k, v)| find_entry(&join(prefix, k.get_ref()), Some(k), v, offset))
+    table
+        .iter()
+        .find_map(|(k, v)| find_entry(&join(prefix, k.get_ref()), Some(k), v, offset))
 }
 
 fn find_entry(
@@ -89,7 +106,9 @@ fn find_entry(
         _ => None,
     };
     let covers = |span: Range<usize>| span.contains(&offset) || span.start == offset;
-    inner.or_else(|| (covers(value.span()) || key.is_some_and(|k| covers(k.span()))).then(|| path.to_string()))
+    inner.or_else(|| {
+        (covers(value.span()) || key.is_some_and(|k| covers(k.span()))).then(|| path.to_string())
+    })
 }
 
 /// What to write instead, for a key path (ignoring `[n]` indexes).

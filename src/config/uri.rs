@@ -20,7 +20,12 @@ pub(crate) struct UriParts<'a> {
 impl UriParts<'_> {
     /// A form for comparing URIs: lower-case scheme and host, no parameters.
     pub fn canonical(&self) -> String {
-        let mut out = format!("{}:{}@{}", self.scheme.to_ascii_lowercase(), self.user, self.host.to_ascii_lowercase());
+        let mut out = format!(
+            "{}:{}@{}",
+            self.scheme.to_ascii_lowercase(),
+            self.user,
+            self.host.to_ascii_lowercase()
+        );
         if let Some(port) = self.port {
             out.push_str(&format!(":{port}"));
         }
@@ -55,7 +60,13 @@ pub(crate) fn check_sip_uri(s: &str) -> Result<UriParts<'_>, String> {
     check_user(user).map_err(|why| bad(&why))?;
     let hostport = after.split([';', '?']).next().unwrap_or_default();
     let (host, port) = split_host_port(hostport).map_err(|why| bad(&why))?;
-    Ok(UriParts { scheme, user, host, port, hostport })
+    Ok(UriParts {
+        scheme,
+        user,
+        host,
+        port,
+        hostport,
+    })
 }
 
 fn check_user(user: &str) -> Result<(), String> {
@@ -65,7 +76,10 @@ fn check_user(user: &str) -> Result<(), String> {
     if user.contains(':') {
         return Err("a password in the URI is not supported; use account.password".into());
     }
-    if let Some(c) = user.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.!~*'()&=+$,;?/%#".contains(*c))) {
+    if let Some(c) = user
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.!~*'()&=+$,;?/%#".contains(*c)))
+    {
         return Err(format!("the user contains '{c}'"));
     }
     Ok(())
@@ -87,7 +101,9 @@ fn split_host_port(s: &str) -> Result<(&str, Option<u16>), String> {
     } else {
         match s.split_once(':') {
             Some(_) if s.matches(':').count() > 1 => {
-                return Err("an IPv6 address must be written in brackets, e.g. [2001:db8::1]".into());
+                return Err(
+                    "an IPv6 address must be written in brackets, e.g. [2001:db8::1]".into(),
+                );
             }
             Some((host, port)) => (host, Some(port)),
             None => (s, None),
@@ -111,11 +127,17 @@ fn check_host(host: &str) -> Result<(), String> {
     if host.parse::<Ipv4Addr>().is_ok() {
         return Ok(());
     }
-    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.')) {
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
         return Err(format!("the host contains '{c}'"));
     }
     let name = host.strip_suffix('.').unwrap_or(host);
-    if name.split('.').any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-')) {
+    if name
+        .split('.')
+        .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
         return Err(format!("\"{host}\" is not a host name"));
     }
     Ok(())
@@ -133,13 +155,21 @@ fn check_port(port: &str) -> Result<u16, String> {
 pub(crate) fn parse_address(s: &str, default_port: u16) -> Result<(String, u16), String> {
     let example = "e.g. \"192.0.2.10:5060\" or \"[2001:db8::1]:5060\"";
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("\"{s}\" is not host:port (it contains spaces), {example}"));
+        return Err(format!(
+            "\"{s}\" is not host:port (it contains spaces), {example}"
+        ));
     }
     if s.contains("://") || s.to_ascii_lowercase().starts_with("sip:") {
-        return Err(format!("\"{s}\" is not host:port (write only the host and port, no scheme), {example}"));
+        return Err(format!(
+            "\"{s}\" is not host:port (write only the host and port, no scheme), {example}"
+        ));
     }
-    let (host, port) = split_host_port(s).map_err(|why| format!("\"{s}\" is not host:port ({why}), {example}"))?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let (host, port) =
+        split_host_port(s).map_err(|why| format!("\"{s}\" is not host:port ({why}), {example}"))?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     Ok((host.to_string(), port.unwrap_or(default_port)))
 }
 
@@ -150,7 +180,10 @@ mod tests {
     #[test]
     fn uri_parts_and_canonical_form() {
         let u = check_sip_uri("SIP:alice@Example.TEST:5070;transport=tcp").unwrap();
-        assert_eq!((u.user, u.host, u.port, u.hostport), ("alice", "Example.TEST", Some(5070), "Example.TEST:5070"));
+        assert_eq!(
+            (u.user, u.host, u.port, u.hostport),
+            ("alice", "Example.TEST", Some(5070), "Example.TEST:5070")
+        );
         assert_eq!(u.canonical(), "sip:alice@example.test:5070");
         let v6 = check_sip_uri("sips:bob@[2001:db8::1]:5061").unwrap();
         assert_eq!((v6.host, v6.port), ("[2001:db8::1]", Some(5061)));
@@ -179,11 +212,28 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_address("127.0.0.1", 5060).unwrap(), ("127.0.0.1".into(), 5060));
-        assert_eq!(parse_address("pbx.example.test:5080", 5060).unwrap(), ("pbx.example.test".into(), 5080));
-        assert_eq!(parse_address("[::1]:5070", 5060).unwrap(), ("::1".into(), 5070));
+        assert_eq!(
+            parse_address("127.0.0.1", 5060).unwrap(),
+            ("127.0.0.1".into(), 5060)
+        );
+        assert_eq!(
+            parse_address("pbx.example.test:5080", 5060).unwrap(),
+            ("pbx.example.test".into(), 5080)
+        );
+        assert_eq!(
+            parse_address("[::1]:5070", 5060).unwrap(),
+            ("::1".into(), 5070)
+        );
         assert_eq!(parse_address("[::1]", 5060).unwrap(), ("::1".into(), 5060));
-        for bad in ["127.0.0.1:99999", "127.0.0.1:", "127.0.0.1:x", ":5060", "::1", "sip:pbx.example.test", "[::1"] {
+        for bad in [
+            "127.0.0.1:99999",
+            "127.0.0.1:",
+            "127.0.0.1:x",
+            ":5060",
+            "::1",
+            "sip:pbx.example.test",
+            "[::1",
+        ] {
             assert!(parse_address(bad, 5060).is_err(), "{bad}");
         }
     }

@@ -31,18 +31,29 @@ pub(super) fn parse(
 
     let mut warnings = Vec::new();
     let Some(account) = raw.account else {
-        return Err(src.missing(0..0, "account", "add an [account] table with uri = \"sip:attendant@example.test\""));
+        return Err(src.missing(
+            0..0,
+            "account",
+            "add an [account] table with uri = \"sip:attendant@example.test\"",
+        ));
     };
     let literal_password = account.get_ref().password.is_some();
     let account = check_account(&src, account, env)?;
     let server = check_server(&src, raw.server, &account)?;
     let subscribe = check_subscribe(&src, raw.subscribe)?;
-    let ui = raw.ui.map(|u| u.into_inner()).map_or_else(Ui::default, |u| Ui {
-        mono: u.mono.unwrap_or(false),
-        ascii: u.ascii.unwrap_or(false),
-        read_only: u.read_only.unwrap_or(false),
-    });
-    let keys = raw.keys.into_iter().map(|(action, specs)| (action, specs.into_inner().0)).collect();
+    let ui = raw
+        .ui
+        .map(|u| u.into_inner())
+        .map_or_else(Ui::default, |u| Ui {
+            mono: u.mono.unwrap_or(false),
+            ascii: u.ascii.unwrap_or(false),
+            read_only: u.read_only.unwrap_or(false),
+        });
+    let keys = raw
+        .keys
+        .into_iter()
+        .map(|(action, specs)| (action, specs.into_inner().0))
+        .collect();
     let contacts = check_contacts(&src, raw.contact)?;
     if contacts.is_empty() {
         warnings.push(format!(
@@ -50,7 +61,16 @@ pub(super) fn parse(
             path.display()
         ));
     }
-    let config = Config { path: Some(path.to_path_buf()), account, server, subscribe, ui, keys, contacts, warnings };
+    let config = Config {
+        path: Some(path.to_path_buf()),
+        account,
+        server,
+        subscribe,
+        ui,
+        keys,
+        contacts,
+        warnings,
+    };
     Ok((config, literal_password))
 }
 
@@ -70,15 +90,30 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
     let mut table = String::new();
     for (i, l) in text.lines().enumerate() {
         let l = l.trim();
-        let header = l.strip_prefix('[').map(|h| h.trim_start_matches('[').split(']').next().unwrap_or("").trim());
+        let header = l.strip_prefix('[').map(|h| {
+            h.trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+        });
         if i + 1 == line {
             return match header {
                 Some(h) if !h.is_empty() => Some(h.to_string()),
                 Some(_) => None,
                 None => {
                     let key = l.split_once('=')?.0.trim().trim_matches('"');
-                    let simple = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-                    simple.then(|| if table.is_empty() { key.to_string() } else { format!("{table}.{key}") })
+                    let simple = !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                    simple.then(|| {
+                        if table.is_empty() {
+                            key.to_string()
+                        } else {
+                            format!("{table}.{key}")
+                        }
+                    })
                 }
             };
         }
@@ -91,12 +126,36 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
 
 fn type_error(src: &Src<'_>, doc: &DeTable<'_>, e: &toml::de::Error) -> ConfigError {
     let offset = e.span().map_or(0, |s| s.start);
-    let key = schema::path_at(doc, offset).unwrap_or_else(|| "(top level)".to_string());
-    let mut message = e.message().trim_end().replace('`', "\"");
-    if let Some(example) = schema::example(&key) {
-        message.push_str(&format!(", e.g. {example}"));
-    }
+    let key = e.span().and_then(|s| schema::path_at(doc, s.start));
+    let key = key.unwrap_or_else(|| "(top level)".to_string());
+    let message = if key == "contact" {
+        "write [[contact]] (double brackets) for each person, not [contact]".to_string()
+    } else {
+        let mut message = humanize(e.message());
+        if let Some(example) = schema::example(&key) {
+            message.push_str(&format!(", e.g. {example}"));
+        }
+        message
+    };
     src.invalid(offset..offset, key, message)
+}
+
+/// serde's words for types, in the words of a TOML file.
+fn humanize(message: &str) -> String {
+    let mut out = message.trim_end().replace('`', "\"");
+    for (from, to) in [
+        ("i64", "an integer"),
+        ("u64", "an integer"),
+        ("a sequence", "a list"),
+        ("a map", "a table"),
+    ] {
+        out = out.replace(&format!("expected {from}"), &format!("expected {to}"));
+    }
+    if let Some(at) = out.find("expected struct Raw") {
+        out.truncate(at);
+        out.push_str("expected a table");
+    }
+    out
 }
 
 fn check_account(
@@ -107,13 +166,22 @@ fn check_account(
     let header = account.span();
     let a = account.into_inner();
     let Some(uri) = a.uri else {
-        return Err(src.missing(header, "account.uri", "add uri = \"sip:attendant@example.test\" (who we are)"));
+        return Err(src.missing(
+            header,
+            "account.uri",
+            "add uri = \"sip:attendant@example.test\" (who we are)",
+        ));
     };
-    let parts = check_sip_uri(uri.get_ref()).map_err(|why| src.invalid(uri.span(), "account.uri", why))?;
+    let parts =
+        check_sip_uri(uri.get_ref()).map_err(|why| src.invalid(uri.span(), "account.uri", why))?;
     let (user, domain) = (parts.user.to_string(), parts.hostport.to_string());
     let auth_user = match a.auth_user {
         Some(au) if au.get_ref().trim().is_empty() => {
-            return Err(src.invalid(au.span(), "account.auth_user", "is empty; remove it to use the user of account.uri"));
+            return Err(src.invalid(
+                au.span(),
+                "account.auth_user",
+                "auth_user is empty; remove it to use the user of account.uri",
+            ));
         }
         Some(au) => au.into_inner(),
         None => user.clone(),
@@ -138,8 +206,18 @@ fn check_account(
         (None, Some(var)) => Some(password_from_env(src, &var, env)?),
         (None, None) => None,
     };
-    let display_name = a.display_name.map(Spanned::into_inner).filter(|d| !d.trim().is_empty());
-    Ok(Account { uri: uri.into_inner(), user, domain, auth_user, password, display_name })
+    let display_name = a
+        .display_name
+        .map(Spanned::into_inner)
+        .filter(|d| !d.trim().is_empty());
+    Ok(Account {
+        uri: uri.into_inner(),
+        user,
+        domain,
+        auth_user,
+        password,
+        display_name,
+    })
 }
 
 fn password_from_env(
@@ -164,14 +242,22 @@ fn password_from_env(
     })
 }
 
-fn check_server(src: &Src<'_>, server: Option<Spanned<RawServer>>, account: &Account) -> Result<Server, ConfigError> {
-    let s = server.map(Spanned::into_inner).unwrap_or(RawServer { address: None, transport: None, keepalive: None });
+fn check_server(
+    src: &Src<'_>,
+    server: Option<Spanned<RawServer>>,
+    account: &Account,
+) -> Result<Server, ConfigError> {
+    let s = server.map(Spanned::into_inner).unwrap_or(RawServer {
+        address: None,
+        transport: None,
+        keepalive: None,
+    });
     let (host, port) = match &s.address {
-        Some(addr) => {
-            parse_address(addr.get_ref(), DEFAULT_PORT).map_err(|why| src.invalid(addr.span(), "server.address", why))?
-        }
+        Some(addr) => parse_address(addr.get_ref(), DEFAULT_PORT)
+            .map_err(|why| src.invalid(addr.span(), "server.address", why))?,
         // No address: the domain of our own URI, as a SIP phone would do.
-        None => parse_address(&account.domain, DEFAULT_PORT).map_err(|why| src.invalid(0..0, "server.address", why))?,
+        None => parse_address(&account.domain, DEFAULT_PORT)
+            .map_err(|why| src.invalid(0..0, "server.address", why))?,
     };
     let transport = match &s.transport {
         None => Transport::Udp,
@@ -187,17 +273,46 @@ fn check_server(src: &Src<'_>, server: Option<Spanned<RawServer>>, account: &Acc
             }
         },
     };
-    let keepalive = in_range(src, s.keepalive.as_ref(), "server.keepalive", 0..=86400, 30, "seconds (0 = off)")?;
-    Ok(Server { host, port, transport, keepalive: Duration::from_secs(keepalive) })
+    let keepalive = in_range(
+        src,
+        s.keepalive.as_ref(),
+        "server.keepalive",
+        0..=86400,
+        30,
+        "seconds, 0 = off",
+    )?;
+    Ok(Server {
+        host,
+        port,
+        transport,
+        keepalive: Duration::from_secs(keepalive),
+    })
 }
 
-fn check_subscribe(src: &Src<'_>, subscribe: Option<Spanned<RawSubscribe>>) -> Result<Subscribe, ConfigError> {
+fn check_subscribe(
+    src: &Src<'_>,
+    subscribe: Option<Spanned<RawSubscribe>>,
+) -> Result<Subscribe, ConfigError> {
     let d = Subscribe::default();
     let Some(s) = subscribe.map(Spanned::into_inner) else {
         return Ok(d);
     };
-    let expires = in_range(src, s.expires.as_ref(), "subscribe.expires", 60..=86400, d.expires.into(), "seconds")?;
-    let window = in_range(src, s.window.as_ref(), "subscribe.window", 1..=1024, d.window as u64, "transactions")?;
+    let expires = in_range(
+        src,
+        s.expires.as_ref(),
+        "subscribe.expires",
+        60..=86400,
+        d.expires.into(),
+        "seconds",
+    )?;
+    let window = in_range(
+        src,
+        s.window.as_ref(),
+        "subscribe.window",
+        1..=1024,
+        d.window as u64,
+        "transactions",
+    )?;
     Ok(Subscribe {
         presence: s.presence.unwrap_or(d.presence),
         dialog: s.dialog.unwrap_or(d.dialog),
@@ -232,7 +347,10 @@ fn in_range(
     }
 }
 
-fn check_contacts(src: &Src<'_>, raw: Vec<Spanned<RawContact>>) -> Result<Vec<ContactInfo>, ConfigError> {
+fn check_contacts(
+    src: &Src<'_>,
+    raw: Vec<Spanned<RawContact>>,
+) -> Result<Vec<ContactInfo>, ConfigError> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(raw.len());
     for (i, c) in raw.into_iter().enumerate() {
@@ -240,15 +358,28 @@ fn check_contacts(src: &Src<'_>, raw: Vec<Spanned<RawContact>>) -> Result<Vec<Co
         let header: Range<usize> = c.span();
         let c = c.into_inner();
         let Some(name) = c.name else {
-            return Err(src.missing(header, format!("{prefix}.name"), "add name = \"Alice Adams\" to this [[contact]]"));
+            return Err(src.missing(
+                header,
+                format!("{prefix}.name"),
+                "add name = \"Alice Adams\" to this [[contact]]",
+            ));
         };
         if name.get_ref().trim().is_empty() {
-            return Err(src.invalid(name.span(), format!("{prefix}.name"), "the name is empty, e.g. name = \"Alice Adams\""));
+            return Err(src.invalid(
+                name.span(),
+                format!("{prefix}.name"),
+                "the name is empty, e.g. name = \"Alice Adams\"",
+            ));
         }
         let Some(uri) = c.uri else {
-            return Err(src.missing(header, format!("{prefix}.uri"), "add uri = \"sip:alice@example.test\" to this [[contact]]"));
+            return Err(src.missing(
+                header,
+                format!("{prefix}.uri"),
+                "add uri = \"sip:alice@example.test\" to this [[contact]]",
+            ));
         };
-        let parts = check_sip_uri(uri.get_ref()).map_err(|why| src.invalid(uri.span(), format!("{prefix}.uri"), why))?;
+        let parts = check_sip_uri(uri.get_ref())
+            .map_err(|why| src.invalid(uri.span(), format!("{prefix}.uri"), why))?;
         let line = src.line(uri.span().start);
         if let Some(&first_line) = seen.get(&parts.canonical()) {
             return Err(ConfigError::DuplicateContact {
@@ -263,8 +394,14 @@ fn check_contacts(src: &Src<'_>, raw: Vec<Spanned<RawContact>>) -> Result<Vec<Co
         out.push(ContactInfo {
             name: name.into_inner().trim().to_string(),
             uri: uri.into_inner(),
-            extension: c.extension.map(|e| e.into_inner().0.trim().to_string()).filter(|e| !e.is_empty()),
-            department: c.department.map(|d| d.into_inner().trim().to_string()).filter(|d| !d.is_empty()),
+            extension: c
+                .extension
+                .map(|e| e.into_inner().0.trim().to_string())
+                .filter(|e| !e.is_empty()),
+            department: c
+                .department
+                .map(|d| d.into_inner().trim().to_string())
+                .filter(|d| !d.is_empty()),
         });
     }
     Ok(out)
