@@ -14,6 +14,7 @@
 
 pub mod body;
 pub mod config;
+pub mod demo;
 pub mod presence;
 pub mod sip;
 pub mod store;
