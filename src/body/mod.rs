@@ -7,6 +7,7 @@
 
 pub mod dialog_info;
 pub mod pidf;
+pub(crate) mod xml;
 
 use crate::presence::{Availability, Presence};
 
