@@ -4,10 +4,20 @@
 //! it parsed documents and subscription changes; `watch` and the UI read the
 //! combined [`Shown`] state of each contact.
 
+mod dialogs;
+pub mod rules;
+#[cfg(test)]
+mod tests;
+mod uri;
+
+use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::body::{DialogDoc, Direction, PresenceDoc};
-use crate::presence::{Availability, EventKind, Freshness, LineState, Presence, Source, SubscriptionStatus};
+use crate::body::{DialogDoc, DialogEntry, Direction, PresenceDoc};
+use crate::presence::{
+    Availability, EventKind, Freshness, LineState, Presence, Source, SubscriptionStatus,
+};
+use dialogs::DialogTracker;
 
 /// A contact as configured (or from the demo directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,35 +64,178 @@ pub struct Shown {
 
 impl Default for Shown {
     fn default() -> Self {
-        Shown {
-            presence: Presence::Unknown,
-            availability: None,
-            line: LineState::Unknown,
-            note: None,
-            subscription: SubscriptionStatus::NotRequested,
-            freshness: Freshness::Unknown,
-            source: Source::None,
-            rule: "nothing received yet",
-            since: None,
-            last_notify: None,
-            peer: None,
-        }
+        Shown::INITIAL
     }
 }
 
 /// The store of every contact's state.
 #[derive(Debug, Default)]
 pub struct Store {
-    _private: (),
+    contacts: Vec<Contact>,
+    /// Normalised URI (see [`uri::key`]) → contact.
+    by_uri: HashMap<String, ContactId>,
 }
 
-#[allow(unused_variables)]
+#[derive(Debug)]
+struct Contact {
+    info: ContactInfo,
+    src: Sources,
+    shown: Shown,
+}
+
+/// What arrived for one contact, per event package.
+#[derive(Debug)]
+struct Sources {
+    presence: Option<PresenceDoc>,
+    dialogs: DialogTracker,
+    /// Indexed by [`slot`]: presence, dialog.
+    status: [SubscriptionStatus; 2],
+    stale: [bool; 2],
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources {
+            presence: None,
+            dialogs: DialogTracker::default(),
+            status: [
+                SubscriptionStatus::NotRequested,
+                SubscriptionStatus::NotRequested,
+            ],
+            stale: [false; 2],
+        }
+    }
+}
+
+impl Sources {
+    fn inputs(&self) -> rules::Inputs<'_> {
+        rules::Inputs {
+            presence: self.presence.as_ref(),
+            presence_status: &self.status[0],
+            presence_stale: self.stale[0],
+            dialogs: self.dialogs.dialogs(),
+            dialog_received: self.dialogs.received(),
+            dialog_status: &self.status[1],
+            dialog_stale: self.stale[1],
+        }
+    }
+}
+
+fn slot(event: EventKind) -> usize {
+    match event {
+        EventKind::Presence => 0,
+        EventKind::Dialog => 1,
+    }
+}
+
+/// Returned for an id the store never gave out (never a panic).
+static NO_CONTACT: ContactInfo = ContactInfo {
+    name: String::new(),
+    uri: String::new(),
+    extension: None,
+    department: None,
+};
+static NO_SHOWN: Shown = Shown::INITIAL;
+
+impl Shown {
+    /// Before anything is known.
+    pub const INITIAL: Shown = Shown {
+        presence: Presence::Unknown,
+        availability: None,
+        line: LineState::Unknown,
+        note: None,
+        subscription: SubscriptionStatus::NotRequested,
+        freshness: Freshness::Unknown,
+        source: Source::None,
+        rule: "nothing received yet",
+        since: None,
+        last_notify: None,
+        peer: None,
+    };
+
+    /// Copies the combined state in; true when anything visible changed.
+    /// `since` moves only when the state itself (presence, availability,
+    /// line, note, peer) changes, not for subscription bookkeeping.
+    fn update(&mut self, c: &rules::Combined<'_>, now: Instant) -> bool {
+        let state_changed = self.presence != c.presence
+            || self.availability.as_ref() != c.availability
+            || self.line != c.line
+            || self.note.as_deref() != c.note
+            || !peer_is(self.peer.as_ref(), c.peer);
+        let meta_changed = self.subscription != *c.subscription
+            || self.freshness != c.freshness
+            || self.source != c.source
+            || self.rule != c.rule;
+        if state_changed {
+            self.presence = c.presence;
+            self.availability = c.availability.cloned();
+            self.line = c.line;
+            if self.note.as_deref() != c.note {
+                self.note = c.note.map(str::to_string);
+            }
+            if !peer_is(self.peer.as_ref(), c.peer) {
+                self.peer = c.peer.map(|d| Peer {
+                    identity: d.remote_identity.clone(),
+                    display: d.remote_display.clone(),
+                    direction: d.direction,
+                });
+            }
+            self.since = Some(now);
+        }
+        if meta_changed {
+            if self.subscription != *c.subscription {
+                self.subscription = c.subscription.clone();
+            }
+            self.freshness = c.freshness;
+            self.source = c.source;
+            self.rule = c.rule;
+        }
+        state_changed || meta_changed
+    }
+}
+
+fn peer_is(shown: Option<&Peer>, dialog: Option<&DialogEntry>) -> bool {
+    match (shown, dialog) {
+        (None, None) => true,
+        (Some(p), Some(d)) => {
+            p.identity == d.remote_identity
+                && p.display == d.remote_display
+                && p.direction == d.direction
+        }
+        _ => false,
+    }
+}
+
 impl Store {
     pub fn new(contacts: Vec<ContactInfo>) -> Self {
-        todo!("store")
+        let mut by_uri = HashMap::with_capacity(contacts.len());
+        let contacts: Vec<Contact> = contacts
+            .into_iter()
+            .take(u32::MAX as usize)
+            .enumerate()
+            .map(|(i, info)| {
+                let id = ContactId(i as u32);
+                match uri::key(&info.uri) {
+                    Some(key) => {
+                        if let Some(first) = by_uri.get(&key) {
+                            tracing::warn!(uri = %info.uri, ?first, "two contacts with one URI: find() returns the first");
+                        } else {
+                            by_uri.insert(key, id);
+                        }
+                    }
+                    None => tracing::warn!(uri = %info.uri, "contact URI cannot be looked up"),
+                }
+                Contact {
+                    info,
+                    src: Sources::default(),
+                    shown: Shown::INITIAL,
+                }
+            })
+            .collect();
+        Store { contacts, by_uri }
     }
     pub fn len(&self) -> usize {
-        todo!("store")
+        self.contacts.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -90,34 +243,108 @@ impl Store {
     pub fn ids(&self) -> impl Iterator<Item = ContactId> + '_ {
         (0..self.len() as u32).map(ContactId)
     }
+    /// The contact's configuration (an empty one for an unknown id).
     pub fn info(&self, id: ContactId) -> &ContactInfo {
-        todo!("store")
+        self.contact(id).map_or(&NO_CONTACT, |c| &c.info)
     }
+    /// What the console shows (the initial state for an unknown id).
     pub fn shown(&self, id: ContactId) -> &Shown {
-        todo!("store")
+        self.contact(id).map_or(&NO_SHOWN, |c| &c.shown)
     }
     /// Find a contact by URI (compared without parameters, case-insensitive host).
     pub fn find(&self, uri: &str) -> Option<ContactId> {
-        todo!("store")
+        self.by_uri.get(&uri::key(uri)?).copied()
+    }
+    /// The last PIDF document received (kept while a subscription is
+    /// refused, for the "why" panel): activities, entity, raw rule.
+    pub fn presence_doc(&self, id: ContactId) -> Option<&PresenceDoc> {
+        self.contact(id)?.src.presence.as_ref()
+    }
+    /// The live dialogs on the contact's line.
+    pub fn dialogs(&self, id: ContactId) -> &[DialogEntry] {
+        self.contact(id).map_or(&[], |c| c.src.dialogs.dialogs())
+    }
+    /// The status of one event's subscription (the shown one combines both).
+    pub fn subscription(&self, id: ContactId, event: EventKind) -> &SubscriptionStatus {
+        self.contact(id)
+            .map_or(&SubscriptionStatus::NotRequested, |c| {
+                &c.src.status[slot(event)]
+            })
     }
     /// A PIDF document arrived. Returns true when the shown state changed.
     pub fn apply_presence(&mut self, id: ContactId, doc: PresenceDoc, now: Instant) -> bool {
-        todo!("store")
+        self.change(id, now, true, |src| {
+            src.presence = Some(doc);
+            src.stale[0] = false;
+            true
+        })
     }
     /// A dialog-info document arrived (`None`: a NOTIFY without body, i.e. no
     /// dialogs). A version older than the last one seen is ignored.
     pub fn apply_dialog(&mut self, id: ContactId, doc: Option<DialogDoc>, now: Instant) -> bool {
-        todo!("store")
+        self.change(id, now, true, |src| {
+            let applied = src.dialogs.apply(doc);
+            if applied {
+                src.stale[1] = false;
+            }
+            applied
+        })
     }
     /// The subscription for `event` changed status. `Requesting` starts a new
     /// subscription: the dialog-info version baseline is reset.
-    pub fn set_subscription(&mut self, id: ContactId, event: EventKind, status: SubscriptionStatus, now: Instant) -> bool {
-        todo!("store")
+    pub fn set_subscription(
+        &mut self,
+        id: ContactId,
+        event: EventKind,
+        status: SubscriptionStatus,
+        now: Instant,
+    ) -> bool {
+        self.change(id, now, false, |src| {
+            if status == SubscriptionStatus::Requesting && event == EventKind::Dialog {
+                src.dialogs.restart();
+            }
+            let s = &mut src.status[slot(event)];
+            if *s == status {
+                return false;
+            }
+            *s = status;
+            true
+        })
     }
     /// The subscription for `event` was lost (expired, server gone): keep the
     /// last state but show it stale.
     pub fn mark_stale(&mut self, id: ContactId, event: EventKind, now: Instant) -> bool {
-        todo!("store")
+        self.change(id, now, false, |src| {
+            !std::mem::replace(&mut src.stale[slot(event)], true)
+        })
+    }
+
+    fn contact(&self, id: ContactId) -> Option<&Contact> {
+        self.contacts.get(id.0 as usize)
+    }
+
+    /// Applies `f` to the contact's sources; when it reports a change,
+    /// recombines and returns whether the shown state changed. A NOTIFY
+    /// that was applied updates `last_notify` (not itself a change).
+    fn change(
+        &mut self,
+        id: ContactId,
+        now: Instant,
+        notify: bool,
+        f: impl FnOnce(&mut Sources) -> bool,
+    ) -> bool {
+        let Some(c) = self.contacts.get_mut(id.0 as usize) else {
+            tracing::warn!(?id, "store: no such contact");
+            return false;
+        };
+        if !f(&mut c.src) {
+            return false;
+        }
+        if notify {
+            c.shown.last_notify = Some(now);
+        }
+        let combined = rules::combine(&c.src.inputs());
+        c.shown.update(&combined, now)
     }
 }
 
@@ -126,11 +353,21 @@ impl Store {
     pub fn apply_event(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
         use crate::sip::events::EngineEvent as E;
         let (id, changed) = match ev {
-            E::Presence { contact, doc, at } => (*contact, self.apply_presence(*contact, doc.clone(), *at)),
-            E::Dialog { contact, doc, at } => (*contact, self.apply_dialog(*contact, doc.clone(), *at)),
-            E::Subscription { contact, event, status, at } => {
-                (*contact, self.set_subscription(*contact, *event, status.clone(), *at))
+            E::Presence { contact, doc, at } => {
+                (*contact, self.apply_presence(*contact, doc.clone(), *at))
             }
+            E::Dialog { contact, doc, at } => {
+                (*contact, self.apply_dialog(*contact, doc.clone(), *at))
+            }
+            E::Subscription {
+                contact,
+                event,
+                status,
+                at,
+            } => (
+                *contact,
+                self.set_subscription(*contact, *event, status.clone(), *at),
+            ),
             E::Stale { contact, event, at } => (*contact, self.mark_stale(*contact, *event, *at)),
             E::Connection { .. } => return None,
         };

@@ -1,0 +1,184 @@
+use super::*;
+use crate::body::pidf;
+
+const ACTIVE: SubscriptionStatus = SubscriptionStatus::Active;
+
+fn doc(presence: Presence, forwarding: Option<Forwarding>) -> PresenceDoc {
+    pidf::parse(
+        pidf::build(
+            "sip:a@x",
+            presence,
+            Some("my note"),
+            None,
+            forwarding.as_ref(),
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn dialog(id: &str, state: DialogState, direction: Option<Direction>) -> DialogEntry {
+    DialogEntry {
+        id: id.into(),
+        state,
+        direction,
+        remote_identity: Some(format!("sip:{id}@x")),
+        remote_display: None,
+    }
+}
+
+fn inputs<'a>(presence: Option<&'a PresenceDoc>, dialogs: &'a [DialogEntry]) -> Inputs<'a> {
+    Inputs {
+        presence,
+        presence_status: &ACTIVE,
+        presence_stale: false,
+        dialogs,
+        dialog_received: true,
+        dialog_status: &ACTIVE,
+        dialog_stale: false,
+    }
+}
+
+use DialogState::*;
+use Direction::*;
+
+#[test]
+fn ringing_beats_active_beats_ready() {
+    let ringing = dialog("in", Early, Some(Recipient));
+    let active = dialog("talk", Confirmed, Some(Initiator));
+    let both = [active.clone(), ringing.clone()];
+    let c = combine(&inputs(None, &both));
+    assert_eq!(c.line, LineState::Ringing);
+    assert_eq!(c.peer.map(|d| d.id.as_str()), Some("in"));
+    assert_eq!((c.source, c.rule), (Source::Dialog, RULE_RINGING));
+
+    let one = [active];
+    let c = combine(&inputs(None, &one));
+    assert_eq!(c.line, LineState::Active);
+    assert_eq!(c.peer.map(|d| d.id.as_str()), Some("talk"));
+
+    let c = combine(&inputs(None, &[]));
+    assert_eq!((c.line, c.peer), (LineState::Ready, None));
+}
+
+#[test]
+fn only_calls_towards_the_contact_ring() {
+    for (state, direction, line) in [
+        (Trying, Some(Recipient), LineState::Ringing),
+        (Proceeding, Some(Recipient), LineState::Ringing),
+        (Early, None, LineState::Ringing),
+        (Trying, Some(Initiator), LineState::Active),
+        (Early, Some(Initiator), LineState::Active),
+        (Trying, None, LineState::Active),
+        (Confirmed, Some(Recipient), LineState::Active),
+    ] {
+        let d = [dialog("d", state, direction)];
+        assert_eq!(
+            combine(&inputs(None, &d)).line,
+            line,
+            "{state:?} {direction:?}"
+        );
+    }
+}
+
+#[test]
+fn dnd_beats_forwarded_and_protection_hides_redirection() {
+    let redirected = Some(Forwarding::Redirected { target: None });
+    let d = doc(Presence::Dnd, redirected.clone());
+    assert_eq!(combine(&inputs(Some(&d), &[])).line, LineState::Protected);
+    let d = doc(Presence::Available, redirected);
+    let c = combine(&inputs(Some(&d), &[]));
+    assert_eq!(
+        (c.line, c.presence),
+        (LineState::Redirected, Presence::Available)
+    );
+    let d = doc(Presence::Busy, Some(Forwarding::Protected));
+    assert_eq!(combine(&inputs(Some(&d), &[])).line, LineState::Protected);
+    // A call on the line still shows as the call.
+    let call = [dialog("c", Confirmed, Some(Recipient))];
+    assert_eq!(combine(&inputs(Some(&d), &call)).line, LineState::Active);
+}
+
+#[test]
+fn active_call_shows_available_person_busy() {
+    let avail = doc(Presence::Available, None);
+    let call = [dialog("c", Confirmed, Some(Recipient))];
+    let c = combine(&inputs(Some(&avail), &call));
+    assert_eq!(
+        (c.presence, c.rule, c.source),
+        (Presence::Busy, RULE_ON_THE_PHONE, Source::Dialog)
+    );
+    assert_eq!(c.note, Some("my note"), "the person's note stays");
+    // Away stays away; a call being set up is not yet "on the phone".
+    let away = doc(Presence::Away, None);
+    assert_eq!(
+        combine(&inputs(Some(&away), &call)).presence,
+        Presence::Away
+    );
+    let setup = [dialog("c", Trying, Some(Initiator))];
+    assert_eq!(
+        combine(&inputs(Some(&avail), &setup)).presence,
+        Presence::Available
+    );
+}
+
+#[test]
+fn refused_and_failed_subscriptions() {
+    let d = doc(Presence::Busy, None);
+    let not_found = SubscriptionStatus::NotFound;
+    let mut i = inputs(Some(&d), &[]);
+    i.presence_status = &not_found;
+    let c = combine(&i);
+    assert_eq!(
+        (c.presence, c.source),
+        (Presence::Unknown, Source::Subscription)
+    );
+    assert_eq!(c.rule, "presence subscription: not found");
+    assert_eq!(c.note, None);
+    assert_eq!(c.subscription, &not_found);
+
+    let denied = SubscriptionStatus::AccessDenied;
+    i.presence_status = &denied;
+    assert_eq!(combine(&i).rule, "presence subscription: access denied");
+
+    let error = SubscriptionStatus::Error("timeout".into());
+    let mut i = inputs(Some(&d), &[]);
+    i.dialog_status = &error;
+    let c = combine(&i);
+    assert_eq!(c.line, LineState::Faulty);
+    assert_eq!(c.subscription, &error, "the worse status is shown");
+    i.dialog_status = &not_found;
+    assert_eq!(combine(&i).line, LineState::Faulty);
+}
+
+#[test]
+fn unknown_until_something_arrives() {
+    let nothing = SubscriptionStatus::NotRequested;
+    let i = Inputs {
+        presence: None,
+        presence_status: &nothing,
+        presence_stale: false,
+        dialogs: &[],
+        dialog_received: false,
+        dialog_status: &nothing,
+        dialog_stale: false,
+    };
+    let c = combine(&i);
+    assert_eq!(
+        (c.presence, c.line, c.freshness),
+        (Presence::Unknown, LineState::Unknown, Freshness::Unknown)
+    );
+    assert_eq!((c.source, c.rule), (Source::None, "nothing received yet"));
+}
+
+#[test]
+fn freshness_follows_stale_marks() {
+    let d = doc(Presence::Available, None);
+    let mut i = inputs(Some(&d), &[]);
+    assert_eq!(combine(&i).freshness, Freshness::Fresh);
+    i.dialog_stale = true;
+    assert_eq!(combine(&i).freshness, Freshness::Stale);
+    i.dialog_stale = false;
+    i.presence_stale = true;
+    assert_eq!(combine(&i).freshness, Freshness::Stale);
+}
