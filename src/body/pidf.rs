@@ -152,6 +152,15 @@ impl<'a> Scan<'a> {
             any_child = true;
             match local(child) {
                 "note" => {}
+                // Old RPID drafts: `<es:activity>on-the-phone</es:activity>`.
+                "activity" => {
+                    if let Some(name) = text(child) {
+                        self.activities.push(name.to_string());
+                        if let Some(s) = activity::classify(name) {
+                            self.signal(s);
+                        }
+                    }
+                }
                 "other" => {
                     let t = text(child).unwrap_or("other");
                     self.activities.push(t.to_string());

@@ -48,9 +48,15 @@ pub(crate) fn parse_doc(text: &str) -> Result<roxmltree::Document<'_>, BodyError
 /// `<!DOCTYPE` anywhere, case-insensitive (also inside comments: refused
 /// all the same, no legitimate body carries one).
 fn has_doctype(body: &[u8]) -> bool {
-    const NEEDLE: &[u8] = b"<!doctype";
-    body.windows(NEEDLE.len())
-        .any(|w| w[0] == b'<' && w.eq_ignore_ascii_case(NEEDLE))
+    const REST: &[u8] = b"!doctype";
+    let mut rest = body;
+    while let Some(i) = rest.iter().position(|&b| b == b'<') {
+        rest = &rest[i + 1..];
+        if rest.len() >= REST.len() && rest[..REST.len()].eq_ignore_ascii_case(REST) {
+            return true;
+        }
+    }
+    false
 }
 
 /// True when the XML declaration names ISO-8859-1 / Latin-1.

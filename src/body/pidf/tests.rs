@@ -188,6 +188,19 @@ fn asterisk_eyebeam_dialect() {
 }
 
 #[test]
+fn old_rpid_draft_activity_elements() {
+    let doc = parse_str(
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" \
+         xmlns:es=\"urn:ietf:params:xml:ns:pidf:status:rpid-status\" entity=\"sip:a@x\">\
+         <tuple id=\"t\"><status><basic>open</basic>\
+         <es:activities><es:activity>on-the-phone</es:activity></es:activities>\
+         </status></tuple></presence>",
+    );
+    assert_eq!(doc.presence, Presence::Busy);
+    assert_eq!(doc.activities, ["on-the-phone"]);
+}
+
+#[test]
 fn asterisk_digium_presence_types() {
     for (kind, presence) in [
         ("xa", Presence::Away),
