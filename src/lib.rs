@@ -12,9 +12,14 @@
 //! - `demo`      — the embedded demo presence server and its simulated office
 //! - `app`, `ui`, `search` — the console: model/update, drawing, fuzzy search
 
+pub mod app;
 pub mod body;
 pub mod config;
 pub mod demo;
 pub mod presence;
+pub mod runtime;
+pub mod search;
 pub mod sip;
 pub mod store;
+pub mod ui;
+pub mod watch;

@@ -57,7 +57,9 @@ impl Presence {
     }
 
     pub fn parse(s: &str) -> Option<Presence> {
-        Presence::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s))
+        Presence::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -225,8 +227,9 @@ impl SubscriptionStatus {
     /// contact into one shown status: the worse one wins.
     pub fn severity(&self) -> u8 {
         match self {
-            SubscriptionStatus::Active => 0,
-            SubscriptionStatus::NotRequested => 1,
+            // A package that is switched off must not hide the other one.
+            SubscriptionStatus::NotRequested => 0,
+            SubscriptionStatus::Active => 1,
             SubscriptionStatus::Pending => 2,
             SubscriptionStatus::Requesting => 3,
             SubscriptionStatus::Error(_) => 4,

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod codec;
-pub mod headers;
+pub mod engine;
 pub mod events;
+pub mod headers;
 pub mod transaction;

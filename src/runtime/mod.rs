@@ -1,0 +1,42 @@
+//! The runtime: the only code that touches sockets, the clock, the
+//! terminal and tasks.
+//!
+//! - `sip_driver` — the engine over UDP/TCP sockets and real timers
+//! - `watch_run`  — `switchboard watch`
+//! - `console`    — the console's one `select!` loop and terminal guard
+
+pub mod sip_driver;
+pub mod watch_run;
+
+use std::net::SocketAddr;
+
+use crate::config::{Config, Transport as CfgTransport};
+use crate::sip::engine::{EngineConfig, Transport};
+
+/// The engine's configuration from the user's configuration.
+pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
+    let transport = match cfg.server.transport {
+        CfgTransport::Udp => Transport::Udp,
+        CfgTransport::Tcp => Transport::Tcp,
+    };
+    let unspecified: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let mut e = EngineConfig::new(&cfg.account.uri, &cfg.server.authority(), unspecified, transport);
+    e.display_name = cfg.account.display_name.clone();
+    e.auth_user = cfg.account.auth_user.clone();
+    e.password = cfg.account.password.clone();
+    e.presence = cfg.subscribe.presence;
+    e.dialog = cfg.subscribe.dialog;
+    e.expires = cfg.subscribe.expires;
+    e.window = cfg.subscribe.window;
+    e.keepalive = cfg.server.keepalive;
+    e.seed = seed;
+    e
+}
+
+/// A seed for tags and jitter that differs between runs.
+pub fn seed_from_clock() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    t.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
+}

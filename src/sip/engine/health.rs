@@ -1,0 +1,155 @@
+//! Is the server there? A start-up probe, keepalive OPTIONS, and what a
+//! lost server means: everything it told us goes stale at once, and every
+//! subscription starts again (paced) as soon as it answers again.
+
+use std::time::{Duration, Instant};
+
+use super::Engine;
+use super::sub::Phase;
+use super::timers::TimerKey;
+use crate::presence::SubscriptionStatus;
+use crate::sip::events::ConnectionState;
+
+/// Keepalive bookkeeping.
+#[derive(Debug, Default)]
+pub(super) struct Health {
+    /// Generation of the keepalive timer.
+    generation: u64,
+    /// An OPTIONS is outstanding since this instant.
+    waiting_since: Option<Instant>,
+    /// Consecutive unanswered probes while the server is down.
+    misses: u32,
+    /// The TCP connection is down (the runtime reconnects).
+    transport_down: bool,
+}
+
+impl Engine {
+    /// Send an OPTIONS and expect an answer within the keepalive timeout.
+    pub(super) fn probe(&mut self, now: Instant) {
+        if self.health.transport_down {
+            return;
+        }
+        self.send_options(now);
+        self.health.waiting_since = Some(now);
+        self.schedule_keepalive(now + self.cfg.keepalive_timeout);
+    }
+
+    fn schedule_keepalive(&mut self, at: Instant) {
+        self.health.generation += 1;
+        self.timers.push(at, TimerKey::Keepalive, self.health.generation);
+    }
+
+    pub(super) fn on_keepalive_timer(&mut self, generation: u64, now: Instant) {
+        if generation != self.health.generation || self.shutting_down {
+            return;
+        }
+        if self.health.waiting_since.is_some() {
+            // The probe went unanswered.
+            self.health.waiting_since = None;
+            self.health.misses += 1;
+            self.server_lost(now, "the server does not answer (keepalive OPTIONS timed out)");
+            // Probe again soon: 1 s, 2 s, 4 s ... up to the keepalive interval.
+            let back = Duration::from_secs(1 << self.health.misses.min(5));
+            let interval = if self.cfg.keepalive.is_zero() { Duration::from_secs(30) } else { self.cfg.keepalive };
+            let at = now + back.min(interval);
+            self.health.generation += 1;
+            self.timers.push(at, TimerKey::Keepalive, self.health.generation);
+            return;
+        }
+        if self.server_up && self.cfg.keepalive.is_zero() {
+            return;
+        }
+        self.probe(now);
+    }
+
+    /// The answer to an OPTIONS arrived (any status: the server is alive).
+    pub(super) fn on_options_answer(&mut self, now: Instant) {
+        self.health.waiting_since = None;
+        self.health.misses = 0;
+        if !self.cfg.keepalive.is_zero() {
+            self.schedule_keepalive(now + self.cfg.keepalive);
+        }
+    }
+
+    /// Anything from the server proves it is alive.
+    pub(super) fn server_heard(&mut self, now: Instant) {
+        if self.server_up {
+            return;
+        }
+        self.server_up = true;
+        self.health.transport_down = false;
+        if !self.auth_failed {
+            self.set_connection(ConnectionState::Connected, now);
+        }
+        // Start (again): every subscription that is not final gets a fresh
+        // dialog, paced by the window, starting with a single probe.
+        self.window.reset();
+        for i in 0..self.subs.len() {
+            if matches!(self.subs[i].phase, Phase::Waiting | Phase::Established) && self.subs[i].tx.is_none() {
+                self.queue_new_dialog(i);
+            }
+        }
+    }
+
+    /// A SUBSCRIBE timed out: check the server now rather than at the next
+    /// keepalive.
+    pub(super) fn check_server(&mut self, now: Instant) {
+        if self.server_up && self.health.waiting_since.is_none() {
+            self.probe(now);
+        }
+    }
+
+    /// The server is gone: everything it told us is stale from now on.
+    pub(super) fn server_lost(&mut self, now: Instant, why: &str) {
+        let first = self.server_up || matches!(self.connection, ConnectionState::Connecting);
+        self.server_up = false;
+        if first {
+            tracing::warn!("{why}");
+        }
+        if !matches!(self.connection, ConnectionState::AuthFailed(_)) {
+            self.set_connection(ConnectionState::Unreachable(why.to_string()), now);
+        }
+        // Abandon every request in flight; they will be sent again.
+        let ids: Vec<u64> = self.subs.iter_mut().filter_map(|s| s.tx.take()).collect();
+        for id in ids {
+            self.drop_tx(id);
+            self.window.on_abandon();
+        }
+        self.queue.clear();
+        for i in 0..self.subs.len() {
+            if self.subs[i].phase == Phase::Stopped {
+                continue;
+            }
+            self.mark_stale(i, now);
+            self.cancel_expiry(i);
+            self.cancel_sub_timer(i);
+            self.forget_dialog(i);
+            self.subs[i].phase = Phase::Waiting;
+            self.set_status(i, SubscriptionStatus::Error(format!("server lost: {why}")), now);
+        }
+    }
+
+    /// The transport reported an error (over UDP: an ICMP "port
+    /// unreachable"): nobody listens there. Probing goes on.
+    pub fn transport_error(&mut self, now: Instant, why: &str) {
+        if self.server_up || matches!(self.connection, ConnectionState::Connecting) {
+            self.server_lost(now, why);
+        }
+    }
+
+    /// The TCP connection closed (a server restart, a network cut). The
+    /// runtime reconnects and then calls [`Engine::transport_connected`].
+    pub fn transport_lost(&mut self, now: Instant, why: &str) {
+        self.server_lost(now, &format!("connection lost: {why}"));
+        self.health.transport_down = true;
+        self.health.waiting_since = None;
+        self.health.generation += 1; // no probes without a connection
+    }
+
+    /// A (new) connection to the server is up: probe it; the first answer
+    /// restarts every subscription.
+    pub fn transport_connected(&mut self, now: Instant) {
+        self.health.transport_down = false;
+        self.probe(now);
+    }
+}

@@ -1,0 +1,231 @@
+//! Requests from the server: NOTIFY (every one answered, retransmissions
+//! too, and one that arrives before our SUBSCRIBE's 2xx), OPTIONS, and a
+//! clear refusal for anything else.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::sub::Phase;
+use super::timers::TimerKey;
+use super::{Engine, Transmit};
+use crate::body::{BodyError, dialog_info, pidf};
+use crate::presence::{EventKind, SubscriptionStatus};
+use crate::sip::codec::{Method, Request, response_to};
+use crate::sip::events::EngineEvent;
+use crate::sip::headers::{
+    NameAddr, SubscriptionState, TerminationReason, content_type_is, parse_cseq, parse_event,
+    parse_subscription_state,
+};
+use crate::sip::transaction::server_key;
+
+/// The answer to a request, and why (for the log).
+struct Answer {
+    status: u16,
+    reason: &'static str,
+}
+
+const OK: Answer = Answer { status: 200, reason: "OK" };
+
+impl Engine {
+    pub(super) fn on_request(&mut self, now: Instant, from: Option<SocketAddr>, req: Request) {
+        let key = server_key(&req);
+        if let Some(bytes) = key.as_deref().and_then(|k| self.responses.get(k)) {
+            // A retransmission: the same answer again, nothing else.
+            let bytes = bytes.to_vec();
+            self.transmits.push_back(Transmit { to: from, bytes });
+            return;
+        }
+        self.server_heard(now);
+        let answer = match req.method {
+            Method::Notify => self.on_notify(now, &req),
+            Method::Options => OK,
+            Method::Ack => return, // never answered
+            _ => Answer {
+                status: 405,
+                reason: "Method Not Allowed",
+            },
+        };
+        let mut resp = response_to(&req, answer.status, answer.reason, None);
+        if answer.status == 405 {
+            resp.headers.push("Allow", "NOTIFY, OPTIONS");
+        }
+        if answer.status == 489 {
+            resp.headers.push("Allow-Events", "presence, dialog");
+        }
+        resp.headers.push("User-Agent", self.cfg.user_agent.clone());
+        let bytes = resp.to_bytes();
+        if let Some(k) = key {
+            self.responses.insert(now, k, bytes.clone());
+            if let Some(at) = self.responses.poll_timeout() {
+                self.timers.push(at, TimerKey::Responses, 0);
+            }
+        }
+        self.transmits.push_back(Transmit { to: from, bytes });
+    }
+
+    fn on_notify(&mut self, now: Instant, req: &Request) -> Answer {
+        let bad = |reason: &'static str| Answer { status: 400, reason };
+        let Some(event) = req.headers.get("Event").and_then(|v| parse_event(v).ok()) else {
+            return bad("Missing or bad Event header");
+        };
+        let kind = match event.package.as_str() {
+            "presence" => EventKind::Presence,
+            "dialog" => EventKind::Dialog,
+            other => {
+                tracing::warn!(package = other, "NOTIFY for an event we never subscribed to");
+                return Answer {
+                    status: 489,
+                    reason: "Bad Event",
+                };
+            }
+        };
+        let Some(call_id) = req.headers.get("Call-ID") else {
+            return bad("Missing Call-ID");
+        };
+        let to_tag = req
+            .headers
+            .get("To")
+            .and_then(|v| NameAddr::parse(v).ok())
+            .and_then(|n| n.tag().map(str::to_string));
+        let i = match self.by_call_id.get(call_id) {
+            Some(&i) if Some(&self.subs[i].dialog.local_tag) == to_tag.as_ref() && self.subs[i].event == kind => i,
+            _ => {
+                return Answer {
+                    status: 481,
+                    reason: "Subscription Does Not Exist",
+                };
+            }
+        };
+        let Some(state) = req.headers.get("Subscription-State").and_then(|v| parse_subscription_state(v).ok()) else {
+            return bad("Missing or bad Subscription-State");
+        };
+        // Order: a NOTIFY older than the last one is answered, not applied.
+        let cseq = req.headers.get("CSeq").and_then(|v| parse_cseq(v).ok()).map(|c| c.seq);
+        let sub = &mut self.subs[i];
+        if let (Some(seq), Some(last)) = (cseq, sub.dialog.remote_cseq) {
+            if seq <= last {
+                tracing::debug!(uri = %sub.uri, seq, last, "out-of-order NOTIFY ignored");
+                return OK;
+            }
+        }
+        sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
+        let from = req.headers.get("From").and_then(|v| NameAddr::parse(v).ok());
+        if sub.dialog.remote_tag.is_none() {
+            // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here.
+            sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
+        }
+        if let Some(c) = req.headers.get("Contact").and_then(|v| NameAddr::parse(v).ok()) {
+            sub.dialog.remote_target = Some(c.uri);
+        }
+        self.apply_notify_body(i, kind, req, &state, now);
+        self.apply_substate(i, state, now);
+        OK
+    }
+
+    fn apply_notify_body(&mut self, i: usize, kind: EventKind, req: &Request, state: &SubscriptionState, now: Instant) {
+        let contact = self.subs[i].contact;
+        let body = req.body.as_slice();
+        let ctype = req.headers.get("Content-Type").unwrap_or("");
+        let result: Result<Option<EngineEvent>, BodyError> = match kind {
+            EventKind::Presence if body.is_empty() => Ok(None), // pending: no information yet
+            EventKind::Presence if ctype.is_empty() || content_type_is(ctype, "application/pidf+xml") => {
+                pidf::parse(body).map(|doc| Some(EngineEvent::Presence { contact, doc, at: now }))
+            }
+            EventKind::Dialog if body.is_empty() => {
+                // No body: no dialogs, the line is idle (Kamailio's first NOTIFY).
+                Ok(Some(EngineEvent::Dialog { contact, doc: None, at: now }))
+            }
+            EventKind::Dialog if ctype.is_empty() || content_type_is(ctype, "application/dialog-info+xml") => {
+                dialog_info::parse(body).map(|doc| Some(EngineEvent::Dialog { contact, doc: Some(doc), at: now }))
+            }
+            _ => Err(BodyError::Invalid {
+                what: "Content-Type",
+                value: ctype.to_string(),
+            }),
+        };
+        // A terminated NOTIFY's status is set by apply_substate; report
+        // the state first so the body is applied to a live subscription.
+        let live = match state {
+            SubscriptionState::Active { .. } => Some(SubscriptionStatus::Active),
+            SubscriptionState::Pending { .. } => Some(SubscriptionStatus::Pending),
+            SubscriptionState::Terminated { .. } => None,
+        };
+        match result {
+            Ok(ev) => {
+                if let Some(status) = live {
+                    self.set_status(i, status, now);
+                }
+                if let Some(ev) = ev {
+                    self.subs[i].has_state = true;
+                    self.emit(ev);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(uri = %self.subs[i].uri, event = kind.as_str(), error = %e, "bad NOTIFY body");
+                let why = format!("bad {} body: {e}", kind.as_str());
+                self.set_status(i, SubscriptionStatus::Error(why), now);
+            }
+        }
+    }
+
+    fn apply_substate(&mut self, i: usize, state: SubscriptionState, now: Instant) {
+        match state {
+            SubscriptionState::Active { expires } | SubscriptionState::Pending { expires } => {
+                if let Some(secs) = expires.filter(|&s| s > 0) {
+                    self.established(i, now, secs);
+                }
+            }
+            SubscriptionState::Terminated { reason, retry_after } => {
+                self.on_terminated(i, now, reason, retry_after);
+            }
+        }
+    }
+
+    /// RFC 6665 4.1.3: what a terminated subscription's reason asks of us.
+    fn on_terminated(&mut self, i: usize, now: Instant, reason: Option<TerminationReason>, retry_after: Option<u32>) {
+        let uri = self.subs[i].uri.clone();
+        tracing::info!(%uri, event = self.subs[i].event.as_str(), ?reason, "subscription terminated by the server");
+        if let Some(tx) = self.subs[i].tx.take() {
+            self.drop_tx(tx);
+            self.window.on_abandon();
+        }
+        self.cancel_expiry(i);
+        self.cancel_sub_timer(i);
+        let wait = retry_after.map(|s| Duration::from_secs(u64::from(s)));
+        match reason {
+            Some(TerminationReason::Deactivated) | Some(TerminationReason::Timeout) => {
+                // Subscribe again at once.
+                self.mark_stale(i, now);
+                self.set_status(i, SubscriptionStatus::Requesting, now);
+                self.subs[i].failures = 0;
+                self.queue_new_dialog(i);
+            }
+            Some(TerminationReason::Probation) | Some(TerminationReason::Giveup) => {
+                let why = format!("server ended the subscription ({}), retrying later", reason_name(&reason));
+                self.retry(i, now, SubscriptionStatus::Error(why), Some(wait.unwrap_or(Duration::from_secs(30))));
+            }
+            Some(TerminationReason::Rejected) => self.stop_after_notify(i, now, SubscriptionStatus::AccessDenied),
+            Some(TerminationReason::Noresource) => self.stop_after_notify(i, now, SubscriptionStatus::NotFound),
+            _ => {
+                // No reason (or one we do not know): try again, politely.
+                let why = format!("server ended the subscription ({})", reason_name(&reason));
+                self.retry(i, now, SubscriptionStatus::Error(why), wait);
+            }
+        }
+    }
+
+    fn stop_after_notify(&mut self, i: usize, now: Instant, status: SubscriptionStatus) {
+        self.forget_dialog(i);
+        self.subs[i].phase = Phase::Stopped;
+        self.mark_stale(i, now);
+        self.set_status(i, status, now);
+    }
+}
+
+fn reason_name(reason: &Option<TerminationReason>) -> String {
+    match reason {
+        None => "no reason given".into(),
+        Some(TerminationReason::Other(s)) => s.clone(),
+        Some(r) => format!("{r:?}").to_ascii_lowercase(),
+    }
+}

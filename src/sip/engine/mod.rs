@@ -1,0 +1,467 @@
+//! The subscription engine: every subscription of a console, sans-IO.
+//!
+//! Bytes and `now` go in ([`Engine::handle_datagram`],
+//! [`Engine::handle_timeout`], [`Engine::transport_lost`] ...); messages to
+//! send ([`Engine::poll_transmit`]), events ([`Engine::poll_event`]) and the
+//! next wake-up ([`Engine::poll_timeout`]) come out. The runtime owns the
+//! sockets and the clock; tests drive it with a fake clock.
+//!
+//! - `sub`       — one subscription's state
+//! - `requests`  — building SUBSCRIBE / OPTIONS
+//! - `responses` — what each answer to our requests means (the rules)
+//! - `incoming`  — NOTIFYs and other requests from the server
+//! - `health`    — keepalive, a lost server, recovery
+//! - `pacing`    — the window of outstanding SUBSCRIBEs
+//! - `timers`, `rng` — plumbing
+
+mod health;
+mod incoming;
+pub mod pacing;
+mod requests;
+mod responses;
+pub mod rng;
+pub mod sub;
+pub mod timers;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::presence::{EventKind, SubscriptionStatus};
+use crate::sip::auth::DigestClient;
+use crate::sip::events::{ConnectionState, EngineEvent};
+use crate::sip::transaction::{ClientTransaction, ResponseCache, Timers};
+use crate::store::ContactId;
+
+use pacing::Window;
+use rng::Rng;
+use sub::{Phase, Sub};
+use timers::{TimerHeap, TimerKey};
+
+/// The transport towards the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+        }
+    }
+    pub fn reliable(self) -> bool {
+        matches!(self, Transport::Tcp)
+    }
+}
+
+/// Everything the engine needs to know, fixed for its lifetime.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Our AOR (From of our requests), e.g. `sip:attendant@example.test`.
+    pub account_uri: String,
+    pub display_name: Option<String>,
+    pub auth_user: String,
+    pub password: Option<String>,
+    /// The server's address (`host:port`), used in OPTIONS.
+    pub server: String,
+    /// Our local address as the server sees it (Via, Contact).
+    pub local: SocketAddr,
+    pub transport: Transport,
+    pub presence: bool,
+    pub dialog: bool,
+    /// Requested subscription duration in seconds.
+    pub expires: u32,
+    /// Max outstanding SUBSCRIBE transactions.
+    pub window: usize,
+    /// Interval between keepalive OPTIONS (zero: only the start-up probe).
+    pub keepalive: Duration,
+    /// How long a keepalive may stay unanswered before the server counts as lost.
+    pub keepalive_timeout: Duration,
+    pub timers: Timers,
+    pub user_agent: String,
+    /// Seed for tags, branches, cnonces and jitter.
+    pub seed: u64,
+}
+
+impl EngineConfig {
+    /// Sensible defaults for everything but the identities.
+    pub fn new(account_uri: &str, server: &str, local: SocketAddr, transport: Transport) -> Self {
+        let user = account_uri
+            .split_once(':')
+            .map(|(_, rest)| rest.split('@').next().unwrap_or(""))
+            .unwrap_or("")
+            .to_string();
+        EngineConfig {
+            account_uri: account_uri.to_string(),
+            display_name: None,
+            auth_user: user,
+            password: None,
+            server: server.to_string(),
+            local,
+            transport,
+            presence: true,
+            dialog: true,
+            expires: 600,
+            window: 64,
+            keepalive: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(5),
+            timers: Timers::default(),
+            user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
+            seed: 1,
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// `None`: to the server; `Some`: back to where a request came from
+    /// (a response over UDP).
+    pub to: Option<SocketAddr>,
+    pub bytes: Vec<u8>,
+}
+
+/// What a client transaction of ours is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TxKind {
+    Subscribe(usize),
+    Unsubscribe(usize),
+    Options,
+}
+
+#[derive(Debug)]
+struct TxEntry {
+    kind: TxKind,
+    branch: String,
+    tx: ClientTransaction,
+    bytes: Vec<u8>,
+    /// The nonce our credentials in this request answered (None: no credentials).
+    auth_nonce: Option<String>,
+    generation: u64,
+}
+
+/// The engine. See the module documentation.
+#[derive(Debug)]
+pub struct Engine {
+    cfg: EngineConfig,
+    subs: Vec<Sub>,
+    by_call_id: HashMap<String, usize>,
+    txs: HashMap<u64, TxEntry>,
+    by_branch: HashMap<String, u64>,
+    next_tx: u64,
+    queue: VecDeque<usize>,
+    window: Window,
+    auth: Option<DigestClient>,
+    auth_failed: bool,
+    auth_failures: u32,
+    auth_retry_at: Instant,
+    responses: ResponseCache,
+    timers: TimerHeap,
+    rng: Rng,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<EngineEvent>,
+    connection: ConnectionState,
+    /// The server answers (or, over TCP, the connection is up).
+    server_up: bool,
+    health: health::Health,
+    shutting_down: bool,
+}
+
+impl Engine {
+    /// One subscription per contact and enabled event package. Nothing is
+    /// sent until the start-up probe (an OPTIONS) is answered.
+    pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
+        let mut subs = Vec::new();
+        for (id, uri) in contacts {
+            for (on, event) in [(cfg.presence, EventKind::Presence), (cfg.dialog, EventKind::Dialog)] {
+                if on {
+                    subs.push(Sub::new(*id, event, uri.clone(), cfg.expires));
+                }
+            }
+        }
+        let responses = ResponseCache::new(cfg.timers.t1 * 64);
+        let mut engine = Engine {
+            window: Window::new(cfg.window),
+            rng: Rng::new(cfg.seed),
+            cfg,
+            subs,
+            by_call_id: HashMap::new(),
+            txs: HashMap::new(),
+            by_branch: HashMap::new(),
+            next_tx: 1,
+            queue: VecDeque::new(),
+            auth: None,
+            auth_failed: false,
+            auth_failures: 0,
+            auth_retry_at: now,
+            responses,
+            timers: TimerHeap::default(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            connection: ConnectionState::Connecting,
+            server_up: false,
+            health: health::Health::default(),
+            shutting_down: false,
+        };
+        engine.emit(EngineEvent::Connection {
+            state: ConnectionState::Connecting,
+            at: now,
+        });
+        engine.probe(now);
+        engine
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    pub fn connection(&self) -> &ConnectionState {
+        &self.connection
+    }
+
+    /// The number of subscriptions (contacts × enabled packages).
+    pub fn subscription_count(&self) -> usize {
+        self.subs.len()
+    }
+
+    /// SUBSCRIBE transactions in flight and the current window limit.
+    pub fn window_usage(&self) -> (usize, usize) {
+        (self.window.in_flight(), self.window.limit())
+    }
+
+    /// Our local address changed (a new TCP connection).
+    pub fn set_local_addr(&mut self, local: SocketAddr) {
+        self.cfg.local = local;
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.peek()
+    }
+
+    /// Run every timer that is due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some((key, generation)) = self.timers.pop_due(now) {
+            match key {
+                TimerKey::Sub(i) => self.on_sub_timer(i, generation, now),
+                TimerKey::Expiry(i) => self.on_expiry_timer(i, generation, now),
+                TimerKey::Tx(id) => self.on_tx_timer(id, generation, now),
+                TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
+                TimerKey::Pump => {}
+                TimerKey::Responses => {
+                    self.responses.expire(now);
+                    if let Some(at) = self.responses.poll_timeout() {
+                        self.timers.push(at, TimerKey::Responses, 0);
+                    }
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    /// One whole SIP message from the server (a UDP datagram or a framed
+    /// TCP message). `from` is where it came from (responses go back there).
+    pub fn handle_datagram(&mut self, now: Instant, from: Option<SocketAddr>, bytes: &[u8]) {
+        match crate::sip::codec::parse(bytes) {
+            Ok(crate::sip::codec::Message::Response(resp)) => self.on_response(now, resp),
+            Ok(crate::sip::codec::Message::Request(req)) => self.on_request(now, from, req),
+            Err(e) => {
+                // Nothing to answer: we cannot even tell what it was.
+                tracing::warn!(error = %e, len = bytes.len(), "dropping unparsable SIP message");
+            }
+        }
+        self.pump(now);
+    }
+
+    /// Start ending every subscription (SUBSCRIBE with Expires: 0).
+    pub fn shutdown(&mut self, now: Instant) {
+        self.shutting_down = true;
+        self.queue.clear();
+        for i in 0..self.subs.len() {
+            let sub = &self.subs[i];
+            if sub.in_dialog() && matches!(sub.phase, Phase::Established | Phase::Sending | Phase::Queued) {
+                self.send_unsubscribe(i, now);
+            }
+            self.subs[i].phase = Phase::Stopped;
+        }
+    }
+
+    /// True once every un-SUBSCRIBE was answered or timed out.
+    pub fn is_shut_down(&self) -> bool {
+        self.shutting_down
+            && !self
+                .txs
+                .values()
+                .any(|t| matches!(t.kind, TxKind::Unsubscribe(_)))
+    }
+
+    // ----- shared helpers -------------------------------------------------
+
+    fn emit(&mut self, ev: EngineEvent) {
+        self.events.push_back(ev);
+    }
+
+    fn set_connection(&mut self, state: ConnectionState, now: Instant) {
+        if self.connection != state {
+            self.connection = state.clone();
+            self.emit(EngineEvent::Connection { state, at: now });
+        }
+    }
+
+    /// Report a subscription's status if it changed.
+    fn set_status(&mut self, i: usize, status: SubscriptionStatus, now: Instant) {
+        let sub = &mut self.subs[i];
+        if sub.status != status {
+            sub.status = status.clone();
+            let (contact, event) = (sub.contact, sub.event);
+            self.emit(EngineEvent::Subscription {
+                contact,
+                event,
+                status,
+                at: now,
+            });
+        }
+    }
+
+    /// The state from this subscription is no longer backed by it.
+    fn mark_stale(&mut self, i: usize, now: Instant) {
+        let sub = &mut self.subs[i];
+        if sub.has_state {
+            sub.has_state = false;
+            let (contact, event) = (sub.contact, sub.event);
+            self.emit(EngineEvent::Stale { contact, event, at: now });
+        }
+    }
+
+    fn schedule_sub(&mut self, i: usize, at: Instant) {
+        let sub = &mut self.subs[i];
+        sub.timer_gen += 1;
+        self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
+    }
+
+    fn cancel_sub_timer(&mut self, i: usize) {
+        self.subs[i].timer_gen += 1;
+    }
+
+    fn schedule_expiry(&mut self, i: usize, at: Instant) {
+        let sub = &mut self.subs[i];
+        sub.expiry_gen += 1;
+        sub.expires_at = Some(at);
+        self.timers.push(at, TimerKey::Expiry(i), sub.expiry_gen);
+    }
+
+    fn cancel_expiry(&mut self, i: usize) {
+        let sub = &mut self.subs[i];
+        sub.expiry_gen += 1;
+        sub.expires_at = None;
+    }
+
+    /// Queue a subscription for a fresh dialog (initial SUBSCRIBE).
+    fn queue_new_dialog(&mut self, i: usize) {
+        self.cancel_sub_timer(i);
+        self.forget_dialog(i);
+        let sub = &mut self.subs[i];
+        sub.refresh = false;
+        sub.phase = Phase::Queued;
+        self.queue.push_back(i);
+    }
+
+    fn forget_dialog(&mut self, i: usize) {
+        let old = std::mem::take(&mut self.subs[i].dialog.call_id);
+        if !old.is_empty() {
+            self.by_call_id.remove(&old);
+        }
+        self.subs[i].dialog = sub::DialogIds::default();
+    }
+
+    /// Retry later with backoff (or after `at_least`).
+    fn retry_later(&mut self, i: usize, now: Instant, at_least: Option<Duration>) {
+        let sub = &mut self.subs[i];
+        sub.failures = sub.failures.saturating_add(1);
+        let failures = sub.failures;
+        let delay = backoff_or(at_least, failures, self.rng.unit());
+        self.forget_dialog(i);
+        self.subs[i].phase = Phase::Waiting;
+        self.schedule_sub(i, now + delay);
+    }
+
+    fn on_sub_timer(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.timer_gen != generation || self.shutting_down {
+            return;
+        }
+        match sub.phase {
+            Phase::Established => {
+                // Time to refresh within the dialog.
+                self.subs[i].refresh = true;
+                self.subs[i].phase = Phase::Queued;
+                self.queue.push_back(i);
+            }
+            Phase::Waiting if self.server_up => self.queue_new_dialog(i),
+            _ => {}
+        }
+        let _ = now;
+    }
+
+    fn on_expiry_timer(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.expiry_gen != generation || self.shutting_down {
+            return;
+        }
+        // The subscription ran out without a successful refresh: what we
+        // show from it is no longer backed by anything.
+        tracing::info!(uri = %sub.uri, event = sub.event.as_str(), "subscription expired");
+        self.subs[i].expires_at = None;
+        self.mark_stale(i, now);
+        if self.subs[i].phase != Phase::Sending && self.subs[i].phase != Phase::Stopped {
+            self.set_status(i, SubscriptionStatus::Requesting, now);
+            self.queue_new_dialog(i);
+        }
+    }
+
+    /// Send queued requests while the window allows.
+    fn pump(&mut self, now: Instant) {
+        if !self.server_up || self.shutting_down {
+            return;
+        }
+        if self.auth_failed {
+            // One probe at a time, and only when the pause is over.
+            if self.window.in_flight() == 0 && now >= self.auth_retry_at {
+                while let Some(i) = self.queue.pop_front() {
+                    if self.subs[i].phase == Phase::Queued {
+                        self.send_subscribe(i, now);
+                        break;
+                    }
+                }
+            }
+            return;
+        }
+        while self.window.can_send() {
+            let Some(i) = self.queue.pop_front() else { break };
+            if self.subs[i].phase != Phase::Queued {
+                continue;
+            }
+            self.send_subscribe(i, now);
+        }
+    }
+}
+
+fn backoff_or(at_least: Option<Duration>, failures: u32, unit: f64) -> Duration {
+    match at_least {
+        Some(d) => d + Duration::from_millis((unit * 1000.0) as u64),
+        None => sub::backoff_delay(failures, unit),
+    }
+}

@@ -1,0 +1,302 @@
+//! What the answers to our requests mean: the subscription rules.
+//!
+//! 2xx → established (refresh well before expiry); 401/407 → digest and
+//! again; 423 → again with Min-Expires; 403 → access denied; 404 → not
+//! found; 481 → a fresh subscription; 489 → the server lacks the package;
+//! 408/5xx/timeouts → backoff and a smaller window, never giving up.
+
+use std::time::{Duration, Instant};
+
+use super::sub::{Phase, refresh_delay};
+use super::timers::TimerKey;
+use super::{Engine, TxKind};
+use crate::presence::SubscriptionStatus;
+use crate::sip::auth::{DigestClient, parse_challenge};
+use crate::sip::codec::Response;
+use crate::sip::events::ConnectionState;
+use crate::sip::headers::{NameAddr, parse_expires, parse_retry_after, via_branch};
+use crate::sip::transaction::TimerAction;
+
+impl Engine {
+    pub(super) fn on_response(&mut self, now: Instant, resp: Response) {
+        let Some(branch) = resp.headers.get("Via").and_then(via_branch) else {
+            tracing::warn!(status = resp.status, "response without a Via branch: dropped");
+            return;
+        };
+        let Some(&id) = self.by_branch.get(&branch) else {
+            tracing::debug!(status = resp.status, %branch, "response for no transaction of ours (late or duplicate)");
+            return;
+        };
+        let Some(entry) = self.txs.get_mut(&id) else { return };
+        let first_final = entry.tx.on_response(now, resp.status);
+        if let Some(at) = entry.tx.poll_timeout() {
+            entry.generation += 1;
+            self.timers.push(at, TimerKey::Tx(id), entry.generation);
+        }
+        if resp.status < 200 || !first_final {
+            return;
+        }
+        let kind = entry.kind;
+        let auth_nonce = entry.auth_nonce.clone();
+        // The first final answer ends the transaction for us; a
+        // retransmitted final finds no transaction and is ignored.
+        self.drop_tx(id);
+        // Any final answer proves the server is there.
+        self.server_heard(now);
+        match kind {
+            TxKind::Options => self.on_options_answer(now),
+            TxKind::Unsubscribe(i) => {
+                self.forget_dialog(i);
+            }
+            TxKind::Subscribe(i) => {
+                if self.subs[i].tx != Some(id) {
+                    return; // superseded
+                }
+                self.subs[i].tx = None;
+                // Decided below: established, retried, stopped or resent.
+                self.subs[i].phase = Phase::Waiting;
+                self.on_subscribe_final(i, now, &resp, auth_nonce);
+            }
+        }
+    }
+
+    fn on_subscribe_final(&mut self, i: usize, now: Instant, resp: &Response, auth_nonce: Option<String>) {
+        let status = resp.status;
+        if status != 401 && status != 407 {
+            self.subs[i].challenged = false;
+        }
+        match status {
+            200..=299 => {
+                self.window.on_success();
+                self.on_subscribe_ok(i, now, resp);
+            }
+            401 | 407 => self.on_challenge(i, now, resp, auth_nonce),
+            423 => {
+                let min = resp
+                    .headers
+                    .get("Min-Expires")
+                    .and_then(|v| parse_expires(v).ok())
+                    .filter(|&m| m > self.subs[i].expires && m <= 86_400);
+                match min {
+                    Some(m) => {
+                        tracing::info!(uri = %self.subs[i].uri, min = m, "423: retrying with Min-Expires");
+                        self.subs[i].expires = m;
+                        self.resend_subscribe(i, now);
+                    }
+                    None => self.fail(i, now, status, "423 without a usable Min-Expires", false),
+                }
+            }
+            403 => self.stop(i, now, SubscriptionStatus::AccessDenied),
+            404 | 604 => self.stop(i, now, SubscriptionStatus::NotFound),
+            489 => {
+                let why = format!("the server does not support event {}", self.subs[i].event.as_str());
+                self.stop(i, now, SubscriptionStatus::Error(why))
+            }
+            481 => {
+                // The server forgot this subscription (a restart, or it
+                // expired there): what we show is no longer backed.
+                self.window.on_success();
+                tracing::info!(uri = %self.subs[i].uri, "481 on refresh: subscribing again");
+                self.mark_stale(i, now);
+                self.set_status(i, SubscriptionStatus::Requesting, now);
+                self.queue_new_dialog(i);
+            }
+            408 | 500..=599 => {
+                let retry_after = resp
+                    .headers
+                    .get("Retry-After")
+                    .and_then(|v| parse_retry_after(v).ok())
+                    .map(|s| Duration::from_secs(u64::from(s)));
+                self.window.on_overload();
+                let reason = format!("{} {}", status, resp.reason);
+                self.retry(i, now, SubscriptionStatus::Error(reason), retry_after);
+            }
+            _ => {
+                self.window.on_success();
+                let reason = format!("{} {}", status, resp.reason);
+                self.retry(i, now, SubscriptionStatus::Error(reason), None);
+            }
+        }
+    }
+
+    fn on_subscribe_ok(&mut self, i: usize, now: Instant, resp: &Response) {
+        if self.auth_failed {
+            // The credentials work again (the password was fixed server-side).
+            self.auth_failed = false;
+            self.auth_failures = 0;
+            self.set_connection(ConnectionState::Connected, now);
+        }
+        let sub = &mut self.subs[i];
+        sub.failures = 0;
+        if sub.dialog.remote_tag.is_none() {
+            sub.dialog.remote_tag = resp
+                .headers
+                .get("To")
+                .and_then(|v| NameAddr::parse(v).ok())
+                .and_then(|n| n.tag().map(str::to_string));
+        }
+        if let Some(target) = resp.headers.get("Contact").and_then(|v| NameAddr::parse(v).ok()) {
+            sub.dialog.remote_target = Some(target.uri);
+        }
+        let granted = resp
+            .headers
+            .get("Expires")
+            .and_then(|v| parse_expires(v).ok())
+            .unwrap_or(sub.expires);
+        if granted == 0 {
+            // Accepted but already over (RFC 6665 allows it): start again later.
+            self.retry(i, now, SubscriptionStatus::Requesting, None);
+            return;
+        }
+        self.established(i, now, granted);
+    }
+
+    /// The server granted (or a NOTIFY confirmed) `granted` seconds.
+    pub(super) fn established(&mut self, i: usize, now: Instant, granted: u32) {
+        let unit = self.rng.unit();
+        let sub = &mut self.subs[i];
+        if sub.phase == Phase::Stopped {
+            return;
+        }
+        let expiry = now + Duration::from_secs(u64::from(granted));
+        let refresh_at = now + refresh_delay(granted, unit);
+        if matches!(sub.phase, Phase::Sending | Phase::Queued) {
+            // A refresh or NOTIFY arrived while a request is pending: keep
+            // the expiry, the pending request will reschedule the refresh.
+            self.schedule_expiry(i, expiry);
+            return;
+        }
+        sub.phase = Phase::Established;
+        self.schedule_expiry(i, expiry);
+        self.schedule_sub(i, refresh_at);
+    }
+
+    fn on_challenge(&mut self, i: usize, now: Instant, resp: &Response, auth_nonce: Option<String>) {
+        let header = if resp.status == 407 { "Proxy-Authenticate" } else { "WWW-Authenticate" };
+        let challenge = resp.headers.get(header).map(parse_challenge);
+        let challenge = match challenge {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                self.window.on_success();
+                return self.auth_failure(i, now, &format!("unusable {header} challenge: {e}"));
+            }
+            None => {
+                self.window.on_success();
+                return self.auth_failure(i, now, &format!("{} without {header}", resp.status));
+            }
+        };
+        if self.cfg.password.is_none() {
+            self.window.on_success();
+            return self.auth_failure(i, now, "the server asks for a password and none is configured");
+        }
+        // Credentials computed from a challenge this subscription just got
+        // were refused, and the server does not say the nonce was merely
+        // stale: the password is wrong. A refused *reused* challenge (from
+        // another request) just falls back to this fresh one.
+        let rejected = auth_nonce.is_some() && !challenge.stale && self.subs[i].challenged;
+        if rejected {
+            self.window.on_success();
+            let who = self.cfg.auth_user.clone();
+            return self.auth_failure(i, now, &format!("the server rejected the credentials of {who} ({})", resp.status));
+        }
+        self.auth = Some(DigestClient::new(challenge, resp.status == 407));
+        self.subs[i].challenged = true;
+        self.resend_subscribe(i, now);
+        // The window slot stays taken by the resent request.
+    }
+
+    /// Our credentials were refused. Nothing more is sent until a single
+    /// probe, after a growing pause, shows they work again: a wrong password
+    /// costs one request per minute or so, not one per contact.
+    fn auth_failure(&mut self, i: usize, now: Instant, why: &str) {
+        tracing::error!(uri = %self.subs[i].uri, "{why}");
+        self.auth_failed = true;
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        let pause = Duration::from_secs(30u64 << self.auth_failures.min(4)).min(Duration::from_secs(300));
+        self.auth_retry_at = now + pause;
+        self.timers.push(self.auth_retry_at, TimerKey::Pump, 0);
+        self.set_connection(ConnectionState::AuthFailed(why.to_string()), now);
+        if self.subs[i].expires_at.is_none_or(|at| at <= now) {
+            self.mark_stale(i, now);
+        }
+        self.set_status(i, SubscriptionStatus::Error(why.to_string()), now);
+        self.queue_new_dialog(i);
+    }
+
+    /// A final failure: stop and show why.
+    fn stop(&mut self, i: usize, now: Instant, status: SubscriptionStatus) {
+        self.window.on_success();
+        self.cancel_sub_timer(i);
+        self.cancel_expiry(i);
+        self.forget_dialog(i);
+        self.subs[i].phase = Phase::Stopped;
+        self.mark_stale(i, now);
+        self.set_status(i, status, now);
+    }
+
+    /// A transient failure: show why, try again later.
+    pub(super) fn retry(&mut self, i: usize, now: Instant, status: SubscriptionStatus, at_least: Option<Duration>) {
+        if self.subs[i].expires_at.is_none_or(|at| at <= now) {
+            self.mark_stale(i, now);
+        }
+        self.set_status(i, status, now);
+        self.retry_later(i, now, at_least);
+    }
+
+    fn fail(&mut self, i: usize, now: Instant, status: u16, why: &str, overload: bool) {
+        if overload {
+            self.window.on_overload();
+        } else {
+            self.window.on_success();
+        }
+        self.retry(i, now, SubscriptionStatus::Error(format!("{status}: {why}")), None);
+    }
+
+    pub(super) fn on_tx_timer(&mut self, id: u64, generation: u64, now: Instant) {
+        let Some(entry) = self.txs.get_mut(&id) else { return };
+        if entry.generation != generation {
+            return;
+        }
+        match entry.tx.handle_timeout(now) {
+            TimerAction::Retransmit => {
+                let bytes = entry.bytes.clone();
+                if let Some(at) = entry.tx.poll_timeout() {
+                    entry.generation += 1;
+                    self.timers.push(at, TimerKey::Tx(id), entry.generation);
+                }
+                self.transmits.push_back(super::Transmit { to: None, bytes });
+            }
+            TimerAction::TimedOut => {
+                let kind = entry.kind;
+                self.drop_tx(id);
+                self.on_tx_timeout(kind, id, now);
+            }
+            TimerAction::None => {
+                if entry.tx.is_terminated() {
+                    self.drop_tx(id);
+                } else if let Some(at) = entry.tx.poll_timeout() {
+                    entry.generation += 1;
+                    self.timers.push(at, TimerKey::Tx(id), entry.generation);
+                }
+            }
+        }
+    }
+
+    fn on_tx_timeout(&mut self, kind: TxKind, id: u64, now: Instant) {
+        match kind {
+            TxKind::Options => {} // the keepalive deadline handles it
+            TxKind::Unsubscribe(_) => {}
+            TxKind::Subscribe(i) => {
+                if self.subs[i].tx != Some(id) {
+                    return;
+                }
+                self.subs[i].tx = None;
+                self.window.on_overload();
+                tracing::warn!(uri = %self.subs[i].uri, "SUBSCRIBE timed out");
+                self.retry(i, now, SubscriptionStatus::Error("no answer from the server".into()), None);
+                // A whole transaction without an answer: is the server gone?
+                self.check_server(now);
+            }
+        }
+    }
+}
