@@ -226,7 +226,7 @@ impl SipDriver {
                             Err(e) => {
                                 // ICMP port unreachable on a connected socket.
                                 tracing::warn!(error = %e, "UDP receive error");
-                                self.engine.transport_error(now, &format!("{server} over UDP: {e}"));
+                                self.engine.transport_error(now, &format!("nothing answers over UDP ({e})"));
                             }
                         }
                     }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::sub::Phase;
 use super::timers::TimerKey;
 use super::{Engine, Transmit};
-use crate::body::{BodyError, dialog_info, pidf};
-use crate::presence::{EventKind, SubscriptionStatus};
+use crate::body::{BodyError, PresenceDoc, dialog_info, pidf};
+use crate::presence::{EventKind, Presence, SubscriptionStatus};
 use crate::sip::codec::{Method, Request, response_to};
 use crate::sip::events::EngineEvent;
 use crate::sip::headers::{
@@ -127,7 +127,16 @@ impl Engine {
         let body = req.body.as_slice();
         let ctype = req.headers.get("Content-Type").unwrap_or("");
         let result: Result<Option<EngineEvent>, BodyError> = match kind {
-            EventKind::Presence if body.is_empty() => Ok(None), // pending: no information yet
+            EventKind::Presence if body.is_empty() => match state {
+                // Active with nothing published: the person is not online.
+                SubscriptionState::Active { .. } => Ok(Some(EngineEvent::Presence {
+                    contact,
+                    doc: nothing_published(),
+                    at: now,
+                })),
+                // Pending (not authorized yet) or terminated: no information.
+                _ => Ok(None),
+            },
             EventKind::Presence if ctype.is_empty() || content_type_is(ctype, "application/pidf+xml") => {
                 pidf::parse(body).map(|doc| Some(EngineEvent::Presence { contact, doc, at: now }))
             }
@@ -219,6 +228,20 @@ impl Engine {
         self.subs[i].phase = Phase::Stopped;
         self.mark_stale(i, now);
         self.set_status(i, status, now);
+    }
+}
+
+/// What an active presence subscription without a document means.
+fn nothing_published() -> PresenceDoc {
+    PresenceDoc {
+        entity: None,
+        basic: None,
+        presence: Presence::Offline,
+        availability: None,
+        note: None,
+        activities: Vec::new(),
+        forwarding: None,
+        rule: "nothing published (empty NOTIFY)",
     }
 }
 
