@@ -1,0 +1,188 @@
+//! Search latency over 100,000 contacts: what one keystroke costs.
+//!
+//! `cargo bench --bench search` runs criterion benches (mean/median per
+//! keystroke of typing "smith", and a cold 3-letter query), and before them
+//! prints percentiles (p50/p99/max) to stderr, measured over 200 typing
+//! sequences, plus the same figures for nucleo's threaded `Nucleo` type
+//! (one concatenated column) for comparison.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use nucleo::pattern::{CaseMatching, Normalization};
+use nucleo::{Config, Nucleo};
+use switchboard::search::{Search, SearchDoc, sample};
+
+const CONTACTS: usize = 100_000;
+const SEED: u64 = 0x5EA4C4;
+const TYPING: [&str; 5] = ["s", "sm", "smi", "smit", "smith"];
+const COLD: [&str; 8] = ["ros", "ann", "mil", "jon", "kar", "sal", "ode", "lun"];
+const SEQUENCES: usize = 200;
+
+fn directory() -> Vec<SearchDoc> {
+    sample::directory(CONTACTS, SEED)
+}
+
+/// Time `set_query(TYPING[k])` after typing the keystrokes before it.
+fn keystroke(c: &mut Criterion, search: &mut Search, k: usize) {
+    let Some(&query) = TYPING.get(k) else { return };
+    c.bench_function(&format!("keystroke {k}: {query:?} (100k contacts)"), |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                search.set_query("");
+                for before in &TYPING[..k] {
+                    search.set_query(before);
+                }
+                let start = Instant::now();
+                search.set_query(black_box(query));
+                spent += start.elapsed();
+                black_box(search.hits().len());
+            }
+            spent
+        })
+    });
+}
+
+fn benches(c: &mut Criterion) {
+    let mut search = Search::new(directory());
+    for k in 0..TYPING.len() {
+        keystroke(c, &mut search, k);
+    }
+    c.bench_function("cold 3-letter query \"ros\" (100k contacts)", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                search.set_query("");
+                let start = Instant::now();
+                search.set_query(black_box("ros"));
+                spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    c.bench_function("update_doc while filtering (100k contacts)", |b| {
+        search.set_query("smith");
+        let mut docs = sample::directory(64, SEED ^ 1);
+        let mut i = 0usize;
+        b.iter(|| {
+            let mut doc = docs[i % docs.len()].clone();
+            doc.id = switchboard::store::ContactId((i * 7919 % CONTACTS) as u32);
+            doc.note = if i.is_multiple_of(2) {
+                "smith is out".into()
+            } else {
+                String::new()
+            };
+            i += 1;
+            search.update_doc(doc);
+        });
+        docs.clear();
+    });
+}
+
+criterion_group! {
+    name = group;
+    config = Criterion::default().sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+
+fn percentiles(label: &str, mut samples: Vec<Duration>) {
+    samples.sort_unstable();
+    let at = |p: f64| {
+        let i = ((samples.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        samples.get(i).copied().unwrap_or_default()
+    };
+    eprintln!(
+        "{label:<44} n={:<5} p50={:>8.3?} p99={:>8.3?} max={:>8.3?}",
+        samples.len(),
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+/// p50/p99 per keystroke, measured directly (criterion reports means).
+fn keystroke_percentiles() {
+    let mut search = Search::new(directory());
+    let mut all = Vec::new();
+    let mut per_key = vec![Vec::new(); TYPING.len()];
+    for _ in 0..SEQUENCES {
+        search.set_query("");
+        for (k, q) in TYPING.iter().enumerate() {
+            let start = Instant::now();
+            search.set_query(q);
+            let spent = start.elapsed();
+            black_box(search.hits().first());
+            per_key[k].push(spent);
+            all.push(spent);
+        }
+    }
+    eprintln!("--- Search (ours), {CONTACTS} contacts, {SEQUENCES} typing sequences ---");
+    for (k, samples) in per_key.into_iter().enumerate() {
+        percentiles(&format!("keystroke {:?}", TYPING[k]), samples);
+    }
+    percentiles("every keystroke of \"smith\"", all);
+    let mut cold = Vec::new();
+    for i in 0..SEQUENCES {
+        search.set_query("");
+        let q = COLD[i % COLD.len()];
+        let start = Instant::now();
+        search.set_query(q);
+        cold.push(start.elapsed());
+    }
+    percentiles("cold 3-letter query (from empty)", cold);
+    let mut back = Vec::new();
+    for _ in 0..SEQUENCES / 4 {
+        search.set_query("smith");
+        let start = Instant::now();
+        search.set_query("smit");
+        back.push(start.elapsed());
+    }
+    percentiles("backspace \"smith\" -> \"smit\"", back);
+}
+
+/// The same typing through nucleo's threaded `Nucleo` (all fields in one
+/// column), waiting until the results are complete.
+fn nucleo_percentiles() {
+    let mut nucleo: Nucleo<u32> = Nucleo::new(Config::DEFAULT, Arc::new(|| {}), None, 1);
+    let injector = nucleo.injector();
+    for d in directory() {
+        let text = format!(
+            "{} {} {} {} {}",
+            d.name, d.extension, d.department, d.uri, d.note
+        );
+        injector.push(d.id.0, |_, cols| cols[0] = text.as_str().into());
+    }
+    while nucleo.tick(10).running {}
+    let mut all = Vec::new();
+    for _ in 0..SEQUENCES / 4 {
+        nucleo
+            .pattern
+            .reparse(0, "", CaseMatching::Smart, Normalization::Smart, false);
+        while nucleo.tick(10).running {}
+        for q in TYPING {
+            let start = Instant::now();
+            nucleo
+                .pattern
+                .reparse(0, q, CaseMatching::Smart, Normalization::Smart, true);
+            while nucleo.tick(10).running {}
+            all.push(start.elapsed());
+            black_box(nucleo.snapshot().matched_item_count());
+        }
+    }
+    eprintln!("--- nucleo::Nucleo (threaded, 1 column, no highlights), for comparison ---");
+    percentiles("every keystroke of \"smith\"", all);
+}
+
+fn main() {
+    // Only under `cargo bench` (which passes --bench), not when test
+    // harnesses run the bench binary as a smoke test.
+    if std::env::args().any(|a| a == "--bench") {
+        keystroke_percentiles();
+        nucleo_percentiles();
+    }
+    group();
+    Criterion::default().configure_from_args().final_summary();
+}

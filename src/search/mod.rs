@@ -1,0 +1,367 @@
+//! The console's fuzzy search over the directory: our type around nucleo.
+//!
+//! One column per searchable field (name, extension, department, URI without
+//! its `sip:` scheme, note). The query is split into whitespace-separated
+//! terms that must all match, in any order; see [`query`] for the syntax
+//! (`dept:sales`, `ext:10`, `note:lunch`, ...). A plain term is fuzzy
+//! (subsequence) matched against every column and its best column counts:
+//! a name match weighs a little more than the same match in the URI or note.
+//!
+//! Typos tolerated by a plain or `name:` term: missing characters (`smth`
+//! finds Smith: fuzzy matching is a subsequence match), any number of extra
+//! characters in the text between the typed ones, and one pair of swapped
+//! adjacent characters (`simth` finds Smith, ranked below real matches).
+//! Not tolerated: a wrong or extra character in the query (`smoth`).
+//!
+//! [`Search::set_query`] matches synchronously: it is called from the
+//! console's `update()` on each keystroke, and the view only reads
+//! [`Search::hits`]. When the new query only extends the previous one
+//! (typing on), only the previous hits are re-matched. Large directories are
+//! split between up to [`MAX_WORKERS`] scoped threads, joined before
+//! `set_query` returns. Why not nucleo's own `Nucleo` worker pool: its
+//! results arrive on a later `tick`, so `update()` would have to poll and the
+//! view would draw stale results; the synchronous matcher meets the budget
+//! (10 ms for a keystroke over 100,000 contacts, see `benches/search.rs`).
+
+mod index;
+mod query;
+pub mod sample;
+mod score;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::store::ContactId;
+use index::Indexed;
+use query::Query;
+use score::{Cand, Worker, key_doc, key_score};
+
+/// Most threads one search uses.
+pub const MAX_WORKERS: usize = 4;
+
+/// Below this many docs to match, one thread does it all.
+const PARALLEL_MIN: usize = 16_384;
+
+/// The searchable text of one contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    pub id: ContactId,
+    pub name: String,
+    pub extension: String,
+    pub department: String,
+    pub uri: String,
+    /// The person's status note (later also the attendant's note).
+    pub note: String,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub id: ContactId,
+    /// Higher is better; 0 for every doc while the search is inactive.
+    pub score: u32,
+    /// Sorted char indices (`name.chars()` positions) to highlight in the name.
+    pub name_indices: Vec<u32>,
+}
+
+/// A set of directory indices.
+#[derive(Debug, Default)]
+struct Bitset(Vec<u64>);
+
+impl Bitset {
+    fn clear(&mut self) {
+        self.0.iter_mut().for_each(|w| *w = 0);
+    }
+    fn set(&mut self, i: u32, on: bool) {
+        let w = i as usize / 64;
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        if let Some(word) = self.0.get_mut(w) {
+            let bit = 1u64 << (i % 64);
+            if on { *word |= bit } else { *word &= !bit }
+        }
+    }
+    fn contains(&self, i: u32) -> bool {
+        self.0
+            .get(i as usize / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+    }
+    /// The members in increasing order, into `out`.
+    fn collect_into(&self, out: &mut Vec<u32>) {
+        out.clear();
+        for (wi, &word) in self.0.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                out.push(wi as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+    }
+}
+
+/// Fuzzy search over the directory. See the module docs.
+pub struct Search {
+    docs: Vec<Indexed>,
+    by_id: HashMap<ContactId, u32>,
+    /// Every doc in directory order: the results while nothing is filtered.
+    all: Vec<Hit>,
+    /// The results while filtering, best first.
+    hits: Vec<Hit>,
+    /// The sort key of each of `hits` (score and directory index).
+    hit_keys: Vec<u64>,
+    /// The directory indices in `hits`.
+    matched: Bitset,
+    text: String,
+    query: Query,
+    /// The query restricts something: `hits` are the results, not `all`.
+    filtering: bool,
+    workers: Vec<Worker>,
+    /// Emptied highlight vectors of replaced hits, reused.
+    pool: Vec<Vec<u32>>,
+    scratch: Vec<u32>,
+    parallel_min: usize,
+}
+
+impl fmt::Debug for Search {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Search")
+            .field("docs", &self.docs.len())
+            .field("query", &self.text)
+            .field("hits", &self.hits().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Search {
+    pub fn new(docs: Vec<SearchDoc>) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut search = Search {
+            docs: Vec::with_capacity(docs.len()),
+            by_id: HashMap::with_capacity(docs.len()),
+            all: Vec::with_capacity(docs.len()),
+            hits: Vec::new(),
+            hit_keys: Vec::new(),
+            matched: Bitset::default(),
+            text: String::new(),
+            query: Query::default(),
+            filtering: false,
+            workers: (0..threads.clamp(1, MAX_WORKERS))
+                .map(|_| Worker::new())
+                .collect(),
+            pool: Vec::new(),
+            scratch: Vec::new(),
+            parallel_min: PARALLEL_MIN,
+        };
+        for doc in docs {
+            search.update_doc(doc);
+        }
+        search
+    }
+
+    /// A contact's searchable text changed (replaced by id, appended to the
+    /// directory if new). The current results are updated for that contact.
+    pub fn update_doc(&mut self, doc: SearchDoc) {
+        let indexed = Indexed::new(&doc);
+        let index = match self.by_id.get(&doc.id).copied() {
+            Some(i) if (i as usize) < self.docs.len() => {
+                if let Some(slot) = self.docs.get_mut(i as usize) {
+                    *slot = indexed;
+                }
+                i
+            }
+            _ => {
+                let i = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
+                self.docs.push(indexed);
+                self.by_id.insert(doc.id, i);
+                self.all.push(Hit {
+                    id: doc.id,
+                    score: 0,
+                    name_indices: Vec::new(),
+                });
+                i
+            }
+        };
+        if !self.filtering {
+            return;
+        }
+        if self.matched.contains(index)
+            && let Some(pos) = self.hit_keys.iter().position(|&k| key_doc(k) == index)
+        {
+            self.hit_keys.remove(pos);
+            let old = self.hits.remove(pos);
+            recycle(&mut self.pool, old.name_indices);
+            self.matched.set(index, false);
+        }
+        let (Some(worker), Some(doc)) = (self.workers.first_mut(), self.docs.get(index as usize))
+        else {
+            return;
+        };
+        worker.arena.clear();
+        if let Some(cand) = worker.match_doc(doc, index, &self.query) {
+            let pos = self.hit_keys.partition_point(|&k| k < cand.key);
+            let hit = make_hit(&mut self.pool, doc.id, &cand, worker.highlights(&cand));
+            self.hits.insert(pos, hit);
+            self.hit_keys.insert(pos, cand.key);
+            self.matched.set(index, true);
+        }
+    }
+
+    /// Set the query and match now. When the query extends the previous one
+    /// only the previous hits are re-matched.
+    pub fn set_query(&mut self, query: &str) {
+        if query == self.text {
+            return;
+        }
+        let parsed = Query::parse(query);
+        let narrow = self.filtering && parsed.narrows(&self.query);
+        self.text.clear();
+        self.text.push_str(query);
+        self.query = parsed;
+        if self.query.matches_all() {
+            self.filtering = false;
+            self.clear_hits();
+            return;
+        }
+        tracing::trace!(query, narrow, "search");
+        self.run(narrow);
+        self.filtering = true;
+    }
+
+    pub fn query(&self) -> &str {
+        &self.text
+    }
+
+    /// The query is not blank.
+    pub fn is_active(&self) -> bool {
+        !self.text.trim().is_empty()
+    }
+
+    /// Best first, ties in directory order; every doc in directory order
+    /// while the query restricts nothing.
+    pub fn hits(&self) -> &[Hit] {
+        if self.filtering {
+            &self.hits
+        } else {
+            &self.all
+        }
+    }
+
+    /// Number of docs in the directory.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    fn clear_hits(&mut self) {
+        for hit in self.hits.drain(..) {
+            recycle(&mut self.pool, hit.name_indices);
+        }
+        self.hit_keys.clear();
+        self.matched.clear();
+    }
+
+    /// Match every doc (or only the current hits when `narrow`) and replace
+    /// the results.
+    fn run(&mut self, narrow: bool) {
+        let total = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
+        if narrow {
+            self.matched.collect_into(&mut self.scratch);
+        }
+        let count = if narrow {
+            self.scratch.len()
+        } else {
+            total as usize
+        };
+        let threads = if count >= self.parallel_min {
+            self.workers.len()
+        } else {
+            1
+        };
+        let chunk = count.div_ceil(threads.max(1)).max(1);
+        let (docs, query, scratch) = (&self.docs, &self.query, &self.scratch);
+        // Chunk `c` of the docs to match: a range of directory indices, or a
+        // slice of the previous hits (in directory order).
+        let work = |worker: &mut Worker, c: usize| {
+            let lo = (c * chunk).min(count);
+            let hi = ((c + 1) * chunk).min(count);
+            if narrow {
+                worker.run(
+                    docs,
+                    query,
+                    scratch.get(lo..hi).unwrap_or(&[]).iter().copied(),
+                );
+            } else {
+                worker.run(docs, query, lo as u32..hi as u32);
+            }
+        };
+        let split = self.workers.len().min(1);
+        let (first, rest) = self.workers.split_at_mut(split);
+        std::thread::scope(|s| {
+            for (i, worker) in rest.iter_mut().enumerate().take(threads.saturating_sub(1)) {
+                s.spawn(move || work(worker, i + 1));
+            }
+            if let Some(worker) = first.first_mut() {
+                work(worker, 0);
+            }
+        });
+        self.merge(threads);
+    }
+
+    /// Merge the sorted candidates of the first `threads` workers into the
+    /// results.
+    fn merge(&mut self, threads: usize) {
+        self.clear_hits();
+        let workers = self.workers.get(..threads).unwrap_or(&[]);
+        let mut heads = vec![0usize; workers.len()];
+        loop {
+            let mut best: Option<(usize, &Cand)> = None;
+            for (w, worker) in workers.iter().enumerate() {
+                if let Some(c) = heads.get(w).and_then(|&h| worker.cands.get(h))
+                    && best.is_none_or(|(_, b)| c.key < b.key)
+                {
+                    best = Some((w, c));
+                }
+            }
+            let Some((w, cand)) = best else { break };
+            if let Some(h) = heads.get_mut(w) {
+                *h += 1;
+            }
+            let index = key_doc(cand.key);
+            let Some(doc) = self.docs.get(index as usize) else {
+                continue;
+            };
+            let highlights = workers.get(w).map_or(&[][..], |wk| wk.highlights(cand));
+            self.hits
+                .push(make_hit(&mut self.pool, doc.id, cand, highlights));
+            self.hit_keys.push(cand.key);
+            self.matched.set(index, true);
+        }
+    }
+}
+
+fn recycle(pool: &mut Vec<Vec<u32>>, mut v: Vec<u32>) {
+    if v.capacity() > 0 {
+        v.clear();
+        pool.push(v);
+    }
+}
+
+fn make_hit(pool: &mut Vec<Vec<u32>>, id: ContactId, cand: &Cand, highlights: &[u32]) -> Hit {
+    let mut name_indices = if highlights.is_empty() {
+        Vec::new()
+    } else {
+        pool.pop().unwrap_or_default()
+    };
+    name_indices.extend_from_slice(highlights);
+    Hit {
+        id,
+        score: key_score(cand.key),
+        name_indices,
+    }
+}
