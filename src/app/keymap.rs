@@ -1,0 +1,415 @@
+//! Keys → named actions. The one source of key bindings: the status bar hints
+//! and the help overlay are generated from it, and the config's `[keys]`
+//! table rebinds actions by name.
+//!
+//! Plain letters, digits and space are never bindable: typing them starts a
+//! search at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Every command the console knows, by the name used in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Open,
+    Back,
+    NextPanel,
+    PrevPanel,
+    ToggleFavourite,
+    SearchBackspace,
+    ClearSearch,
+}
+
+impl Action {
+    pub const ALL: [Action; 17] = [
+        Action::Open,
+        Action::Back,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Home,
+        Action::End,
+        Action::NextPanel,
+        Action::PrevPanel,
+        Action::SearchBackspace,
+        Action::ClearSearch,
+        Action::ToggleFavourite,
+        Action::Help,
+        Action::Quit,
+    ];
+
+    /// The name used in the config's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Home => "home",
+            Action::End => "end",
+            Action::Open => "open",
+            Action::Back => "back",
+            Action::NextPanel => "next_panel",
+            Action::PrevPanel => "prev_panel",
+            Action::ToggleFavourite => "toggle_favourite",
+            Action::SearchBackspace => "search_backspace",
+            Action::ClearSearch => "clear_search",
+        }
+    }
+
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit (ends subscriptions cleanly)",
+            Action::Help => "Show or hide this help",
+            Action::Up => "Move up / scroll the details",
+            Action::Down => "Move down / scroll the details",
+            Action::Left => "Move left",
+            Action::Right => "Move right",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::Home => "First contact",
+            Action::End => "Last contact",
+            Action::Open => "Details (selects a single match)",
+            Action::Back => "Clear search, then close panels",
+            Action::NextPanel => "Next panel",
+            Action::PrevPanel => "Previous panel",
+            Action::ToggleFavourite => "Add to / remove from favourites",
+            Action::SearchBackspace => "Delete the last search letter",
+            Action::ClearSearch => "Clear the search",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// A key as bound: code plus the modifiers that matter (Ctrl, Alt; Shift
+/// only for non-character keys, a character carries its own case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }
+    }
+    pub const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+            shift: false,
+        }
+    }
+
+    /// Normalise a terminal key event so it compares equal to a bound key.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let m = ev.modifiers;
+        let ctrl = m.contains(KeyModifiers::CONTROL);
+        let alt = m.contains(KeyModifiers::ALT);
+        match ev.code {
+            KeyCode::Char(c) => {
+                let c = if ctrl || alt {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                Key {
+                    code: KeyCode::Char(c),
+                    ctrl,
+                    alt,
+                    shift: false,
+                }
+            }
+            KeyCode::BackTab => Key {
+                code: KeyCode::BackTab,
+                ctrl,
+                alt,
+                shift: false,
+            },
+            code => Key {
+                code,
+                ctrl,
+                alt,
+                shift: m.contains(KeyModifiers::SHIFT),
+            },
+        }
+    }
+
+    /// True for keys that type into the search (plain letters, digits, space).
+    pub fn is_typing(&self) -> bool {
+        matches!(self.code, KeyCode::Char(c) if !self.ctrl && !self.alt && (c.is_alphanumeric() || c == ' '))
+    }
+
+    /// Parse a key spec from the config: `F2`, `Ctrl-Q`, `Ctrl+q`, `Alt-x`,
+    /// `Shift-Tab`, `Enter`, `Esc`, `PgDn`, `?`...
+    pub fn parse(spec: &str) -> Option<Key> {
+        let mut key = Key::plain(KeyCode::Null);
+        let mut rest = spec.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let skip = [
+                "ctrl-", "ctrl+", "c-", "alt-", "alt+", "a-", "shift-", "shift+", "s-",
+            ]
+            .into_iter()
+            .find(|p| lower.starts_with(p) && rest.len() > p.len());
+            let Some(prefix) = skip else { break };
+            match prefix.as_bytes().first() {
+                Some(b'c') => key.ctrl = true,
+                Some(b'a') => key.alt = true,
+                _ => key.shift = true,
+            }
+            rest = rest.get(prefix.len()..)?;
+        }
+        let lower = rest.to_ascii_lowercase();
+        key.code = match lower.as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if key.shift => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" | "bs" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" | "page_up" => KeyCode::PageUp,
+            "pgdn" | "pagedown" | "page_down" | "pgdown" => KeyCode::PageDown,
+            "space" => KeyCode::Char(' '),
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if key.ctrl || key.alt => KeyCode::Char(c.to_ascii_lowercase()),
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => match lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                        Some(n @ 1..=24) => KeyCode::F(n),
+                        _ => return None,
+                    },
+                }
+            }
+        };
+        if matches!(key.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            key.shift = false;
+        }
+        Some(key)
+    }
+
+    /// How the key is written in hints and help.
+    pub fn label(&self, ascii: bool) -> String {
+        let base = match self.code {
+            KeyCode::Up if !ascii => "↑".to_string(),
+            KeyCode::Down if !ascii => "↓".to_string(),
+            KeyCode::Left if !ascii => "←".to_string(),
+            KeyCode::Right if !ascii => "→".to_string(),
+            KeyCode::Up => "Up".into(),
+            KeyCode::Down => "Down".into(),
+            KeyCode::Left => "Left".into(),
+            KeyCode::Right => "Right".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Insert => "Ins".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Char(' ') => "Space".into(),
+            KeyCode::Char(c) if self.ctrl || self.alt => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            other => format!("{other:?}"),
+        };
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("Ctrl-");
+        }
+        if self.alt {
+            s.push_str("Alt-");
+        }
+        if self.shift {
+            s.push_str("Shift-");
+        }
+        s.push_str(&base);
+        s
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label(true))
+    }
+}
+
+/// A `[keys]` entry that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("[keys]: unknown action {action:?} (known actions: {known})")]
+    UnknownAction { action: String, known: String },
+    #[error(
+        "[keys] {action}: unknown key {key:?} (e.g. \"F2\", \"Ctrl-Q\", \"Alt-x\", \"Enter\", \"PgDn\")"
+    )]
+    UnknownKey { action: String, key: String },
+    #[error(
+        "[keys] {action}: key {key:?} cannot carry a command: plain letters, digits and space type into the search (use a function key, Ctrl- or Alt-)"
+    )]
+    TypingKey { action: String, key: String },
+    #[error("[keys]: key {key:?} is bound to both {first} and {second}")]
+    Duplicate {
+        key: String,
+        first: String,
+        second: String,
+    },
+    #[error("[keys] {action}: no key given")]
+    Empty { action: String },
+}
+
+/// The bindings in force: action → keys (first key is the one hinted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<Action, Vec<Key>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use KeyCode as K;
+        let p = Key::plain;
+        let defaults: [(Action, Vec<Key>); 17] = [
+            (
+                Action::Quit,
+                vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
+            ),
+            (Action::Help, vec![p(K::F(1)), p(K::Char('?'))]),
+            (Action::Up, vec![p(K::Up)]),
+            (Action::Down, vec![p(K::Down)]),
+            (Action::Left, vec![p(K::Left)]),
+            (Action::Right, vec![p(K::Right)]),
+            (Action::PageUp, vec![p(K::PageUp)]),
+            (Action::PageDown, vec![p(K::PageDown)]),
+            (Action::Home, vec![p(K::Home)]),
+            (Action::End, vec![p(K::End)]),
+            (Action::Open, vec![p(K::Enter)]),
+            (Action::Back, vec![p(K::Esc)]),
+            (Action::NextPanel, vec![p(K::Tab)]),
+            (Action::PrevPanel, vec![p(K::BackTab)]),
+            (Action::ToggleFavourite, vec![p(K::F(2))]),
+            (Action::SearchBackspace, vec![p(K::Backspace)]),
+            (Action::ClearSearch, vec![Key::ctrl('u')]),
+        ];
+        Keymap {
+            bindings: defaults.into_iter().collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with the config's `[keys]` applied: each named action
+    /// gets exactly the keys given; a key taken from another action's
+    /// defaults moves to the new action.
+    pub fn from_config(keys: &BTreeMap<String, Vec<String>>) -> Result<Keymap, KeymapError> {
+        let mut map = Keymap::default();
+        let mut configured: HashMap<Key, Action> = HashMap::new();
+        let mut overrides = Vec::new();
+        for (name, specs) in keys {
+            let action = Action::parse(name).ok_or_else(|| KeymapError::UnknownAction {
+                action: name.clone(),
+                known: Action::ALL
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+            if specs.is_empty() {
+                return Err(KeymapError::Empty {
+                    action: name.clone(),
+                });
+            }
+            let mut parsed = Vec::new();
+            for spec in specs {
+                let key = Key::parse(spec).ok_or_else(|| KeymapError::UnknownKey {
+                    action: name.clone(),
+                    key: spec.clone(),
+                })?;
+                if key.is_typing() {
+                    return Err(KeymapError::TypingKey {
+                        action: name.clone(),
+                        key: spec.clone(),
+                    });
+                }
+                if let Some(first) = configured.insert(key, action)
+                    && first != action
+                {
+                    return Err(KeymapError::Duplicate {
+                        key: spec.clone(),
+                        first: first.name().into(),
+                        second: action.name().into(),
+                    });
+                }
+                if !parsed.contains(&key) {
+                    parsed.push(key);
+                }
+            }
+            overrides.push((action, parsed));
+        }
+        for (action, keys) in overrides {
+            map.bindings.insert(action, keys);
+        }
+        for (action, keys) in map.bindings.iter_mut() {
+            keys.retain(|k| configured.get(k).is_none_or(|a| a == action));
+        }
+        Ok(map)
+    }
+
+    /// The action a key event triggers, if any.
+    pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(ev);
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(a, _)| *a)
+    }
+
+    /// The keys bound to an action (may be empty if all were rebound away).
+    pub fn keys(&self, action: Action) -> &[Key] {
+        self.bindings.get(&action).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests;

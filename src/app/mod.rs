@@ -1,0 +1,17 @@
+//! The console's state machine: one [`Msg`] type, one
+//! [`update`](update::update) function returning [`Cmd`]s for the runtime.
+
+pub mod cmd;
+pub mod favourites;
+pub mod grid_list;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod sample;
+pub mod update;
+
+pub use cmd::Cmd;
+pub use keymap::{Action, Key, Keymap, KeymapError};
+pub use model::{Focus, Model, Settings};
+pub use msg::Msg;
+pub use update::update;

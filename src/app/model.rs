@@ -1,0 +1,407 @@
+//! The console's whole state. Changed only by [`crate::app::update`]; read by
+//! [`crate::ui::view`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use crate::app::grid_list::{CellRef, GridList, Group};
+use crate::app::keymap::Keymap;
+use crate::presence::{Freshness, LineState, SubscriptionStatus};
+use crate::search::{Search, SearchDoc};
+use crate::sip::events::ConnectionState;
+use crate::store::{ContactId, ContactInfo, Store};
+use crate::ui::layout;
+use crate::ui::theme::Theme;
+
+/// A ringing cell alternates red/orange at this period (about twice a second).
+pub const BLINK_PERIOD: Duration = Duration::from_millis(500);
+
+/// How the console is set up (from the command line and the config).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub mono: bool,
+    pub ascii: bool,
+    pub read_only: bool,
+    /// Some: running against the demo server; this one-line hint is shown.
+    pub demo_hint: Option<String>,
+    /// The operator's own URI (their status is shown in the status bar).
+    pub own_uri: Option<String>,
+    pub keymap: Keymap,
+    /// Favourite contact URIs as loaded from `favourites.toml`.
+    pub favourites: Vec<String>,
+    /// A problem found while loading (shown once in the status bar).
+    pub startup_message: Option<String>,
+}
+
+/// Which panel has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Grid,
+    Details,
+}
+
+/// Per-contact console state that the store does not hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactMeta {
+    /// An attendant note exists (attendant notes come later: always false).
+    pub has_note: bool,
+    pub favourite: bool,
+}
+
+/// Subscription health counts for the status bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubCounts {
+    pub active: usize,
+    pub pending: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubClass {
+    None,
+    Active,
+    Pending,
+    Failed,
+}
+
+impl SubClass {
+    pub(crate) fn of(s: &SubscriptionStatus) -> SubClass {
+        match s {
+            SubscriptionStatus::NotRequested => SubClass::None,
+            SubscriptionStatus::Active => SubClass::Active,
+            SubscriptionStatus::Requesting | SubscriptionStatus::Pending => SubClass::Pending,
+            SubscriptionStatus::NotFound
+            | SubscriptionStatus::AccessDenied
+            | SubscriptionStatus::Error(_) => SubClass::Failed,
+        }
+    }
+}
+
+/// The blink timer: only armed while some line rings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Blink {
+    /// Which of the two colours (red: false, orange: true) is shown now.
+    pub phase: bool,
+    pub next: Option<Instant>,
+}
+
+pub struct Model {
+    pub store: Store,
+    pub search: Search,
+    pub meta: Vec<ContactMeta>,
+    /// Departments in display order, each with its contacts sorted by name.
+    pub departments: Vec<(String, Vec<ContactId>)>,
+    pub favourite_uris: Vec<String>,
+    pub list: GridList,
+    /// Index into `list.cells` of the selected cell.
+    pub cursor: usize,
+    /// First grid row shown.
+    pub scroll: usize,
+    pub size: (u16, u16),
+    pub focus: Focus,
+    pub details_open: bool,
+    pub panel_scroll: u16,
+    pub help_open: bool,
+    pub connection: ConnectionState,
+    pub engine_stopped: bool,
+    pub counts: SubCounts,
+    pub(crate) sub_class: Vec<SubClass>,
+    pub ringing: BTreeSet<ContactId>,
+    /// Contacts shown greyed with an age (stale, or unknown since a time).
+    pub aged: BTreeSet<ContactId>,
+    pub blink: Blink,
+    /// When the next age label changes (only while something is aged).
+    pub next_age_tick: Option<Instant>,
+    /// The latest time seen (from engine events and ticks).
+    pub now: Option<Instant>,
+    /// A one-line message in the status bar until the next key.
+    pub message: Option<String>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub read_only: bool,
+    pub demo_hint: Option<String>,
+    pub own_uri: Option<String>,
+    pub own_id: Option<ContactId>,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(contacts: Vec<ContactInfo>, settings: Settings) -> Model {
+        let docs = contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| SearchDoc {
+                id: ContactId(i as u32),
+                name: c.name.clone(),
+                extension: c.extension.clone().unwrap_or_default(),
+                department: c.department.clone().unwrap_or_default(),
+                uri: c.uri.clone(),
+                note: String::new(),
+            })
+            .collect();
+        let mut by_dept: BTreeMap<String, Vec<ContactId>> = BTreeMap::new();
+        let mut other = Vec::new();
+        for (i, c) in contacts.iter().enumerate() {
+            match c
+                .department
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                Some(d) => by_dept
+                    .entry(d.to_string())
+                    .or_default()
+                    .push(ContactId(i as u32)),
+                None => other.push(ContactId(i as u32)),
+            }
+        }
+        let name_key = |id: &ContactId| {
+            let c = contacts.get(id.0 as usize);
+            (c.map(|c| c.name.to_lowercase()).unwrap_or_default(), *id)
+        };
+        let mut departments: Vec<(String, Vec<ContactId>)> = by_dept.into_iter().collect();
+        if !other.is_empty() {
+            departments.push(("Other".into(), other));
+        }
+        for (_, ids) in &mut departments {
+            ids.sort_by_cached_key(name_key);
+        }
+        let n = contacts.len();
+        let store = Store::new(contacts);
+        let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
+        let mut meta = vec![ContactMeta::default(); n];
+        for uri in &settings.favourites {
+            if let Some(m) = store.find(uri).and_then(|id| meta.get_mut(id.0 as usize)) {
+                m.favourite = true;
+            }
+        }
+        let mut model = Model {
+            store,
+            search: Search::new(docs),
+            meta,
+            departments,
+            favourite_uris: settings.favourites,
+            list: GridList::default(),
+            cursor: 0,
+            scroll: 0,
+            size: (80, 24),
+            focus: Focus::Grid,
+            details_open: false,
+            panel_scroll: 0,
+            help_open: false,
+            connection: ConnectionState::Connecting,
+            engine_stopped: false,
+            counts: SubCounts::default(),
+            sub_class: vec![SubClass::None; n],
+            ringing: BTreeSet::new(),
+            aged: BTreeSet::new(),
+            blink: Blink::default(),
+            next_age_tick: None,
+            now: None,
+            message: settings.startup_message,
+            theme: Theme::new(settings.mono, settings.ascii),
+            keymap: settings.keymap,
+            read_only: settings.read_only,
+            demo_hint: settings.demo_hint,
+            own_uri: settings.own_uri,
+            own_id,
+            dirty: true,
+            quit: false,
+        };
+        model.rebuild_list(None);
+        model
+    }
+
+    /// The screen areas for the current size and open panels.
+    pub fn areas(&self) -> layout::Areas {
+        layout::areas(
+            self.size.0,
+            self.size.1,
+            self.details_open,
+            self.demo_hint.is_some(),
+        )
+    }
+
+    /// The selected contact, if the grid shows any.
+    pub fn selected(&self) -> Option<ContactId> {
+        self.list.cells.get(self.cursor).map(|c| c.id)
+    }
+
+    /// The selected cell (with its search hit and group).
+    pub fn selected_cell(&self) -> Option<&CellRef> {
+        self.list.cells.get(self.cursor)
+    }
+
+    /// The earliest time the model wants a `Tick`: the next blink toggle or
+    /// age-label change. None: nothing is timed, the console sleeps.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match (self.blink.next, self.next_age_tick) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The time an aged contact's age is counted from.
+    pub fn aged_since(&self, id: ContactId) -> Option<Instant> {
+        let s = self.store.shown(id);
+        s.last_notify.or(s.since)
+    }
+
+    /// Rebuild what the grid shows (search results or groups), keeping the
+    /// cursor on `keep` (or on the selected contact) where possible.
+    pub(crate) fn rebuild_list(&mut self, keep: Option<(ContactId, bool)>) {
+        let keep = keep.or_else(|| self.selected_cell().map(|c| (c.id, c.in_favourites)));
+        let cols = layout::grid_columns(self.areas().grid.width);
+        let groups = if self.search.is_active() {
+            let cells = (0..self.search.hits().len())
+                .filter_map(|i| {
+                    let hit = self.search.hits().get(i)?;
+                    Some(CellRef {
+                        id: hit.id,
+                        hit: Some(i),
+                        in_favourites: false,
+                    })
+                })
+                .collect();
+            vec![Group {
+                title: None,
+                favourites: false,
+                cells,
+            }]
+        } else {
+            self.grouped()
+        };
+        self.list = GridList::build(groups, cols);
+        self.cursor = keep
+            .and_then(|(id, fav)| self.list.position_of(id, fav))
+            .unwrap_or(0)
+            .min(self.list.cells.len().saturating_sub(1));
+        self.fix_scroll();
+        self.dirty = true;
+    }
+
+    fn grouped(&self) -> Vec<Group> {
+        let cell = |id: ContactId, fav: bool| CellRef {
+            id,
+            hit: None,
+            in_favourites: fav,
+        };
+        let mut groups = Vec::with_capacity(self.departments.len() + 1);
+        let mut favs: Vec<ContactId> = self
+            .departments
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .filter(|id| self.meta.get(id.0 as usize).is_some_and(|m| m.favourite))
+            .collect();
+        if !favs.is_empty() {
+            favs.sort_by_cached_key(|id| (self.store.info(*id).name.to_lowercase(), *id));
+            groups.push(Group {
+                title: Some("Favourites".into()),
+                favourites: true,
+                cells: favs.into_iter().map(|id| cell(id, true)).collect(),
+            });
+        }
+        for (dept, ids) in &self.departments {
+            groups.push(Group {
+                title: Some(dept.clone()),
+                favourites: false,
+                cells: ids.iter().map(|id| cell(*id, false)).collect(),
+            });
+        }
+        groups
+    }
+
+    /// Keep the cursor's row on screen.
+    pub(crate) fn fix_scroll(&mut self) {
+        let height = usize::from(self.areas().grid.height);
+        self.scroll = self.list.scroll_for(self.cursor, self.scroll, height);
+    }
+
+    /// Re-read one contact's shown state after the store changed it.
+    pub(crate) fn refresh_contact(&mut self, id: ContactId, now: Instant) {
+        let i = id.0 as usize;
+        let shown = self.store.shown(id);
+        let ringing = shown.line == LineState::Ringing;
+        let aged =
+            shown.freshness != Freshness::Fresh && shown.last_notify.or(shown.since).is_some();
+        let class = SubClass::of(&shown.subscription);
+        if let Some(old) = self.sub_class.get_mut(i) {
+            let counts = &mut self.counts;
+            for (c, delta) in [(*old, false), (class, true)] {
+                let slot = match c {
+                    SubClass::Active => &mut counts.active,
+                    SubClass::Pending => &mut counts.pending,
+                    SubClass::Failed => &mut counts.failed,
+                    SubClass::None => continue,
+                };
+                *slot = if delta {
+                    *slot + 1
+                } else {
+                    slot.saturating_sub(1)
+                };
+            }
+            *old = class;
+        }
+        if ringing {
+            self.ringing.insert(id);
+        } else {
+            self.ringing.remove(&id);
+        }
+        if aged {
+            self.aged.insert(id);
+            if let Some(next) = self.aged_since(id).map(|t| next_age_change(now, t)) {
+                self.next_age_tick = Some(self.next_age_tick.map_or(next, |n| n.min(next)));
+            }
+        } else {
+            self.aged.remove(&id);
+        }
+        self.arm_blink(now);
+        self.dirty = true;
+    }
+
+    /// Start the blink timer when something rings, stop it when nothing does.
+    pub(crate) fn arm_blink(&mut self, now: Instant) {
+        if self.ringing.is_empty() {
+            self.blink = Blink::default();
+        } else if self.blink.next.is_none() {
+            self.blink = Blink {
+                phase: false,
+                next: Some(now + BLINK_PERIOD),
+            };
+        }
+    }
+
+    /// The next time any aged label changes.
+    pub(crate) fn recompute_age_tick(&mut self, now: Instant) {
+        self.next_age_tick = self
+            .aged
+            .iter()
+            .filter_map(|id| self.aged_since(*id))
+            .map(|t| next_age_change(now, t))
+            .min();
+    }
+}
+
+/// The age label shown for state known since `since` (`<1m`, `3m`, `2h`, `4d`).
+pub fn age_label(now: Instant, since: Instant) -> String {
+    let s = now.saturating_duration_since(since).as_secs();
+    match s {
+        0..60 => "<1m".into(),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// When [`age_label`] next changes after `now`.
+pub fn next_age_change(now: Instant, since: Instant) -> Instant {
+    let s = now.saturating_duration_since(since).as_secs();
+    let unit = match s {
+        0..3600 => 60,
+        3600..86400 => 3600,
+        _ => 86400,
+    };
+    since + Duration::from_secs((s / unit + 1) * unit)
+}

@@ -1,0 +1,27 @@
+//! Everything that can change the console's state.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::sip::events::EngineEvent;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key from the terminal.
+    Key(KeyEvent),
+    /// Text pasted into the terminal (goes into the search).
+    Paste(String),
+    /// A mouse event (a click selects a cell).
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize { width: u16, height: u16 },
+    /// An event from the SIP engine.
+    Engine(EngineEvent),
+    /// The engine stopped (its event source ended).
+    EngineStopped,
+    /// A timer the model asked for ([`crate::app::Model::next_deadline`]) fired.
+    Tick(Instant),
+    /// The favourites file could not be written.
+    SaveFailed(String),
+}

@@ -1,0 +1,281 @@
+//! The grid of contact cells. A cell, `w` columns wide, reads:
+//!
+//! ```text
+//! ●✓ Alice Smith…   ?3m 201 ⌂✎
+//! ││ name (ellipsised) │   │  │└ attendant note mark
+//! │└ line state        │   │  └ availability marker
+//! └ presence           │   └ extension
+//!                      └ age, when the state is stale or unknown
+//! ```
+//!
+//! A ringing line turns the two-column badge (presence + line glyph) red and
+//! orange by turns: a blink toggle changes those two columns only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+
+use crate::app::grid_list::{CellRef, Row};
+use crate::app::model::{Model, age_label};
+use crate::presence::{Freshness, LineState};
+use crate::ui::layout;
+
+/// Columns before the name: presence glyph, line glyph, space.
+const BADGE: u16 = 3;
+
+pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
+    if area.is_empty() {
+        return;
+    }
+    let theme = &model.theme;
+    if model.list.is_empty() {
+        let text = if model.search.is_active() {
+            format!(
+                "No match for \"{}\" (Esc clears the search)",
+                model.search.query()
+            )
+        } else {
+            "No contacts in the directory".to_string()
+        };
+        buf.set_stringn(
+            area.x + 1,
+            area.y,
+            text,
+            usize::from(area.width.saturating_sub(1)),
+            theme.dim(),
+        );
+        return;
+    }
+    let cw = layout::cell_width(area.width, model.list.cols);
+    let rows = model
+        .list
+        .rows
+        .iter()
+        .skip(model.scroll)
+        .take(usize::from(area.height));
+    for (dy, row) in rows.enumerate() {
+        let y = area.y + dy as u16;
+        match row {
+            Row::Header {
+                title,
+                count,
+                favourites,
+            } => header(model, title, *count, *favourites, area, y, buf),
+            Row::Cells { start, end } => {
+                for (i, cell) in model.list.cells.iter().enumerate().take(*end).skip(*start) {
+                    let x = area.x + (i - start) as u16 * cw;
+                    let rect = Rect::new(x, y, cw, 1).intersection(area);
+                    render_cell(model, cell, i == model.cursor, rect, buf);
+                }
+            }
+        }
+    }
+}
+
+fn header(
+    model: &Model,
+    title: &str,
+    count: usize,
+    favourites: bool,
+    area: Rect,
+    y: u16,
+    buf: &mut Buffer,
+) {
+    let g = model.theme.glyphs;
+    let label = if favourites {
+        format!("{}{} {} {title} ({count}) ", g.rule, g.rule, g.favourite)
+    } else {
+        format!("{}{} {title} ({count}) ", g.rule, g.rule)
+    };
+    let (x, _) = buf.set_stringn(
+        area.x,
+        y,
+        &label,
+        usize::from(area.width),
+        model.theme.header(),
+    );
+    let rest = area.right().saturating_sub(x);
+    if rest > 0 {
+        buf.set_stringn(
+            x,
+            y,
+            g.rule.repeat(usize::from(rest)),
+            usize::from(rest),
+            model.theme.dim(),
+        );
+    }
+}
+
+/// Draw one contact cell into `rect` (one row; its last column is the gap).
+pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, buf: &mut Buffer) {
+    let theme = &model.theme;
+    let g = theme.glyphs;
+    let shown = model.store.shown(cell.id);
+    let info = model.store.info(cell.id);
+    let meta = model
+        .meta
+        .get(cell.id.0 as usize)
+        .copied()
+        .unwrap_or_default();
+    let width = rect.width.saturating_sub(1);
+    if width < BADGE + 2 {
+        return;
+    }
+    let (x, y) = (rect.x, rect.y);
+    let confident = shown.freshness == Freshness::Fresh;
+
+    // The badge.
+    let (p_style, l_style) = if shown.line == LineState::Ringing {
+        let s = theme.ringing_badge(model.blink.phase);
+        (s, s)
+    } else {
+        (
+            theme.presence_style(shown.presence, confident),
+            theme.line_style(shown.line, confident),
+        )
+    };
+    buf.set_stringn(x, y, theme.presence_glyph(shown.presence), 1, p_style);
+    buf.set_stringn(x + 1, y, theme.line_glyph(shown.line), 1, l_style);
+
+    // The tail, right-aligned: [?age ][ext ]<avail><note>
+    let base = if selected {
+        theme.selected()
+    } else {
+        Style::new()
+    };
+    let age = model
+        .now
+        .filter(|_| model.aged.contains(&cell.id))
+        .and_then(|now| {
+            model
+                .aged_since(cell.id)
+                .map(|t| format!("{}{}", g.stale, age_label(now, t)))
+        });
+    let ext: String = info
+        .extension
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .take(8)
+        .collect();
+    let avail = shown
+        .availability
+        .as_ref()
+        .map_or(" ", |a| theme.availability_glyph(a));
+    let note = if meta.has_note { g.note } else { " " };
+    let age_w = age.as_ref().map_or(0, |a| a.len() as u16 + 1);
+    let ext_w = if ext.is_empty() {
+        0
+    } else {
+        Span::raw(ext.as_str()).width() as u16 + 1
+    };
+    let name_x = x + BADGE;
+    let end = x + width;
+    let mut tail_x = end - 2;
+    let fits = |w: u16, tail_x: u16| tail_x >= name_x + 4 + w;
+    let show_ext = ext_w > 0 && fits(ext_w, tail_x);
+    if show_ext {
+        tail_x -= ext_w;
+    }
+    let show_age = age_w > 0 && fits(age_w, tail_x);
+    if show_age {
+        tail_x -= age_w;
+    }
+    // Background of the selected cell: from the name to the markers.
+    buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
+    let mut tx = tail_x;
+    if let Some(age) = age.filter(|_| show_age) {
+        tx += 1;
+        buf.set_stringn(tx, y, &age, age.len(), base.patch(theme.dim()));
+        tx += age_w - 1;
+    }
+    if show_ext {
+        tx += 1;
+        buf.set_stringn(tx, y, &ext, usize::from(ext_w - 1), base);
+    }
+    buf.set_stringn(end - 2, y, avail, 1, base.patch(theme.warning()));
+    buf.set_stringn(end - 1, y, note, 1, base.patch(theme.header()));
+
+    // The name, ellipsised, with matched characters highlighted.
+    let indices: &[u32] = cell
+        .hit
+        .and_then(|h| model.search.hits().get(h))
+        .map_or(&[], |h| h.name_indices.as_slice());
+    let name_style = if confident {
+        base
+    } else {
+        base.patch(theme.dim())
+    };
+    name(
+        &info.name,
+        indices,
+        (name_x, y, tail_x.saturating_sub(name_x + 1)),
+        name_style,
+        theme.matched(),
+        g.ellipsis,
+        buf,
+    );
+}
+
+/// Draw `text` in at most `max` columns, ellipsised if longer.
+fn name(
+    text: &str,
+    indices: &[u32],
+    (x, y, max): (u16, u16, u16),
+    style: Style,
+    matched: Style,
+    ellipsis: &str,
+    buf: &mut Buffer,
+) {
+    if max == 0 {
+        return;
+    }
+    let full = Span::raw(text).width();
+    let limit = if full > usize::from(max) {
+        max - 1
+    } else {
+        max
+    };
+    let mut cx = x;
+    let mut tmp = [0u8; 4];
+    for (i, ch) in text.chars().enumerate() {
+        let s: &str = ch.encode_utf8(&mut tmp);
+        let w = Span::raw(s).width() as u16;
+        if w == 0 {
+            continue; // combining marks and controls: not drawn
+        }
+        if cx + w > x + limit {
+            break;
+        }
+        let st = if indices.binary_search(&(i as u32)).is_ok() {
+            style.patch(matched)
+        } else {
+            style
+        };
+        buf.set_stringn(cx, y, s, usize::from(w), st);
+        cx += w;
+    }
+    if full > usize::from(max) {
+        buf.set_stringn(cx, y, ellipsis, 1, style);
+    }
+}
+
+/// The key hints of the grid.
+pub fn hints(model: &Model) -> Vec<(crate::app::Action, &'static str)> {
+    use crate::app::Action as A;
+    let mut h = Vec::new();
+    if model.search.is_active() {
+        h.push((A::Back, "clear search"));
+    } else if model.details_open {
+        h.push((A::Back, "close details"));
+    }
+    h.push((A::Open, "details"));
+    h.push((A::ToggleFavourite, "favourite"));
+    if model.details_open {
+        h.push((A::NextPanel, "panel"));
+    }
+    h.push((A::Help, "help"));
+    h.push((A::Quit, "quit"));
+    h
+}

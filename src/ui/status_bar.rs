@@ -1,0 +1,134 @@
+//! The status bar: connection health, subscription counts, the operator's own
+//! status, the search, and the focused panel's key hints (from the keymap).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::Action;
+use crate::app::model::{Focus, Model};
+use crate::sip::events::ConnectionState;
+use crate::ui::{grid, help, panel};
+
+pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    buf.set_line(area.x, area.y, &info_line(model), area.width);
+    if area.height > 1 {
+        let line = match &model.message {
+            Some(m) => Line::from(Span::styled(m.as_str(), model.theme.warning())),
+            None => hints_line(model),
+        };
+        buf.set_line(area.x, area.y + 1, &line, area.width);
+    }
+}
+
+/// The hints of whatever has the keyboard: help overlay, details or grid.
+pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
+    if model.help_open {
+        help::hints(model)
+    } else if model.details_open && model.focus == Focus::Details {
+        panel::hints(model)
+    } else {
+        grid::hints(model)
+    }
+}
+
+fn hints_line(model: &Model) -> Line<'_> {
+    let theme = &model.theme;
+    let mut spans = Vec::new();
+    for (action, label) in focused_hints(model) {
+        let Some(key) = model.keymap.keys(action).first() else {
+            continue;
+        };
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.label(theme.ascii), theme.key()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    Line::from(spans)
+}
+
+fn info_line(model: &Model) -> Line<'_> {
+    let theme = &model.theme;
+    let g = theme.glyphs;
+    let sep = || Span::styled(if theme.ascii { " | " } else { " │ " }, theme.dim());
+    let mut spans = Vec::new();
+    let (glyph, text, style) = if model.engine_stopped {
+        (g.failed, "engine stopped".to_string(), theme.error())
+    } else {
+        match &model.connection {
+            ConnectionState::Connecting => {
+                (g.connecting, "connecting…".to_string(), theme.warning())
+            }
+            ConnectionState::Connected => (g.connected, "connected".to_string(), theme.good()),
+            ConnectionState::Unreachable(r) => {
+                (g.failed, format!("unreachable: {r}"), theme.error())
+            }
+            ConnectionState::AuthFailed(r) => {
+                (g.failed, format!("auth failed: {r}"), theme.error())
+            }
+        }
+    };
+    let text = if theme.ascii {
+        text.replace('…', "...")
+    } else {
+        text
+    };
+    spans.push(Span::styled(format!("{glyph} {text}"), style));
+    spans.push(sep());
+    let c = model.counts;
+    spans.push(Span::raw(format!(
+        "{} active · {} pending · ",
+        c.active, c.pending
+    )));
+    let failed_style = if c.failed > 0 {
+        theme.error()
+    } else {
+        Style::new()
+    };
+    spans.push(Span::styled(format!("{} failed", c.failed), failed_style));
+    if theme.ascii {
+        for s in &mut spans {
+            if s.content.contains('·') {
+                s.content = s.content.replace('·', "/").into();
+            }
+        }
+    }
+    if model.own_uri.is_some() {
+        spans.push(sep());
+        spans.push(Span::raw("me: "));
+        match model.own_id {
+            Some(id) => {
+                let s = model.store.shown(id);
+                let confident = s.freshness == crate::presence::Freshness::Fresh;
+                spans.push(Span::styled(
+                    theme.presence_glyph(s.presence),
+                    theme.presence_style(s.presence, confident),
+                ));
+                spans.push(Span::raw(format!(" {}", s.presence.label())));
+            }
+            None => spans.push(Span::styled("not in the directory", theme.dim())),
+        }
+    }
+    if model.read_only {
+        spans.push(sep());
+        spans.push(Span::styled("READ-ONLY", theme.warning()));
+    }
+    spans.push(sep());
+    if model.search.is_active() {
+        spans.push(Span::styled("search: ", theme.key()));
+        spans.push(Span::styled(model.search.query(), theme.matched()));
+        spans.push(Span::raw(format!(
+            " ({} of {})",
+            model.search.hits().len(),
+            model.search.len()
+        )));
+    } else {
+        spans.push(Span::styled("type to search", theme.dim()));
+    }
+    Line::from(spans)
+}
