@@ -302,14 +302,25 @@ impl Search {
         };
         let split = self.workers.len().min(1);
         let (first, rest) = self.workers.split_at_mut(split);
+        let mut unspawned = Vec::new();
         std::thread::scope(|s| {
             for (i, worker) in rest.iter_mut().enumerate().take(threads.saturating_sub(1)) {
-                s.spawn(move || work(worker, i + 1));
+                let spawned =
+                    std::thread::Builder::new().spawn_scoped(s, move || work(worker, i + 1));
+                if let Err(error) = spawned {
+                    tracing::warn!(%error, "search: no thread, matching on this one");
+                    unspawned.push(i + 1);
+                }
             }
             if let Some(worker) = first.first_mut() {
                 work(worker, 0);
             }
         });
+        for c in unspawned {
+            if let Some(worker) = self.workers.get_mut(c) {
+                work(worker, c);
+            }
+        }
         self.merge(threads);
     }
 

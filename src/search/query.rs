@@ -25,6 +25,9 @@ pub(crate) struct Term {
     pub(crate) atom: Option<Atom>,
     /// Characters a column must contain for the needle to match it.
     pub(crate) mask: u64,
+    /// The highest score nucleo can give the needle (every char matched on a
+    /// word boundary, consecutively).
+    pub(crate) ceiling: u32,
     /// The needle with one pair of adjacent characters swapped, tried when
     /// the needle itself does not match (fuzzy terms only).
     pub(crate) typos: Vec<Atom>,
@@ -67,6 +70,15 @@ fn column_kind(col: Option<Col>, parsed: AtomKind) -> AtomKind {
 
 fn needle_mask(atom: &Atom) -> u64 {
     atom.needle_text().chars().fold(0, |m, c| m | char_bit(c))
+}
+
+/// An upper bound of nucleo's score for a needle of `len` chars: each char
+/// scores `SCORE_MATCH` (16) plus a bonus of at most `bonus_boundary_white`
+/// (10), the first char's bonus counting twice (nucleo-matcher 0.3's
+/// constants with the default config; `prefer_prefix` is off).
+fn ceiling(len: usize) -> u32 {
+    let len = u32::try_from(len).unwrap_or(u32::MAX / 64);
+    len.saturating_mul(26).saturating_add(10)
 }
 
 /// Longer needles get no typo variants (a pasted blob is not typed).
@@ -126,11 +138,13 @@ impl Term {
             Some(a) if !a.negative && a.kind == AtomKind::Fuzzy => transpositions(a),
             _ => Vec::new(),
         };
+        let ceiling = atom.as_ref().map_or(0, |a| ceiling(a.needle_text().len()));
         Term {
             raw: token.to_owned(),
             col,
             atom,
             mask,
+            ceiling,
             typos,
         }
     }
@@ -211,7 +225,7 @@ mod tests {
             ]
         );
         assert!(Query::parse("dept: ext:").matches_all());
-        assert!(!Query::parse("http://x").terms[0].col.is_some());
+        assert!(Query::parse("http://x").terms[0].col.is_none());
     }
 
     #[test]

@@ -46,10 +46,12 @@ fn scope(term: &Term) -> &'static [Col] {
     }
 }
 
-/// The best weighted score of `atom` over `cols`, with its column.
+/// The best weighted score of `atom` over `cols`, with its column. Columns
+/// come by decreasing weight, so once a score reaches what the next column
+/// could at best give (`ceiling` times its weight), the rest are skipped.
 fn best_col(
     atom: &Atom,
-    mask: u64,
+    term: &Term,
     doc: &Indexed,
     cols: &[Col],
     m: &mut Matcher,
@@ -57,7 +59,10 @@ fn best_col(
 ) -> Option<(u32, Col)> {
     let mut best: Option<(u32, Col)> = None;
     for &c in cols {
-        if !doc.may_contain(c, mask) {
+        if best.is_some_and(|(b, _)| b >= term.ceiling * c.weight() / div) {
+            break;
+        }
+        if !doc.may_contain(c, term.mask) {
             continue;
         }
         if let Some(s) = atom.score(doc.col(c), m) {
@@ -137,10 +142,10 @@ impl Worker {
             if !doc.may_contain_any(term.mask) {
                 return None;
             }
-            let mut best = best_col(atom, term.mask, doc, cols, m, 1).map(|(s, c)| (s, c, None));
+            let mut best = best_col(atom, term, doc, cols, m, 1).map(|(s, c)| (s, c, None));
             if best.is_none() {
                 for (vi, variant) in term.typos.iter().enumerate() {
-                    if let Some((s, c)) = best_col(variant, term.mask, doc, cols, m, TYPO_DIVISOR)
+                    if let Some((s, c)) = best_col(variant, term, doc, cols, m, TYPO_DIVISOR)
                         && best.is_none_or(|(b, _, _)| s > b)
                     {
                         best = Some((s, c, Some(vi)));
