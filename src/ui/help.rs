@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use crate::app::Action;
 use crate::app::model::Model;
@@ -19,19 +19,35 @@ pub fn hints(_model: &Model) -> Vec<(Action, &'static str)> {
 /// One line per action: its keys and what it does.
 pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     let theme = &model.theme;
+    let labels: Vec<(String, &str)> = Action::ALL
+        .into_iter()
+        .filter(|a| !model.keymap.keys(*a).is_empty())
+        .map(|a| {
+            let keys: Vec<String> = model
+                .keymap
+                .keys(a)
+                .iter()
+                .map(|k| k.label(theme.ascii))
+                .collect();
+            (keys.join(", "), a.description())
+        })
+        .collect();
+    let typing = "letters, digits";
+    let w = labels
+        .iter()
+        .map(|(k, _)| Span::raw(k.as_str()).width())
+        .max()
+        .unwrap_or(0)
+        .max(typing.len())
+        + 1;
     let mut out = vec![Line::from(vec![
-        Span::styled(format!("{:<16}", "letters, digits"), theme.key()),
+        Span::styled(format!("{typing:<w$}"), theme.key()),
         Span::raw("Search: just type"),
     ])];
-    for action in Action::ALL {
-        let keys = model.keymap.keys(action);
-        if keys.is_empty() {
-            continue;
-        }
-        let keys: Vec<String> = keys.iter().map(|k| k.label(theme.ascii)).collect();
+    for (keys, description) in labels {
         out.push(Line::from(vec![
-            Span::styled(format!("{:<16}", keys.join(", ")), theme.key()),
-            Span::raw(action.description()),
+            Span::styled(format!("{keys:<w$}"), theme.key()),
+            Span::raw(description),
         ]));
     }
     out
@@ -85,9 +101,10 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
 pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
     let keys = key_lines(model);
     let legend = legend_lines(model);
-    let two_columns = screen.width >= 79;
-    let key_w = 52u16;
-    let legend_w = 24u16;
+    let width = |lines: &[Line]| lines.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let key_w = width(&keys);
+    let legend_w = width(&legend);
+    let two_columns = screen.width >= key_w + legend_w + 3;
     let (w, h) = if two_columns {
         (
             key_w + legend_w + 3,
@@ -108,8 +125,9 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(area, buf);
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = model
+        .theme
+        .block()
         .border_style(model.theme.header())
         .title(Span::styled(" Help ", model.theme.header()));
     let inner = block.inner(area);

@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::model::{Focus, Model, age_label};
 use crate::body::Direction;
@@ -18,17 +18,14 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     let theme = &model.theme;
     let focused = model.focus == Focus::Details;
     let border = if focused { theme.header() } else { theme.dim() };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(Span::styled(
-            " Details ",
-            if focused {
-                theme.header()
-            } else {
-                Style::new()
-            },
-        ));
+    let block = theme.block().border_style(border).title(Span::styled(
+        " Details ",
+        if focused {
+            theme.header()
+        } else {
+            Style::new()
+        },
+    ));
     let lines = match model.selected() {
         Some(_) => lines(model),
         None => vec![Line::styled("Nothing selected", theme.dim())],
@@ -76,7 +73,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     let confident = shown.freshness == Freshness::Fresh;
     let ago = |t: Option<std::time::Instant>| match (model.now, t) {
         (Some(now), Some(t)) => format!("{} ago", age_label(now, t)),
-        _ => "—".to_string(),
+        _ => g.none.to_string(),
     };
 
     let mut title = vec![Span::styled(
@@ -95,7 +92,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         sub.push(d.clone());
     }
     if !sub.is_empty() {
-        out.push(Line::raw(sub.join(" · ")));
+        out.push(Line::raw(sub.join(g.sep)));
     }
     out.push(Line::styled(info.uri.as_str(), theme.dim()));
     out.push(Line::raw(""));
@@ -113,7 +110,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
             Span::styled(theme.availability_glyph(a), theme.warning()),
             Span::raw(format!(" {}", a.label())),
         ],
-        None => vec![Span::styled("—", theme.dim())],
+        None => vec![Span::styled(g.none, theme.dim())],
     };
     out.push(field("Available", avail));
     let l = shown.line;
@@ -136,13 +133,13 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     out.push(field("Line", line));
     let note = match &shown.note {
         Some(n) => Span::raw(format!("\"{n}\"")),
-        None => Span::styled("—", theme.dim()),
+        None => Span::styled(g.none, theme.dim()),
     };
     out.push(field("Note", vec![note]));
     let att = if meta.has_note {
         Span::raw(g.note)
     } else {
-        Span::styled("—", theme.dim())
+        Span::styled(g.none, theme.dim())
     };
     out.push(field("Attendant", vec![att]));
     out.push(Line::raw(""));
@@ -171,8 +168,9 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     out.push(field(
         "Why",
         vec![Span::raw(format!(
-            "{} · {}",
+            "{}{}{}",
             shown.source.as_str(),
+            g.sep,
             shown.rule
         ))],
     ));

@@ -55,14 +55,14 @@ fn hints_line(model: &Model) -> Line<'_> {
 fn info_line(model: &Model) -> Line<'_> {
     let theme = &model.theme;
     let g = theme.glyphs;
-    let sep = || Span::styled(if theme.ascii { " | " } else { " │ " }, theme.dim());
+    let sep = || Span::styled(g.bar, theme.dim());
     let mut spans = Vec::new();
     let (glyph, text, style) = if model.engine_stopped {
         (g.failed, "engine stopped".to_string(), theme.error())
     } else {
         match &model.connection {
             ConnectionState::Connecting => {
-                (g.connecting, "connecting…".to_string(), theme.warning())
+                (g.connecting, "connecting".to_string(), theme.warning())
             }
             ConnectionState::Connected => (g.connected, "connected".to_string(), theme.good()),
             ConnectionState::Unreachable(r) => {
@@ -73,17 +73,14 @@ fn info_line(model: &Model) -> Line<'_> {
             }
         }
     };
-    let text = if theme.ascii {
-        text.replace('…', "...")
-    } else {
-        text
-    };
     spans.push(Span::styled(format!("{glyph} {text}"), style));
     spans.push(sep());
     let c = model.counts;
     spans.push(Span::raw(format!(
-        "{} active · {} pending · ",
-        c.active, c.pending
+        "{} active{sep}{} pending{sep}",
+        c.active,
+        c.pending,
+        sep = g.sep
     )));
     let failed_style = if c.failed > 0 {
         theme.error()
@@ -91,13 +88,6 @@ fn info_line(model: &Model) -> Line<'_> {
         Style::new()
     };
     spans.push(Span::styled(format!("{} failed", c.failed), failed_style));
-    if theme.ascii {
-        for s in &mut spans {
-            if s.content.contains('·') {
-                s.content = s.content.replace('·', "/").into();
-            }
-        }
-    }
     if model.own_uri.is_some() {
         spans.push(sep());
         spans.push(Span::raw("me: "));

@@ -3,6 +3,8 @@
 //! `NO_COLOR`) and in ASCII (`--ascii`, non-UTF-8 locales).
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders};
 
 use crate::presence::{Availability, LineState, Presence};
 
@@ -23,6 +25,13 @@ pub struct Glyphs {
     pub connected: &'static str,
     pub connecting: &'static str,
     pub failed: &'static str,
+    /// "Nothing here" in panels.
+    pub none: &'static str,
+    /// Separates items on one line.
+    pub sep: &'static str,
+    /// Separates status bar sections.
+    pub bar: &'static str,
+    pub border: border::Set<'static>,
 }
 
 pub static UNICODE: Glyphs = Glyphs {
@@ -37,6 +46,10 @@ pub static UNICODE: Glyphs = Glyphs {
     connected: "●",
     connecting: "◌",
     failed: "✗",
+    none: "—",
+    sep: " · ",
+    bar: " │ ",
+    border: border::PLAIN,
 };
 
 pub static ASCII: Glyphs = Glyphs {
@@ -51,6 +64,19 @@ pub static ASCII: Glyphs = Glyphs {
     connected: "+",
     connecting: ".",
     failed: "x",
+    none: "-",
+    sep: " / ",
+    bar: " | ",
+    border: border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    },
 };
 
 /// Orange (xterm 208): the second colour of a ringing line.
@@ -96,6 +122,13 @@ impl Theme {
             .to_ascii_lowercase();
         let utf8 = loc.contains("utf-8") || loc.contains("utf8");
         Theme::new(mono || no_color, ascii || !utf8)
+    }
+
+    /// A bordered block in this glyph set.
+    pub fn block(&self) -> Block<'static> {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_set(self.glyphs.border)
     }
 
     /// A colour, or nothing in mono.

@@ -1,0 +1,280 @@
+//! Snapshots of the console over ratatui's `TestBackend`: the showcase
+//! office (every presence and line state) at 80x24 and 160x48, in colour,
+//! mono and ASCII. Colour snapshots encode each cell's foreground,
+//! background and modifiers, so a wrong colour shows up as a diff.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use switchboard::app::{Model, Msg, Settings, sample, update};
+use switchboard::ui::theme::{ORANGE, YELLOW_GREEN};
+use switchboard::ui::view;
+
+fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
+    let settings = Settings { mono, ascii, favourites: sample::office_favourites(), ..Settings::default() };
+    let mut m = Model::new(sample::office(), settings);
+    update(&mut m, Msg::Resize { width: size.0, height: size.1 });
+    for ev in sample::office_events(Instant::now()) {
+        update(&mut m, Msg::Engine(ev));
+    }
+    m
+}
+
+fn key(m: &mut Model, code: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typ(m: &mut Model, text: &str) {
+    text.chars().for_each(|c| key(m, KeyCode::Char(c)));
+}
+
+fn draw(m: &Model) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| view(m, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn colour_code(c: Color) -> char {
+    match c {
+        Color::Reset => '.',
+        Color::Black => 'k',
+        Color::Red => 'r',
+        Color::Green => 'g',
+        Color::Yellow => 'y',
+        Color::Blue => 'b',
+        Color::Magenta => 'm',
+        Color::Cyan => 'c',
+        Color::Gray | Color::White => 'w',
+        Color::DarkGray => 'd',
+        c if c == ORANGE => 'o',
+        c if c == YELLOW_GREEN => 'l',
+        _ => '?',
+    }
+}
+
+fn modifier_code(m: Modifier) -> char {
+    let bits = [Modifier::BOLD, Modifier::DIM, Modifier::REVERSED, Modifier::UNDERLINED]
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| m.contains(**f))
+        .fold(0u32, |acc, (i, _)| acc | (1 << i));
+    if bits == 0 { '.' } else { char::from_digit(bits, 16).unwrap_or('?') }
+}
+
+fn map(buf: &Buffer, code: impl Fn(&ratatui::buffer::Cell) -> char) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width).map(|x| code(&buf[(x, y)])).collect();
+        out.push_str(line.trim_end_matches('.'));
+        out.push('\n');
+    }
+    out
+}
+
+/// Text, then per-cell foreground, background and modifier maps. Colours:
+/// r red, o orange, g green, y yellow, l yellow-green, d dark grey, c cyan,
+/// m magenta, k black. Modifiers (hex bits): 1 bold, 2 dim, 4 reversed,
+/// 8 underlined.
+fn styled(buf: &Buffer) -> String {
+    format!(
+        "{}--- fg\n{}--- bg\n{}--- modifiers\n{}",
+        text(buf),
+        map(buf, |c| colour_code(c.fg)),
+        map(buf, |c| colour_code(c.bg)),
+        map(buf, |c| modifier_code(c.modifier))
+    )
+}
+
+fn no_colour_anywhere(buf: &Buffer) -> bool {
+    buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+}
+
+/// The position of the first cell whose row text contains `name`.
+fn find(buf: &Buffer, name: &str) -> (u16, u16) {
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut xs = Vec::new();
+        for x in 0..buf.area.width {
+            for _ in buf[(x, y)].symbol().chars() {
+                xs.push(x);
+            }
+            line.push_str(buf[(x, y)].symbol());
+        }
+        if let Some(i) = line.find(name) {
+            let ci = line[..i].chars().count();
+            return (xs[ci], y);
+        }
+    }
+    panic!("{name} not on screen:\n{}", text(buf));
+}
+
+#[test]
+fn colour_80x24() {
+    let m = office(false, false, (80, 24));
+    let buf = draw(&m);
+    // The badge sits 3 columns before the name.
+    let at = |name: &str| {
+        let (x, y) = find(&buf, name);
+        (&buf[(x - 3, y)], &buf[(x - 2, y)])
+    };
+    assert_eq!(at("Alice").0.fg, Color::Green);
+    assert_eq!(at("Bob Brown").0.fg, Color::Red);
+    assert_eq!(at("Dmitri").0.fg, Color::Yellow);
+    assert_eq!(at("Eve Evans").0.fg, YELLOW_GREEN);
+    assert_eq!(at("Frank").0.fg, Color::DarkGray);
+    let (p, l) = at("Heidi");
+    assert_eq!((p.bg, l.bg, l.symbol()), (Color::Red, Color::Red, "☎"), "ringing: red badge");
+    let (p, _) = at("Karl");
+    assert_eq!(p.fg, Color::DarkGray, "stale is never a confident colour");
+    assert!(text(&buf).contains("?5m"), "stale state shows its age");
+    insta::assert_snapshot!(styled(&buf));
+}
+
+#[test]
+fn colour_160x48_with_details_of_a_ringing_line() {
+    let mut m = office(false, false, (160, 48));
+    key(&mut m, KeyCode::Right); // Heidi, in the favourites
+    key(&mut m, KeyCode::Enter);
+    let buf = draw(&m);
+    let t = text(&buf);
+    assert!(t.contains("Ringing, from Paul Prospect"), "the caller: {t}");
+    assert!(t.contains("dialog · ringing: incoming call"), "the why: {t}");
+    insta::assert_snapshot!(styled(&buf));
+}
+
+#[test]
+fn mono_80x24_has_no_colour_and_glyphs_carry_the_meaning() {
+    let m = office(true, false, (80, 24));
+    let buf = draw(&m);
+    assert!(no_colour_anywhere(&buf));
+    insta::assert_snapshot!(format!("{}--- modifiers\n{}", text(&buf), map(&buf, |c| modifier_code(c.modifier))));
+}
+
+#[test]
+fn mono_160x48_with_details() {
+    let mut m = office(true, false, (160, 48));
+    typ(&mut m, "illich");
+    key(&mut m, KeyCode::Enter);
+    let buf = draw(&m);
+    assert!(no_colour_anywhere(&buf));
+    let t = text(&buf);
+    assert!(t.contains("not found") && t.contains("Faulty"), "{t}");
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn ascii_80x24_is_pure_ascii() {
+    let m = office(false, true, (80, 24));
+    let buf = draw(&m);
+    let t = text(&buf);
+    // Only the names (Chloé, Müller) are not ASCII.
+    assert!(t.chars().all(|c| c.is_ascii() || "éü".contains(c)), "{t}");
+    insta::assert_snapshot!(styled(&buf));
+}
+
+#[test]
+fn ascii_mono_160x48() {
+    let mut m = office(true, true, (160, 48));
+    key(&mut m, KeyCode::End);
+    key(&mut m, KeyCode::Enter);
+    let buf = draw(&m);
+    assert!(no_colour_anywhere(&buf));
+    assert!(text(&buf).chars().all(|c| c.is_ascii() || "éü".contains(c)));
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn search_highlights_matched_characters_best_first() {
+    let mut m = office(false, false, (80, 24));
+    typ(&mut m, "kl");
+    let buf = draw(&m);
+    let (x, y) = find(&buf, "Klein");
+    assert!(buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "K of Klein matched");
+    assert!(buf[(x + 1, y)].modifier.contains(Modifier::UNDERLINED), "l of Klein matched");
+    assert!(text(&buf).contains("search: kl"));
+    insta::assert_snapshot!(styled(&buf));
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_keymap() {
+    let keys = std::collections::BTreeMap::from([("toggle_favourite".to_string(), vec!["F7".to_string()])]);
+    let settings = Settings {
+        keymap: switchboard::app::Keymap::from_config(&keys).unwrap(),
+        ..Settings::default()
+    };
+    let mut m = Model::new(sample::office(), settings);
+    update(&mut m, Msg::Resize { width: 80, height: 24 });
+    let before = text(&draw(&m));
+    assert!(before.contains("F7 favourite"), "hints follow the keymap: {before}");
+    key(&mut m, KeyCode::F(1));
+    let t = text(&draw(&m));
+    assert!(t.contains("F7") && t.contains("Add to / remove from favourites"), "{t}");
+    assert!(!t.contains("F2 "), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn demo_mark_and_read_only() {
+    let settings = Settings {
+        demo_hint: Some("Demo office on 127.0.0.1:5060 — write a config to use your server".into()),
+        read_only: true,
+        own_uri: Some("sip:alice@example.com".into()),
+        ..Settings::default()
+    };
+    let mut m = Model::new(sample::office(), settings);
+    update(&mut m, Msg::Resize { width: 80, height: 24 });
+    for ev in sample::office_events(Instant::now()) {
+        update(&mut m, Msg::Engine(ev));
+    }
+    key(&mut m, KeyCode::F(2));
+    let t = text(&draw(&m));
+    assert!(t.starts_with(" DEMO "), "{t}");
+    assert!(t.contains("Read-only mode: favourites cannot be changed"), "{t}");
+    assert!(t.contains("me: ● Available"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn resize_reflows_the_grid() {
+    let mut m = office(false, false, (80, 24));
+    assert_eq!(m.list.cols, 3);
+    update(&mut m, Msg::Resize { width: 200, height: 60 });
+    assert_eq!(m.list.cols, 8);
+    let t = text(&draw(&m));
+    assert!(t.lines().any(|l| l.contains("Alice Andersen") && l.contains("Heidi Hoffmann")), "{t}");
+}
+
+#[test]
+fn blink_changes_only_the_ringing_badges() {
+    let mut m = office(false, false, (160, 48));
+    let a = draw(&m);
+    let now = m.now.unwrap();
+    update(&mut m, Msg::Tick(now));
+    assert!(m.blink.phase);
+    let b = draw(&m);
+    let diff = a.diff(&b);
+    // Heidi (twice: favourites and Sales) and Lena ring: 3 badges of 2 cells.
+    assert_eq!(diff.len(), 6, "{diff:?}");
+    for (x, y, cell) in &diff {
+        assert_eq!(cell.bg, ORANGE);
+        let line_glyph = if diff.iter().any(|(x2, y2, _)| *y2 == *y && *x2 == x + 1) { x + 1 } else { *x };
+        assert_eq!(b[(line_glyph, *y)].symbol(), "☎");
+    }
+}
