@@ -1,6 +1,24 @@
 //! [`Headers`]: the ordered header list of a message.
 
+use std::borrow::Cow;
+
 use super::names;
+
+/// A header name: borrowed for the names we know, owned for the rest.
+type Name = Cow<'static, str>;
+
+fn name_of(name: &str) -> Name {
+    match names::known(name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.trim().to_string()),
+    }
+}
+
+/// What to compare stored (canonical) names with: compact letters expand,
+/// any other spelling compares case-insensitively as it is.
+fn lookup(name: &str) -> &str {
+    if name.len() == 1 { names::canonical(name) } else { name.trim() }
+}
 
 /// The headers of a message, in wire order, as (canonical name, value).
 ///
@@ -10,7 +28,7 @@ use super::names;
 /// header line that carries several comma-separated values (`Via: a, b`)
 /// stays one entry: splitting is the job of the header parsers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+pub struct Headers(Vec<(Name, String)>);
 
 impl Headers {
     pub fn new() -> Self {
@@ -19,7 +37,7 @@ impl Headers {
 
     /// The first value of `name` (case-insensitive; compact forms accepted).
     pub fn get(&self, name: &str) -> Option<&str> {
-        let name = names::canonical(name);
+        let name = lookup(name);
         self.0
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -28,7 +46,7 @@ impl Headers {
 
     /// Every value of `name`, in wire order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let name = names::canonical(name);
+        let name = lookup(name);
         self.0
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
@@ -37,8 +55,7 @@ impl Headers {
 
     /// Appends a header (the name is canonicalised).
     pub fn push(&mut self, name: &str, value: impl Into<String>) {
-        self.0
-            .push((names::canonical(name).to_string(), value.into()));
+        self.0.push((name_of(name), value.into()));
     }
 
     /// Replaces every value of `name` with one value, at the position of
@@ -74,7 +91,7 @@ impl Headers {
 
     /// All headers in wire order as (canonical name, value).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// Whether at least one `name` header is present.

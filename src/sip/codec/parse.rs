@@ -192,7 +192,7 @@ pub fn parse(datagram: &[u8]) -> Result<Message, CodecError> {
 }
 
 fn parse_headers<'a>(head_lines: impl Iterator<Item = &'a [u8]>) -> Result<Headers, CodecError> {
-    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut entries: Vec<(&str, String)> = Vec::with_capacity(16);
     for (index, raw) in head_lines.enumerate() {
         let line_no = index + 2; // the start line is line 1
         if raw.is_empty() {
@@ -228,11 +228,11 @@ fn parse_headers<'a>(head_lines: impl Iterator<Item = &'a [u8]>) -> Result<Heade
                 line: excerpt(line),
             });
         }
-        entries.push((name.to_string(), value.trim().to_string()));
+        entries.push((name, value.trim().to_string()));
     }
     let mut headers = Headers::new();
     for (name, value) in entries {
-        headers.push(&name, value);
+        headers.push(name, value);
     }
     Ok(headers)
 }

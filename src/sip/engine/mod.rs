@@ -349,11 +349,13 @@ impl Engine {
     fn schedule_sub(&mut self, i: usize, at: Instant) {
         let sub = &mut self.subs[i];
         sub.timer_gen += 1;
+        sub.refresh_at = None;
         self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
     }
 
     fn cancel_sub_timer(&mut self, i: usize) {
         self.subs[i].timer_gen += 1;
+        self.subs[i].refresh_at = None;
     }
 
     fn schedule_expiry(&mut self, i: usize, at: Instant) {

@@ -152,23 +152,36 @@ impl Engine {
     }
 
     /// The server granted (or a NOTIFY confirmed) `granted` seconds.
+    ///
+    /// Timers are only moved when they must: NOTIFYs repeat the remaining
+    /// time with every update, and rescheduling on each would grow the
+    /// timer heap by two entries per NOTIFY.
     pub(super) fn established(&mut self, i: usize, now: Instant, granted: u32) {
         let unit = self.rng.unit();
-        let sub = &mut self.subs[i];
+        let sub = &self.subs[i];
         if sub.phase == Phase::Stopped {
             return;
         }
         let expiry = now + Duration::from_secs(u64::from(granted));
-        let refresh_at = now + refresh_delay(granted, unit);
-        if matches!(sub.phase, Phase::Sending | Phase::Queued) {
-            // A refresh or NOTIFY arrived while a request is pending: keep
-            // the expiry, the pending request will reschedule the refresh.
+        let same_expiry = sub.expires_at.is_some_and(|old| {
+            let diff = if old > expiry { old - expiry } else { expiry - old };
+            diff < Duration::from_secs(2)
+        });
+        if !same_expiry {
             self.schedule_expiry(i, expiry);
+        }
+        if matches!(self.subs[i].phase, Phase::Sending | Phase::Queued) {
+            // A request is pending; its answer schedules the refresh.
             return;
         }
-        sub.phase = Phase::Established;
-        self.schedule_expiry(i, expiry);
-        self.schedule_sub(i, refresh_at);
+        let keep_refresh = self.subs[i].phase == Phase::Established
+            && self.subs[i].refresh_at.is_some_and(|r| r > now && r + Duration::from_secs(2) < expiry);
+        self.subs[i].phase = Phase::Established;
+        if !keep_refresh {
+            let at = now + refresh_delay(granted, unit);
+            self.schedule_sub(i, at);
+            self.subs[i].refresh_at = Some(at);
+        }
     }
 
     fn on_challenge(&mut self, i: usize, now: Instant, resp: &Response, auth_nonce: Option<String>) {

@@ -48,6 +48,8 @@ pub struct Sub {
     /// The duration we ask for (raised by a 423's Min-Expires).
     pub expires: u32,
     pub expires_at: Option<Instant>,
+    /// When the scheduled refresh is due (while established).
+    pub refresh_at: Option<Instant>,
     /// Consecutive failures, for the backoff.
     pub failures: u32,
     /// We reported state from this subscription (so it can go stale).
@@ -75,6 +77,7 @@ impl Sub {
             status: SubscriptionStatus::NotRequested,
             expires,
             expires_at: None,
+            refresh_at: None,
             failures: 0,
             has_state: false,
             challenged: false,
