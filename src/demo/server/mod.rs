@@ -336,7 +336,9 @@ impl Server {
             tracing::warn!(user, "set_line_fault for an unknown user index");
             return;
         };
-        u.faulty_until = faulty_for.map(|d| now + d);
+        // (A fault of an absurd length ends "in a year".)
+        let year = Duration::from_secs(365 * 86_400);
+        u.faulty_until = faulty_for.map(|d| now.checked_add(d).unwrap_or(now + year));
         if let Some(d) = faulty_for {
             let retry_after = retry_secs(d);
             let kind = NotifyKind::Final {

@@ -149,7 +149,7 @@ impl Simulation {
         rate: Option<f64>,
     ) -> Self {
         let speed = if speed.is_finite() && speed > 0.0 {
-            speed
+            speed.clamp(1e-6, 1e6)
         } else {
             1.0
         };
@@ -234,7 +234,7 @@ impl Simulation {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let start = self.start?;
         let next = self.queue.peek()?;
-        Some(start + self.real(next.at))
+        start.checked_add(self.real(next.at))
     }
 
     /// Runs everything due by `now`; the changes are then in `poll_change`.
@@ -290,7 +290,7 @@ impl Simulation {
 
     /// Simulated ms → real time since start.
     fn real(&self, ms: u64) -> Duration {
-        Duration::from_secs_f64(ms as f64 / 1000.0 / self.speed)
+        Duration::try_from_secs_f64(ms as f64 / 1000.0 / self.speed).unwrap_or(Duration::MAX)
     }
 
     fn schedule(&mut self, delay_ms: u64, action: Action) {

@@ -367,7 +367,7 @@ impl Simulation {
         if let Some(p) = self.persons.get_mut(person) {
             p.faulty = true;
         }
-        let real = Duration::from_secs_f64(secs / self.speed);
+        let real = Duration::try_from_secs_f64(secs / self.speed).unwrap_or(Duration::MAX);
         self.emit(Change::LineFault {
             user: person,
             faulty_for: Some(real),
