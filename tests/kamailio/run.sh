@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Run the test Kamailio presence server from tests/kamailio/kamailio.cfg.
+#
+#   run.sh start DIR PORT USERS_FILE   create DIR (sqlite db with the users,
+#                                      kamailio.cfg), start kamailio in the
+#                                      background and wait until it answers
+#                                      OPTIONS (set KAM_NO_WAIT=1 to skip)
+#   run.sh wait DIR PORT [SECONDS]     wait until 127.0.0.1:PORT answers OPTIONS
+#   run.sh stop DIR                    SIGTERM the instance of DIR, SIGKILL
+#                                      after 5 s; no-op when it is not running
+#   run.sh users N [PASSWORD]          print N users user0001.. (USERS_FILE)
+#   run.sh stats DIR                   print kamailio's statistics (kamcmd)
+#
+# USERS_FILE: one "username password" per line (no spaces in either).
+# Domain is 127.0.0.1. Logs: DIR/kamailio.log. Env: KAM_CHILDREN (UDP
+# worker processes, default 2).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+module_dir() {
+	local d
+	for d in /usr/lib/x86_64-linux-gnu/kamailio/modules /usr/lib/*/kamailio/modules \
+		/usr/lib/kamailio/modules /usr/lib64/kamailio/modules /usr/local/lib64/kamailio/modules \
+		/usr/local/lib/kamailio/modules; do
+		if [[ -f "$d/presence.so" ]]; then
+			echo "$d/"
+			return 0
+		fi
+	done
+	die "no kamailio module folder with presence.so (run scripts/install-test-deps.sh)"
+}
+
+# pid of the running instance of DIR, or nothing. Checks that the pid really
+# is a live (not zombie) kamailio started with DIR's config.
+instance_pid() {
+	local dir="$1" pid state
+	[[ -f "$dir/kamailio.pid" ]] || return 0
+	pid="$(cat "$dir/kamailio.pid" 2>/dev/null || true)"
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 0
+	[[ -r "/proc/$pid/cmdline" ]] || return 0
+	state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || echo X)"
+	[[ "$state" != "Z" && "$state" != "X" ]] || return 0
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dir/kamailio.cfg" || return 0
+	echo "$pid"
+}
+
+# one OPTIONS over UDP; 0 when a 200 comes back within 200 ms
+probe() {
+	local dir="$1" port="$2" reply=""
+	local msg="OPTIONS sip:127.0.0.1:$port SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-probe-$RANDOM$RANDOM\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=probe\r\nTo: <sip:127.0.0.1:$port>\r\nCall-ID: probe-$RANDOM$RANDOM@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+	# one write() = one datagram: printf would send every line on its own
+	printf "$msg" >"$dir/.probe"
+	exec 3<>"/dev/udp/127.0.0.1/$port" || return 1
+	cat "$dir/.probe" >&3 || true
+	# not `read`: it takes a socket byte by byte and UDP drops the rest
+	reply="$(timeout 0.2 head -c 12 <&3 2>/dev/null || true)"
+	exec 3<&- 3>&-
+	[[ "$reply" == "SIP/2.0 200"* ]]
+}
+
+cmd_wait() {
+	local dir="$1" port="$2" secs="${3:-20}"
+	local deadline=$((SECONDS + secs))
+	while ((SECONDS < deadline)); do
+		if probe "$dir" "$port"; then
+			return 0
+		fi
+		if [[ -z "$(instance_pid "$dir")" ]] && [[ -f "$dir/kamailio.pid" ]]; then
+			tail -n 40 "$dir/kamailio.log" >&2 || true
+			die "kamailio of $dir died during startup"
+		fi
+		sleep 0.05
+	done
+	tail -n 40 "$dir/kamailio.log" >&2 || true
+	die "kamailio on 127.0.0.1:$port did not answer OPTIONS within $secs s"
+}
+
+cmd_start() {
+	local dir="$1" port="$2" users="$3"
+	[[ "$port" =~ ^[0-9]+$ && "$port" != 5060 ]] || die "bad port '$port' (never 5060)"
+	[[ -f "$users" ]] || die "no users file '$users'"
+	command -v kamailio >/dev/null || die "kamailio not installed (run scripts/install-test-deps.sh)"
+	command -v sqlite3 >/dev/null || die "sqlite3 not installed (run scripts/install-test-deps.sh)"
+	mkdir -p "$dir"
+	dir="$(cd "$dir" && pwd)"
+	if [[ -n "$(instance_pid "$dir")" ]]; then
+		die "an instance of $dir is already running"
+	fi
+	local mpath
+	mpath="$(module_dir)"
+	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" -e "s|@MPATH@|$mpath|g" \
+		-e "s|@CHILDREN@|${KAM_CHILDREN:-2}|g" "$here/kamailio.cfg" >"$dir/kamailio.cfg"
+	# a fresh database each start: users may have changed (restart keeps them)
+	rm -f "$dir/kamailio.sqlite" "$dir/kamailio.sqlite-wal" "$dir/kamailio.sqlite-shm"
+	{
+		cat "$here/schema.sql"
+		echo "BEGIN;"
+		awk 'NF >= 2 {
+			gsub(/\047/, "\047\047", $1); gsub(/\047/, "\047\047", $2);
+			printf "INSERT INTO subscriber (username, domain, password) VALUES (\047%s\047, \047127.0.0.1\047, \047%s\047);\n", $1, $2
+		}' "$users"
+		echo "COMMIT;"
+	} | sqlite3 "$dir/kamailio.sqlite" || die "could not create $dir/kamailio.sqlite"
+	echo "$port" >"$dir/port"
+	: >>"$dir/kamailio.log"
+	# kamailio forks into the background; the parent exits once it is initialised
+	if ! kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir" -w "$dir" \
+		-m 64 -M 8 </dev/null >>"$dir/kamailio.log" 2>&1; then
+		tail -n 40 "$dir/kamailio.log" >&2 || true
+		die "kamailio failed to start (log: $dir/kamailio.log)"
+	fi
+	if [[ "${KAM_NO_WAIT:-0}" != 1 ]]; then
+		cmd_wait "$dir" "$port" 20
+	fi
+}
+
+cmd_stop() {
+	local dir="$1" pid i
+	pid="$(instance_pid "$dir")"
+	[[ -n "$pid" ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		[[ -n "$(instance_pid "$dir")" ]] || return 0
+		sleep 0.05
+	done
+	echo "run.sh: kamailio $pid ignored SIGTERM for 5 s, sending SIGKILL" >&2
+	kill -KILL "$pid" 2>/dev/null || true
+	# the other kamailio processes of this instance die with their parent
+}
+
+cmd_users() {
+	local n="$1" pw="${2:-secret}"
+	seq -f "user%04g $pw" 1 "$n"
+}
+
+cmd_stats() {
+	local dir="$1"
+	command -v kamcmd >/dev/null || die "kamcmd not installed"
+	kamcmd -s "unix:$dir/kamailio_ctl" stats.get_statistics all
+}
+
+case "${1:-}" in
+start) [[ $# -eq 4 ]] || die "usage: run.sh start DIR PORT USERS_FILE"; cmd_start "$2" "$3" "$4" ;;
+wait) [[ $# -ge 3 ]] || die "usage: run.sh wait DIR PORT [SECONDS]"; cmd_wait "$2" "$3" "${4:-20}" ;;
+stop) [[ $# -eq 2 ]] || die "usage: run.sh stop DIR"; cmd_stop "$(cd "$2" 2>/dev/null && pwd || echo "$2")" ;;
+users) [[ $# -ge 2 ]] || die "usage: run.sh users N [PASSWORD]"; cmd_users "$2" "${3:-secret}" ;;
+stats) [[ $# -eq 2 ]] || die "usage: run.sh stats DIR"; cmd_stats "$2" ;;
+*) die "usage: run.sh start|wait|stop|users|stats ... (see the header of $0)" ;;
+esac
