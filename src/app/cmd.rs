@@ -5,8 +5,11 @@ pub enum Cmd {
     /// Leave the console: end subscriptions (with a short deadline), restore
     /// the terminal.
     Quit,
-    /// Write `favourites.toml` in the data directory with this content
-    /// (see [`crate::app::favourites::to_toml`]); report a failure back as
-    /// [`crate::app::Msg::SaveFailed`].
-    SaveFavourites(String),
+    /// Write `contents` to `path` (`favourites.toml` in the data directory,
+    /// see [`crate::app::favourites::to_toml`]), replacing it atomically;
+    /// report a failure back as [`crate::app::Msg::SaveFailed`].
+    SaveFavourites {
+        path: std::path::PathBuf,
+        contents: String,
+    },
 }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub keymap: Keymap,
     /// Favourite contact URIs as loaded from `favourites.toml`.
     pub favourites: Vec<String>,
+    /// Where favourites are saved (None: not saved, e.g. no data directory).
+    pub favourites_path: Option<std::path::PathBuf>,
     /// A problem found while loading (shown once in the status bar).
     pub startup_message: Option<String>,
 }
@@ -92,6 +94,7 @@ pub struct Model {
     /// Departments in display order, each with its contacts sorted by name.
     pub departments: Vec<(String, Vec<ContactId>)>,
     pub favourite_uris: Vec<String>,
+    pub favourites_path: Option<std::path::PathBuf>,
     pub list: GridList,
     /// Index into `list.cells` of the selected cell.
     pub cursor: usize,
@@ -183,6 +186,7 @@ impl Model {
             meta,
             departments,
             favourite_uris: settings.favourites,
+            favourites_path: settings.favourites_path,
             list: GridList::default(),
             cursor: 0,
             scroll: 0,

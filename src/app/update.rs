@@ -266,9 +266,18 @@ fn toggle_favourite(model: &mut Model) -> Vec<Cmd> {
         model.message = Some(format!("{name} removed from favourites"));
     }
     model.rebuild_list(Some((id, cell.in_favourites)));
-    vec![Cmd::SaveFavourites(favourites::to_toml(
-        &model.favourite_uris,
-    ))]
+    match &model.favourites_path {
+        Some(path) => vec![Cmd::SaveFavourites {
+            path: path.clone(),
+            contents: favourites::to_toml(&model.favourite_uris),
+        }],
+        None => {
+            if let Some(m) = &mut model.message {
+                m.push_str(" (not saved: no data directory)");
+            }
+            Vec::new()
+        }
+    }
 }
 
 fn on_mouse(model: &mut Model, m: MouseEvent) {

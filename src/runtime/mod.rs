@@ -5,6 +5,7 @@
 //! - `watch_run`  — `switchboard watch`
 //! - `console`    — the console's one `select!` loop and terminal guard
 
+pub mod console;
 pub mod sip_driver;
 pub mod watch_run;
 

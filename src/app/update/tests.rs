@@ -31,6 +31,7 @@ fn office_with(settings: Settings) -> (Model, Instant) {
 fn office() -> (Model, Instant) {
     office_with(Settings {
         favourites: sample::office_favourites(),
+        favourites_path: Some("/data/favourites.toml".into()),
         ..Settings::default()
     })
 }
@@ -182,9 +183,10 @@ fn favourite_toggle_saves_and_read_only_refuses() {
     let (mut m, _) = office();
     key(&mut m, KeyCode::End); // Night Line
     let cmds = key(&mut m, KeyCode::F(2));
-    let [Cmd::SaveFavourites(text)] = cmds.as_slice() else {
+    let [Cmd::SaveFavourites { path, contents: text }] = cmds.as_slice() else {
         panic!("{cmds:?}")
     };
+    assert_eq!(path.to_str(), Some("/data/favourites.toml"));
     assert!(text.contains("sip:night@example.com"), "{text}");
     assert_eq!(names(&m)[2], "Night Line", "favourites are sorted by name");
     assert_eq!(selected_name(&m), "Night Line");
@@ -214,13 +216,14 @@ fn keys_rebound_in_the_config_take_effect() {
     let keymap = Keymap::from_config(&keys).unwrap();
     let (mut m, _) = office_with(Settings {
         keymap,
+        favourites_path: Some("f.toml".into()),
         ..Settings::default()
     });
     assert!(key(&mut m, KeyCode::F(2)).is_empty());
     assert!(!m.meta[0].favourite);
     assert!(matches!(
         key(&mut m, KeyCode::F(3)).as_slice(),
-        [Cmd::SaveFavourites(_)]
+        [Cmd::SaveFavourites { .. }]
     ));
     assert!(key(&mut m, KeyCode::F(10)).is_empty());
     assert_eq!(ctrl(&mut m, 'x'), vec![Cmd::Quit]);

@@ -1,0 +1,362 @@
+//! The console's runtime: one `tokio::select!` loop over terminal input,
+//! engine events and the model's timers; the terminal guard, panic hook,
+//! signals and the non-blocking terminal writer.
+//!
+//! The loop draws only when the model changed (`model.dirty`) and the
+//! terminal has taken the previous frame; it sleeps until the model's next
+//! deadline only while something is timed (a ringing line, an age label):
+//! an idle console does no work and writes nothing.
+
+mod guard;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+use tokio::sync::mpsc;
+
+pub use guard::{TerminalGuard, restore_terminal};
+pub use writer::{LeanBackend, QueueWriter, WriterGate, WriterThread, spawn_writer};
+
+use crate::app::favourites;
+use crate::app::{Cmd, Keymap, Model, Msg, Settings, update};
+use crate::sip::events::EngineEvent;
+use crate::store::ContactInfo;
+use crate::ui::theme::Theme;
+use crate::ui::view;
+
+/// Where the console's engine events come from. Both futures must be
+/// cancel-safe (the loop drops `next_event` when another branch wins), e.g.
+/// a `tokio::sync::mpsc::Receiver::recv`.
+pub trait EventSource {
+    /// The next event; `None`: the engine stopped.
+    fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
+    /// End the subscriptions cleanly (the loop gives it [`SHUTDOWN_DEADLINE`]).
+    fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleOptions {
+    pub mono: bool,
+    pub ascii: bool,
+    pub read_only: bool,
+    /// Some: show a "DEMO" mark and this one-line hint.
+    pub demo_hint: Option<String>,
+    pub own_uri: Option<String>,
+    /// From the config's `[keys]`: action name → key specs.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Favourites are persisted here (`favourites.toml`).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How long ending the subscriptions may take when leaving.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1500);
+/// How long the last frames may take to reach the terminal when leaving.
+const WRITER_DRAIN: Duration = Duration::from_millis(500);
+/// Engine events applied before the next draw at most (a burst of NOTIFYs
+/// becomes one frame).
+const ENGINE_BATCH: usize = 1024;
+
+/// The model's settings from the options, the environment (`NO_COLOR`, the
+/// locale) and `favourites.toml`. Fails on a bad `[keys]` table.
+pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
+    let keymap = Keymap::from_config(&opts.keys)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let (no_color, lc_all, lc_ctype, lang) =
+        (env("NO_COLOR"), env("LC_ALL"), env("LC_CTYPE"), env("LANG"));
+    let theme = Theme::from_env(
+        opts.mono,
+        opts.ascii,
+        no_color.as_deref(),
+        [lc_all.as_deref(), lc_ctype.as_deref(), lang.as_deref()],
+    );
+    let path = opts
+        .data_dir
+        .as_ref()
+        .map(|d| d.join(favourites::FILE_NAME));
+    let (favourites, startup_message) = match path.as_deref().map(load_favourites) {
+        Some(Ok(f)) => (f, None),
+        Some(Err(e)) => (
+            Vec::new(),
+            Some(format!("{e}; starting without favourites")),
+        ),
+        None => (Vec::new(), None),
+    };
+    Ok(Settings {
+        mono: theme.mono,
+        ascii: theme.ascii,
+        read_only: opts.read_only,
+        demo_hint: opts.demo_hint.clone(),
+        own_uri: opts.own_uri.clone(),
+        keymap,
+        favourites,
+        favourites_path: path,
+        startup_message,
+    })
+}
+
+fn load_favourites(path: &Path) -> anyhow::Result<Vec<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(favourites::parse(&text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Write a file atomically (temporary file, then rename).
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Run the console on the real terminal until the operator quits, a signal
+/// (SIGHUP, SIGTERM, SIGINT) arrives or the terminal goes away. The terminal
+/// is restored in every case (a panic too, via the hook).
+pub async fn run_console<S: EventSource>(
+    opts: ConsoleOptions,
+    contacts: Vec<ContactInfo>,
+    mut source: S,
+) -> anyhow::Result<()> {
+    let settings = match settings(&opts) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown()).await;
+            return Err(e);
+        }
+    };
+    let mut model = Model::new(contacts, settings);
+    let stop = stop_signals().context("cannot install signal handlers")?;
+    let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
+    let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
+    let mut terminal = Terminal::new(LeanBackend::new(CrosstermBackend::new(queue)))?;
+    terminal.clear()?;
+    let hooks = Hooks {
+        gate: Some(gate),
+        stop: Box::pin(stop),
+    };
+    let result = run_loop_with(
+        &mut model,
+        EventStream::new(),
+        &mut source,
+        &mut terminal,
+        hooks,
+    )
+    .await;
+    drop(terminal);
+    if !thread.finish(WRITER_DRAIN) {
+        tracing::warn!("the terminal did not take the last frame in time");
+    }
+    guard.restore();
+    result
+}
+
+/// SIGHUP (the SSH link dropped), SIGTERM, SIGINT: leave cleanly.
+fn stop_signals() -> std::io::Result<impl Future<Output = &'static str> + Send> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = hup.recv() => "SIGHUP",
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
+    }
+}
+
+/// The loop as tests drive it: any input stream, any event source, any
+/// backend (e.g. `TestBackend`).
+pub async fn run_loop<S, I, B>(
+    model: &mut Model,
+    input: I,
+    source: &mut S,
+    terminal: &mut Terminal<B>,
+) -> anyhow::Result<()>
+where
+    S: EventSource,
+    I: Stream<Item = std::io::Result<Event>> + Unpin,
+    B: Backend,
+{
+    let hooks = Hooks {
+        gate: None,
+        stop: Box::pin(std::future::pending()),
+    };
+    run_loop_with(model, input, source, terminal, hooks).await
+}
+
+/// What only the real terminal has: the writer gate and the stop signals.
+pub(crate) struct Hooks<'a> {
+    pub gate: Option<WriterGate>,
+    pub stop: Pin<Box<dyn Future<Output = &'static str> + Send + 'a>>,
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+fn draw<B: Backend>(model: &mut Model, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
+    terminal
+        .draw(|f| view(model, f))
+        .map_err(|e| anyhow!("terminal: {e}"))?;
+    model.dirty = false;
+    Ok(())
+}
+
+fn run_cmd(cmd: Cmd, back: &mpsc::UnboundedSender<Msg>) {
+    match cmd {
+        Cmd::Quit => {}
+        Cmd::SaveFavourites { path, contents } => {
+            let back = back.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = write_atomically(&path, &contents) {
+                    tracing::warn!("cannot save {}: {e}", path.display());
+                    let _ = back.send(Msg::SaveFailed(format!("{}: {e}", path.display())));
+                }
+            });
+        }
+    }
+}
+
+pub(crate) async fn run_loop_with<S, I, B>(
+    model: &mut Model,
+    mut input: I,
+    source: &mut S,
+    terminal: &mut Terminal<B>,
+    mut hooks: Hooks<'_>,
+) -> anyhow::Result<()>
+where
+    S: EventSource,
+    I: Stream<Item = std::io::Result<Event>> + Unpin,
+    B: Backend,
+{
+    let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
+    update(
+        model,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
+    let gate = hooks.gate.clone();
+    let result = loop {
+        if model.quit {
+            break Ok(());
+        }
+        if gate.as_ref().is_some_and(WriterGate::broken) {
+            tracing::info!("the terminal is gone: leaving the console");
+            break Ok(());
+        }
+        let terminal_ready = gate.as_ref().is_none_or(WriterGate::ready);
+        if model.dirty
+            && terminal_ready
+            && let Err(e) = draw(model, terminal)
+        {
+            break Err(e);
+        }
+        let waiting_for_terminal = model.dirty && !terminal_ready;
+        let deadline = model.next_deadline();
+        let wake = deadline.map_or_else(
+            || tokio::time::Instant::now() + Duration::from_secs(3600),
+            tokio::time::Instant::from_std,
+        );
+        let msg = tokio::select! {
+            why = &mut hooks.stop => {
+                tracing::info!("{why}: leaving the console");
+                break Ok(());
+            }
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => to_msg(ev),
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input failed: {e}: leaving the console");
+                    break Ok(());
+                }
+                None => break Ok(()),
+            },
+            ev = source.next_event(), if !model.engine_stopped => match ev {
+                Some(ev) => {
+                    update(model, Msg::Engine(ev));
+                    drain_engine(model, source)
+                }
+                None => Some(Msg::EngineStopped),
+            },
+            () = tokio::time::sleep_until(wake), if deadline.is_some() => {
+                Some(Msg::Tick(tokio::time::Instant::now().into_std()))
+            }
+            Some(msg) = back_rx.recv() => Some(msg),
+            () = wait_gate(gate.as_ref()), if waiting_for_terminal => None,
+        };
+        if let Some(msg) = msg {
+            for cmd in update(model, msg) {
+                run_cmd(cmd, &back_tx);
+            }
+        }
+    };
+    if !model.engine_stopped {
+        model.message = Some("Ending subscriptions…".into());
+        model.dirty = true;
+        if gate.as_ref().is_none_or(|g| g.ready() && !g.broken()) {
+            let _ = draw(model, terminal);
+        }
+        if tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("subscriptions not ended within {SHUTDOWN_DEADLINE:?}");
+        }
+    }
+    result
+}
+
+/// Apply the engine events that are ready right now (a burst becomes one
+/// frame). Returns `EngineStopped` if the source ended meanwhile.
+fn drain_engine<S: EventSource>(model: &mut Model, source: &mut S) -> Option<Msg> {
+    for _ in 0..ENGINE_BATCH {
+        match source.next_event().now_or_never() {
+            Some(Some(ev)) => {
+                update(model, Msg::Engine(ev));
+            }
+            Some(None) => return Some(Msg::EngineStopped),
+            None => break,
+        }
+    }
+    None
+}
+
+async fn wait_gate(gate: Option<&WriterGate>) {
+    match gate {
+        Some(g) => g.wait().await,
+        None => std::future::pending().await,
+    }
+}
