@@ -9,8 +9,8 @@ use nucleo::{Utf32Str, Utf32String, chars};
 use super::SearchDoc;
 use crate::store::ContactId;
 
-/// Number of searchable columns.
-pub(crate) const COLUMNS: usize = 5;
+/// Number of indexed columns.
+pub(crate) const COLUMNS: usize = 6;
 
 /// A searchable field. The discriminant is the column index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,18 +18,34 @@ pub(crate) enum Col {
     Name = 0,
     Extension = 1,
     Department = 2,
-    Uri = 3,
+    /// The URI's user part: what a plain word is matched against (the host
+    /// is the same for nearly everyone, matching it would only add noise).
+    UriUser = 3,
     Note = 4,
+    /// The whole URI without its scheme, for `uri:` filters.
+    Uri = 5,
 }
 
 impl Col {
-    /// All columns, name first (so ties between columns go to the name).
+    /// The columns a plain word is matched against, in priority order: the
+    /// first that matches gives the score (and the name comes first, so what
+    /// is highlighted in the name is what matched).
+    pub(crate) const FREE: [Col; 5] = [
+        Col::Name,
+        Col::Extension,
+        Col::Department,
+        Col::UriUser,
+        Col::Note,
+    ];
+
+    /// Every column by index.
     pub(crate) const ALL: [Col; COLUMNS] = [
         Col::Name,
         Col::Extension,
         Col::Department,
-        Col::Uri,
+        Col::UriUser,
         Col::Note,
+        Col::Uri,
     ];
 
     /// Rank weight in tenths: a name match counts fully, a match of the same
@@ -38,7 +54,7 @@ impl Col {
         match self {
             Col::Name | Col::Extension => 10,
             Col::Department => 9,
-            Col::Uri | Col::Note => 8,
+            Col::UriUser | Col::Uri | Col::Note => 8,
         }
     }
 }
@@ -103,12 +119,15 @@ pub(crate) struct Indexed {
 
 impl Indexed {
     pub(crate) fn new(doc: &SearchDoc) -> Indexed {
+        let uri = strip_scheme(&doc.uri);
+        let user = uri.split_once('@').map_or(uri, |(user, _)| user);
         let texts: [&str; COLUMNS] = [
             &doc.name,
             &doc.extension,
             &doc.department,
-            strip_scheme(&doc.uri),
+            user,
             &doc.note,
+            uri,
         ];
         let masks = texts.map(haystack_mask);
         let name_graphemes = (!doc.name.is_ascii()).then(|| grapheme_starts(&doc.name));

@@ -4,8 +4,11 @@
 //! its `sip:` scheme, note). The query is split into whitespace-separated
 //! terms that must all match, in any order; see [`query`] for the syntax
 //! (`dept:sales`, `ext:10`, `note:lunch`, ...). A plain term is fuzzy
-//! (subsequence) matched against every column and its best column counts:
-//! a name match weighs a little more than the same match in the URI or note.
+//! (subsequence) matched against the name, then the extension, department,
+//! the URI's user part (the host is the same for nearly everyone) and the
+//! note; the first column it matches gives its score, weighted so that a
+//! name match counts a little more than the same match in the URI or note.
+//! Hits are ordered by the sum of their terms' scores.
 //!
 //! Typos tolerated by a plain or `name:` term: missing characters (`smth`
 //! finds Smith: fuzzy matching is a subsequence match), any number of extra
@@ -25,6 +28,7 @@
 
 mod index;
 mod query;
+mod run;
 pub mod sample;
 mod score;
 #[cfg(test)]
@@ -38,11 +42,11 @@ use index::Indexed;
 use query::Query;
 use score::{Cand, Worker, key_doc, key_score};
 
-/// Most threads one search uses.
-pub const MAX_WORKERS: usize = 4;
+/// Most threads one search uses (the console's machine has two cores).
+pub const MAX_WORKERS: usize = 2;
 
-/// Below this many docs to match, one thread does it all.
-const PARALLEL_MIN: usize = 16_384;
+/// Below this many docs to match (or hits to build), one thread does it all.
+const PARALLEL_MIN: usize = 4096;
 
 /// The searchable text of one contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +206,7 @@ impl Search {
         worker.arena.clear();
         if let Some(cand) = worker.match_doc(doc, index, &self.query) {
             let pos = self.hit_keys.partition_point(|&k| k < cand.key);
-            let hit = make_hit(&mut self.pool, doc.id, &cand, worker.highlights(&cand));
+            let hit = make_hit(&mut self.pool, &cand, worker.highlights(&cand));
             self.hits.insert(pos, hit);
             self.hit_keys.insert(pos, cand.key);
             self.matched.set(index, true);
@@ -221,8 +225,8 @@ impl Search {
         self.text.push_str(query);
         self.query = parsed;
         if self.query.matches_all() {
+            // `hits` stay allocated for the next search; `all` is shown.
             self.filtering = false;
-            self.clear_hits();
             return;
         }
         tracing::trace!(query, narrow, "search");
@@ -257,103 +261,6 @@ impl Search {
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }
-
-    fn clear_hits(&mut self) {
-        for hit in self.hits.drain(..) {
-            recycle(&mut self.pool, hit.name_indices);
-        }
-        self.hit_keys.clear();
-        self.matched.clear();
-    }
-
-    /// Match every doc (or only the current hits when `narrow`) and replace
-    /// the results.
-    fn run(&mut self, narrow: bool) {
-        let total = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
-        if narrow {
-            self.matched.collect_into(&mut self.scratch);
-        }
-        let count = if narrow {
-            self.scratch.len()
-        } else {
-            total as usize
-        };
-        let threads = if count >= self.parallel_min {
-            self.workers.len()
-        } else {
-            1
-        };
-        let chunk = count.div_ceil(threads.max(1)).max(1);
-        let (docs, query, scratch) = (&self.docs, &self.query, &self.scratch);
-        // Chunk `c` of the docs to match: a range of directory indices, or a
-        // slice of the previous hits (in directory order).
-        let work = |worker: &mut Worker, c: usize| {
-            let lo = (c * chunk).min(count);
-            let hi = ((c + 1) * chunk).min(count);
-            if narrow {
-                worker.run(
-                    docs,
-                    query,
-                    scratch.get(lo..hi).unwrap_or(&[]).iter().copied(),
-                );
-            } else {
-                worker.run(docs, query, lo as u32..hi as u32);
-            }
-        };
-        let split = self.workers.len().min(1);
-        let (first, rest) = self.workers.split_at_mut(split);
-        let mut unspawned = Vec::new();
-        std::thread::scope(|s| {
-            for (i, worker) in rest.iter_mut().enumerate().take(threads.saturating_sub(1)) {
-                let spawned =
-                    std::thread::Builder::new().spawn_scoped(s, move || work(worker, i + 1));
-                if let Err(error) = spawned {
-                    tracing::warn!(%error, "search: no thread, matching on this one");
-                    unspawned.push(i + 1);
-                }
-            }
-            if let Some(worker) = first.first_mut() {
-                work(worker, 0);
-            }
-        });
-        for c in unspawned {
-            if let Some(worker) = self.workers.get_mut(c) {
-                work(worker, c);
-            }
-        }
-        self.merge(threads);
-    }
-
-    /// Merge the sorted candidates of the first `threads` workers into the
-    /// results.
-    fn merge(&mut self, threads: usize) {
-        self.clear_hits();
-        let workers = self.workers.get(..threads).unwrap_or(&[]);
-        let mut heads = vec![0usize; workers.len()];
-        loop {
-            let mut best: Option<(usize, &Cand)> = None;
-            for (w, worker) in workers.iter().enumerate() {
-                if let Some(c) = heads.get(w).and_then(|&h| worker.cands.get(h))
-                    && best.is_none_or(|(_, b)| c.key < b.key)
-                {
-                    best = Some((w, c));
-                }
-            }
-            let Some((w, cand)) = best else { break };
-            if let Some(h) = heads.get_mut(w) {
-                *h += 1;
-            }
-            let index = key_doc(cand.key);
-            let Some(doc) = self.docs.get(index as usize) else {
-                continue;
-            };
-            let highlights = workers.get(w).map_or(&[][..], |wk| wk.highlights(cand));
-            self.hits
-                .push(make_hit(&mut self.pool, doc.id, cand, highlights));
-            self.hit_keys.push(cand.key);
-            self.matched.set(index, true);
-        }
-    }
 }
 
 fn recycle(pool: &mut Vec<Vec<u32>>, mut v: Vec<u32>) {
@@ -363,7 +270,7 @@ fn recycle(pool: &mut Vec<Vec<u32>>, mut v: Vec<u32>) {
     }
 }
 
-fn make_hit(pool: &mut Vec<Vec<u32>>, id: ContactId, cand: &Cand, highlights: &[u32]) -> Hit {
+fn make_hit(pool: &mut Vec<Vec<u32>>, cand: &Cand, highlights: &[u32]) -> Hit {
     let mut name_indices = if highlights.is_empty() {
         Vec::new()
     } else {
@@ -371,7 +278,7 @@ fn make_hit(pool: &mut Vec<Vec<u32>>, id: ContactId, cand: &Cand, highlights: &[
     };
     name_indices.extend_from_slice(highlights);
     Hit {
-        id,
+        id: cand.id,
         score: key_score(cand.key),
         name_indices,
     }

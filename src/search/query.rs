@@ -2,10 +2,12 @@
 //! answered by re-matching only the previous results.
 //!
 //! Syntax: whitespace separates terms; every term must match (any order).
-//! A plain term is fuzzy-matched against every column, the best column
-//! counts. `key:value` restricts a term to one column: `name:` (fuzzy),
-//! `ext:`/`extension:` (prefix), `dept:`/`department:`, `uri:` (also
-//! `sip:`/`sips:`, so a pasted URI works) and `note:` (substring). Keys are
+//! A plain term is fuzzy-matched against the name, extension, department,
+//! URI user part and note: the first of these it matches gives its score.
+//! `key:value` restricts a term to one column: `name:` (fuzzy),
+//! `ext:`/`extension:` (prefix), `dept:`/`department:`, `uri:` (the whole
+//! URI; also `sip:`/`sips:`, so a pasted URI works) and `note:`
+//! (substring). Keys are
 //! case-insensitive; values use smart case (lowercase ignores case) and
 //! smart normalization (`e` matches `é`). nucleo's atom syntax applies to
 //! values: `'exact`, `^prefix`, `suffix$`, `!not`.
@@ -19,15 +21,12 @@ use super::index::{Col, char_bit, strip_scheme};
 pub(crate) struct Term {
     /// The token as typed (used to compare queries).
     raw: String,
-    /// `None`: any column, the best one counts.
+    /// `None`: any of [`Col::FREE`], the first that matches counts.
     pub(crate) col: Option<Col>,
     /// `None`: nothing to match (e.g. `dept:` while typing), matches all.
     pub(crate) atom: Option<Atom>,
     /// Characters a column must contain for the needle to match it.
     pub(crate) mask: u64,
-    /// The highest score nucleo can give the needle (every char matched on a
-    /// word boundary, consecutively).
-    pub(crate) ceiling: u32,
     /// The needle with one pair of adjacent characters swapped, tried when
     /// the needle itself does not match (fuzzy terms only).
     pub(crate) typos: Vec<Atom>,
@@ -70,15 +69,6 @@ fn column_kind(col: Option<Col>, parsed: AtomKind) -> AtomKind {
 
 fn needle_mask(atom: &Atom) -> u64 {
     atom.needle_text().chars().fold(0, |m, c| m | char_bit(c))
-}
-
-/// An upper bound of nucleo's score for a needle of `len` chars: each char
-/// scores `SCORE_MATCH` (16) plus a bonus of at most `bonus_boundary_white`
-/// (10), the first char's bonus counting twice (nucleo-matcher 0.3's
-/// constants with the default config; `prefer_prefix` is off).
-fn ceiling(len: usize) -> u32 {
-    let len = u32::try_from(len).unwrap_or(u32::MAX / 64);
-    len.saturating_mul(26).saturating_add(10)
 }
 
 /// Longer needles get no typo variants (a pasted blob is not typed).
@@ -138,13 +128,11 @@ impl Term {
             Some(a) if !a.negative && a.kind == AtomKind::Fuzzy => transpositions(a),
             _ => Vec::new(),
         };
-        let ceiling = atom.as_ref().map_or(0, |a| ceiling(a.needle_text().len()));
         Term {
             raw: token.to_owned(),
             col,
             atom,
             mask,
-            ceiling,
             typos,
         }
     }

@@ -8,6 +8,7 @@ use nucleo::{Config, Matcher};
 
 use super::index::{COLUMNS, Col, Indexed};
 use super::query::{Query, Term};
+use crate::store::ContactId;
 
 /// A match through a transposed needle scores this much less (divisor), so
 /// it ranks below a real match of the same quality.
@@ -18,6 +19,7 @@ const TYPO_DIVISOR: u32 = 2;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cand {
     pub(crate) key: u64,
+    pub(crate) id: ContactId,
     pub(crate) start: u32,
     pub(crate) len: u32,
 }
@@ -38,7 +40,7 @@ pub(crate) fn key_doc(key: u64) -> u32 {
 /// The columns a term may match.
 fn scope(term: &Term) -> &'static [Col] {
     match term.col {
-        None => &Col::ALL,
+        None => &Col::FREE,
         Some(c) => {
             let i = c as usize;
             Col::ALL.get(i..=i).unwrap_or(&[])
@@ -46,40 +48,41 @@ fn scope(term: &Term) -> &'static [Col] {
     }
 }
 
-/// The best weighted score of `atom` over `cols`, with its column. Columns
-/// come by decreasing weight, so once a score reaches what the next column
-/// could at best give (`ceiling` times its weight), the rest are skipped.
-fn best_col(
+/// The weighted score of `atom` in the first of `cols` it matches. A name
+/// match also appends its (grapheme) indices to `name_hits`.
+fn first_col(
     atom: &Atom,
-    term: &Term,
+    mask: u64,
     doc: &Indexed,
     cols: &[Col],
     m: &mut Matcher,
-    div: u32,
-) -> Option<(u32, Col)> {
-    let mut best: Option<(u32, Col)> = None;
+    name_hits: &mut Vec<u32>,
+) -> Option<u32> {
     for &c in cols {
-        if best.is_some_and(|(b, _)| b >= term.ceiling * c.weight() / div) {
-            break;
-        }
-        if !doc.may_contain(c, term.mask) {
+        if !doc.may_contain(c, mask) {
             continue;
         }
-        if let Some(s) = atom.score(doc.col(c), m) {
-            let weighted = u32::from(s) * c.weight() / div;
-            if best.is_none_or(|(b, _)| weighted > b) {
-                best = Some((weighted, c));
+        let score = if c == Col::Name {
+            let mark = name_hits.len();
+            let score = atom.indices(doc.col(c), m, name_hits);
+            if score.is_none() {
+                name_hits.truncate(mark);
             }
+            score
+        } else {
+            atom.score(doc.col(c), m)
+        };
+        if let Some(s) = score {
+            return Some(u32::from(s) * c.weight());
         }
     }
-    best
+    None
 }
 
 /// One thread's matcher and buffers.
 pub(crate) struct Worker {
     matcher: Matcher,
-    /// Terms whose best column was the name: (term, typo variant).
-    name_terms: Vec<(usize, Option<usize>)>,
+    /// Name match indices (graphemes) of the doc being matched.
     graphemes: Vec<u32>,
     /// Name highlight char indices of every candidate, back to back.
     pub(crate) arena: Vec<u32>,
@@ -91,7 +94,6 @@ impl Worker {
     pub(crate) fn new() -> Worker {
         Worker {
             matcher: Matcher::new(Config::DEFAULT),
-            name_terms: Vec::new(),
             graphemes: Vec::new(),
             arena: Vec::new(),
             cands: Vec::new(),
@@ -121,10 +123,10 @@ impl Worker {
     /// Match one doc (directory index `index`); its highlights are appended
     /// to the arena.
     pub(crate) fn match_doc(&mut self, doc: &Indexed, index: u32, query: &Query) -> Option<Cand> {
-        self.name_terms.clear();
         let m = &mut self.matcher;
+        self.graphemes.clear();
         let mut total: u32 = 0;
-        for (ti, term) in query.terms.iter().enumerate() {
+        for term in &query.terms {
             let Some(atom) = &term.atom else {
                 continue;
             };
@@ -142,43 +144,24 @@ impl Worker {
             if !doc.may_contain_any(term.mask) {
                 return None;
             }
-            let mut best = best_col(atom, term, doc, cols, m, 1).map(|(s, c)| (s, c, None));
-            if best.is_none() {
-                for (vi, variant) in term.typos.iter().enumerate() {
-                    if let Some((s, c)) = best_col(variant, term, doc, cols, m, TYPO_DIVISOR)
-                        && best.is_none_or(|(b, _, _)| s > b)
-                    {
-                        best = Some((s, c, Some(vi)));
-                    }
-                }
-            }
-            let (score, col, variant) = best?;
+            let score =
+                first_col(atom, term.mask, doc, cols, m, &mut self.graphemes).or_else(|| {
+                    term.typos.iter().find_map(|variant| {
+                        first_col(variant, term.mask, doc, cols, m, &mut self.graphemes)
+                            .map(|s| s / TYPO_DIVISOR)
+                    })
+                })?;
             total = total.saturating_add(score);
-            if col == Col::Name {
-                self.name_terms.push((ti, variant));
-            }
         }
         let start = self.arena.len();
-        if !self.name_terms.is_empty() {
-            self.graphemes.clear();
-            for &(ti, variant) in &self.name_terms {
-                let Some(term) = query.terms.get(ti) else {
-                    continue;
-                };
-                let atom = match variant {
-                    Some(vi) => term.typos.get(vi),
-                    None => term.atom.as_ref(),
-                };
-                if let Some(atom) = atom {
-                    atom.indices(doc.col(Col::Name), m, &mut self.graphemes);
-                }
-            }
+        if !self.graphemes.is_empty() {
             self.graphemes.sort_unstable();
             self.graphemes.dedup();
             doc.name_char_indices(&self.graphemes, &mut self.arena);
         }
         Some(Cand {
             key: key(total, index),
+            id: doc.id,
             start: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(self.arena.len() - start).unwrap_or(0),
         })
