@@ -9,6 +9,7 @@
 #   run.sh stop DIR                    SIGTERM the instance of DIR, SIGKILL
 #                                      after 5 s; no-op when it is not running
 #   run.sh users N [PASSWORD]          print N users user0001.. (USERS_FILE)
+#   run.sh free-port                   print a port free for UDP and TCP
 #   run.sh stats DIR                   print kamailio's statistics (kamcmd)
 #
 # USERS_FILE: one "username password" per line (no spaces in either).
@@ -17,6 +18,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# kamailio and kamcmd live in /usr/sbin, not always on a user's PATH
+PATH="$PATH:/usr/sbin:/sbin"
 
 die() {
 	echo "run.sh: $*" >&2
@@ -108,7 +111,7 @@ cmd_start() {
 		echo "COMMIT;"
 	} | sqlite3 "$dir/kamailio.sqlite" || die "could not create $dir/kamailio.sqlite"
 	echo "$port" >"$dir/port"
-	: >>"$dir/kamailio.log"
+	echo "=== run.sh start $(date '+%F %T') port $port users $(wc -l <"$users")" >>"$dir/kamailio.log"
 	# kamailio forks into the background; the parent exits once it is initialised
 	if ! kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir" -w "$dir" \
 		-m 64 -M 8 </dev/null >>"$dir/kamailio.log" 2>&1; then
@@ -134,6 +137,21 @@ cmd_stop() {
 	# the other kamailio processes of this instance die with their parent
 }
 
+# a port in 20000-29999 with no UDP or TCP socket on it (IPv4 or IPv6)
+cmd_free_port() {
+	local port hex i
+	for ((i = 0; i < 200; i++)); do
+		port=$((20000 + RANDOM % 10000))
+		printf -v hex '%04X' "$port"
+		if ! awk -v h=":$hex" 'NR > 1 && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
+			/proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
 cmd_users() {
 	local n="$1" pw="${2:-secret}"
 	seq -f "user%04g $pw" 1 "$n"
@@ -149,7 +167,8 @@ case "${1:-}" in
 start) [[ $# -eq 4 ]] || die "usage: run.sh start DIR PORT USERS_FILE"; cmd_start "$2" "$3" "$4" ;;
 wait) [[ $# -ge 3 ]] || die "usage: run.sh wait DIR PORT [SECONDS]"; cmd_wait "$2" "$3" "${4:-20}" ;;
 stop) [[ $# -eq 2 ]] || die "usage: run.sh stop DIR"; cmd_stop "$(cd "$2" 2>/dev/null && pwd || echo "$2")" ;;
+free-port) cmd_free_port ;;
 users) [[ $# -ge 2 ]] || die "usage: run.sh users N [PASSWORD]"; cmd_users "$2" "${3:-secret}" ;;
 stats) [[ $# -eq 2 ]] || die "usage: run.sh stats DIR"; cmd_stats "$2" ;;
-*) die "usage: run.sh start|wait|stop|users|stats ... (see the header of $0)" ;;
+*) die "usage: run.sh start|wait|stop|users|free-port|stats ... (see the header of $0)" ;;
 esac
