@@ -57,7 +57,9 @@ fn line<'a>(
     doc: Option<&'a PresenceDoc>,
 ) -> (LineState, &'static str, Source, Option<&'a DialogEntry>) {
     match i.dialog_status {
-        SubscriptionStatus::Error(_) => {
+        // A transient failure after the line was known keeps the last
+        // known state, shown stale; only a line we never learnt is faulty.
+        SubscriptionStatus::Error(_) if !i.dialog_received => {
             return (
                 LineState::Faulty,
                 "dialog subscription failed",

@@ -61,10 +61,10 @@ fn dialogs_doc(version: u64, full: bool, d: &[(&str, DialogState)]) -> Option<Di
 #[test]
 fn kamailio_call_on_bobs_line() {
     let (mut s, bob, t0) = store();
-    // Only the dialog subscription: the presence one is still "not
-    // requested", which is the worse of the two and stays shown.
-    assert!(!s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Active, t0));
-    assert_eq!(s.shown(bob).subscription, SubscriptionStatus::NotRequested);
+    // Only the dialog subscription: a package that is not requested (it
+    // may be switched off) never hides the other one's status.
+    assert!(s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Active, t0));
+    assert_eq!(s.shown(bob).subscription, SubscriptionStatus::Active);
     // The idle line's first NOTIFY has no body: Ready.
     let nobody = fixture!("dialog-notify-callee-initial-nobody.sip");
     assert!(s.apply_dialog(bob, dialog_fixture(nobody), t0));
@@ -306,10 +306,13 @@ fn true_only_on_real_change() {
         t0
     ));
     assert!(
-        !s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Active, t0),
-        "hidden by the worse one"
+        s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Active, t0),
+        "not requested never hides a real status"
     );
-    assert!(s.set_subscription(bob, EventKind::Presence, SubscriptionStatus::Active, t0));
+    assert!(
+        !s.set_subscription(bob, EventKind::Presence, SubscriptionStatus::Active, t0),
+        "active beside active: nothing visible changes"
+    );
     assert_eq!(s.shown(bob).subscription, SubscriptionStatus::Active);
     assert!(!s.set_subscription(bob, EventKind::Presence, SubscriptionStatus::Active, t0));
     assert!(s.apply_dialog(bob, None, t0));

@@ -144,8 +144,15 @@ fn refused_and_failed_subscriptions() {
     let error = SubscriptionStatus::Error("timeout".into());
     let mut i = inputs(Some(&d), &[]);
     i.dialog_status = &error;
+    i.dialog_received = true;
+    i.dialog_stale = true;
     let c = combine(&i);
-    assert_eq!(c.line, LineState::Faulty);
+    assert_eq!(c.line, LineState::Ready, "a line we knew keeps its last state...");
+    assert_eq!(c.freshness, Freshness::Stale, "...shown stale, not faulty");
+    i.dialog_received = false;
+    i.dialog_stale = false;
+    let c = combine(&i);
+    assert_eq!(c.line, LineState::Faulty, "a line we never learnt is faulty");
     assert_eq!(c.subscription, &error, "the worse status is shown");
     i.dialog_status = &not_found;
     assert_eq!(combine(&i).line, LineState::Faulty);
