@@ -10,3 +10,4 @@
 pub mod kamailio;
 pub mod proc;
 pub mod sipp;
+pub mod watch;
