@@ -15,9 +15,20 @@ use switchboard::ui::theme::{ORANGE, YELLOW_GREEN};
 use switchboard::ui::view;
 
 fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
-    let settings = Settings { mono, ascii, favourites: sample::office_favourites(), ..Settings::default() };
+    let settings = Settings {
+        mono,
+        ascii,
+        favourites: sample::office_favourites(),
+        ..Settings::default()
+    };
     let mut m = Model::new(sample::office(), settings);
-    update(&mut m, Msg::Resize { width: size.0, height: size.1 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: size.0,
+            height: size.1,
+        },
+    );
     for ev in sample::office_events(Instant::now()) {
         update(&mut m, Msg::Engine(ev));
     }
@@ -70,12 +81,21 @@ fn colour_code(c: Color) -> char {
 }
 
 fn modifier_code(m: Modifier) -> char {
-    let bits = [Modifier::BOLD, Modifier::DIM, Modifier::REVERSED, Modifier::UNDERLINED]
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| m.contains(**f))
-        .fold(0u32, |acc, (i, _)| acc | (1 << i));
-    if bits == 0 { '.' } else { char::from_digit(bits, 16).unwrap_or('?') }
+    let bits = [
+        Modifier::BOLD,
+        Modifier::DIM,
+        Modifier::REVERSED,
+        Modifier::UNDERLINED,
+    ]
+    .iter()
+    .enumerate()
+    .filter(|(_, f)| m.contains(**f))
+    .fold(0u32, |acc, (i, _)| acc | (1 << i));
+    if bits == 0 {
+        '.'
+    } else {
+        char::from_digit(bits, 16).unwrap_or('?')
+    }
 }
 
 fn map(buf: &Buffer, code: impl Fn(&ratatui::buffer::Cell) -> char) -> String {
@@ -103,7 +123,9 @@ fn styled(buf: &Buffer) -> String {
 }
 
 fn no_colour_anywhere(buf: &Buffer) -> bool {
-    buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    buf.content
+        .iter()
+        .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
 }
 
 /// The position of the first cell whose row text contains `name`.
@@ -140,7 +162,11 @@ fn colour_80x24() {
     assert_eq!(at("Eve Evans").0.fg, YELLOW_GREEN);
     assert_eq!(at("Frank").0.fg, Color::DarkGray);
     let (p, l) = at("Heidi");
-    assert_eq!((p.bg, l.bg, l.symbol()), (Color::Red, Color::Red, "☎"), "ringing: red badge");
+    assert_eq!(
+        (p.bg, l.bg, l.symbol()),
+        (Color::Red, Color::Red, "☎"),
+        "ringing: red badge"
+    );
     let (p, _) = at("Karl");
     assert_eq!(p.fg, Color::DarkGray, "stale is never a confident colour");
     assert!(text(&buf).contains("?5m"), "stale state shows its age");
@@ -155,7 +181,10 @@ fn colour_160x48_with_details_of_a_ringing_line() {
     let buf = draw(&m);
     let t = text(&buf);
     assert!(t.contains("Ringing, from Paul Prospect"), "the caller: {t}");
-    assert!(t.contains("dialog · ringing: incoming call"), "the why: {t}");
+    assert!(
+        t.contains("dialog · ringing: incoming call"),
+        "the why: {t}"
+    );
     insta::assert_snapshot!(styled(&buf));
 }
 
@@ -164,7 +193,11 @@ fn mono_80x24_has_no_colour_and_glyphs_carry_the_meaning() {
     let m = office(true, false, (80, 24));
     let buf = draw(&m);
     assert!(no_colour_anywhere(&buf));
-    insta::assert_snapshot!(format!("{}--- modifiers\n{}", text(&buf), map(&buf, |c| modifier_code(c.modifier))));
+    insta::assert_snapshot!(format!(
+        "{}--- modifiers\n{}",
+        text(&buf),
+        map(&buf, |c| modifier_code(c.modifier))
+    ));
 }
 
 #[test]
@@ -206,26 +239,47 @@ fn search_highlights_matched_characters_best_first() {
     typ(&mut m, "kl");
     let buf = draw(&m);
     let (x, y) = find(&buf, "Klein");
-    assert!(buf[(x, y)].modifier.contains(Modifier::UNDERLINED), "K of Klein matched");
-    assert!(buf[(x + 1, y)].modifier.contains(Modifier::UNDERLINED), "l of Klein matched");
+    assert!(
+        buf[(x, y)].modifier.contains(Modifier::UNDERLINED),
+        "K of Klein matched"
+    );
+    assert!(
+        buf[(x + 1, y)].modifier.contains(Modifier::UNDERLINED),
+        "l of Klein matched"
+    );
     assert!(text(&buf).contains("search: kl"));
     insta::assert_snapshot!(styled(&buf));
 }
 
 #[test]
 fn help_overlay_is_generated_from_the_keymap() {
-    let keys = std::collections::BTreeMap::from([("toggle_favourite".to_string(), vec!["F7".to_string()])]);
+    let keys = std::collections::BTreeMap::from([(
+        "toggle_favourite".to_string(),
+        vec!["F7".to_string()],
+    )]);
     let settings = Settings {
         keymap: switchboard::app::Keymap::from_config(&keys).unwrap(),
         ..Settings::default()
     };
     let mut m = Model::new(sample::office(), settings);
-    update(&mut m, Msg::Resize { width: 80, height: 24 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
     let before = text(&draw(&m));
-    assert!(before.contains("F7 favourite"), "hints follow the keymap: {before}");
+    assert!(
+        before.contains("F7 favourite"),
+        "hints follow the keymap: {before}"
+    );
     key(&mut m, KeyCode::F(1));
     let t = text(&draw(&m));
-    assert!(t.contains("F7") && t.contains("Add to / remove from favourites"), "{t}");
+    assert!(
+        t.contains("F7") && t.contains("Add to / remove from favourites"),
+        "{t}"
+    );
     assert!(!t.contains("F2 "), "{t}");
     insta::assert_snapshot!(t);
 }
@@ -239,14 +293,23 @@ fn demo_mark_and_read_only() {
         ..Settings::default()
     };
     let mut m = Model::new(sample::office(), settings);
-    update(&mut m, Msg::Resize { width: 80, height: 24 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
     for ev in sample::office_events(Instant::now()) {
         update(&mut m, Msg::Engine(ev));
     }
     key(&mut m, KeyCode::F(2));
     let t = text(&draw(&m));
     assert!(t.starts_with(" DEMO "), "{t}");
-    assert!(t.contains("Read-only mode: favourites cannot be changed"), "{t}");
+    assert!(
+        t.contains("Read-only mode: favourites cannot be changed"),
+        "{t}"
+    );
     assert!(t.contains("me: ● Available"), "{t}");
     insta::assert_snapshot!(t);
 }
@@ -255,10 +318,20 @@ fn demo_mark_and_read_only() {
 fn resize_reflows_the_grid() {
     let mut m = office(false, false, (80, 24));
     assert_eq!(m.list.cols, 3);
-    update(&mut m, Msg::Resize { width: 200, height: 60 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 200,
+            height: 60,
+        },
+    );
     assert_eq!(m.list.cols, 8);
     let t = text(&draw(&m));
-    assert!(t.lines().any(|l| l.contains("Alice Andersen") && l.contains("Heidi Hoffmann")), "{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.contains("Alice Andersen") && l.contains("Heidi Hoffmann")),
+        "{t}"
+    );
 }
 
 #[test]
@@ -274,7 +347,54 @@ fn blink_changes_only_the_ringing_badges() {
     assert_eq!(diff.len(), 6, "{diff:?}");
     for (x, y, cell) in &diff {
         assert_eq!(cell.bg, ORANGE);
-        let line_glyph = if diff.iter().any(|(x2, y2, _)| *y2 == *y && *x2 == x + 1) { x + 1 } else { *x };
+        let line_glyph = if diff.iter().any(|(x2, y2, _)| *y2 == *y && *x2 == x + 1) {
+            x + 1
+        } else {
+            *x
+        };
         assert_eq!(b[(line_glyph, *y)].symbol(), "☎");
+    }
+}
+
+#[test]
+fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
+    let mut m = office(false, false, (80, 24));
+    for (w, h) in [
+        (1, 1),
+        (5, 2),
+        (12, 3),
+        (23, 4),
+        (30, 6),
+        (55, 10),
+        (57, 12),
+        (79, 5),
+        (300, 100),
+    ] {
+        for (details, help) in [(false, false), (true, false), (true, true)] {
+            update(
+                &mut m,
+                Msg::Resize {
+                    width: w,
+                    height: h,
+                },
+            );
+            if details != m.details_open {
+                key(
+                    &mut m,
+                    if details {
+                        KeyCode::Enter
+                    } else {
+                        KeyCode::Esc
+                    },
+                );
+            }
+            if help != m.help_open {
+                key(&mut m, KeyCode::F(1));
+            }
+            let buf = draw(&m);
+            assert_eq!(buf.area.width, w);
+        }
+        key(&mut m, KeyCode::Esc);
+        key(&mut m, KeyCode::Esc);
     }
 }

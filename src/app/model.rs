@@ -109,6 +109,8 @@ pub struct Model {
     pub engine_stopped: bool,
     pub counts: SubCounts,
     pub(crate) sub_class: Vec<SubClass>,
+    /// The status note each contact's search document holds.
+    pub(crate) indexed_notes: Vec<Option<String>>,
     pub ringing: BTreeSet<ContactId>,
     /// Contacts shown greyed with an age (stale, or unknown since a time).
     pub aged: BTreeSet<ContactId>,
@@ -199,6 +201,7 @@ impl Model {
             engine_stopped: false,
             counts: SubCounts::default(),
             sub_class: vec![SubClass::None; n],
+            indexed_notes: vec![None; n],
             ringing: BTreeSet::new(),
             aged: BTreeSet::new(),
             blink: Blink::default(),
@@ -331,6 +334,7 @@ impl Model {
         let aged =
             shown.freshness != Freshness::Fresh && shown.last_notify.or(shown.since).is_some();
         let class = SubClass::of(&shown.subscription);
+        let note_changed = self.indexed_notes.get(i).is_some_and(|n| *n != shown.note);
         if let Some(old) = self.sub_class.get_mut(i) {
             let counts = &mut self.counts;
             for (c, delta) in [(*old, false), (class, true)] {
@@ -362,7 +366,31 @@ impl Model {
             self.aged.remove(&id);
         }
         self.arm_blink(now);
+        if note_changed {
+            self.reindex_note(id);
+        }
         self.dirty = true;
+    }
+
+    /// The status note is searchable: give the search the new text.
+    fn reindex_note(&mut self, id: ContactId) {
+        let note = self.store.shown(id).note.clone();
+        let info = self.store.info(id);
+        let doc = SearchDoc {
+            id,
+            name: info.name.clone(),
+            extension: info.extension.clone().unwrap_or_default(),
+            department: info.department.clone().unwrap_or_default(),
+            uri: info.uri.clone(),
+            note: note.clone().unwrap_or_default(),
+        };
+        self.search.update_doc(doc);
+        if let Some(slot) = self.indexed_notes.get_mut(id.0 as usize) {
+            *slot = note;
+        }
+        if self.search.is_active() {
+            self.rebuild_list(None);
+        }
     }
 
     /// Start the blink timer when something rings, stop it when nothing does.

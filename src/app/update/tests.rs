@@ -183,7 +183,13 @@ fn favourite_toggle_saves_and_read_only_refuses() {
     let (mut m, _) = office();
     key(&mut m, KeyCode::End); // Night Line
     let cmds = key(&mut m, KeyCode::F(2));
-    let [Cmd::SaveFavourites { path, contents: text }] = cmds.as_slice() else {
+    let [
+        Cmd::SaveFavourites {
+            path,
+            contents: text,
+        },
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     assert_eq!(path.to_str(), Some("/data/favourites.toml"));
@@ -394,4 +400,11 @@ fn status_counts_follow_subscriptions() {
     assert_eq!(m.counts.failed, 1, "Ivan: not found / error");
     assert_eq!(m.counts.pending, 2, "Frank pending, Grace requesting");
     assert_eq!(m.counts.active, 11);
+}
+
+#[test]
+fn status_notes_are_searchable() {
+    let (mut m, _) = office();
+    typ(&mut m, "quarterly");
+    assert_eq!(names(&m), ["Bob Brown"], "Bob's note: Quarterly review");
 }
