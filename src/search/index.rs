@@ -1,10 +1,11 @@
-//! The indexed form of one directory entry: one matchable column per field.
+//! The indexed directory: one matchable column per field.
 //!
-//! Each column is kept as a [`Utf32String`] (what nucleo matches against, so
-//! no per-keystroke conversion) plus a 64-bit "which characters occur" mask
-//! used to reject a column before calling the matcher at all.
+//! Each column is kept in the form nucleo matches against (ASCII bytes, or
+//! one char per grapheme), so no per-keystroke conversion, plus a 64-bit
+//! "which characters occur" mask used to reject a column before calling the
+//! matcher at all.
 
-use nucleo::{Utf32Str, Utf32String, chars};
+use nucleo::{Utf32Str, chars};
 
 use super::SearchDoc;
 use crate::store::ContactId;
@@ -104,21 +105,83 @@ pub(crate) fn strip_scheme(uri: &str) -> &str {
     uri
 }
 
-/// One directory entry ready for matching.
-#[derive(Debug, Clone)]
-pub(crate) struct Indexed {
-    pub(crate) id: ContactId,
-    cols: [Utf32String; COLUMNS],
-    masks: [u64; COLUMNS],
-    any_mask: u64,
-    /// For a non-ASCII name: the char index where each grapheme starts
-    /// (nucleo indexes graphemes, the UI highlights chars).
-    name_graphemes: Option<Box<[u32]>>,
-    name_chars: u32,
+/// Where one column's text sits: in `bytes` (ASCII) or `chars` (anything
+/// else, one char per grapheme as nucleo wants it).
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    len: u32,
+    unicode: bool,
 }
 
-impl Indexed {
-    pub(crate) fn new(doc: &SearchDoc) -> Indexed {
+/// Every doc's columns, stored column-wise in flat arrays so that a search
+/// walks memory in order: the masks first (most docs are rejected there),
+/// then the text of the docs that may match.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    ids: Vec<ContactId>,
+    /// Per doc: the union of its column masks.
+    any: Vec<u64>,
+    masks: Vec<[u64; COLUMNS]>,
+    spans: Vec<[Span; COLUMNS]>,
+    bytes: Vec<u8>,
+    chars: Vec<char>,
+    /// For a non-ASCII name: the char index where each grapheme starts,
+    /// then the name's char count (nucleo indexes graphemes, the UI
+    /// highlights chars).
+    name_graphemes: Vec<Option<Box<[u32]>>>,
+    /// Text of replaced docs still in `bytes`/`chars`.
+    garbage: usize,
+}
+
+/// One doc of the [`Index`].
+#[derive(Clone, Copy)]
+pub(crate) struct Doc<'a> {
+    index: &'a Index,
+    i: usize,
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Index {
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn doc(&self, i: u32) -> Option<Doc<'_>> {
+        let i = i as usize;
+        (i < self.ids.len()).then_some(Doc { index: self, i })
+    }
+
+    /// Append a doc; returns its index.
+    pub(crate) fn push(&mut self, doc: &SearchDoc) -> u32 {
+        let i = self.ids.len();
+        self.ids.push(doc.id);
+        self.any.push(0);
+        self.masks.push([0; COLUMNS]);
+        self.spans.push([Span::default(); COLUMNS]);
+        self.name_graphemes.push(None);
+        self.fill(i, doc);
+        to_u32(i)
+    }
+
+    /// Replace the doc at `i` (its old text becomes garbage, compacted
+    /// once it outweighs the live text).
+    pub(crate) fn replace(&mut self, i: u32, doc: &SearchDoc) {
+        let i = i as usize;
+        let Some(old) = self.spans.get(i) else { return };
+        self.garbage += old.iter().map(|s| s.len as usize).sum::<usize>();
+        self.fill(i, doc);
+        if self.garbage > 4096
+            && self.garbage > (self.bytes.len() + self.chars.len()).saturating_sub(self.garbage)
+        {
+            self.compact();
+        }
+    }
+
+    fn fill(&mut self, i: usize, doc: &SearchDoc) {
         let uri = strip_scheme(&doc.uri);
         let user = uri.split_once('@').map_or(uri, |(user, _)| user);
         let texts: [&str; COLUMNS] = [
@@ -130,53 +193,121 @@ impl Indexed {
             uri,
         ];
         let masks = texts.map(haystack_mask);
-        let name_graphemes = (!doc.name.is_ascii()).then(|| grapheme_starts(&doc.name));
-        Indexed {
-            id: doc.id,
-            cols: texts.map(Utf32String::from),
-            masks,
-            any_mask: masks.iter().fold(0, |a, m| a | m),
-            name_graphemes,
-            name_chars: u32::try_from(doc.name.chars().count()).unwrap_or(u32::MAX),
+        let spans = texts.map(|t| self.store(t));
+        if let Some(slot) = self.masks.get_mut(i) {
+            *slot = masks;
+        }
+        if let Some(slot) = self.any.get_mut(i) {
+            *slot = masks.iter().fold(0, |a, m| a | m);
+        }
+        if let Some(slot) = self.spans.get_mut(i) {
+            *slot = spans;
+        }
+        if let Some(slot) = self.name_graphemes.get_mut(i) {
+            *slot = (!doc.name.is_ascii()).then(|| grapheme_starts(&doc.name));
         }
     }
 
-    pub(crate) fn col(&self, col: Col) -> Utf32Str<'_> {
-        self.cols[col as usize].slice(..)
+    fn store(&mut self, text: &str) -> Span {
+        if text.is_ascii() {
+            let start = to_u32(self.bytes.len());
+            self.bytes.extend_from_slice(text.as_bytes());
+            Span {
+                start,
+                len: to_u32(text.len()),
+                unicode: false,
+            }
+        } else {
+            let start = to_u32(self.chars.len());
+            self.chars.extend(chars::graphemes(text));
+            Span {
+                start,
+                len: to_u32(self.chars.len()) - start,
+                unicode: true,
+            }
+        }
+    }
+
+    /// Copy the live text into fresh arrays.
+    fn compact(&mut self) {
+        let (bytes, chars) = (
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.chars),
+        );
+        for spans in &mut self.spans {
+            for span in spans.iter_mut() {
+                let (start, end) = (span.start as usize, span.start as usize + span.len as usize);
+                if span.unicode {
+                    span.start = to_u32(self.chars.len());
+                    self.chars
+                        .extend_from_slice(chars.get(start..end).unwrap_or(&[]));
+                } else {
+                    span.start = to_u32(self.bytes.len());
+                    self.bytes
+                        .extend_from_slice(bytes.get(start..end).unwrap_or(&[]));
+                }
+            }
+        }
+        self.garbage = 0;
+    }
+}
+
+impl<'a> Doc<'a> {
+    pub(crate) fn id(self) -> ContactId {
+        self.index
+            .ids
+            .get(self.i)
+            .copied()
+            .unwrap_or(ContactId(u32::MAX))
+    }
+
+    pub(crate) fn col(self, col: Col) -> Utf32Str<'a> {
+        let span = self
+            .index
+            .spans
+            .get(self.i)
+            .map_or(Span::default(), |s| s[col as usize]);
+        let range = span.start as usize..span.start as usize + span.len as usize;
+        if span.unicode {
+            Utf32Str::Unicode(self.index.chars.get(range).unwrap_or(&[]))
+        } else {
+            Utf32Str::Ascii(self.index.bytes.get(range).unwrap_or(&[]))
+        }
     }
 
     /// Could `col` contain every character of a needle with mask `needle`?
-    pub(crate) fn may_contain(&self, col: Col, needle: u64) -> bool {
-        needle & !self.masks[col as usize] == 0
+    pub(crate) fn may_contain(self, col: Col, needle: u64) -> bool {
+        self.index
+            .masks
+            .get(self.i)
+            .is_some_and(|m| needle & !m[col as usize] == 0)
     }
 
     /// Could any column contain every character of the needle?
-    pub(crate) fn may_contain_any(&self, needle: u64) -> bool {
-        needle & !self.any_mask == 0
+    pub(crate) fn may_contain_any(self, needle: u64) -> bool {
+        self.index.any.get(self.i).is_some_and(|m| needle & !m == 0)
     }
 
     /// Convert sorted, deduplicated nucleo indices into the name (grapheme
     /// indices) to char indices, appending them to `out`.
-    pub(crate) fn name_char_indices(&self, graphemes: &[u32], out: &mut Vec<u32>) {
-        let Some(starts) = &self.name_graphemes else {
+    pub(crate) fn name_char_indices(self, graphemes: &[u32], out: &mut Vec<u32>) {
+        let Some(Some(starts)) = self.index.name_graphemes.get(self.i) else {
             out.extend_from_slice(graphemes);
             return;
         };
         for &g in graphemes {
-            let Some(&start) = starts.get(g as usize) else {
+            let (Some(&start), Some(&end)) = (starts.get(g as usize), starts.get(g as usize + 1))
+            else {
                 continue;
             };
-            let end = starts
-                .get(g as usize + 1)
-                .copied()
-                .unwrap_or(self.name_chars);
             out.extend(start..end);
         }
     }
 }
 
-/// The char index at which each extended grapheme cluster starts, in the
-/// same segmentation nucleo uses for its [`Utf32String`] (nucleo only exposes
+/// The char index at which each extended grapheme cluster starts (then the
+/// text's char count), in the
+/// same segmentation nucleo uses for its `Utf32String` (nucleo only exposes
 /// the first char of each cluster, so boundaries are found by counting:
 /// splitting at a boundary keeps the cluster count, splitting inside a
 /// cluster raises it). Quadratic, but only run once per non-ASCII name.
@@ -190,5 +321,6 @@ fn grapheme_starts(text: &str) -> Box<[u32]> {
             starts.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
     }
+    starts.push(to_u32(text.chars().count()));
     starts.into_boxed_slice()
 }

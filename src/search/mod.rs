@@ -38,7 +38,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::store::ContactId;
-use index::Indexed;
+use index::Index;
 use query::Query;
 use score::{Cand, Worker, key_doc, key_score};
 
@@ -108,7 +108,7 @@ impl Bitset {
 
 /// Fuzzy search over the directory. See the module docs.
 pub struct Search {
-    docs: Vec<Indexed>,
+    index: Index,
     by_id: HashMap<ContactId, u32>,
     /// Every doc in directory order: the results while nothing is filtered.
     all: Vec<Hit>,
@@ -132,7 +132,7 @@ pub struct Search {
 impl fmt::Debug for Search {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Search")
-            .field("docs", &self.docs.len())
+            .field("docs", &self.index.len())
             .field("query", &self.text)
             .field("hits", &self.hits().len())
             .finish_non_exhaustive()
@@ -143,7 +143,7 @@ impl Search {
     pub fn new(docs: Vec<SearchDoc>) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut search = Search {
-            docs: Vec::with_capacity(docs.len()),
+            index: Index::default(),
             by_id: HashMap::with_capacity(docs.len()),
             all: Vec::with_capacity(docs.len()),
             hits: Vec::new(),
@@ -168,17 +168,13 @@ impl Search {
     /// A contact's searchable text changed (replaced by id, appended to the
     /// directory if new). The current results are updated for that contact.
     pub fn update_doc(&mut self, doc: SearchDoc) {
-        let indexed = Indexed::new(&doc);
         let index = match self.by_id.get(&doc.id).copied() {
-            Some(i) if (i as usize) < self.docs.len() => {
-                if let Some(slot) = self.docs.get_mut(i as usize) {
-                    *slot = indexed;
-                }
+            Some(i) if (i as usize) < self.index.len() => {
+                self.index.replace(i, &doc);
                 i
             }
             _ => {
-                let i = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
-                self.docs.push(indexed);
+                let i = self.index.push(&doc);
                 self.by_id.insert(doc.id, i);
                 self.all.push(Hit {
                     id: doc.id,
@@ -199,8 +195,7 @@ impl Search {
             recycle(&mut self.pool, old.name_indices);
             self.matched.set(index, false);
         }
-        let (Some(worker), Some(doc)) = (self.workers.first_mut(), self.docs.get(index as usize))
-        else {
+        let (Some(worker), Some(doc)) = (self.workers.first_mut(), self.index.doc(index)) else {
             return;
         };
         worker.arena.clear();
@@ -255,11 +250,11 @@ impl Search {
 
     /// Number of docs in the directory.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.index.len() == 0
     }
 }
 

@@ -36,7 +36,7 @@ impl Search {
     /// Match every doc (or only the current hits when `narrow`) and replace
     /// the results.
     pub(super) fn run(&mut self, narrow: bool) {
-        let total = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
+        let total = u32::try_from(self.index.len()).unwrap_or(u32::MAX);
         if narrow {
             self.matched.collect_into(&mut self.scratch);
         }
@@ -47,7 +47,7 @@ impl Search {
         };
         let two = count >= self.parallel_min && self.workers.len() >= 2;
         let half = if two { count / 2 } else { count };
-        let (docs, query, scratch) = (&self.docs, &self.query, &self.scratch);
+        let (docs, query, scratch) = (&self.index, &self.query, &self.scratch);
         // Docs `lo..hi` of the work list: directory indices, or the previous
         // hits in directory order.
         let work = |worker: &mut Worker, lo: usize, hi: usize| {

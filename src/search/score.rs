@@ -6,7 +6,7 @@
 use nucleo::pattern::Atom;
 use nucleo::{Config, Matcher};
 
-use super::index::{COLUMNS, Col, Indexed};
+use super::index::{COLUMNS, Col, Doc, Index};
 use super::query::{Query, Term};
 use crate::store::ContactId;
 
@@ -53,7 +53,7 @@ fn scope(term: &Term) -> &'static [Col] {
 fn first_col(
     atom: &Atom,
     mask: u64,
-    doc: &Indexed,
+    doc: Doc<'_>,
     cols: &[Col],
     m: &mut Matcher,
     name_hits: &mut Vec<u32>,
@@ -101,16 +101,11 @@ impl Worker {
     }
 
     /// Match the docs at `indices`, leaving the matches sorted in `cands`.
-    pub(crate) fn run(
-        &mut self,
-        docs: &[Indexed],
-        query: &Query,
-        indices: impl Iterator<Item = u32>,
-    ) {
+    pub(crate) fn run(&mut self, docs: &Index, query: &Query, indices: impl Iterator<Item = u32>) {
         self.arena.clear();
         self.cands.clear();
         for i in indices {
-            let Some(doc) = docs.get(i as usize) else {
+            let Some(doc) = docs.doc(i) else {
                 continue;
             };
             if let Some(cand) = self.match_doc(doc, i, query) {
@@ -122,7 +117,7 @@ impl Worker {
 
     /// Match one doc (directory index `index`); its highlights are appended
     /// to the arena.
-    pub(crate) fn match_doc(&mut self, doc: &Indexed, index: u32, query: &Query) -> Option<Cand> {
+    pub(crate) fn match_doc(&mut self, doc: Doc<'_>, index: u32, query: &Query) -> Option<Cand> {
         let m = &mut self.matcher;
         self.graphemes.clear();
         let mut total: u32 = 0;
@@ -161,7 +156,7 @@ impl Worker {
         }
         Some(Cand {
             key: key(total, index),
-            id: doc.id,
+            id: doc.id(),
             start: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(self.arena.len() - start).unwrap_or(0),
         })

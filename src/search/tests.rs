@@ -345,3 +345,24 @@ fn hits_are_best_first_then_in_directory_order() {
         );
     }
 }
+
+#[test]
+fn many_note_changes_keep_the_text_right() {
+    let mut s = names(&office());
+    s.set_query("note:round");
+    for round in 0..2000 {
+        let mut d = office()[round % 7].clone();
+        d.note = format!("round {round} of status changes, Zoë's note");
+        s.update_doc(d);
+    }
+    assert_eq!(s.hits().len(), 7, "every doc's latest note matches");
+    assert_eq!(ids(&mut s, "note:1999"), vec![4], "1999 % 7");
+    assert_eq!(ids(&mut s, "note:1998"), vec![3]);
+    assert_eq!(
+        ids(&mut s, "núñez"),
+        vec![5],
+        "names survive the compaction"
+    );
+    assert_eq!(s.hits()[0].name_indices, vec![5, 6, 7, 8, 9]);
+    assert_eq!(ids(&mut s, "ext:3001"), vec![4]);
+}
