@@ -1,5 +1,6 @@
 //! Command-line arguments and what each command runs.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,19 +9,18 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use switchboard::config::{self, Config, ConfigError};
+use switchboard::demo::{self, DemoHandle, DemoOptions};
+use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::{self, sip_driver::SipDriver, watch_run};
-use switchboard::store::{ContactId, Store};
+use switchboard::sip::engine::{EngineConfig, Transport};
+use switchboard::store::{ContactId, ContactInfo, Store};
 
 /// Exit codes.
 pub const EXIT_CONFIG: u8 = 2;
 pub const EXIT_SERVER: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "A terminal attendant console for SIP presence"
-)]
+#[command(name = "switchboard", version, about = "A terminal attendant console for SIP presence")]
 pub struct Args {
     /// Configuration file (else $SWITCHBOARD_CONFIG, else the default path).
     #[arg(long, global = true, value_name = "FILE")]
@@ -28,6 +28,24 @@ pub struct Args {
     /// Log file (default: switchboard.log in the data directory).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Use the embedded demo server even when a configuration exists.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Demo: seed of the simulated office (same seed, same day).
+    #[arg(long, global = true, default_value_t = 1)]
+    pub seed: u64,
+    /// Demo: simulated time runs this many times faster.
+    #[arg(long, global = true, default_value_t = 1.0)]
+    pub speed: f64,
+    /// No colours: glyphs carry the meaning (also NO_COLOR).
+    #[arg(long)]
+    pub mono: bool,
+    /// ASCII glyphs only (also a non-UTF-8 locale).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Monitoring mode: nothing can be changed from this console.
+    #[arg(long)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -43,15 +61,92 @@ pub enum Command {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+    /// Run the demo presence server alone (no UI; logs to stderr).
+    DemoServer {
+        /// Where to listen (UDP and TCP).
+        #[arg(long, default_value = "127.0.0.1:5070")]
+        listen: SocketAddr,
+        /// Number of simulated colleagues (0: the shipped directory).
+        #[arg(long, default_value_t = 0)]
+        contacts: usize,
+        /// Load mode: state changes per second across the directory.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Require digest authentication as this user...
+        #[arg(long, requires = "password")]
+        user: Option<String>,
+        /// ...with this password.
+        #[arg(long, requires = "user")]
+        password: Option<String>,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Some(Command::DemoServer { listen, contacts, rate, user, password }) = &args.command {
+        init_stderr_logging();
+        let opts = DemoOptions {
+            listen: *listen,
+            contacts: *contacts,
+            seed: args.seed,
+            speed: args.speed,
+            rate: *rate,
+            credentials: user.clone().zip(password.clone()),
+            domain: None,
+        };
+        return block_on(async move {
+            let mut out = std::io::stdout();
+            demo::run_standalone(opts, &mut out).await.map(|()| ExitCode::SUCCESS)
+        });
+    }
     let _log_guard = init_logging(args.log.as_deref());
+    let cfg = if args.demo {
+        None
+    } else {
+        match load_config(args.config.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("switchboard: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    };
     match args.command {
-        Some(Command::Watch { once, timeout }) => watch(args.config.as_deref(), once, timeout),
+        Some(Command::Watch { once, timeout }) => {
+            let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
+            block_on(watch(cfg, once, timeout, args.seed, args.speed))
+        }
+        Some(Command::DemoServer { .. }) => ExitCode::SUCCESS, // handled above
         None => {
-            eprintln!("switchboard: the console is not wired yet; try `switchboard watch`");
-            ExitCode::from(EXIT_CONFIG)
+            let ui = cfg.as_ref().map(|c| c.ui).unwrap_or_default();
+            let opts = ConsoleOptions {
+                mono: args.mono || ui.mono,
+                ascii: args.ascii || ui.ascii,
+                read_only: args.read_only || ui.read_only,
+                demo_hint: None,
+                own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
+                keys: cfg.as_ref().map(|c| c.keys.clone()).unwrap_or_default(),
+                data_dir: directories::ProjectDirs::from("", "", "switchboard").map(|d| d.data_dir().to_path_buf()),
+            };
+            block_on(console(cfg, opts, args.seed, args.speed))
+        }
+    }
+}
+
+/// A runtime with two workers: the embedded demo server runs beside the
+/// console's loop.
+fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("switchboard: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("switchboard: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -68,71 +163,104 @@ fn load_config(cli: Option<&Path>) -> Result<Option<Config>, ConfigError> {
     Ok(Some(cfg))
 }
 
-fn watch(cli_config: Option<&Path>, once: bool, timeout: f64) -> ExitCode {
-    let cfg = match load_config(cli_config) {
-        Ok(Some(cfg)) => cfg,
-        Ok(None) => {
-            eprintln!(
-                "switchboard: no configuration: pass --config FILE, set {} or create {}",
-                config::CONFIG_ENV,
-                config::default_path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "config.toml".into())
-            );
-            return ExitCode::from(EXIT_CONFIG);
-        }
-        Err(e) => {
-            eprintln!("switchboard: {e}");
-            return ExitCode::from(EXIT_CONFIG);
+/// What the engine connects to: the configured server, or the demo.
+struct Target {
+    engine: EngineConfig,
+    server: SocketAddr,
+    contacts: Vec<ContactInfo>,
+    demo: Option<DemoHandle>,
+}
+
+async fn target(cfg: Option<Config>, seed: u64, speed: f64) -> anyhow::Result<Result<Target, String>> {
+    let Some(cfg) = cfg else {
+        // No configuration: the embedded demo office, with digest auth so
+        // the console takes exactly its normal path.
+        let password = format!("demo-{:08x}", runtime::seed_from_clock() as u32);
+        let opts = DemoOptions {
+            seed,
+            speed,
+            credentials: Some((demo::DEFAULT_ACCOUNT.to_string(), password)),
+            ..DemoOptions::default()
+        };
+        let handle = demo::spawn(opts).await.context("cannot start the embedded demo server")?;
+        let (uri, user, password) = handle.account.clone();
+        let mut engine = EngineConfig::new(&uri, &handle.addr.to_string(), handle.addr, Transport::Udp);
+        engine.auth_user = user;
+        engine.password = (!password.is_empty()).then_some(password);
+        engine.seed = runtime::seed_from_clock();
+        return Ok(Ok(Target {
+            engine,
+            server: handle.addr,
+            contacts: handle.contacts.clone(),
+            demo: Some(handle),
+        }));
+    };
+    let server = match cfg.server.socket_addr() {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    Ok(Ok(Target {
+        engine: runtime::engine_config(&cfg, runtime::seed_from_clock()),
+        server,
+        contacts: cfg.contacts,
+        demo: None,
+    }))
+}
+
+fn targets(contacts: &[ContactInfo]) -> Vec<(ContactId, String)> {
+    contacts.iter().enumerate().map(|(i, c)| (ContactId(i as u32), c.uri.clone())).collect()
+}
+
+async fn watch(cfg: Option<Config>, once: bool, timeout: Duration, seed: u64, speed: f64) -> anyhow::Result<ExitCode> {
+    let t = match target(cfg, seed, speed).await? {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("switchboard: {why}");
+            return Ok(ExitCode::from(EXIT_SERVER));
         }
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("switchboard: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
-    match rt.block_on(watch_async(cfg, once, timeout)) {
-        Ok(watch_run::WatchEnd::Done) => ExitCode::SUCCESS,
-        Ok(watch_run::WatchEnd::ServerFailure(why)) => {
+    let store = Store::new(t.contacts.clone());
+    let driver = SipDriver::start(t.engine, t.server, &targets(&t.contacts))
+        .await
+        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+    let mut stdout = std::io::stdout();
+    let end = watch_run::run(driver, store, watch_run::WatchOptions { once, timeout }, &mut stdout).await?;
+    if let Some(demo) = t.demo {
+        demo.shutdown().await;
+    }
+    Ok(match end {
+        watch_run::WatchEnd::Done => ExitCode::SUCCESS,
+        watch_run::WatchEnd::ServerFailure(why) => {
             eprintln!("switchboard: {why}");
             ExitCode::from(EXIT_SERVER)
         }
-        Err(e) => {
-            eprintln!("switchboard: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
-async fn watch_async(
-    cfg: Config,
-    once: bool,
-    timeout: Duration,
-) -> anyhow::Result<watch_run::WatchEnd> {
-    let server = match cfg.server.socket_addr() {
-        Ok(a) => a,
-        Err(e) => return Ok(watch_run::WatchEnd::ServerFailure(e.to_string())),
+async fn console(cfg: Option<Config>, mut opts: ConsoleOptions, seed: u64, speed: f64) -> anyhow::Result<ExitCode> {
+    let t = match target(cfg, seed, speed).await? {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("switchboard: {why}");
+            return Ok(ExitCode::from(EXIT_SERVER));
+        }
     };
-    let targets: Vec<(ContactId, String)> = cfg
-        .contacts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (ContactId(i as u32), c.uri.clone()))
-        .collect();
-    let store = Store::new(cfg.contacts.clone());
-    let ecfg = runtime::engine_config(&cfg, runtime::seed_from_clock());
-    let driver = SipDriver::start(ecfg, server, &targets)
+    if let Some(demo) = &t.demo {
+        opts.demo_hint = Some(format!(
+            "demo office on {} - to use your server, write {}",
+            demo.addr,
+            config::default_path().map(|p| p.display().to_string()).unwrap_or_else(|| "a config.toml".into())
+        ));
+        opts.own_uri = Some(demo.account.0.clone());
+    }
+    let driver = SipDriver::start(t.engine, t.server, &targets(&t.contacts))
         .await
-        .with_context(|| format!("cannot open a socket towards {server}"))?;
-    let mut stdout = std::io::stdout();
-    let opts = watch_run::WatchOptions { once, timeout };
-    watch_run::run(driver, store, opts, &mut stdout).await
+        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+    let result = run_console(opts, t.contacts, driver).await;
+    if let Some(demo) = t.demo {
+        demo.shutdown().await;
+    }
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// Log to a file (never to the terminal the console owns).
@@ -146,11 +274,7 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
             dir.join("switchboard.log")
         }
     };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -160,4 +284,11 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
         .try_init()
         .ok()?;
     Some(())
+}
+
+/// The standalone demo server logs to stderr (it owns no terminal UI).
+fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

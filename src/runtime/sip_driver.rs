@@ -43,6 +43,8 @@ enum Io {
         socket: UdpSocket,
         /// Datagrams the socket could not take yet.
         backlog: VecDeque<Transmit>,
+        /// The receive buffer (one datagram at a time).
+        buf: Vec<u8>,
     },
     Tcp {
         stream: Option<TcpStream>,
@@ -83,6 +85,7 @@ impl SipDriver {
                     io: Io::Udp {
                         socket,
                         backlog: VecDeque::new(),
+                        buf: vec![0u8; 65_536],
                     },
                     server,
                 })
@@ -173,7 +176,7 @@ impl SipDriver {
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
             match &mut self.io {
-                Io::Udp { socket, backlog } => {
+                Io::Udp { socket, backlog, .. } => {
                     if !backlog.is_empty() {
                         backlog.push_back(t);
                         continue;
@@ -209,11 +212,10 @@ impl SipDriver {
         };
         let server = self.server;
         match &mut self.io {
-            Io::Udp { socket, backlog } => {
-                let mut buf = vec![0u8; 65_536];
+            Io::Udp { socket, backlog, buf } => {
                 let want_write = !backlog.is_empty();
                 tokio::select! {
-                    r = socket.recv_from(&mut buf) => {
+                    r = socket.recv_from(buf) => {
                         let now = Instant::now();
                         match r {
                             Ok((n, from)) => {
@@ -333,5 +335,14 @@ impl SipDriver {
                 }
             }
         }
+    }
+}
+
+impl crate::runtime::console::EventSource for SipDriver {
+    fn next_event(&mut self) -> impl std::future::Future<Output = Option<EngineEvent>> + Send {
+        SipDriver::next_event(self)
+    }
+    fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + Send {
+        SipDriver::shutdown(self, crate::runtime::console::SHUTDOWN_DEADLINE)
     }
 }

@@ -25,7 +25,15 @@ pub struct WatchOptions {
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
-pub async fn run(mut driver: SipDriver, mut store: Store, opts: WatchOptions, out: &mut impl Write) -> anyhow::Result<WatchEnd> {
+pub async fn run(driver: SipDriver, store: Store, opts: WatchOptions, out: &mut impl Write) -> anyhow::Result<WatchEnd> {
+    match run_inner(driver, store, opts, out).await {
+        // The reader went away (`watch | head`): not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => Ok(WatchEnd::Done),
+        other => other,
+    }
+}
+
+async fn run_inner(mut driver: SipDriver, mut store: Store, opts: WatchOptions, out: &mut impl Write) -> anyhow::Result<WatchEnd> {
     let clock = Clock::now();
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + opts.timeout;
