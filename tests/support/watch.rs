@@ -88,7 +88,7 @@ impl Watch {
         &mut self,
         timeout: Duration,
         what: &str,
-        pred: impl Fn(&Value) -> bool,
+        mut pred: impl FnMut(&Value) -> bool,
     ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
