@@ -25,7 +25,7 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 use tokio::sync::mpsc;
 
-pub use guard::{TerminalGuard, restore_terminal};
+pub use guard::{TerminalGuard, panicked, restore_terminal};
 pub use writer::{LeanBackend, QueueWriter, WriterGate, WriterThread, spawn_writer};
 
 use crate::app::favourites;
@@ -144,6 +144,12 @@ pub async fn run_console<S: EventSource>(
     let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
     let mut terminal = Terminal::new(LeanBackend::new(CrosstermBackend::new(queue)))?;
     terminal.clear()?;
+    let stop = async move {
+        tokio::select! {
+            why = stop => Stop::Signal(why),
+            () = guard::panic_seen() => Stop::Panic,
+        }
+    };
     let hooks = Hooks {
         gate: Some(gate),
         stop: Box::pin(stop),
@@ -209,10 +215,19 @@ where
     run_loop_with(model, input, source, terminal, hooks).await
 }
 
+/// Why the console is told to stop from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// SIGHUP, SIGTERM, SIGINT.
+    Signal(&'static str),
+    /// A panic somewhere restored the terminal.
+    Panic,
+}
+
 /// What only the real terminal has: the writer gate and the stop signals.
 pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
-    pub stop: Pin<Box<dyn Future<Output = &'static str> + Send + 'a>>,
+    pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -292,10 +307,13 @@ where
             tokio::time::Instant::from_std,
         );
         let msg = tokio::select! {
-            why = &mut hooks.stop => {
-                tracing::info!("{why}: leaving the console");
-                break Ok(());
-            }
+            stop = &mut hooks.stop => match stop {
+                Stop::Signal(why) => {
+                    tracing::info!("{why}: leaving the console");
+                    break Ok(());
+                }
+                Stop::Panic => break Err(anyhow!("the console stopped after a panic (see above)")),
+            },
             ev = input.next() => match ev {
                 Some(Ok(ev)) => to_msg(ev),
                 Some(Err(e)) => {
@@ -326,7 +344,10 @@ where
     if !model.engine_stopped {
         model.message = Some("Ending subscriptions…".into());
         model.dirty = true;
-        if gate.as_ref().is_none_or(|g| g.ready() && !g.broken()) {
+        if gate
+            .as_ref()
+            .is_none_or(|g| g.ready() && !g.broken() && !panicked())
+        {
             let _ = draw(model, terminal);
         }
         if tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown())

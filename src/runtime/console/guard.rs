@@ -13,6 +13,26 @@ use crossterm::{cursor::Hide, execute};
 
 /// The terminal is in console mode (the panic hook only restores then).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// A panic restored the terminal: the console must not draw any more.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+static PANIC: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// True once a panic (in any thread or task) restored the terminal.
+pub fn panicked() -> bool {
+    PANICKED.load(Ordering::SeqCst)
+}
+
+/// Resolves once a panic restored the terminal (tokio keeps running after a
+/// task panics; the console then leaves instead of drawing on the shell).
+pub async fn panic_seen() {
+    loop {
+        let notified = PANIC.notified();
+        if panicked() {
+            return;
+        }
+        notified.await;
+    }
+}
 
 /// Raw mode + alternate screen while alive; restored on drop.
 #[derive(Debug)]
@@ -72,7 +92,11 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore_terminal();
+            if ACTIVE.load(Ordering::SeqCst) {
+                PANICKED.store(true, Ordering::SeqCst);
+                restore_terminal();
+                PANIC.notify_waiters();
+            }
             previous(info);
         }));
     });

@@ -257,7 +257,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let hooks = Hooks {
         gate: None,
-        stop: Box::pin(async { "SIGTERM" }),
+        stop: Box::pin(async { Stop::Signal("SIGTERM") }),
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
