@@ -107,19 +107,43 @@ fn published_note_reaches_a_presence_watcher() {
     )
     .expect("PUBLISH answered 200");
 
-    let watcher = sipp::subscribe(server.port, ("carol", "carol-pw"), "alice", "presence");
-    assert_eq!(watcher.answer(WAIT), Ok(200));
-    let notify = watcher
-        .wait_body_containing("<dm:note>Back at 3</dm:note>", WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", server.log_tail()));
-    assert!(notify.body().contains("<rpid:away/>"), "{}", notify.text);
-    assert_eq!(notify.header("Content-Type"), Some("application/pidf+xml"));
+    for tcp in [false, true] {
+        let watcher =
+            sipp::subscribe_over(server.port, ("carol", "carol-pw"), "alice", "presence", tcp);
+        assert_eq!(watcher.answer(WAIT), Ok(200), "tcp: {tcp}");
+        let notify = watcher
+            .wait_body_containing("<dm:note>Back at 3</dm:note>", WAIT)
+            .unwrap_or_else(|e| panic!("tcp: {tcp}: {e}\n{}", server.log_tail()));
+        assert!(notify.body().contains("<rpid:away/>"), "{}", notify.text);
+        assert_eq!(notify.header("Content-Type"), Some("application/pidf+xml"));
+        let state = notify.header("Subscription-State").unwrap_or("");
+        assert!(state.starts_with("active"), "{}", notify.text);
+        let transport = if tcp {
+            "transport=TCP"
+        } else {
+            "transport=UDP"
+        };
+        let request_line = notify.text.lines().next().unwrap_or("");
+        assert!(request_line.contains(transport), "{}", notify.text);
+    }
+}
+
+#[test]
+fn a_thousand_users_start_fast_and_the_last_one_can_publish() {
+    let started = Instant::now();
+    let server = Kamailio::start_numbered(1000, "secret");
+    let took = started.elapsed();
+    eprintln!("kamailio with 1000 users ready after {took:?}");
     assert!(
-        notify
-            .header("Subscription-State")
-            .unwrap_or("")
-            .starts_with("active")
+        took < Duration::from_secs(15),
+        "startup with 1000 users took {took:?}"
     );
+    let body = away_with_note("user1000", "Here");
+    sipp::publish(server.port, "user1000", "secret", &body)
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log_tail()));
+    let watcher = sipp::subscribe(server.port, ("user0001", "secret"), "user1000", "presence");
+    let notify = watcher.wait_body_containing("<dm:note>Here</dm:note>", WAIT);
+    notify.unwrap_or_else(|e| panic!("{e}\n{}", server.log_tail()));
 }
 
 #[test]

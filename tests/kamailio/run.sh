@@ -102,6 +102,7 @@ cmd_start() {
 	# a fresh database each start: users may have changed (restart keeps them)
 	rm -f "$dir/kamailio.sqlite" "$dir/kamailio.sqlite-wal" "$dir/kamailio.sqlite-shm"
 	{
+		echo "PRAGMA journal_mode=WAL;" # persists in the file
 		cat "$here/schema.sql"
 		echo "BEGIN;"
 		awk 'NF >= 2 {
@@ -109,7 +110,7 @@ cmd_start() {
 			printf "INSERT INTO subscriber (username, domain, password) VALUES (\047%s\047, \047127.0.0.1\047, \047%s\047);\n", $1, $2
 		}' "$users"
 		echo "COMMIT;"
-	} | sqlite3 "$dir/kamailio.sqlite" || die "could not create $dir/kamailio.sqlite"
+	} | sqlite3 "$dir/kamailio.sqlite" >/dev/null || die "could not create $dir/kamailio.sqlite"
 	echo "$port" >"$dir/port"
 	echo "=== run.sh start $(date '+%F %T') port $port users $(wc -l <"$users")" >>"$dir/kamailio.log"
 	# kamailio forks into the background; the parent exits once it is initialised

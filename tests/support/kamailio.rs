@@ -96,10 +96,24 @@ impl Kamailio {
     /// subscriptions and publications are lost: they live in memory).
     pub fn restart(&mut self) {
         self.stop();
-        match launch(&self.dir, self.port, &self.users_file) {
-            Ok(pid) => self.pid = pid,
-            Err(e) => panic!("kamailio did not restart on port {}: {e}", self.port),
+        // Another test's free_port() probe may hold the port for an instant.
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match launch(&self.dir, self.port, &self.users_file) {
+                Ok(pid) => {
+                    self.pid = pid;
+                    return;
+                }
+                Err(e) => {
+                    stop_instance(&self.dir, 0);
+                    last_error = e;
+                }
+            }
         }
+        panic!(
+            "kamailio did not restart on port {}: {last_error}",
+            self.port
+        );
     }
 
     /// The last 60 lines of the log.

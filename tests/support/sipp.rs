@@ -307,6 +307,18 @@ pub struct Watcher {
 /// `watcher` = (user, password) SUBSCRIBEs to `target`'s `event` ("presence",
 /// "dialog", "presence.winfo" or anything else to provoke a 489), Expires 600.
 pub fn subscribe(server_port: u16, watcher: (&str, &str), target: &str, event: &str) -> Watcher {
+    subscribe_over(server_port, watcher, target, event, false)
+}
+
+/// [`subscribe`] over TCP when `tcp` (the NOTIFYs come back on the same
+/// connection), else over UDP.
+pub fn subscribe_over(
+    server_port: u16,
+    watcher: (&str, &str),
+    target: &str,
+    event: &str,
+    tcp: bool,
+) -> Watcher {
     let accept = match event {
         "presence" => "application/pidf+xml",
         "dialog" => "application/dialog-info+xml",
@@ -325,7 +337,7 @@ pub fn subscribe(server_port: u16, watcher: (&str, &str), target: &str, event: &
                 ("accept", accept),
                 ("expires", "600"),
             ],
-            extra: &[],
+            extra: if tcp { &["-t", "t1"] } else { &[] },
             local_port: free_port(),
             lifetime: WATCHER_LIFETIME,
         },
