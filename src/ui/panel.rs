@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::model::{Focus, Model, age_label};
 use crate::body::Direction;
@@ -30,11 +30,94 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
         Some(_) => lines(model),
         None => vec![Line::styled("Nothing selected", theme.dim())],
     };
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|l| {
+            // Field values wrap under their value column, other lines at 0.
+            let indent = if l
+                .spans
+                .first()
+                .is_some_and(|s| s.style.add_modifier.contains(Modifier::BOLD))
+                && l.spans.len() > 1
+            {
+                LABEL_W
+            } else {
+                0
+            };
+            hang_wrap(l, indent, width)
+        })
+        .collect();
     Paragraph::new(lines)
         .block(block)
-        .wrap(Wrap { trim: false })
         .scroll((model.panel_scroll, 0))
         .render(area, buf);
+}
+
+/// Wrap a line at spaces to `width` columns; continuation lines start
+/// `indent` columns in (words longer than a line are cut).
+fn hang_wrap(line: Line<'_>, indent: usize, width: usize) -> Vec<Line<'static>> {
+    let indent = if indent * 2 > width { 0 } else { indent };
+    let cols = |s: &str| Span::raw(s).width();
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    let break_line =
+        |out: &mut Vec<Line<'static>>, cur: &mut Vec<Span<'static>>, used: &mut usize| {
+            out.push(Line::from(std::mem::take(cur)));
+            cur.push(Span::raw(" ".repeat(indent)));
+            *used = indent;
+        };
+    for span in line.spans {
+        let style = span.style;
+        for piece in span.content.split_inclusive(' ') {
+            let mut word = piece;
+            while !word.is_empty() {
+                let line_start = if out.is_empty() { 0 } else { indent };
+                let w = cols(word);
+                let bare = cols(word.trim_end());
+                if used + w <= width || used + bare <= width {
+                    let text = if used + w <= width {
+                        word
+                    } else {
+                        word.trim_end()
+                    };
+                    used += cols(text);
+                    cur.push(Span::styled(text.to_string(), style));
+                    break;
+                }
+                if used > line_start && bare <= width - indent {
+                    break_line(&mut out, &mut cur, &mut used);
+                    continue;
+                }
+                if used >= width {
+                    break_line(&mut out, &mut cur, &mut used);
+                    continue;
+                }
+                // A word longer than a line: cut it at the room left.
+                let room = width - used;
+                let mut cut = 0;
+                let mut taken = 0;
+                for (at, ch) in word.char_indices() {
+                    let cw = cols(ch.encode_utf8(&mut [0u8; 4]));
+                    if taken + cw > room {
+                        break;
+                    }
+                    taken += cw;
+                    cut = at + ch.len_utf8();
+                }
+                if cut == 0 {
+                    break_line(&mut out, &mut cur, &mut used);
+                    continue;
+                }
+                cur.push(Span::styled(word[..cut].to_string(), style));
+                break_line(&mut out, &mut cur, &mut used);
+                word = &word[cut..];
+            }
+        }
+    }
+    out.push(Line::from(cur));
+    out
 }
 
 fn field<'a>(label: &'a str, value: Vec<Span<'a>>) -> Line<'a> {
@@ -193,4 +276,41 @@ pub fn hints(_model: &Model) -> Vec<(crate::app::Action, &'static str)> {
         (A::Help, "help"),
         (A::Quit, "quit"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn values_wrap_under_their_column_and_long_words_are_cut() {
+        let line = field(
+            "Line",
+            vec![Span::raw(
+                "Ringing, from Paul Prospect <sip:paul.prospect@example.net>",
+            )],
+        );
+        let out = hang_wrap(line, LABEL_W, 30);
+        assert_eq!(
+            texts(&out),
+            [
+                "Line        Ringing, from Paul",
+                "            Prospect <sip:paul",
+                "            .prospect@example.",
+                "            net>",
+            ]
+        );
+        assert!(out.iter().all(|l| l.width() <= 30));
+        for w in 1..8 {
+            let out = hang_wrap(Line::raw("a bbbbbbbbbbbb c"), 0, w);
+            assert!(out.iter().all(|l| l.width() <= w), "{w}: {:?}", texts(&out));
+        }
+    }
 }
