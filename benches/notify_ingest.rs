@@ -36,7 +36,12 @@ fn established() -> (Engine, Store, Vec<Request>) {
         .enumerate()
         .map(|(i, c)| (ContactId(i as u32), c.uri.clone()))
         .collect();
-    let mut cfg = EngineConfig::new("sip:attendant@127.0.0.1", "127.0.0.1:5060", "127.0.0.1:40000".parse().unwrap(), Transport::Udp);
+    let mut cfg = EngineConfig::new(
+        "sip:attendant@127.0.0.1",
+        "127.0.0.1:5060",
+        "127.0.0.1:40000".parse().unwrap(),
+        Transport::Udp,
+    );
     cfg.window = 1024;
     let now = Instant::now();
     let mut engine = Engine::new(cfg, &targets, now);
@@ -71,13 +76,21 @@ fn established() -> (Engine, Store, Vec<Request>) {
 
 fn notify(sub: &Request, seq: usize, ctype: &str, body: &str) -> Vec<u8> {
     let mut n = Request::new(Method::Notify, "sip:attendant@127.0.0.1:40000");
-    n.headers.push("Via", format!("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK{seq}x{}", sub.headers.get("Call-ID").unwrap_or("")));
+    n.headers.push(
+        "Via",
+        format!(
+            "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK{seq}x{}",
+            sub.headers.get("Call-ID").unwrap_or("")
+        ),
+    );
     n.headers.push("To", sub.headers.get("From").unwrap_or(""));
     n.headers.push("From", format!("<{}>;tag=srv", sub.uri));
-    n.headers.push("Call-ID", sub.headers.get("Call-ID").unwrap_or(""));
+    n.headers
+        .push("Call-ID", sub.headers.get("Call-ID").unwrap_or(""));
     n.headers.push("CSeq", format!("{} NOTIFY", seq + 2));
     n.headers.push("Max-Forwards", "70");
-    n.headers.push("Event", sub.headers.get("Event").unwrap_or(""));
+    n.headers
+        .push("Event", sub.headers.get("Event").unwrap_or(""));
     n.headers.push("Contact", "<sip:127.0.0.1:5060>");
     n.headers.push("Subscription-State", "active;expires=3000");
     n.headers.push("Content-Type", ctype);
@@ -86,7 +99,11 @@ fn notify(sub: &Request, seq: usize, ctype: &str, body: &str) -> Vec<u8> {
 }
 
 fn pidf(entity: &str, i: usize) -> String {
-    let (act, note) = if i % 2 == 0 { ("away", "Back in 5 minutes") } else { ("on-the-phone", "On the phone") };
+    let (act, note) = if i.is_multiple_of(2) {
+        ("away", "Back in 5 minutes")
+    } else {
+        ("on-the-phone", "On the phone")
+    };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="{entity}">
@@ -113,7 +130,10 @@ fn dialog_info(entity: &str, version: usize, i: usize) -> String {
 /// `BATCH` NOTIFYs of one package, round-robin over the contacts, with
 /// increasing CSeq (and dialog-info version) per subscription.
 fn notifies(subs: &[Request], event: &str) -> Vec<Vec<u8>> {
-    let mine: Vec<&Request> = subs.iter().filter(|r| r.headers.get("Event") == Some(event)).collect();
+    let mine: Vec<&Request> = subs
+        .iter()
+        .filter(|r| r.headers.get("Event") == Some(event))
+        .collect();
     (0..BATCH)
         .map(|k| {
             let sub = mine[k % mine.len()];
@@ -121,7 +141,12 @@ fn notifies(subs: &[Request], event: &str) -> Vec<Vec<u8>> {
             if event == "presence" {
                 notify(sub, k, "application/pidf+xml", &pidf(&sub.uri, k))
             } else {
-                notify(sub, k, "application/dialog-info+xml", &dialog_info(&sub.uri, round + 1, k))
+                notify(
+                    sub,
+                    k,
+                    "application/dialog-info+xml",
+                    &dialog_info(&sub.uri, round + 1, k),
+                )
             }
         })
         .collect()
@@ -182,7 +207,10 @@ fn bench(c: &mut Criterion) {
 /// a fresh engine matches the NOTIFYs built from the first one's SUBSCRIBEs.
 fn established_with_same_dialogs(subs: &[Request]) -> (Engine, Store, Vec<Request>) {
     let (e, s, again) = established();
-    debug_assert_eq!(again.first().and_then(|r| r.headers.get("Call-ID")), subs.first().and_then(|r| r.headers.get("Call-ID")));
+    debug_assert_eq!(
+        again.first().and_then(|r| r.headers.get("Call-ID")),
+        subs.first().and_then(|r| r.headers.get("Call-ID"))
+    );
     (e, s, again)
 }
 

@@ -20,7 +20,11 @@ pub const EXIT_CONFIG: u8 = 2;
 pub const EXIT_SERVER: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(name = "switchboard", version, about = "A terminal attendant console for SIP presence")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A terminal attendant console for SIP presence"
+)]
 pub struct Args {
     /// Configuration file (else $SWITCHBOARD_CONFIG, else the default path).
     #[arg(long, global = true, value_name = "FILE")]
@@ -82,7 +86,14 @@ pub enum Command {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    if let Some(Command::DemoServer { listen, contacts, rate, user, password }) = &args.command {
+    if let Some(Command::DemoServer {
+        listen,
+        contacts,
+        rate,
+        user,
+        password,
+    }) = &args.command
+    {
         init_stderr_logging();
         let opts = DemoOptions {
             listen: *listen,
@@ -95,7 +106,9 @@ pub fn run(args: Args) -> ExitCode {
         };
         return block_on(async move {
             let mut out = std::io::stdout();
-            demo::run_standalone(opts, &mut out).await.map(|()| ExitCode::SUCCESS)
+            demo::run_standalone(opts, &mut out)
+                .await
+                .map(|()| ExitCode::SUCCESS)
         });
     }
     let _log_guard = init_logging(args.log.as_deref());
@@ -125,7 +138,8 @@ pub fn run(args: Args) -> ExitCode {
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
                 keys: cfg.as_ref().map(|c| c.keys.clone()).unwrap_or_default(),
-                data_dir: directories::ProjectDirs::from("", "", "switchboard").map(|d| d.data_dir().to_path_buf()),
+                data_dir: directories::ProjectDirs::from("", "", "switchboard")
+                    .map(|d| d.data_dir().to_path_buf()),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -135,7 +149,11 @@ pub fn run(args: Args) -> ExitCode {
 /// A runtime with two workers: the embedded demo server runs beside the
 /// console's loop.
 fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("switchboard: cannot start the runtime: {e}");
@@ -171,7 +189,11 @@ struct Target {
     demo: Option<DemoHandle>,
 }
 
-async fn target(cfg: Option<Config>, seed: u64, speed: f64) -> anyhow::Result<Result<Target, String>> {
+async fn target(
+    cfg: Option<Config>,
+    seed: u64,
+    speed: f64,
+) -> anyhow::Result<Result<Target, String>> {
     let Some(cfg) = cfg else {
         // No configuration: the embedded demo office, with digest auth so
         // the console takes exactly its normal path.
@@ -182,9 +204,12 @@ async fn target(cfg: Option<Config>, seed: u64, speed: f64) -> anyhow::Result<Re
             credentials: Some((demo::DEFAULT_ACCOUNT.to_string(), password)),
             ..DemoOptions::default()
         };
-        let handle = demo::spawn(opts).await.context("cannot start the embedded demo server")?;
+        let handle = demo::spawn(opts)
+            .await
+            .context("cannot start the embedded demo server")?;
         let (uri, user, password) = handle.account.clone();
-        let mut engine = EngineConfig::new(&uri, &handle.addr.to_string(), handle.addr, Transport::Udp);
+        let mut engine =
+            EngineConfig::new(&uri, &handle.addr.to_string(), handle.addr, Transport::Udp);
         engine.auth_user = user;
         engine.password = (!password.is_empty()).then_some(password);
         engine.seed = runtime::seed_from_clock();
@@ -208,10 +233,20 @@ async fn target(cfg: Option<Config>, seed: u64, speed: f64) -> anyhow::Result<Re
 }
 
 fn targets(contacts: &[ContactInfo]) -> Vec<(ContactId, String)> {
-    contacts.iter().enumerate().map(|(i, c)| (ContactId(i as u32), c.uri.clone())).collect()
+    contacts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (ContactId(i as u32), c.uri.clone()))
+        .collect()
 }
 
-async fn watch(cfg: Option<Config>, once: bool, timeout: Duration, seed: u64, speed: f64) -> anyhow::Result<ExitCode> {
+async fn watch(
+    cfg: Option<Config>,
+    once: bool,
+    timeout: Duration,
+    seed: u64,
+    speed: f64,
+) -> anyhow::Result<ExitCode> {
     let t = match target(cfg, seed, speed).await? {
         Ok(t) => t,
         Err(why) => {
@@ -224,7 +259,13 @@ async fn watch(cfg: Option<Config>, once: bool, timeout: Duration, seed: u64, sp
         .await
         .with_context(|| format!("cannot open a socket towards {}", t.server))?;
     let mut stdout = std::io::stdout();
-    let end = watch_run::run(driver, store, watch_run::WatchOptions { once, timeout }, &mut stdout).await?;
+    let end = watch_run::run(
+        driver,
+        store,
+        watch_run::WatchOptions { once, timeout },
+        &mut stdout,
+    )
+    .await?;
     if let Some(demo) = t.demo {
         demo.shutdown().await;
     }
@@ -237,7 +278,12 @@ async fn watch(cfg: Option<Config>, once: bool, timeout: Duration, seed: u64, sp
     })
 }
 
-async fn console(cfg: Option<Config>, mut opts: ConsoleOptions, seed: u64, speed: f64) -> anyhow::Result<ExitCode> {
+async fn console(
+    cfg: Option<Config>,
+    mut opts: ConsoleOptions,
+    seed: u64,
+    speed: f64,
+) -> anyhow::Result<ExitCode> {
     let t = match target(cfg, seed, speed).await? {
         Ok(t) => t,
         Err(why) => {
@@ -249,7 +295,9 @@ async fn console(cfg: Option<Config>, mut opts: ConsoleOptions, seed: u64, speed
         opts.demo_hint = Some(format!(
             "demo office on {} - to use your server, write {}",
             demo.addr,
-            config::default_path().map(|p| p.display().to_string()).unwrap_or_else(|| "a config.toml".into())
+            config::default_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "a config.toml".into())
         ));
         opts.own_uri = Some(demo.account.0.clone());
     }
@@ -274,7 +322,11 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
             dir.join("switchboard.log")
         }
     };
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -290,5 +342,8 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
 fn init_stderr_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -32,7 +32,12 @@ pub struct Line<'a> {
 }
 
 /// The JSON line for one contact. `wall` maps the store's instants.
-pub fn line(store: &Store, id: ContactId, wall: impl Fn(std::time::Instant) -> SystemTime, now: SystemTime) -> String {
+pub fn line(
+    store: &Store,
+    id: ContactId,
+    wall: impl Fn(std::time::Instant) -> SystemTime,
+    now: SystemTime,
+) -> String {
     let info = store.info(id);
     let shown = store.shown(id);
     let reason = match &shown.subscription {
@@ -59,7 +64,9 @@ pub fn line(store: &Store, id: ContactId, wall: impl Fn(std::time::Instant) -> S
 
 /// True once every contact's subscriptions gave a definite answer.
 pub fn all_answered(store: &Store) -> bool {
-    store.ids().all(|id| store.shown(id).subscription.is_answered())
+    store
+        .ids()
+        .all(|id| store.shown(id).subscription.is_answered())
 }
 
 /// `2026-11-21T10:15:02.123Z`.

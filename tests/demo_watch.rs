@@ -28,8 +28,23 @@ impl Demo {
     fn start(contacts: usize, speed: f64, password: &str) -> Demo {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["demo-server", "--listen", &format!("127.0.0.1:{port}"), "--contacts", &contacts.to_string()])
-            .args(["--seed", "7", "--speed", &speed.to_string(), "--user", USER, "--password", password])
+            .args([
+                "demo-server",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--contacts",
+                &contacts.to_string(),
+            ])
+            .args([
+                "--seed",
+                "7",
+                "--speed",
+                &speed.to_string(),
+                "--user",
+                USER,
+                "--password",
+                password,
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .stdin(Stdio::null())
@@ -51,7 +66,9 @@ impl Demo {
         let deadline = Instant::now() + Duration::from_secs(10);
         while uris < contacts + 1 {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).unwrap_or_else(|_| panic!("no config snippet from demo-server:\n{snippet}"));
+            let line = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no config snippet from demo-server:\n{snippet}"));
             uris += usize::from(line.starts_with("uri = "));
             snippet.push_str(&line);
             snippet.push('\n');
@@ -61,7 +78,11 @@ impl Demo {
             snippet.push_str(&line);
             snippet.push('\n');
         }
-        Demo { child, port, snippet }
+        Demo {
+            child,
+            port,
+            snippet,
+        }
     }
 
     fn config(&self, name: &str, password: Option<&str>) -> std::path::PathBuf {
@@ -69,7 +90,10 @@ impl Demo {
         std::fs::create_dir_all(&dir).unwrap();
         let mut text = self.snippet.clone();
         if let Some(p) = password {
-            text = text.replace(&format!("password = \"{PASSWORD}\""), &format!("password = \"{p}\""));
+            text = text.replace(
+                &format!("password = \"{PASSWORD}\""),
+                &format!("password = \"{p}\""),
+            );
         }
         let path = dir.join("config.toml");
         std::fs::write(&path, text).unwrap();
@@ -97,13 +121,22 @@ fn a_status_change_published_to_the_demo_reaches_watch() {
     let cfg = demo.config("demo-watch-publish", None);
     let mut w = Watch::start(&cfg, &[]);
     let snap = w.snapshot(10, Duration::from_secs(10));
-    assert!(snap.iter().all(|l| s(l, "subscription") == "active"), "{snap:?}");
+    assert!(
+        snap.iter().all(|l| s(l, "subscription") == "active"),
+        "{snap:?}"
+    );
     let sent = Instant::now();
     sipp::publish(demo.port, USER, PASSWORD, AWAY_PIDF).expect("the demo accepts the PUBLISH");
     let me = format!("sip:{USER}@127.0.0.1");
-    let line = w.wait_for(Duration::from_secs(5), "kwame away", |l| s(l, "contact") == me && s(l, "presence") == "away");
+    let line = w.wait_for(Duration::from_secs(5), "kwame away", |l| {
+        s(l, "contact") == me && s(l, "presence") == "away"
+    });
     assert_eq!(s(&line, "note"), "Back in 5 minutes");
-    assert!(sent.elapsed() < Duration::from_secs(1), "took {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        sent.elapsed()
+    );
 }
 
 #[test]
@@ -118,17 +151,23 @@ fn a_simulated_call_rings_then_becomes_active_then_ready() {
         let ring = seq.iter().position(|x| x == "ringing");
         ring.is_some_and(|r| {
             let rest = &seq[r..];
-            rest.iter().position(|x| x == "active").is_some_and(|a| rest[a..].iter().any(|x| x == "ready"))
+            rest.iter()
+                .position(|x| x == "active")
+                .is_some_and(|a| rest[a..].iter().any(|x| x == "ready"))
         })
     };
-    let line = w.wait_for(Duration::from_secs(90), "a call: ringing, active, ready", |l| {
-        let seq = lines.entry(s(l, "contact").to_string()).or_default();
-        let state = s(l, "line").to_string();
-        if seq.last() != Some(&state) {
-            seq.push(state);
-        }
-        done(seq)
-    });
+    let line = w.wait_for(
+        Duration::from_secs(90),
+        "a call: ringing, active, ready",
+        |l| {
+            let seq = lines.entry(s(l, "contact").to_string()).or_default();
+            let state = s(l, "line").to_string();
+            if seq.last() != Some(&state) {
+                seq.push(state);
+            }
+            done(seq)
+        },
+    );
     assert_eq!(line["stale"], false);
 }
 

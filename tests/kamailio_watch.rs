@@ -10,8 +10,17 @@ use support::proc::run_dir;
 use support::sipp;
 use support::watch::{Watch, once, s, write_config};
 
-const USERS: &[(&str, &str)] = &[("attendant", "secret"), ("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw")];
-const CONTACTS: &[(&str, &str)] = &[("Alice Adams", "alice"), ("Bob Brown", "bob"), ("Carol Clark", "carol")];
+const USERS: &[(&str, &str)] = &[
+    ("attendant", "secret"),
+    ("alice", "alicepw"),
+    ("bob", "bobpw"),
+    ("carol", "carolpw"),
+];
+const CONTACTS: &[(&str, &str)] = &[
+    ("Alice Adams", "alice"),
+    ("Bob Brown", "bob"),
+    ("Carol Clark", "carol"),
+];
 
 fn uri(user: &str) -> String {
     format!("sip:{user}@127.0.0.1")
@@ -22,13 +31,25 @@ const AWAY_PIDF: &str = r#"<?xml version="1.0" encoding="UTF-8"?><presence xmlns
 #[test]
 fn a_publish_of_away_with_a_note_reaches_watch_within_a_second() {
     let kam = Kamailio::start(USERS);
-    let cfg = write_config(&run_dir("watch-publish"), kam.port, "udp", ("attendant", "secret"), CONTACTS, "");
+    let cfg = write_config(
+        &run_dir("watch-publish"),
+        kam.port,
+        "udp",
+        ("attendant", "secret"),
+        CONTACTS,
+        "",
+    );
     let mut w = Watch::start(&cfg, &[]);
     let snap = w.snapshot(3, Duration::from_secs(10));
-    assert!(snap.iter().all(|l| s(l, "subscription") == "active"), "{snap:?}");
+    assert!(
+        snap.iter().all(|l| s(l, "subscription") == "active"),
+        "{snap:?}"
+    );
     let sent = Instant::now();
     sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
-    let line = w.wait_for(Duration::from_secs(5), "alice away", |l| s(l, "contact") == uri("alice") && s(l, "presence") == "away");
+    let line = w.wait_for(Duration::from_secs(5), "alice away", |l| {
+        s(l, "contact") == uri("alice") && s(l, "presence") == "away"
+    });
     let took = sent.elapsed();
     assert_eq!(s(&line, "note"), "Back in 5 minutes");
     assert_eq!(s(&line, "source"), "presence");
@@ -40,35 +61,68 @@ fn a_publish_of_away_with_a_note_reaches_watch_within_a_second() {
 #[test]
 fn a_call_shows_the_callee_ringing_then_active_then_ready() {
     let kam = Kamailio::start(USERS);
-    let cfg = write_config(&run_dir("watch-call"), kam.port, "udp", ("attendant", "secret"), CONTACTS, "");
+    let cfg = write_config(
+        &run_dir("watch-call"),
+        kam.port,
+        "udp",
+        ("attendant", "secret"),
+        CONTACTS,
+        "",
+    );
     let mut w = Watch::start(&cfg, &[]);
     w.snapshot(3, Duration::from_secs(10));
     let call = sipp::start_call(kam.port, ("alice", "alicepw"), ("bob", "bobpw"), 1500, 1500);
-    let ringing = w.wait_for(Duration::from_secs(10), "bob ringing", |l| s(l, "contact") == uri("bob") && s(l, "line") == "ringing");
+    let ringing = w.wait_for(Duration::from_secs(10), "bob ringing", |l| {
+        s(l, "contact") == uri("bob") && s(l, "line") == "ringing"
+    });
     assert_eq!(s(&ringing, "source"), "dialog");
-    w.wait_for(Duration::from_secs(10), "bob active", |l| s(l, "contact") == uri("bob") && s(l, "line") == "active");
-    w.wait_for(Duration::from_secs(10), "bob ready", |l| s(l, "contact") == uri("bob") && s(l, "line") == "ready");
+    w.wait_for(Duration::from_secs(10), "bob active", |l| {
+        s(l, "contact") == uri("bob") && s(l, "line") == "active"
+    });
+    w.wait_for(Duration::from_secs(10), "bob ready", |l| {
+        s(l, "contact") == uri("bob") && s(l, "line") == "ready"
+    });
     call.wait().expect("the call completed");
     // The caller's line was active too, never ringing.
-    let alice_ringing = w.seen.iter().any(|(_, l)| s(l, "contact") == uri("alice") && s(l, "line") == "ringing");
+    let alice_ringing = w
+        .seen
+        .iter()
+        .any(|(_, l)| s(l, "contact") == uri("alice") && s(l, "line") == "ringing");
     assert!(!alice_ringing, "the caller does not ring:\n{}", w.dump());
 }
 
 #[test]
 fn a_wrong_password_exits_3_with_a_clear_message() {
     let kam = Kamailio::start(USERS);
-    let cfg = write_config(&run_dir("watch-badpw"), kam.port, "udp", ("attendant", "wrong"), CONTACTS, "");
+    let cfg = write_config(
+        &run_dir("watch-badpw"),
+        kam.port,
+        "udp",
+        ("attendant", "wrong"),
+        CONTACTS,
+        "",
+    );
     let (code, lines, stderr) = once(&cfg, 10);
     assert_eq!(code, 3, "stderr: {stderr}");
     assert!(lines.is_empty());
-    assert!(stderr.contains("rejects our credentials") && stderr.contains("attendant"), "{stderr}");
+    assert!(
+        stderr.contains("rejects our credentials") && stderr.contains("attendant"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 }
 
 #[test]
 fn an_unreachable_server_exits_3() {
     let port = support::proc::free_port();
-    let cfg = write_config(&run_dir("watch-down"), port, "udp", ("attendant", "secret"), CONTACTS, "");
+    let cfg = write_config(
+        &run_dir("watch-down"),
+        port,
+        "udp",
+        ("attendant", "secret"),
+        CONTACTS,
+        "",
+    );
     let (code, _, stderr) = once(&cfg, 10);
     assert_eq!(code, 3, "stderr: {stderr}");
     assert!(stderr.contains("cannot reach the server"), "{stderr}");
@@ -79,11 +133,21 @@ fn watch_once_prints_the_snapshot_and_an_unknown_user_shows_not_found() {
     let kam = Kamailio::start(USERS);
     let mut contacts = CONTACTS.to_vec();
     contacts.push(("Nobody Here", "nobody"));
-    let cfg = write_config(&run_dir("watch-once"), kam.port, "tcp", ("attendant", "secret"), &contacts, "");
+    let cfg = write_config(
+        &run_dir("watch-once"),
+        kam.port,
+        "tcp",
+        ("attendant", "secret"),
+        &contacts,
+        "",
+    );
     let (code, lines, stderr) = once(&cfg, 10);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines.len(), 4, "{lines:?}");
-    let nobody = lines.iter().find(|l| s(l, "contact") == uri("nobody")).expect("nobody's line");
+    let nobody = lines
+        .iter()
+        .find(|l| s(l, "contact") == uri("nobody"))
+        .expect("nobody's line");
     assert_eq!(s(nobody, "subscription"), "not-found");
     assert_eq!(s(nobody, "presence"), "unknown");
     for l in lines.iter().filter(|l| s(l, "contact") != uri("nobody")) {
@@ -98,17 +162,28 @@ fn watch_once_prints_the_snapshot_and_an_unknown_user_shows_not_found() {
 fn server_restart(transport: &str) {
     let mut kam = Kamailio::start(USERS);
     let extra = "keepalive = 1";
-    let cfg = write_config(&run_dir(&format!("watch-restart-{transport}")), kam.port, transport, ("attendant", "secret"), CONTACTS, extra);
+    let cfg = write_config(
+        &run_dir(&format!("watch-restart-{transport}")),
+        kam.port,
+        transport,
+        ("attendant", "secret"),
+        CONTACTS,
+        extra,
+    );
     let mut w = Watch::start(&cfg, &[]);
     w.snapshot(3, Duration::from_secs(10));
     sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
-    w.wait_for(Duration::from_secs(5), "alice away", |l| s(l, "presence") == "away");
+    w.wait_for(Duration::from_secs(5), "alice away", |l| {
+        s(l, "presence") == "away"
+    });
 
     kam.stop();
     let killed = Instant::now();
     for (_, user) in CONTACTS {
         let u = uri(user);
-        w.wait_for(Duration::from_secs(15), "every contact stale", |l| s(l, "contact") == u && l["stale"] == true);
+        w.wait_for(Duration::from_secs(15), "every contact stale", |l| {
+            s(l, "contact") == u && l["stale"] == true
+        });
     }
     let all_stale = Instant::now();
     kam.restart();
@@ -122,10 +197,19 @@ fn server_restart(transport: &str) {
     // Nothing was shown fresh while the server was gone.
     for (at, l) in &w.seen {
         if *at > killed && *at < restarted && s(l, "subscription") == "active" {
-            assert_eq!(l["stale"], true, "fresh while the server was down: {l}\n{}", w.dump());
+            assert_eq!(
+                l["stale"],
+                true,
+                "fresh while the server was down: {l}\n{}",
+                w.dump()
+            );
         }
     }
-    eprintln!("{transport}: stale after {:?}, recovered {:?} after restart", all_stale - killed, restarted.elapsed());
+    eprintln!(
+        "{transport}: stale after {:?}, recovered {:?} after restart",
+        all_stale - killed,
+        restarted.elapsed()
+    );
 }
 
 #[test]

@@ -21,7 +21,12 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
         CfgTransport::Tcp => Transport::Tcp,
     };
     let unspecified: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let mut e = EngineConfig::new(&cfg.account.uri, &cfg.server.authority(), unspecified, transport);
+    let mut e = EngineConfig::new(
+        &cfg.account.uri,
+        &cfg.server.authority(),
+        unspecified,
+        transport,
+    );
     e.display_name = cfg.account.display_name.clone();
     e.auth_user = cfg.account.auth_user.clone();
     e.password = cfg.account.password.clone();

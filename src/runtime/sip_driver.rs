@@ -63,11 +63,19 @@ pub struct SipDriver {
 
 impl SipDriver {
     /// Bind/connect and start the engine. `cfg.local` is filled in here.
-    pub async fn start(mut cfg: EngineConfig, server: SocketAddr, contacts: &[(ContactId, String)]) -> io::Result<Self> {
+    pub async fn start(
+        mut cfg: EngineConfig,
+        server: SocketAddr,
+        contacts: &[(ContactId, String)],
+    ) -> io::Result<Self> {
         let now = Instant::now();
-        let bind: SocketAddr = if server.is_ipv6() { "[::]:0" } else { "0.0.0.0:0" }
-            .parse()
-            .map_err(|_| io::Error::other("bad bind address"))?;
+        let bind: SocketAddr = if server.is_ipv6() {
+            "[::]:0"
+        } else {
+            "0.0.0.0:0"
+        }
+        .parse()
+        .map_err(|_| io::Error::other("bad bind address"))?;
         let bind = if server.ip().is_loopback() {
             SocketAddr::new(server.ip(), 0)
         } else {
@@ -104,7 +112,8 @@ impl SipDriver {
                 let mut engine = Engine::new(cfg, contacts, now);
                 let mut reconnect_at = None;
                 if let Some(e) = err {
-                    engine.transport_lost(now, &format!("cannot connect to {server} over TCP: {e}"));
+                    engine
+                        .transport_lost(now, &format!("cannot connect to {server} over TCP: {e}"));
                     reconnect_at = Some(now + Duration::from_secs(1));
                 }
                 Ok(SipDriver {
@@ -156,7 +165,12 @@ impl SipDriver {
 
     async fn flush_only(&mut self) {
         self.queue_transmits();
-        if let Io::Tcp { stream: Some(s), outbuf, .. } = &mut self.io {
+        if let Io::Tcp {
+            stream: Some(s),
+            outbuf,
+            ..
+        } = &mut self.io
+        {
             while !outbuf.is_empty() {
                 if s.writable().await.is_err() {
                     break;
@@ -176,7 +190,9 @@ impl SipDriver {
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
             match &mut self.io {
-                Io::Udp { socket, backlog, .. } => {
+                Io::Udp {
+                    socket, backlog, ..
+                } => {
                     if !backlog.is_empty() {
                         backlog.push_back(t);
                         continue;
@@ -212,7 +228,11 @@ impl SipDriver {
         };
         let server = self.server;
         match &mut self.io {
-            Io::Udp { socket, backlog, buf } => {
+            Io::Udp {
+                socket,
+                backlog,
+                buf,
+            } => {
                 let want_write = !backlog.is_empty();
                 tokio::select! {
                     r = socket.recv_from(buf) => {
@@ -246,7 +266,13 @@ impl SipDriver {
                     _ = sleep_until(deadline) => self.engine.handle_timeout(Instant::now()),
                 }
             }
-            Io::Tcp { stream, inbuf, outbuf, reconnect_at, failures } => {
+            Io::Tcp {
+                stream,
+                inbuf,
+                outbuf,
+                reconnect_at,
+                failures,
+            } => {
                 let Some(s) = stream.as_mut() else {
                     // Disconnected: wait for the reconnect time or a timer.
                     let at = *reconnect_at;
@@ -257,7 +283,12 @@ impl SipDriver {
                     sleep_until(earliest).await;
                     let now = Instant::now();
                     if at.is_some_and(|a| a <= now) {
-                        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(server)).await {
+                        match tokio::time::timeout(
+                            Duration::from_secs(5),
+                            TcpStream::connect(server),
+                        )
+                        .await
+                        {
                             Ok(Ok(new)) => {
                                 let _ = new.set_nodelay(true);
                                 if let Ok(local) = new.local_addr() {

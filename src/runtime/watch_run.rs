@@ -25,15 +25,30 @@ pub struct WatchOptions {
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
-pub async fn run(driver: SipDriver, store: Store, opts: WatchOptions, out: &mut impl Write) -> anyhow::Result<WatchEnd> {
+pub async fn run(
+    driver: SipDriver,
+    store: Store,
+    opts: WatchOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<WatchEnd> {
     match run_inner(driver, store, opts, out).await {
         // The reader went away (`watch | head`): not an error.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => Ok(WatchEnd::Done),
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(WatchEnd::Done)
+        }
         other => other,
     }
 }
 
-async fn run_inner(mut driver: SipDriver, mut store: Store, opts: WatchOptions, out: &mut impl Write) -> anyhow::Result<WatchEnd> {
+async fn run_inner(
+    mut driver: SipDriver,
+    mut store: Store,
+    opts: WatchOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<WatchEnd> {
     let clock = Clock::now();
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + opts.timeout;
@@ -57,15 +72,21 @@ async fn run_inner(mut driver: SipDriver, mut store: Store, opts: WatchOptions, 
                 }
             }
         };
-        let Some(ev) = ev else { return Ok(WatchEnd::Done) };
+        let Some(ev) = ev else {
+            return Ok(WatchEnd::Done);
+        };
         if let EngineEvent::Connection { state, .. } = &ev {
             match state {
                 ConnectionState::Connected => ever_connected = true,
                 ConnectionState::AuthFailed(why) => {
-                    return Ok(WatchEnd::ServerFailure(format!("the server at {server} rejects our credentials: {why}")));
+                    return Ok(WatchEnd::ServerFailure(format!(
+                        "the server at {server} rejects our credentials: {why}"
+                    )));
                 }
                 ConnectionState::Unreachable(why) if !ever_connected => {
-                    return Ok(WatchEnd::ServerFailure(format!("cannot reach the server at {server}: {why}")));
+                    return Ok(WatchEnd::ServerFailure(format!(
+                        "cannot reach the server at {server}: {why}"
+                    )));
                 }
                 _ => {}
             }
@@ -75,14 +96,21 @@ async fn run_inner(mut driver: SipDriver, mut store: Store, opts: WatchOptions, 
             if watch::all_answered(&store) {
                 print_all(&store, &clock, out)?;
                 snapshot_done = true;
-                tracing::info!(elapsed_ms = start.elapsed().as_millis() as u64, "snapshot complete");
+                tracing::info!(
+                    elapsed_ms = start.elapsed().as_millis() as u64,
+                    "snapshot complete"
+                );
                 if opts.once {
                     driver.shutdown(Duration::from_secs(2)).await;
                     return Ok(WatchEnd::Done);
                 }
             }
         } else if let Some(id) = changed {
-            writeln!(out, "{}", watch::line(&store, id, |i| clock.wall(i), SystemTime::now()))?;
+            writeln!(
+                out,
+                "{}",
+                watch::line(&store, id, |i| clock.wall(i), SystemTime::now())
+            )?;
             out.flush()?;
         }
     }

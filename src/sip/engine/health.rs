@@ -36,7 +36,8 @@ impl Engine {
 
     fn schedule_keepalive(&mut self, at: Instant) {
         self.health.generation += 1;
-        self.timers.push(at, TimerKey::Keepalive, self.health.generation);
+        self.timers
+            .push(at, TimerKey::Keepalive, self.health.generation);
     }
 
     pub(super) fn on_keepalive_timer(&mut self, generation: u64, now: Instant) {
@@ -47,13 +48,21 @@ impl Engine {
             // The probe went unanswered.
             self.health.waiting_since = None;
             self.health.misses += 1;
-            self.server_lost(now, "the server does not answer (keepalive OPTIONS timed out)");
+            self.server_lost(
+                now,
+                "the server does not answer (keepalive OPTIONS timed out)",
+            );
             // Probe again soon: 1 s, 2 s, 4 s ... up to the keepalive interval.
             let back = Duration::from_secs(1 << self.health.misses.min(5));
-            let interval = if self.cfg.keepalive.is_zero() { Duration::from_secs(30) } else { self.cfg.keepalive };
+            let interval = if self.cfg.keepalive.is_zero() {
+                Duration::from_secs(30)
+            } else {
+                self.cfg.keepalive
+            };
             let at = now + back.min(interval);
             self.health.generation += 1;
-            self.timers.push(at, TimerKey::Keepalive, self.health.generation);
+            self.timers
+                .push(at, TimerKey::Keepalive, self.health.generation);
             return;
         }
         if self.server_up && self.cfg.keepalive.is_zero() {
@@ -85,7 +94,9 @@ impl Engine {
         // dialog, paced by the window, starting with a single probe.
         self.window.reset();
         for i in 0..self.subs.len() {
-            if matches!(self.subs[i].phase, Phase::Waiting | Phase::Established) && self.subs[i].tx.is_none() {
+            if matches!(self.subs[i].phase, Phase::Waiting | Phase::Established)
+                && self.subs[i].tx.is_none()
+            {
                 self.queue_new_dialog(i);
             }
         }
@@ -125,7 +136,11 @@ impl Engine {
             self.cancel_sub_timer(i);
             self.forget_dialog(i);
             self.subs[i].phase = Phase::Waiting;
-            self.set_status(i, SubscriptionStatus::Error(format!("server lost: {why}")), now);
+            self.set_status(
+                i,
+                SubscriptionStatus::Error(format!("server lost: {why}")),
+                now,
+            );
         }
     }
 

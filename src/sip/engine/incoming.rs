@@ -24,7 +24,10 @@ struct Answer {
     reason: &'static str,
 }
 
-const OK: Answer = Answer { status: 200, reason: "OK" };
+const OK: Answer = Answer {
+    status: 200,
+    reason: "OK",
+};
 
 impl Engine {
     pub(super) fn on_request(&mut self, now: Instant, from: Option<SocketAddr>, req: Request) {
@@ -64,7 +67,10 @@ impl Engine {
     }
 
     fn on_notify(&mut self, now: Instant, req: &Request) -> Answer {
-        let bad = |reason: &'static str| Answer { status: 400, reason };
+        let bad = |reason: &'static str| Answer {
+            status: 400,
+            reason,
+        };
         let Some(event) = req.headers.get("Event").and_then(|v| parse_event(v).ok()) else {
             return bad("Missing or bad Event header");
         };
@@ -72,7 +78,10 @@ impl Engine {
             "presence" => EventKind::Presence,
             "dialog" => EventKind::Dialog,
             other => {
-                tracing::warn!(package = other, "NOTIFY for an event we never subscribed to");
+                tracing::warn!(
+                    package = other,
+                    "NOTIFY for an event we never subscribed to"
+                );
                 return Answer {
                     status: 489,
                     reason: "Bad Event",
@@ -88,7 +97,12 @@ impl Engine {
             .and_then(|v| NameAddr::parse(v).ok())
             .and_then(|n| n.tag().map(str::to_string));
         let i = match self.by_call_id.get(call_id) {
-            Some(&i) if Some(&self.subs[i].dialog.local_tag) == to_tag.as_ref() && self.subs[i].event == kind => i,
+            Some(&i)
+                if Some(&self.subs[i].dialog.local_tag) == to_tag.as_ref()
+                    && self.subs[i].event == kind =>
+            {
+                i
+            }
             _ => {
                 return Answer {
                     status: 481,
@@ -96,25 +110,40 @@ impl Engine {
                 };
             }
         };
-        let Some(state) = req.headers.get("Subscription-State").and_then(|v| parse_subscription_state(v).ok()) else {
+        let Some(state) = req
+            .headers
+            .get("Subscription-State")
+            .and_then(|v| parse_subscription_state(v).ok())
+        else {
             return bad("Missing or bad Subscription-State");
         };
         // Order: a NOTIFY older than the last one is answered, not applied.
-        let cseq = req.headers.get("CSeq").and_then(|v| parse_cseq(v).ok()).map(|c| c.seq);
+        let cseq = req
+            .headers
+            .get("CSeq")
+            .and_then(|v| parse_cseq(v).ok())
+            .map(|c| c.seq);
         let sub = &mut self.subs[i];
-        if let (Some(seq), Some(last)) = (cseq, sub.dialog.remote_cseq) {
-            if seq <= last {
-                tracing::debug!(uri = %sub.uri, seq, last, "out-of-order NOTIFY ignored");
-                return OK;
-            }
+        if let (Some(seq), Some(last)) = (cseq, sub.dialog.remote_cseq)
+            && seq <= last
+        {
+            tracing::debug!(uri = %sub.uri, seq, last, "out-of-order NOTIFY ignored");
+            return OK;
         }
         sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
-        let from = req.headers.get("From").and_then(|v| NameAddr::parse(v).ok());
+        let from = req
+            .headers
+            .get("From")
+            .and_then(|v| NameAddr::parse(v).ok());
         if sub.dialog.remote_tag.is_none() {
             // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here.
             sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
         }
-        if let Some(c) = req.headers.get("Contact").and_then(|v| NameAddr::parse(v).ok()) {
+        if let Some(c) = req
+            .headers
+            .get("Contact")
+            .and_then(|v| NameAddr::parse(v).ok())
+        {
             sub.dialog.remote_target = Some(c.uri);
         }
         self.apply_notify_body(i, kind, req, &state, now);
@@ -122,7 +151,14 @@ impl Engine {
         OK
     }
 
-    fn apply_notify_body(&mut self, i: usize, kind: EventKind, req: &Request, state: &SubscriptionState, now: Instant) {
+    fn apply_notify_body(
+        &mut self,
+        i: usize,
+        kind: EventKind,
+        req: &Request,
+        state: &SubscriptionState,
+        now: Instant,
+    ) {
         let contact = self.subs[i].contact;
         let body = req.body.as_slice();
         let ctype = req.headers.get("Content-Type").unwrap_or("");
@@ -137,15 +173,35 @@ impl Engine {
                 // Pending (not authorized yet) or terminated: no information.
                 _ => Ok(None),
             },
-            EventKind::Presence if ctype.is_empty() || content_type_is(ctype, "application/pidf+xml") => {
-                pidf::parse(body).map(|doc| Some(EngineEvent::Presence { contact, doc, at: now }))
+            EventKind::Presence
+                if ctype.is_empty() || content_type_is(ctype, "application/pidf+xml") =>
+            {
+                pidf::parse(body).map(|doc| {
+                    Some(EngineEvent::Presence {
+                        contact,
+                        doc,
+                        at: now,
+                    })
+                })
             }
             EventKind::Dialog if body.is_empty() => {
                 // No body: no dialogs, the line is idle (Kamailio's first NOTIFY).
-                Ok(Some(EngineEvent::Dialog { contact, doc: None, at: now }))
+                Ok(Some(EngineEvent::Dialog {
+                    contact,
+                    doc: None,
+                    at: now,
+                }))
             }
-            EventKind::Dialog if ctype.is_empty() || content_type_is(ctype, "application/dialog-info+xml") => {
-                dialog_info::parse(body).map(|doc| Some(EngineEvent::Dialog { contact, doc: Some(doc), at: now }))
+            EventKind::Dialog
+                if ctype.is_empty() || content_type_is(ctype, "application/dialog-info+xml") =>
+            {
+                dialog_info::parse(body).map(|doc| {
+                    Some(EngineEvent::Dialog {
+                        contact,
+                        doc: Some(doc),
+                        at: now,
+                    })
+                })
             }
             _ => Err(BodyError::Invalid {
                 what: "Content-Type",
@@ -184,14 +240,23 @@ impl Engine {
                     self.established(i, now, secs);
                 }
             }
-            SubscriptionState::Terminated { reason, retry_after } => {
+            SubscriptionState::Terminated {
+                reason,
+                retry_after,
+            } => {
                 self.on_terminated(i, now, reason, retry_after);
             }
         }
     }
 
     /// RFC 6665 4.1.3: what a terminated subscription's reason asks of us.
-    fn on_terminated(&mut self, i: usize, now: Instant, reason: Option<TerminationReason>, retry_after: Option<u32>) {
+    fn on_terminated(
+        &mut self,
+        i: usize,
+        now: Instant,
+        reason: Option<TerminationReason>,
+        retry_after: Option<u32>,
+    ) {
         let uri = self.subs[i].uri.clone();
         tracing::info!(%uri, event = self.subs[i].event.as_str(), ?reason, "subscription terminated by the server");
         if let Some(tx) = self.subs[i].tx.take() {
@@ -210,11 +275,23 @@ impl Engine {
                 self.queue_new_dialog(i);
             }
             Some(TerminationReason::Probation) | Some(TerminationReason::Giveup) => {
-                let why = format!("server ended the subscription ({}), retrying later", reason_name(&reason));
-                self.retry(i, now, SubscriptionStatus::Error(why), Some(wait.unwrap_or(Duration::from_secs(30))));
+                let why = format!(
+                    "server ended the subscription ({}), retrying later",
+                    reason_name(&reason)
+                );
+                self.retry(
+                    i,
+                    now,
+                    SubscriptionStatus::Error(why),
+                    Some(wait.unwrap_or(Duration::from_secs(30))),
+                );
             }
-            Some(TerminationReason::Rejected) => self.stop_after_notify(i, now, SubscriptionStatus::AccessDenied),
-            Some(TerminationReason::Noresource) => self.stop_after_notify(i, now, SubscriptionStatus::NotFound),
+            Some(TerminationReason::Rejected) => {
+                self.stop_after_notify(i, now, SubscriptionStatus::AccessDenied)
+            }
+            Some(TerminationReason::Noresource) => {
+                self.stop_after_notify(i, now, SubscriptionStatus::NotFound)
+            }
             _ => {
                 // No reason (or one we do not know): try again, politely.
                 let why = format!("server ended the subscription ({})", reason_name(&reason));

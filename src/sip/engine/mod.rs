@@ -179,7 +179,10 @@ impl Engine {
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
         let mut subs = Vec::new();
         for (id, uri) in contacts {
-            for (on, event) in [(cfg.presence, EventKind::Presence), (cfg.dialog, EventKind::Dialog)] {
+            for (on, event) in [
+                (cfg.presence, EventKind::Presence),
+                (cfg.dialog, EventKind::Dialog),
+            ] {
                 if on {
                     subs.push(Sub::new(*id, event, uri.clone(), cfg.expires));
                 }
@@ -292,7 +295,12 @@ impl Engine {
         self.queue.clear();
         for i in 0..self.subs.len() {
             let sub = &self.subs[i];
-            if sub.in_dialog() && matches!(sub.phase, Phase::Established | Phase::Sending | Phase::Queued) {
+            if sub.in_dialog()
+                && matches!(
+                    sub.phase,
+                    Phase::Established | Phase::Sending | Phase::Queued
+                )
+            {
                 self.send_unsubscribe(i, now);
             }
             self.subs[i].phase = Phase::Stopped;
@@ -342,7 +350,11 @@ impl Engine {
         if sub.has_state {
             sub.has_state = false;
             let (contact, event) = (sub.contact, sub.event);
-            self.emit(EngineEvent::Stale { contact, event, at: now });
+            self.emit(EngineEvent::Stale {
+                contact,
+                event,
+                at: now,
+            });
         }
     }
 
@@ -452,7 +464,9 @@ impl Engine {
             return;
         }
         while self.window.can_send() {
-            let Some(i) = self.queue.pop_front() else { break };
+            let Some(i) = self.queue.pop_front() else {
+                break;
+            };
             if self.subs[i].phase != Phase::Queued {
                 continue;
             }

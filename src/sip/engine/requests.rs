@@ -35,9 +35,14 @@ impl Engine {
         )
     }
 
-    fn from_header(&self, tag: &str) -> String {
+    fn our_from(&self, tag: &str) -> String {
         match &self.cfg.display_name {
-            Some(d) => format!("\"{}\" <{}>;tag={}", d.replace('"', ""), self.cfg.account_uri, tag),
+            Some(d) => format!(
+                "\"{}\" <{}>;tag={}",
+                d.replace('"', ""),
+                self.cfg.account_uri,
+                tag
+            ),
             None => format!("<{}>;tag={}", self.cfg.account_uri, tag),
         }
     }
@@ -68,7 +73,14 @@ impl Engine {
     }
 
     /// Start a client transaction for `req` and send it.
-    fn start_tx(&mut self, kind: TxKind, branch: String, req: &Request, auth_nonce: Option<String>, now: Instant) -> u64 {
+    fn start_tx(
+        &mut self,
+        kind: TxKind,
+        branch: String,
+        req: &Request,
+        auth_nonce: Option<String>,
+        now: Instant,
+    ) -> u64 {
         let bytes = req.to_bytes();
         let id = self.next_tx;
         self.next_tx += 1;
@@ -140,7 +152,7 @@ impl Engine {
         let cseq = self.subs[i].dialog.local_cseq;
 
         let mut req = self.base_request(Method::Subscribe, &target, &branch);
-        let from = self.from_header(&local_tag);
+        let from = self.our_from(&local_tag);
         req.headers.push("From", from);
         req.headers.push("To", to);
         req.headers.push("Call-ID", call_id);
@@ -183,10 +195,11 @@ impl Engine {
         let target = format!("sip:{}", self.cfg.server);
         let mut req = self.base_request(Method::Options, &target, &branch);
         let tag = self.rng.token();
-        let from = self.from_header(&tag);
+        let from = self.our_from(&tag);
         req.headers.push("From", from);
         req.headers.push("To", format!("<{target}>"));
-        req.headers.push("Call-ID", format!("{}@switchboard", self.rng.token()));
+        req.headers
+            .push("Call-ID", format!("{}@switchboard", self.rng.token()));
         req.headers.push("CSeq", "1 OPTIONS");
         req.headers.push("Accept", "application/sdp");
         req.headers.push("User-Agent", self.cfg.user_agent.clone());

@@ -20,14 +20,19 @@ use crate::sip::transaction::TimerAction;
 impl Engine {
     pub(super) fn on_response(&mut self, now: Instant, resp: Response) {
         let Some(branch) = resp.headers.get("Via").and_then(via_branch) else {
-            tracing::warn!(status = resp.status, "response without a Via branch: dropped");
+            tracing::warn!(
+                status = resp.status,
+                "response without a Via branch: dropped"
+            );
             return;
         };
         let Some(&id) = self.by_branch.get(&branch) else {
             tracing::debug!(status = resp.status, %branch, "response for no transaction of ours (late or duplicate)");
             return;
         };
-        let Some(entry) = self.txs.get_mut(&id) else { return };
+        let Some(entry) = self.txs.get_mut(&id) else {
+            return;
+        };
         let first_final = entry.tx.on_response(now, resp.status);
         if let Some(at) = entry.tx.poll_timeout() {
             entry.generation += 1;
@@ -60,7 +65,13 @@ impl Engine {
         }
     }
 
-    fn on_subscribe_final(&mut self, i: usize, now: Instant, resp: &Response, auth_nonce: Option<String>) {
+    fn on_subscribe_final(
+        &mut self,
+        i: usize,
+        now: Instant,
+        resp: &Response,
+        auth_nonce: Option<String>,
+    ) {
         let status = resp.status;
         if status != 401 && status != 407 {
             self.subs[i].challenged = false;
@@ -89,7 +100,10 @@ impl Engine {
             403 => self.stop(i, now, SubscriptionStatus::AccessDenied),
             404 | 604 => self.stop(i, now, SubscriptionStatus::NotFound),
             489 => {
-                let why = format!("the server does not support event {}", self.subs[i].event.as_str());
+                let why = format!(
+                    "the server does not support event {}",
+                    self.subs[i].event.as_str()
+                );
                 self.stop(i, now, SubscriptionStatus::Error(why))
             }
             481 => {
@@ -135,7 +149,11 @@ impl Engine {
                 .and_then(|v| NameAddr::parse(v).ok())
                 .and_then(|n| n.tag().map(str::to_string));
         }
-        if let Some(target) = resp.headers.get("Contact").and_then(|v| NameAddr::parse(v).ok()) {
+        if let Some(target) = resp
+            .headers
+            .get("Contact")
+            .and_then(|v| NameAddr::parse(v).ok())
+        {
             sub.dialog.remote_target = Some(target.uri);
         }
         let granted = resp
@@ -164,7 +182,11 @@ impl Engine {
         }
         let expiry = now + Duration::from_secs(u64::from(granted));
         let same_expiry = sub.expires_at.is_some_and(|old| {
-            let diff = if old > expiry { old - expiry } else { expiry - old };
+            let diff = if old > expiry {
+                old - expiry
+            } else {
+                expiry - old
+            };
             diff < Duration::from_secs(2)
         });
         if !same_expiry {
@@ -175,7 +197,9 @@ impl Engine {
             return;
         }
         let keep_refresh = self.subs[i].phase == Phase::Established
-            && self.subs[i].refresh_at.is_some_and(|r| r > now && r + Duration::from_secs(2) < expiry);
+            && self.subs[i]
+                .refresh_at
+                .is_some_and(|r| r > now && r + Duration::from_secs(2) < expiry);
         self.subs[i].phase = Phase::Established;
         if !keep_refresh {
             let at = now + refresh_delay(granted, unit);
@@ -184,8 +208,18 @@ impl Engine {
         }
     }
 
-    fn on_challenge(&mut self, i: usize, now: Instant, resp: &Response, auth_nonce: Option<String>) {
-        let header = if resp.status == 407 { "Proxy-Authenticate" } else { "WWW-Authenticate" };
+    fn on_challenge(
+        &mut self,
+        i: usize,
+        now: Instant,
+        resp: &Response,
+        auth_nonce: Option<String>,
+    ) {
+        let header = if resp.status == 407 {
+            "Proxy-Authenticate"
+        } else {
+            "WWW-Authenticate"
+        };
         let challenge = resp.headers.get(header).map(parse_challenge);
         let challenge = match challenge {
             Some(Ok(c)) => c,
@@ -200,7 +234,11 @@ impl Engine {
         };
         if self.cfg.password.is_none() {
             self.window.on_success();
-            return self.auth_failure(i, now, "the server asks for a password and none is configured");
+            return self.auth_failure(
+                i,
+                now,
+                "the server asks for a password and none is configured",
+            );
         }
         // Credentials computed from a challenge this subscription just got
         // were refused, and the server does not say the nonce was merely
@@ -210,7 +248,14 @@ impl Engine {
         if rejected {
             self.window.on_success();
             let who = self.cfg.auth_user.clone();
-            return self.auth_failure(i, now, &format!("the server rejected the credentials of {who} ({})", resp.status));
+            return self.auth_failure(
+                i,
+                now,
+                &format!(
+                    "the server rejected the credentials of {who} ({})",
+                    resp.status
+                ),
+            );
         }
         self.auth = Some(DigestClient::new(challenge, resp.status == 407));
         self.subs[i].challenged = true;
@@ -225,7 +270,8 @@ impl Engine {
         tracing::error!(uri = %self.subs[i].uri, "{why}");
         self.auth_failed = true;
         self.auth_failures = self.auth_failures.saturating_add(1);
-        let pause = Duration::from_secs(30u64 << self.auth_failures.min(4)).min(Duration::from_secs(300));
+        let pause =
+            Duration::from_secs(30u64 << self.auth_failures.min(4)).min(Duration::from_secs(300));
         self.auth_retry_at = now + pause;
         self.timers.push(self.auth_retry_at, TimerKey::Pump, 0);
         self.set_connection(ConnectionState::AuthFailed(why.to_string()), now);
@@ -248,7 +294,13 @@ impl Engine {
     }
 
     /// A transient failure: show why, try again later.
-    pub(super) fn retry(&mut self, i: usize, now: Instant, status: SubscriptionStatus, at_least: Option<Duration>) {
+    pub(super) fn retry(
+        &mut self,
+        i: usize,
+        now: Instant,
+        status: SubscriptionStatus,
+        at_least: Option<Duration>,
+    ) {
         if self.subs[i].expires_at.is_none_or(|at| at <= now) {
             self.mark_stale(i, now);
         }
@@ -262,11 +314,18 @@ impl Engine {
         } else {
             self.window.on_success();
         }
-        self.retry(i, now, SubscriptionStatus::Error(format!("{status}: {why}")), None);
+        self.retry(
+            i,
+            now,
+            SubscriptionStatus::Error(format!("{status}: {why}")),
+            None,
+        );
     }
 
     pub(super) fn on_tx_timer(&mut self, id: u64, generation: u64, now: Instant) {
-        let Some(entry) = self.txs.get_mut(&id) else { return };
+        let Some(entry) = self.txs.get_mut(&id) else {
+            return;
+        };
         if entry.generation != generation {
             return;
         }
@@ -277,7 +336,8 @@ impl Engine {
                     entry.generation += 1;
                     self.timers.push(at, TimerKey::Tx(id), entry.generation);
                 }
-                self.transmits.push_back(super::Transmit { to: None, bytes });
+                self.transmits
+                    .push_back(super::Transmit { to: None, bytes });
             }
             TimerAction::TimedOut => {
                 let kind = entry.kind;
@@ -306,7 +366,12 @@ impl Engine {
                 self.subs[i].tx = None;
                 self.window.on_overload();
                 tracing::warn!(uri = %self.subs[i].uri, "SUBSCRIBE timed out");
-                self.retry(i, now, SubscriptionStatus::Error("no answer from the server".into()), None);
+                self.retry(
+                    i,
+                    now,
+                    SubscriptionStatus::Error("no answer from the server".into()),
+                    None,
+                );
                 // A whole transaction without an answer: is the server gone?
                 self.check_server(now);
             }

@@ -73,7 +73,8 @@ impl Harness {
                 match &msg {
                     Message::Request(r) if self.alive && r.method == Method::Options => {
                         let ok = reply(r, 200, &[]).to_bytes();
-                        self.engine.handle_datagram(self.now, Some(SERVER.parse().unwrap()), &ok);
+                        self.engine
+                            .handle_datagram(self.now, Some(SERVER.parse().unwrap()), &ok);
                         answered = true;
                     }
                     _ => self.outbox.push(msg),
@@ -88,8 +89,10 @@ impl Harness {
 
     /// The responses the engine sent (to NOTIFYs).
     fn responses(&mut self) -> Vec<Response> {
-        let (resp, rest): (Vec<Message>, Vec<Message>) =
-            self.sent().into_iter().partition(|m| matches!(m, Message::Response(_)));
+        let (resp, rest): (Vec<Message>, Vec<Message>) = self
+            .sent()
+            .into_iter()
+            .partition(|m| matches!(m, Message::Response(_)));
         self.outbox = rest;
         resp.into_iter()
             .filter_map(|m| match m {
@@ -114,7 +117,8 @@ impl Harness {
     }
 
     fn deliver(&mut self, msg: Vec<u8>) {
-        self.engine.handle_datagram(self.now, Some(SERVER.parse().unwrap()), &msg);
+        self.engine
+            .handle_datagram(self.now, Some(SERVER.parse().unwrap()), &msg);
         self.drain_events();
     }
 
@@ -149,18 +153,22 @@ impl Harness {
         self.events
             .iter()
             .filter_map(|e| match e {
-                EngineEvent::Subscription { contact: c, status, event: ev, .. }
-                    if c.0 == contact && event.is_none_or(|x| x == *ev) =>
-                {
-                    Some(status.clone())
-                }
+                EngineEvent::Subscription {
+                    contact: c,
+                    status,
+                    event: ev,
+                    ..
+                } if c.0 == contact && event.is_none_or(|x| x == *ev) => Some(status.clone()),
                 _ => None,
             })
             .collect()
     }
 
     fn stale_count(&self) -> usize {
-        self.events.iter().filter(|e| matches!(e, EngineEvent::Stale { .. })).count()
+        self.events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Stale { .. }))
+            .count()
     }
 }
 
@@ -201,11 +209,24 @@ fn notify(sub: &Request, cseq: u32, state: &str, body: Option<(&str, &str)>) -> 
     let event = sub.headers.get("Event").unwrap();
     let mut n = Request::new(Method::Notify, "sip:attendant@127.0.0.1:40000");
     let call_id = sub.headers.get("Call-ID").unwrap();
-    let branch: String = call_id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    n.headers.push("Via", format!("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKn{cseq}x{branch}"));
-    n.headers.push("From", format!("<{}>;tag=srvtag", NameAddr::parse(sub.headers.get("To").unwrap()).unwrap().uri));
+    let branch: String = call_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    n.headers.push(
+        "Via",
+        format!("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKn{cseq}x{branch}"),
+    );
+    n.headers.push(
+        "From",
+        format!(
+            "<{}>;tag=srvtag",
+            NameAddr::parse(sub.headers.get("To").unwrap()).unwrap().uri
+        ),
+    );
     n.headers.push("To", from);
-    n.headers.push("Call-ID", sub.headers.get("Call-ID").unwrap());
+    n.headers
+        .push("Call-ID", sub.headers.get("Call-ID").unwrap());
     n.headers.push("CSeq", format!("{cseq} NOTIFY"));
     n.headers.push("Event", event);
     n.headers.push("Contact", "<sip:127.0.0.1:5060>");
@@ -228,7 +249,14 @@ fn establish_all(h: &mut Harness) -> Vec<Request> {
             break;
         }
         for s in subs {
-            h.deliver(reply(&s, 200, &[("Expires", "600"), ("Contact", "<sip:127.0.0.1:5060>")]).to_bytes());
+            h.deliver(
+                reply(
+                    &s,
+                    200,
+                    &[("Expires", "600"), ("Contact", "<sip:127.0.0.1:5060>")],
+                )
+                .to_bytes(),
+            );
             h.deliver(notify(&s, 1, "active;expires=600", None));
             done.push(s);
         }
@@ -242,7 +270,13 @@ fn nothing_is_subscribed_before_the_server_answers_the_probe() {
     let first = h.sent();
     assert_eq!(first.len(), 1);
     assert!(matches!(&first[0], Message::Request(r) if r.method == Method::Options));
-    assert!(h.events.iter().any(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::Connecting, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Connection {
+            state: ConnectionState::Connecting,
+            ..
+        }
+    )));
     h.advance(Duration::from_millis(400));
     assert!(h.requests(Method::Subscribe).is_empty());
 }
@@ -255,11 +289,31 @@ fn one_presence_and_one_dialog_subscription_per_contact_with_accept_headers() {
     assert_eq!(subs.len(), 4);
     let mut seen: Vec<(String, String, String)> = subs
         .iter()
-        .map(|r| (r.uri.clone(), r.headers.get("Event").unwrap().to_string(), r.headers.get("Accept").unwrap().to_string()))
+        .map(|r| {
+            (
+                r.uri.clone(),
+                r.headers.get("Event").unwrap().to_string(),
+                r.headers.get("Accept").unwrap().to_string(),
+            )
+        })
         .collect();
     seen.sort();
-    assert_eq!(seen[0], ("sip:user0000@127.0.0.1".into(), "dialog".into(), "application/dialog-info+xml".into()));
-    assert_eq!(seen[1], ("sip:user0000@127.0.0.1".into(), "presence".into(), "application/pidf+xml".into()));
+    assert_eq!(
+        seen[0],
+        (
+            "sip:user0000@127.0.0.1".into(),
+            "dialog".into(),
+            "application/dialog-info+xml".into()
+        )
+    );
+    assert_eq!(
+        seen[1],
+        (
+            "sip:user0000@127.0.0.1".into(),
+            "presence".into(),
+            "application/pidf+xml".into()
+        )
+    );
     assert!(h.statuses(0).ends_with(&[SubscriptionStatus::Active]));
 }
 
@@ -271,7 +325,10 @@ fn a_package_can_be_switched_off() {
     h.connect();
     let subs = establish_all(&mut h);
     assert_eq!(subs.len(), 3);
-    assert!(subs.iter().all(|r| r.headers.get("Event") == Some("presence")));
+    assert!(
+        subs.iter()
+            .all(|r| r.headers.get("Event") == Some("presence"))
+    );
 }
 
 #[test]
@@ -281,13 +338,20 @@ fn the_window_bounds_outstanding_subscribes_and_refills_at_once() {
     let mut h = Harness::new(cfg, 50);
     h.connect();
     let probe = h.requests(Method::Subscribe);
-    assert_eq!(probe.len(), 1, "one probe SUBSCRIBE before the window opens");
+    assert_eq!(
+        probe.len(),
+        1,
+        "one probe SUBSCRIBE before the window opens"
+    );
     h.deliver(reply(&probe[0], 200, &[("Expires", "600")]).to_bytes());
     let burst = h.requests(Method::Subscribe);
     assert_eq!(burst.len(), 8, "then exactly the window");
     h.deliver(reply(&burst[0], 200, &[("Expires", "600")]).to_bytes());
     let next = h.requests(Method::Subscribe);
-    assert!(!next.is_empty() && next.len() <= 2, "one answer frees one slot (the window may grow by one)");
+    assert!(
+        !next.is_empty() && next.len() <= 2,
+        "one answer frees one slot (the window may grow by one)"
+    );
     assert!(h.engine.window_usage().0 <= 9);
 }
 
@@ -302,22 +366,44 @@ fn digest_challenge_is_answered_once_and_reused_with_increasing_nonce_count() {
     h.deliver(reply(&first[0], 401, &[("WWW-Authenticate", challenge)]).to_bytes());
     let again = h.requests(Method::Subscribe);
     assert_eq!(again.len(), 1);
-    let auth = again[0].headers.get("Authorization").expect("credentials after a 401");
-    assert!(auth.contains("nonce=\"abc123\"") && auth.contains("nc=00000001"), "{auth}");
-    assert_eq!(again[0].headers.get("Call-ID"), first[0].headers.get("Call-ID"), "same dialog");
-    assert_eq!(parse_cseq(again[0].headers.get("CSeq").unwrap()).unwrap().seq, 2, "next CSeq");
+    let auth = again[0]
+        .headers
+        .get("Authorization")
+        .expect("credentials after a 401");
+    assert!(
+        auth.contains("nonce=\"abc123\"") && auth.contains("nc=00000001"),
+        "{auth}"
+    );
+    assert_eq!(
+        again[0].headers.get("Call-ID"),
+        first[0].headers.get("Call-ID"),
+        "same dialog"
+    );
+    assert_eq!(
+        parse_cseq(again[0].headers.get("CSeq").unwrap())
+            .unwrap()
+            .seq,
+        2,
+        "next CSeq"
+    );
     h.deliver(reply(&again[0], 200, &[("Expires", "600")]).to_bytes());
     let rest = h.requests(Method::Subscribe);
     assert_eq!(rest.len(), 5, "the window opens for the 5 others");
     let mut ncs: Vec<String> = rest
         .iter()
         .map(|r| {
-            let a = r.headers.get("Authorization").expect("reused credentials, no extra 401 round trip");
+            let a = r
+                .headers
+                .get("Authorization")
+                .expect("reused credentials, no extra 401 round trip");
             a.split("nc=").nth(1).unwrap()[..8].to_string()
         })
         .collect();
     ncs.sort();
-    assert_eq!(ncs, ["00000002", "00000003", "00000004", "00000005", "00000006"]);
+    assert_eq!(
+        ncs,
+        ["00000002", "00000003", "00000004", "00000005", "00000006"]
+    );
 }
 
 #[test]
@@ -329,7 +415,10 @@ fn sha256_challenges_are_answered() {
     h.deliver(reply(&first[0], 401, &[("WWW-Authenticate", challenge)]).to_bytes());
     let again = h.requests(Method::Subscribe);
     let auth = again[0].headers.get("Authorization").unwrap();
-    assert!(auth.contains("algorithm=SHA-256") && auth.contains("qop=auth"), "{auth}");
+    assert!(
+        auth.contains("algorithm=SHA-256") && auth.contains("qop=auth"),
+        "{auth}"
+    );
 }
 
 #[test]
@@ -337,16 +426,41 @@ fn wrong_password_is_reported_as_auth_failure_not_retried_in_a_loop() {
     let mut h = Harness::new(config(Transport::Udp), 2);
     h.connect();
     let first = h.requests(Method::Subscribe);
-    h.deliver(reply(&first[0], 401, &[("WWW-Authenticate", r#"Digest realm="r", nonce="n1", qop="auth""#)]).to_bytes());
+    h.deliver(
+        reply(
+            &first[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n1", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
     let again = h.requests(Method::Subscribe);
-    h.deliver(reply(&again[0], 401, &[("WWW-Authenticate", r#"Digest realm="r", nonce="n2", qop="auth""#)]).to_bytes());
+    h.deliver(
+        reply(
+            &again[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n2", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
     assert!(
         h.events.iter().any(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::AuthFailed(why), .. } if why.contains("attendant"))),
         "{:?}",
         h.events
     );
-    assert!(h.requests(Method::Subscribe).len() <= 1, "no storm of retries");
-    assert!(matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("rejected")));
+    assert!(
+        h.requests(Method::Subscribe).len() <= 1,
+        "no storm of retries"
+    );
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("rejected"))
+    );
 }
 
 #[test]
@@ -354,16 +468,47 @@ fn a_stale_nonce_falls_back_to_the_new_challenge() {
     let mut h = Harness::new(config(Transport::Udp), 2);
     h.connect();
     let first = h.requests(Method::Subscribe);
-    h.deliver(reply(&first[0], 401, &[("WWW-Authenticate", r#"Digest realm="r", nonce="n1", qop="auth""#)]).to_bytes());
+    h.deliver(
+        reply(
+            &first[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n1", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
     let again = h.requests(Method::Subscribe);
     h.deliver(reply(&again[0], 200, &[("Expires", "600")]).to_bytes());
     let reuse = h.requests(Method::Subscribe);
     assert!(!reuse.is_empty());
     // The server now finds n1 stale.
-    h.deliver(reply(&reuse[0], 401, &[("WWW-Authenticate", r#"Digest realm="r", nonce="n2", qop="auth", stale=true"#)]).to_bytes());
+    h.deliver(
+        reply(
+            &reuse[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n2", qop="auth", stale=true"#,
+            )],
+        )
+        .to_bytes(),
+    );
     let retried = h.requests(Method::Subscribe);
-    assert!(retried.iter().any(|r| r.headers.get("Authorization").unwrap().contains("nonce=\"n2\"")));
-    assert!(!h.events.iter().any(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::AuthFailed(_), .. })));
+    assert!(retried.iter().any(|r| {
+        r.headers
+            .get("Authorization")
+            .unwrap()
+            .contains("nonce=\"n2\"")
+    }));
+    assert!(!h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Connection {
+            state: ConnectionState::AuthFailed(_),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -374,7 +519,11 @@ fn udp_retransmits_with_timer_e_and_tcp_does_not() {
         assert_eq!(h.requests(Method::Subscribe).len(), 1);
         // 0.5 + 1 + 2 + 4 = 7.5 s: four retransmissions over UDP.
         h.advance(Duration::from_millis(7_600));
-        assert_eq!(h.requests(Method::Subscribe).len(), expected, "{transport:?}");
+        assert_eq!(
+            h.requests(Method::Subscribe).len(),
+            expected,
+            "{transport:?}"
+        );
     }
 }
 
@@ -384,15 +533,39 @@ fn every_notify_is_answered_and_a_retransmission_gets_the_same_answer() {
     h.connect();
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
     h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
-    let n = notify(&s, 1, "active;expires=600", Some(("application/pidf+xml", PIDF_AWAY)));
+    let n = notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    );
     h.deliver(n.clone());
-    let first: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit()).map(|t| t.bytes).collect();
-    let presences = |h: &Harness| h.events.iter().filter(|e| matches!(e, EngineEvent::Presence { .. })).count();
+    let first: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    let presences = |h: &Harness| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Presence { .. }))
+            .count()
+    };
     assert_eq!(presences(&h), 1);
     h.deliver(n);
-    let second: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit()).map(|t| t.bytes).collect();
-    assert_eq!(first.iter().filter(|b| b.starts_with(b"SIP/2.0 200")).count(), 1);
-    assert_eq!(first.last(), second.last(), "identical answer to the retransmission");
+    let second: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    assert_eq!(
+        first
+            .iter()
+            .filter(|b| b.starts_with(b"SIP/2.0 200"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        first.last(),
+        second.last(),
+        "identical answer to the retransmission"
+    );
     assert_eq!(presences(&h), 1, "a retransmission is not a second update");
 }
 
@@ -401,13 +574,25 @@ fn a_notify_before_the_2xx_is_accepted() {
     let mut h = Harness::new(config(Transport::Udp), 1);
     h.connect();
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
-    h.deliver(notify(&s, 1, "active;expires=600", Some(("application/pidf+xml", PIDF_AWAY))));
+    h.deliver(notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
     let out = h.responses();
     assert_eq!(out[0].status, 200);
     assert!(h.events.iter().any(|e| matches!(e, EngineEvent::Presence { doc, .. } if doc.presence == crate::presence::Presence::Away)));
     h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
-    let event = if s.headers.get("Event") == Some("presence") { EventKind::Presence } else { EventKind::Dialog };
-    assert_eq!(h.statuses_of(0, Some(event)).last(), Some(&SubscriptionStatus::Active));
+    let event = if s.headers.get("Event") == Some("presence") {
+        EventKind::Presence
+    } else {
+        EventKind::Dialog
+    };
+    assert_eq!(
+        h.statuses_of(0, Some(event)).last(),
+        Some(&SubscriptionStatus::Active)
+    );
 }
 
 #[test]
@@ -416,11 +601,15 @@ fn unknown_event_gets_489_and_unknown_dialog_481() {
     h.connect();
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
     let mut bad_event = String::from_utf8(notify(&s, 1, "active", None)).unwrap();
-    bad_event = bad_event.replace("Event: presence", "Event: message-summary").replace("Event: dialog", "Event: message-summary");
+    bad_event = bad_event
+        .replace("Event: presence", "Event: message-summary")
+        .replace("Event: dialog", "Event: message-summary");
     h.deliver(bad_event.into_bytes());
     let out = h.responses();
     assert_eq!(out[0].status, 489, "{out:?}");
-    let unknown = String::from_utf8(notify(&s, 2, "active", None)).unwrap().replace(s.headers.get("Call-ID").unwrap(), "nobody@x");
+    let unknown = String::from_utf8(notify(&s, 2, "active", None))
+        .unwrap()
+        .replace(s.headers.get("Call-ID").unwrap(), "nobody@x");
     h.deliver(unknown.into_bytes());
     let out = h.responses();
     assert_eq!(out[0].status, 481);
@@ -432,10 +621,19 @@ fn a_bad_body_is_answered_and_shown_as_an_error_with_the_reason() {
     h.connect();
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
     h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
-    h.deliver(notify(&s, 1, "active;expires=600", Some(("application/pidf+xml", "<<<not xml"))));
+    h.deliver(notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", "<<<not xml")),
+    ));
     let out = h.responses();
     assert_eq!(out[0].status, 200);
-    assert!(matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("body")), "{:?}", h.statuses(0));
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("body")),
+        "{:?}",
+        h.statuses(0)
+    );
 }
 
 #[test]
@@ -450,7 +648,10 @@ fn terminated_deactivated_and_timeout_resubscribe_at_once_with_a_new_dialog() {
         let again = h.requests(Method::Subscribe);
         assert_eq!(again.len(), 1, "{reason}: subscribe again at once");
         assert_ne!(again[0].headers.get("Call-ID"), s.headers.get("Call-ID"));
-        assert!(again[0].headers.get("To").unwrap().find("tag=").is_none(), "a new dialog");
+        assert!(
+            again[0].headers.get("To").unwrap().find("tag=").is_none(),
+            "a new dialog"
+        );
     }
 }
 
@@ -461,7 +662,12 @@ fn terminated_probation_waits_for_retry_after() {
     let mut h = Harness::new(cfg, 1);
     h.connect();
     let s = establish_all(&mut h).pop().unwrap();
-    h.deliver(notify(&s, 2, "terminated;reason=probation;retry-after=20", None));
+    h.deliver(notify(
+        &s,
+        2,
+        "terminated;reason=probation;retry-after=20",
+        None,
+    ));
     h.advance(Duration::from_secs(19));
     assert!(h.requests(Method::Subscribe).is_empty());
     h.advance(Duration::from_secs(3));
@@ -470,7 +676,10 @@ fn terminated_probation_waits_for_retry_after() {
 
 #[test]
 fn rejected_and_noresource_stop_and_say_why() {
-    for (reason, status) in [("rejected", SubscriptionStatus::AccessDenied), ("noresource", SubscriptionStatus::NotFound)] {
+    for (reason, status) in [
+        ("rejected", SubscriptionStatus::AccessDenied),
+        ("noresource", SubscriptionStatus::NotFound),
+    ] {
         let mut cfg = config(Transport::Udp);
         cfg.dialog = false;
         let mut h = Harness::new(cfg, 1);
@@ -479,7 +688,10 @@ fn rejected_and_noresource_stop_and_say_why() {
         h.deliver(notify(&s, 2, &format!("terminated;reason={reason}"), None));
         assert_eq!(h.statuses(0).last(), Some(&status));
         h.advance(Duration::from_secs(3600));
-        assert!(h.requests(Method::Subscribe).is_empty(), "{reason}: stopped for good");
+        assert!(
+            h.requests(Method::Subscribe).is_empty(),
+            "{reason}: stopped for good"
+        );
     }
 }
 
@@ -496,7 +708,13 @@ fn forbidden_and_not_found_answers_show_on_the_contact() {
     let by_contact = |h: &Harness, c| h.statuses(c).last().cloned();
     let mut got = vec![by_contact(&h, 0), by_contact(&h, 1)];
     got.sort_by_key(|s| s.as_ref().map(|s| s.severity()));
-    assert_eq!(got, vec![Some(SubscriptionStatus::NotFound), Some(SubscriptionStatus::AccessDenied)]);
+    assert_eq!(
+        got,
+        vec![
+            Some(SubscriptionStatus::NotFound),
+            Some(SubscriptionStatus::AccessDenied)
+        ]
+    );
     h.advance(Duration::from_secs(3600));
     assert!(h.requests(Method::Subscribe).is_empty());
 }
@@ -528,16 +746,32 @@ fn refreshes_come_well_before_expiry_spread_out_and_481_starts_over() {
             refresh_times.push(h.now - t0);
         }
         for r in reqs {
-            assert!(r.headers.get("To").unwrap().contains("tag=srvtag"), "a refresh is in-dialog");
-            assert_eq!(r.uri, "sip:127.0.0.1:5060", "refreshes go to the remote target");
+            assert!(
+                r.headers.get("To").unwrap().contains("tag=srvtag"),
+                "a refresh is in-dialog"
+            );
+            assert_eq!(
+                r.uri, "sip:127.0.0.1:5060",
+                "refreshes go to the remote target"
+            );
             h.deliver(reply(&r, 200, &[("Expires", "600")]).to_bytes());
         }
     }
-    assert_eq!(refresh_times.len(), 100, "each refreshed once in the first 600 s");
+    assert_eq!(
+        refresh_times.len(),
+        100,
+        "each refreshed once in the first 600 s"
+    );
     let first = *refresh_times.iter().min().unwrap();
     let last = *refresh_times.iter().max().unwrap();
-    assert!(last < Duration::from_secs(570), "well before expiry: {last:?}");
-    assert!(last - first > Duration::from_secs(60), "spread out: {first:?}..{last:?}");
+    assert!(
+        last < Duration::from_secs(570),
+        "well before expiry: {last:?}"
+    );
+    assert!(
+        last - first > Duration::from_secs(60),
+        "spread out: {first:?}..{last:?}"
+    );
     assert_eq!(h.stale_count(), 0);
     // The server forgets one: 481 -> stale, then a fresh subscription.
     let mut r = Vec::new();
@@ -550,9 +784,17 @@ fn refreshes_come_well_before_expiry_spread_out_and_481_starts_over() {
     }
     assert!(!r.is_empty());
     h.deliver(reply(&r[0], 481, &[]).to_bytes());
-    assert_eq!(h.stale_count(), 1, "what it told us (nothing published) is no longer backed");
+    assert_eq!(
+        h.stale_count(),
+        1,
+        "what it told us (nothing published) is no longer backed"
+    );
     let again = h.requests(Method::Subscribe);
-    assert!(again.iter().any(|a| a.headers.get("To").unwrap().find("tag=").is_none()));
+    assert!(
+        again
+            .iter()
+            .any(|a| a.headers.get("To").unwrap().find("tag=").is_none())
+    );
 }
 
 #[test]
@@ -569,7 +811,10 @@ fn server_errors_back_off_exponentially_capped_and_never_give_up() {
         while s.is_empty() {
             h.advance(Duration::from_secs(1));
             waited += Duration::from_secs(1);
-            assert!(waited < Duration::from_secs(400), "never gives up, never waits beyond the cap");
+            assert!(
+                waited < Duration::from_secs(400),
+                "never gives up, never waits beyond the cap"
+            );
             s = h.requests(Method::Subscribe);
         }
         gaps.push(h.now - last);
@@ -577,8 +822,13 @@ fn server_errors_back_off_exponentially_capped_and_never_give_up() {
         h.deliver(reply(&s[0], 503, &[]).to_bytes());
     }
     assert!(gaps[4] > gaps[1], "grows: {gaps:?}");
-    assert!(gaps.iter().all(|g| *g <= Duration::from_secs(301)), "capped at 5 minutes: {gaps:?}");
-    assert!(matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("503")));
+    assert!(
+        gaps.iter().all(|g| *g <= Duration::from_secs(301)),
+        "capped at 5 minutes: {gaps:?}"
+    );
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("503"))
+    );
 }
 
 #[test]
@@ -603,7 +853,12 @@ fn an_unanswered_keepalive_marks_everything_stale_at_once_and_recovery_resubscri
     h.connect();
     let subs = establish_all(&mut h);
     for s in &subs {
-        h.deliver(notify(s, 2, "active;expires=600", Some(("application/pidf+xml", PIDF_AWAY))));
+        h.deliver(notify(
+            s,
+            2,
+            "active;expires=600",
+            Some(("application/pidf+xml", PIDF_AWAY)),
+        ));
     }
     h.sent();
     // The server dies: the next keepalive goes unanswered.
@@ -612,8 +867,18 @@ fn an_unanswered_keepalive_marks_everything_stale_at_once_and_recovery_resubscri
     let probe = h.requests(Method::Options);
     assert_eq!(probe.len(), 1);
     h.advance(Duration::from_secs(6));
-    assert!(h.events.iter().any(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::Unreachable(_), .. })));
-    assert_eq!(h.stale_count(), 10, "every state of every contact goes stale at once");
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Connection {
+            state: ConnectionState::Unreachable(_),
+            ..
+        }
+    )));
+    assert_eq!(
+        h.stale_count(),
+        10,
+        "every state of every contact goes stale at once"
+    );
     // It comes back: the next probe is answered, everything is subscribed again.
     let mut answered = false;
     for _ in 0..40 {
@@ -628,13 +893,31 @@ fn an_unanswered_keepalive_marks_everything_stale_at_once_and_recovery_resubscri
     }
     assert!(answered);
     let again = establish_all(&mut h);
-    assert_eq!(again.len(), 10, "all 5 contacts x 2 packages subscribed again");
+    assert_eq!(
+        again.len(),
+        10,
+        "all 5 contacts x 2 packages subscribed again"
+    );
     let lost = h
         .events
         .iter()
-        .rposition(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::Unreachable(_), .. }))
+        .rposition(|e| {
+            matches!(
+                e,
+                EngineEvent::Connection {
+                    state: ConnectionState::Unreachable(_),
+                    ..
+                }
+            )
+        })
         .unwrap();
-    assert!(h.events[lost..].iter().any(|e| matches!(e, EngineEvent::Connection { state: ConnectionState::Connected, .. })));
+    assert!(h.events[lost..].iter().any(|e| matches!(
+        e,
+        EngineEvent::Connection {
+            state: ConnectionState::Connected,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -643,13 +926,22 @@ fn a_closed_tcp_connection_marks_stale_at_once_and_reconnect_resubscribes() {
     h.connect();
     let subs = establish_all(&mut h);
     for s in &subs {
-        h.deliver(notify(s, 2, "active;expires=600", Some(("application/pidf+xml", PIDF_AWAY))));
+        h.deliver(notify(
+            s,
+            2,
+            "active;expires=600",
+            Some(("application/pidf+xml", PIDF_AWAY)),
+        ));
     }
     h.sent();
     h.engine.transport_lost(h.now, "connection reset");
     h.drain_events();
     assert_eq!(h.stale_count(), 6, "presence and line state of 3 contacts");
-    assert!(h.statuses(0).last().is_some_and(|s| matches!(s, SubscriptionStatus::Error(_))));
+    assert!(
+        h.statuses(0)
+            .last()
+            .is_some_and(|s| matches!(s, SubscriptionStatus::Error(_)))
+    );
     h.advance(Duration::from_secs(30));
     assert!(h.sent().is_empty(), "nothing is sent without a connection");
     h.engine.transport_connected(h.now);
@@ -664,7 +956,12 @@ fn an_expired_subscription_goes_stale() {
     let mut h = Harness::new(cfg, 1);
     h.connect();
     let s = establish_all(&mut h).pop().unwrap();
-    h.deliver(notify(&s, 2, "active;expires=60", Some(("application/pidf+xml", PIDF_AWAY))));
+    h.deliver(notify(
+        &s,
+        2,
+        "active;expires=60",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
     // Refreshes go unanswered (but the transport says nothing).
     h.advance(Duration::from_secs(61));
     assert_eq!(h.stale_count(), 1);

@@ -42,9 +42,10 @@ impl TimerHeap {
     /// Pop one timer that is due at `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<(TimerKey, u64)> {
         match self.heap.peek() {
-            Some(Reverse((at, _, _))) if *at <= now => {
-                self.heap.pop().map(|Reverse((_, key, generation))| (key, generation))
-            }
+            Some(Reverse((at, _, _))) if *at <= now => self
+                .heap
+                .pop()
+                .map(|Reverse((_, key, generation))| (key, generation)),
             _ => None,
         }
     }
@@ -71,8 +72,14 @@ mod tests {
         h.push(t0 + Duration::from_secs(1), TimerKey::Sub(2), 0);
         assert_eq!(h.peek(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(h.pop_due(t0), None);
-        assert_eq!(h.pop_due(t0 + Duration::from_secs(2)), Some((TimerKey::Sub(2), 0)));
+        assert_eq!(
+            h.pop_due(t0 + Duration::from_secs(2)),
+            Some((TimerKey::Sub(2), 0))
+        );
         assert_eq!(h.pop_due(t0 + Duration::from_secs(2)), None);
-        assert_eq!(h.pop_due(t0 + Duration::from_secs(9)), Some((TimerKey::Sub(1), 0)));
+        assert_eq!(
+            h.pop_due(t0 + Duration::from_secs(9)),
+            Some((TimerKey::Sub(1), 0))
+        );
     }
 }
