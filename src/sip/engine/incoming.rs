@@ -131,6 +131,7 @@ impl Engine {
             return OK;
         }
         sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
+        sub.got_notify = true;
         let from = req
             .headers
             .get("From")

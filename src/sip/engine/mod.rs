@@ -261,6 +261,7 @@ impl Engine {
             match key {
                 TimerKey::Sub(i) => self.on_sub_timer(i, generation, now),
                 TimerKey::Expiry(i) => self.on_expiry_timer(i, generation, now),
+                TimerKey::NotifyWait(i) => self.on_notify_wait(i, generation, now),
                 TimerKey::Tx(id) => self.on_tx_timer(id, generation, now),
                 TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
                 TimerKey::Pump => {}
@@ -399,6 +400,8 @@ impl Engine {
             self.by_call_id.remove(&old);
         }
         self.subs[i].dialog = sub::DialogIds::default();
+        self.subs[i].got_notify = false;
+        self.subs[i].notify_gen += 1;
     }
 
     /// Retry later with backoff (or after `at_least`).
@@ -444,6 +447,29 @@ impl Engine {
             self.set_status(i, SubscriptionStatus::Requesting, now);
             self.queue_new_dialog(i);
         }
+    }
+
+    /// Timer N ran out: the server accepted the subscription but never
+    /// sent its first NOTIFY. Treat it as failed and start over.
+    fn on_notify_wait(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.notify_gen != generation
+            || sub.got_notify
+            || self.shutting_down
+            || sub.phase != Phase::Established
+        {
+            return;
+        }
+        tracing::warn!(uri = %sub.uri, event = sub.event.as_str(), "no NOTIFY after the SUBSCRIBE was accepted");
+        self.cancel_expiry(i);
+        self.retry(
+            i,
+            now,
+            SubscriptionStatus::Error(
+                "the server accepted the subscription but sent no NOTIFY".into(),
+            ),
+            None,
+        );
     }
 
     /// Send queued requests while the window allows.

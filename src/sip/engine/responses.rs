@@ -161,6 +161,13 @@ impl Engine {
             .get("Expires")
             .and_then(|v| parse_expires(v).ok())
             .unwrap_or(sub.expires);
+        if !sub.got_notify {
+            // Timer N: the first NOTIFY must follow within 64*T1.
+            sub.notify_gen += 1;
+            let at = now + self.cfg.timers.t1 * 64;
+            self.timers
+                .push(at, TimerKey::NotifyWait(i), sub.notify_gen);
+        }
         if granted == 0 {
             // Accepted but already over (RFC 6665 allows it): start again later.
             self.retry(i, now, SubscriptionStatus::Requesting, None);

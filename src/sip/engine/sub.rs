@@ -63,6 +63,10 @@ pub struct Sub {
     pub timer_gen: u64,
     /// Generation of the expiry timer.
     pub expiry_gen: u64,
+    /// A NOTIFY arrived in the current dialog.
+    pub got_notify: bool,
+    /// Generation of the NOTIFY wait (Timer N).
+    pub notify_gen: u64,
 }
 
 impl Sub {
@@ -84,6 +88,8 @@ impl Sub {
             tx: None,
             timer_gen: 0,
             expiry_gen: 0,
+            got_notify: false,
+            notify_gen: 0,
         }
     }
 

@@ -982,3 +982,33 @@ fn shutdown_unsubscribes_every_established_dialog() {
     }
     assert!(h.engine.is_shut_down());
 }
+
+#[test]
+fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+    h.advance(Duration::from_secs(31));
+    assert_eq!(
+        h.statuses(0).last(),
+        Some(&SubscriptionStatus::Requesting),
+        "still waiting within 64*T1"
+    );
+    h.advance(Duration::from_secs(2));
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("no NOTIFY")),
+        "{:?}",
+        h.statuses(0)
+    );
+    h.advance(Duration::from_secs(5));
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again
+            .iter()
+            .any(|r| !r.headers.get("To").unwrap().contains("tag=")),
+        "a fresh subscription"
+    );
+}

@@ -13,6 +13,8 @@ pub enum TimerKey {
     Sub(usize),
     /// A subscription's expiry.
     Expiry(usize),
+    /// RFC 6665 Timer N: the NOTIFY that must follow an accepted SUBSCRIBE.
+    NotifyWait(usize),
     /// A client transaction's timers (E, F, K).
     Tx(u64),
     /// Keepalive OPTIONS and server health.
