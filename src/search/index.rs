@@ -5,6 +5,8 @@
 //! "which characters occur" mask used to reject a column before calling the
 //! matcher at all.
 
+use std::collections::HashMap;
+
 use nucleo::{Utf32Str, chars};
 
 use super::SearchDoc;
@@ -105,33 +107,110 @@ pub(crate) fn strip_scheme(uri: &str) -> &str {
     uri
 }
 
-/// Where one column's text sits: in `bytes` (ASCII) or `chars` (anything
-/// else, one char per grapheme as nucleo wants it).
+/// Longest text matched per column, in chars (a longer note is cut).
+const MAX_TEXT: usize = (1 << 31) - 1;
+
+/// Where one doc's text of a column sits: in the column's `bytes` (ASCII)
+/// or `chars` (anything else, one char per grapheme as nucleo wants it).
 #[derive(Debug, Clone, Copy, Default)]
 struct Span {
     start: u32,
+    /// Length; the top bit set when the text is in `chars`.
     len: u32,
-    unicode: bool,
 }
 
-/// Every doc's columns, stored column-wise in flat arrays so that a search
-/// walks memory in order: the masks first (most docs are rejected there),
-/// then the text of the docs that may match.
+const UNICODE: u32 = 1 << 31;
+
+impl Span {
+    fn len(self) -> usize {
+        (self.len & !UNICODE) as usize
+    }
+    fn unicode(self) -> bool {
+        self.len & UNICODE != 0
+    }
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len()
+    }
+}
+
+/// One column of every doc, each array indexed by doc: a search for a word
+/// in the names only walks the name masks, spans and text, in order.
+#[derive(Debug, Default)]
+struct Column {
+    masks: Vec<u64>,
+    spans: Vec<Span>,
+    bytes: Vec<u8>,
+    chars: Vec<char>,
+    /// Text of replaced docs still in `bytes`/`chars`.
+    garbage: usize,
+}
+
+impl Column {
+    fn set(&mut self, i: usize, text: &str) -> u64 {
+        let mask = haystack_mask(text);
+        let span = if text.is_ascii() {
+            let text = text.get(..MAX_TEXT).unwrap_or(text);
+            let start = to_u32(self.bytes.len());
+            self.bytes.extend_from_slice(text.as_bytes());
+            Span {
+                start,
+                len: to_u32(text.len()),
+            }
+        } else {
+            let start = to_u32(self.chars.len());
+            self.chars.extend(chars::graphemes(text).take(MAX_TEXT));
+            Span {
+                start,
+                len: (to_u32(self.chars.len()) - start) | UNICODE,
+            }
+        };
+        if i == self.spans.len() {
+            self.masks.push(mask);
+            self.spans.push(span);
+        } else if let (Some(m), Some(s)) = (self.masks.get_mut(i), self.spans.get_mut(i)) {
+            self.garbage += s.len();
+            *m = mask;
+            *s = span;
+        }
+        if self.garbage > 4096 && self.garbage > (self.bytes.len() + self.chars.len()) / 2 {
+            self.compact();
+        }
+        mask
+    }
+
+    /// Copy the live text into fresh arrays.
+    fn compact(&mut self) {
+        let (bytes, chars) = (
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.chars),
+        );
+        for span in &mut self.spans {
+            let range = span.range();
+            if span.unicode() {
+                span.start = to_u32(self.chars.len());
+                self.chars
+                    .extend_from_slice(chars.get(range).unwrap_or(&[]));
+            } else {
+                span.start = to_u32(self.bytes.len());
+                self.bytes
+                    .extend_from_slice(bytes.get(range).unwrap_or(&[]));
+            }
+        }
+        self.garbage = 0;
+    }
+}
+
+/// Every doc's columns, stored column-wise (see [`Column`]).
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     ids: Vec<ContactId>,
     /// Per doc: the union of its column masks.
     any: Vec<u64>,
-    masks: Vec<[u64; COLUMNS]>,
-    spans: Vec<[Span; COLUMNS]>,
-    bytes: Vec<u8>,
-    chars: Vec<char>,
-    /// For a non-ASCII name: the char index where each grapheme starts,
+    cols: [Column; COLUMNS],
+    /// For each non-ASCII name: the char index where each grapheme starts,
     /// then the name's char count (nucleo indexes graphemes, the UI
     /// highlights chars).
-    name_graphemes: Vec<Option<Box<[u32]>>>,
-    /// Text of replaced docs still in `bytes`/`chars`.
-    garbage: usize,
+    name_graphemes: HashMap<u32, Box<[u32]>>,
 }
 
 /// One doc of the [`Index`].
@@ -160,24 +239,15 @@ impl Index {
         let i = self.ids.len();
         self.ids.push(doc.id);
         self.any.push(0);
-        self.masks.push([0; COLUMNS]);
-        self.spans.push([Span::default(); COLUMNS]);
-        self.name_graphemes.push(None);
         self.fill(i, doc);
         to_u32(i)
     }
 
-    /// Replace the doc at `i` (its old text becomes garbage, compacted
-    /// once it outweighs the live text).
+    /// Replace the doc at `i` (its old text becomes garbage, compacted once
+    /// it outweighs the live text).
     pub(crate) fn replace(&mut self, i: u32, doc: &SearchDoc) {
-        let i = i as usize;
-        let Some(old) = self.spans.get(i) else { return };
-        self.garbage += old.iter().map(|s| s.len as usize).sum::<usize>();
-        self.fill(i, doc);
-        if self.garbage > 4096
-            && self.garbage > (self.bytes.len() + self.chars.len()).saturating_sub(self.garbage)
-        {
-            self.compact();
+        if (i as usize) < self.ids.len() {
+            self.fill(i as usize, doc);
         }
     }
 
@@ -192,63 +262,19 @@ impl Index {
             &doc.note,
             uri,
         ];
-        let masks = texts.map(haystack_mask);
-        let spans = texts.map(|t| self.store(t));
-        if let Some(slot) = self.masks.get_mut(i) {
-            *slot = masks;
+        let mut any = 0;
+        for (col, text) in self.cols.iter_mut().zip(texts) {
+            any |= col.set(i, text);
         }
         if let Some(slot) = self.any.get_mut(i) {
-            *slot = masks.iter().fold(0, |a, m| a | m);
+            *slot = any;
         }
-        if let Some(slot) = self.spans.get_mut(i) {
-            *slot = spans;
-        }
-        if let Some(slot) = self.name_graphemes.get_mut(i) {
-            *slot = (!doc.name.is_ascii()).then(|| grapheme_starts(&doc.name));
-        }
-    }
-
-    fn store(&mut self, text: &str) -> Span {
-        if text.is_ascii() {
-            let start = to_u32(self.bytes.len());
-            self.bytes.extend_from_slice(text.as_bytes());
-            Span {
-                start,
-                len: to_u32(text.len()),
-                unicode: false,
-            }
+        if doc.name.is_ascii() {
+            self.name_graphemes.remove(&to_u32(i));
         } else {
-            let start = to_u32(self.chars.len());
-            self.chars.extend(chars::graphemes(text));
-            Span {
-                start,
-                len: to_u32(self.chars.len()) - start,
-                unicode: true,
-            }
+            self.name_graphemes
+                .insert(to_u32(i), grapheme_starts(&doc.name));
         }
-    }
-
-    /// Copy the live text into fresh arrays.
-    fn compact(&mut self) {
-        let (bytes, chars) = (
-            std::mem::take(&mut self.bytes),
-            std::mem::take(&mut self.chars),
-        );
-        for spans in &mut self.spans {
-            for span in spans.iter_mut() {
-                let (start, end) = (span.start as usize, span.start as usize + span.len as usize);
-                if span.unicode {
-                    span.start = to_u32(self.chars.len());
-                    self.chars
-                        .extend_from_slice(chars.get(start..end).unwrap_or(&[]));
-                } else {
-                    span.start = to_u32(self.bytes.len());
-                    self.bytes
-                        .extend_from_slice(bytes.get(start..end).unwrap_or(&[]));
-                }
-            }
-        }
-        self.garbage = 0;
     }
 }
 
@@ -262,25 +288,21 @@ impl<'a> Doc<'a> {
     }
 
     pub(crate) fn col(self, col: Col) -> Utf32Str<'a> {
-        let span = self
-            .index
-            .spans
-            .get(self.i)
-            .map_or(Span::default(), |s| s[col as usize]);
-        let range = span.start as usize..span.start as usize + span.len as usize;
-        if span.unicode {
-            Utf32Str::Unicode(self.index.chars.get(range).unwrap_or(&[]))
+        let column = &self.index.cols[col as usize];
+        let span = column.spans.get(self.i).copied().unwrap_or_default();
+        if span.unicode() {
+            Utf32Str::Unicode(column.chars.get(span.range()).unwrap_or(&[]))
         } else {
-            Utf32Str::Ascii(self.index.bytes.get(range).unwrap_or(&[]))
+            Utf32Str::Ascii(column.bytes.get(span.range()).unwrap_or(&[]))
         }
     }
 
     /// Could `col` contain every character of a needle with mask `needle`?
     pub(crate) fn may_contain(self, col: Col, needle: u64) -> bool {
-        self.index
+        self.index.cols[col as usize]
             .masks
             .get(self.i)
-            .is_some_and(|m| needle & !m[col as usize] == 0)
+            .is_some_and(|m| needle & !m == 0)
     }
 
     /// Could any column contain every character of the needle?
@@ -291,7 +313,16 @@ impl<'a> Doc<'a> {
     /// Convert sorted, deduplicated nucleo indices into the name (grapheme
     /// indices) to char indices, appending them to `out`.
     pub(crate) fn name_char_indices(self, graphemes: &[u32], out: &mut Vec<u32>) {
-        let Some(Some(starts)) = self.index.name_graphemes.get(self.i) else {
+        let ascii = self.index.cols[Col::Name as usize]
+            .spans
+            .get(self.i)
+            .is_none_or(|s| !s.unicode());
+        let starts = if ascii {
+            None
+        } else {
+            self.index.name_graphemes.get(&to_u32(self.i))
+        };
+        let Some(starts) = starts else {
             out.extend_from_slice(graphemes);
             return;
         };
