@@ -27,11 +27,12 @@
 //! A **faulty line** (simulated) is shown the way a failing phone looks to
 //! a watcher: its dialog subscriptions are terminated with
 //! `Subscription-State: terminated;reason=probation;retry-after=N` (N = the
-//! time until it recovers), and dialog SUBSCRIBEs for it get `480
-//! Temporarily Unavailable` with `Retry-After` until then. The console's
-//! engine reports that subscription as `Error(..)` and retries after N
-//! seconds; the store shows `LineState::Faulty` for a dialog subscription
-//! in error.
+//! seconds until it recovers, RFC 6665 4.1.3), and dialog SUBSCRIBEs for it
+//! get `480 Temporarily Unavailable` with `Retry-After` until then. The
+//! console's engine reports that subscription as `Error(..)` and subscribes
+//! again after N seconds, which succeeds once the line is back. The store
+//! shows `LineState::Faulty` for a line it never learnt, and the last known
+//! line state *stale* (greyed, with its age) for a line it knew.
 
 mod auth;
 mod notify;

@@ -1,6 +1,7 @@
 //! The sans-IO server against a scripted client on a fake clock.
 
 mod auth;
+mod engine;
 mod publish;
 mod subscribe;
 mod transactions;
