@@ -191,6 +191,7 @@ pub async fn spawn(opts: DemoOptions) -> io::Result<DemoHandle> {
         if let Some(state) = sim.presence(i) {
             server.set_presence(now, i, state.clone());
         }
+        server.set_dialogs(now, i, sim.dialogs(i));
     }
     sim.start(now);
 

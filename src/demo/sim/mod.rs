@@ -190,6 +190,8 @@ impl Simulation {
             Some(_) => sim.schedule(0, Action::RateTick),
             None => sim.open_office(),
         }
+        // The initial office is read with `presence` and `dialogs`.
+        sim.out.clear();
         sim
     }
 
@@ -202,7 +204,8 @@ impl Simulation {
         self.people.is_empty()
     }
 
-    /// The presence a person shows now (before `start`: the initial office).
+    /// The presence a person shows now (before `start`: the initial office,
+    /// which is not reported as changes).
     pub fn presence(&self, user: usize) -> Option<&PresenceState> {
         self.persons.get(user).map(|p| &p.state)
     }

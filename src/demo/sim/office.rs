@@ -66,6 +66,22 @@ impl Simulation {
                 self.plan_day(person);
             }
         }
+        // At 09:00 some are already on the phone.
+        for person in 0..self.persons.len() {
+            let free = self
+                .persons
+                .get(person)
+                .is_some_and(|p| p.logged_on && p.state.forwarding.is_none());
+            if free && self.rng.chance(0.06) {
+                let external = self.random_external();
+                let call = if self.rng.chance(0.5) {
+                    self.start_call(None, Some(person), Some(external))
+                } else {
+                    self.start_call(Some(person), None, Some(external))
+                };
+                self.answer(call);
+            }
+        }
         self.schedule_next_call();
         self.schedule_next_fault();
         let close = self.until_clock(CLOSES);
@@ -131,7 +147,12 @@ impl Simulation {
     /// Today's status changes, lunch and going home for someone at work.
     fn plan_day(&mut self, person: usize) {
         let day = self.day;
-        let first = self.rng.exp(50.0 * MIN as f64) as u64 + 5 * MIN;
+        // When the office opens, some are already in a meeting or away.
+        let first = if self.now_ms == 0 && self.rng.chance(0.15) {
+            0
+        } else {
+            self.rng.exp(50.0 * MIN as f64) as u64 + 5 * MIN
+        };
         self.schedule(first, Action::NextStatus { person, day });
         let lunch = (11 * 60 + 45) * MIN + (self.rng.range(0.0, 105.0) * MIN as f64) as u64;
         if self.clock() < lunch {

@@ -136,6 +136,26 @@ fn a_day_has_meetings_lunch_dnd_vacation_forwarding_faults_and_log_offs() {
         note.starts_with("On vacation until ") && note.contains("please ask"),
         "{note}"
     );
+    let on_the_phone = (0..sim.len())
+        .filter(|u| !sim.dialogs(*u).is_empty())
+        .count();
+    assert!(
+        (3..40).contains(&on_the_phone),
+        "{on_the_phone} on the phone at 09:00"
+    );
+    assert!(
+        sim.poll_change().is_none(),
+        "the initial office is not reported as changes"
+    );
+    let opening = run(&mut sim, 1000);
+    let busy_at_once = opening
+        .iter()
+        .filter(|(_, c)| matches!(c, Change::Presence { state, .. } if state.presence != Presence::Available))
+        .count();
+    assert!(
+        busy_at_once >= 10,
+        "{busy_at_once} already in a meeting or away at 09:00"
+    );
     let changes = run(&mut sim, 11 * HOUR);
     let presences: Vec<&PresenceState> = changes
         .iter()

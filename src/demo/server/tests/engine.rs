@@ -40,6 +40,7 @@ impl World {
         let mut sim = Simulation::new(people, "127.0.0.1", 11, speed, None);
         for u in 0..sim.len() {
             server.set_presence(now, u, sim.presence(u).unwrap().clone());
+            server.set_dialogs(now, u, sim.dialogs(u));
         }
         sim.start(now);
         let peer = client();
