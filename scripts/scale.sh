@@ -82,6 +82,7 @@ if [[ "${SKIP_SWITCHBOARD:-0}" != 1 ]]; then
 				"$i" "$i" "$((1000 + i))"
 		done
 	} >"$cfg"
+	chmod 600 "$cfg" # it holds a password
 	sb="${SWITCHBOARD_BIN:-}"
 	if [[ -z "$sb" ]]; then
 		echo "switchboard: cargo build --release ..."
@@ -90,8 +91,8 @@ if [[ "${SKIP_SWITCHBOARD:-0}" != 1 ]]; then
 	fi
 	t0="$(now)"
 	set +e
-	timeout "$deadline" "$sb" watch --once --config "$cfg" \
-		>"$out/switchboard.out" 2>"$out/switchboard.err"
+	timeout "$((deadline + 5))" "$sb" watch --once --config "$cfg" --timeout "$deadline" \
+		--log "$out/switchboard.log" >"$out/switchboard.out" 2>"$out/switchboard.err"
 	rc=$?
 	set -e
 	t1="$(now)"

@@ -39,18 +39,29 @@ module_dir() {
 	die "no kamailio module folder with presence.so (run scripts/install-test-deps.sh)"
 }
 
-# pid of the running instance of DIR, or nothing. Checks that the pid really
-# is a live (not zombie) kamailio started with DIR's config.
+# whether PID is a live (not zombie) kamailio started with DIR's config
+is_ours() {
+	local dir="$1" pid="$2" state
+	[[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
+	state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || echo X)"
+	[[ "$state" != "Z" && "$state" != "X" ]] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-f $dir/kamailio.cfg "
+}
+
+# pid of the main process of DIR's instance (from its pidfile), or nothing
 instance_pid() {
-	local dir="$1" pid state
+	local dir="$1" pid
 	[[ -f "$dir/kamailio.pid" ]] || return 0
 	pid="$(cat "$dir/kamailio.pid" 2>/dev/null || true)"
-	[[ "$pid" =~ ^[0-9]+$ ]] || return 0
-	[[ -r "/proc/$pid/cmdline" ]] || return 0
-	state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || echo X)"
-	[[ "$state" != "Z" && "$state" != "X" ]] || return 0
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dir/kamailio.cfg" || return 0
-	echo "$pid"
+	if is_ours "$dir" "$pid"; then echo "$pid"; fi
+}
+
+# every live process of DIR's instance (main and children)
+instance_pids() {
+	local dir="$1" p
+	for p in /proc/[0-9]*; do
+		if is_ours "$dir" "${p#/proc/}"; then echo "${p#/proc/}"; fi
+	done
 }
 
 # one OPTIONS over UDP; 0 when a 200 comes back within 200 ms
@@ -127,15 +138,24 @@ cmd_start() {
 cmd_stop() {
 	local dir="$1" pid i
 	pid="$(instance_pid "$dir")"
-	[[ -n "$pid" ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
+	if [[ -n "$pid" ]]; then
+		kill -TERM "$pid" 2>/dev/null || true
+	fi
+	# wait for the children too: one still holding the port would answer the
+	# next start's OPTIONS probe or make its bind fail
 	for ((i = 0; i < 100; i++)); do
-		[[ -n "$(instance_pid "$dir")" ]] || return 0
+		[[ -n "$(instance_pids "$dir")" ]] || return 0
 		sleep 0.05
 	done
-	echo "run.sh: kamailio $pid ignored SIGTERM for 5 s, sending SIGKILL" >&2
-	kill -KILL "$pid" 2>/dev/null || true
-	# the other kamailio processes of this instance die with their parent
+	echo "run.sh: kamailio of $dir ignored SIGTERM for 5 s, sending SIGKILL" >&2
+	for pid in $(instance_pids "$dir"); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	for ((i = 0; i < 100; i++)); do
+		[[ -n "$(instance_pids "$dir")" ]] || return 0
+		sleep 0.05
+	done
+	die "kamailio of $dir still running after SIGKILL"
 }
 
 # a port in 20000-29999 with no UDP or TCP socket on it (IPv4 or IPv6)
