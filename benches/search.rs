@@ -208,7 +208,23 @@ fn nucleo_percentiles() {
     all.report("every keystroke of \"smith\"");
 }
 
+/// `SEARCH_PROFILE=<query>`: only type `<query>` from empty, 300 times (a
+/// steady loop to attach a profiler to), then exit.
+fn profile_loop(query: &str) {
+    let mut search = Search::new(directory());
+    let mut samples = Samples::default();
+    for _ in 0..300 {
+        search.set_query("");
+        samples.time(|| search.set_query(query));
+    }
+    samples.report(&format!("{query:?} from empty"));
+}
+
 fn main() {
+    if let Ok(query) = std::env::var("SEARCH_PROFILE") {
+        profile_loop(&query);
+        return;
+    }
     // Only under `cargo bench` (which passes --bench), not when test
     // harnesses run the bench binary as a smoke test.
     if std::env::args().any(|a| a == "--bench") {

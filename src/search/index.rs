@@ -108,25 +108,32 @@ pub(crate) fn strip_scheme(uri: &str) -> &str {
 }
 
 /// Longest text matched per column, in chars (a longer note is cut).
-const MAX_TEXT: usize = (1 << 31) - 1;
+const MAX_TEXT: usize = (1 << 30) - 1;
 
 /// Where one doc's text of a column sits: in the column's `bytes` (ASCII)
 /// or `chars` (anything else, one char per grapheme as nucleo wants it).
 #[derive(Debug, Clone, Copy, Default)]
 struct Span {
     start: u32,
-    /// Length; the top bit set when the text is in `chars`.
+    /// Length, with the [`UNICODE`] and [`CLUSTERS`] flags.
     len: u32,
 }
 
+/// The text is in `chars`.
 const UNICODE: u32 = 1 << 31;
+/// Some grapheme of the text has more than one char (decomposed accents,
+/// emoji sequences): nucleo's indices are not char indices.
+const CLUSTERS: u32 = 1 << 30;
 
 impl Span {
     fn len(self) -> usize {
-        (self.len & !UNICODE) as usize
+        (self.len & !(UNICODE | CLUSTERS)) as usize
     }
     fn unicode(self) -> bool {
         self.len & UNICODE != 0
+    }
+    fn clusters(self) -> bool {
+        self.len & CLUSTERS != 0
     }
     fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.start as usize + self.len()
@@ -159,9 +166,15 @@ impl Column {
         } else {
             let start = to_u32(self.chars.len());
             self.chars.extend(chars::graphemes(text).take(MAX_TEXT));
+            let len = to_u32(self.chars.len()) - start;
+            let clusters = if len as usize == text.chars().count() {
+                0
+            } else {
+                CLUSTERS
+            };
             Span {
                 start,
-                len: (to_u32(self.chars.len()) - start) | UNICODE,
+                len: len | UNICODE | clusters,
             }
         };
         if i == self.spans.len() {
@@ -207,7 +220,7 @@ pub(crate) struct Index {
     /// Per doc: the union of its column masks.
     any: Vec<u64>,
     cols: [Column; COLUMNS],
-    /// For each non-ASCII name: the char index where each grapheme starts,
+    /// For each name with multi-char graphemes: the char index where each grapheme starts,
     /// then the name's char count (nucleo indexes graphemes, the UI
     /// highlights chars).
     name_graphemes: HashMap<u32, Box<[u32]>>,
@@ -269,11 +282,15 @@ impl Index {
         if let Some(slot) = self.any.get_mut(i) {
             *slot = any;
         }
-        if doc.name.is_ascii() {
-            self.name_graphemes.remove(&to_u32(i));
-        } else {
+        let clusters = self.cols[Col::Name as usize]
+            .spans
+            .get(i)
+            .is_some_and(|s| s.clusters());
+        if clusters {
             self.name_graphemes
                 .insert(to_u32(i), grapheme_starts(&doc.name));
+        } else {
+            self.name_graphemes.remove(&to_u32(i));
         }
     }
 }
@@ -313,14 +330,14 @@ impl<'a> Doc<'a> {
     /// Convert sorted, deduplicated nucleo indices into the name (grapheme
     /// indices) to char indices, appending them to `out`.
     pub(crate) fn name_char_indices(self, graphemes: &[u32], out: &mut Vec<u32>) {
-        let ascii = self.index.cols[Col::Name as usize]
+        let clusters = self.index.cols[Col::Name as usize]
             .spans
             .get(self.i)
-            .is_none_or(|s| !s.unicode());
-        let starts = if ascii {
-            None
-        } else {
+            .is_some_and(|s| s.clusters());
+        let starts = if clusters {
             self.index.name_graphemes.get(&to_u32(self.i))
+        } else {
+            None
         };
         let Some(starts) = starts else {
             out.extend_from_slice(graphemes);
