@@ -215,6 +215,21 @@ impl SubscriptionStatus {
         }
     }
 
+    /// The prefix of an error that means the *server* reports the resource
+    /// as temporarily unavailable (a dialog subscription ended on probation
+    /// or giveup, a 480): for a line, that is a faulty line, not merely a
+    /// lost subscription.
+    pub const UNAVAILABLE: &'static str = "unavailable: ";
+
+    /// An error status meaning "the server says it is unavailable".
+    pub fn unavailable(detail: &str) -> SubscriptionStatus {
+        SubscriptionStatus::Error(format!("{}{detail}", Self::UNAVAILABLE))
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, SubscriptionStatus::Error(e) if e.starts_with(Self::UNAVAILABLE))
+    }
+
     /// True once the server gave a definite answer (used by `watch --once`).
     pub fn is_answered(&self) -> bool {
         !matches!(

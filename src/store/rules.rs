@@ -59,7 +59,7 @@ fn line<'a>(
     match i.dialog_status {
         // A transient failure after the line was known keeps the last
         // known state, shown stale; only a line we never learnt is faulty.
-        SubscriptionStatus::Error(_) if !i.dialog_received => {
+        SubscriptionStatus::Error(_) if !i.dialog_received || i.dialog_status.is_unavailable() => {
             return (
                 LineState::Faulty,
                 "dialog subscription failed",

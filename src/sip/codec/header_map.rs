@@ -17,7 +17,11 @@ fn name_of(name: &str) -> Name {
 /// What to compare stored (canonical) names with: compact letters expand,
 /// any other spelling compares case-insensitively as it is.
 fn lookup(name: &str) -> &str {
-    if name.len() == 1 { names::canonical(name) } else { name.trim() }
+    if name.len() == 1 {
+        names::canonical(name)
+    } else {
+        name.trim()
+    }
 }
 
 /// The headers of a message, in wire order, as (canonical name, value).

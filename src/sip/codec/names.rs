@@ -25,7 +25,6 @@ const COMPACT: &[(&str, &str)] = &[
     ("y", "Identity"),
 ];
 
-
 /// The canonical long name for `name`: a compact letter becomes its long
 /// name, a known long name gets its canonical spelling (`call-id` ->
 /// `Call-ID`), anything else is returned as given (trimmed).

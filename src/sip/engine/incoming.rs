@@ -280,10 +280,15 @@ impl Engine {
                     "server ended the subscription ({}), retrying later",
                     reason_name(&reason)
                 );
+                let status = match self.subs[i].event {
+                    // The server speaks for the line: it is faulty for now.
+                    EventKind::Dialog => SubscriptionStatus::unavailable(&why),
+                    EventKind::Presence => SubscriptionStatus::Error(why),
+                };
                 self.retry(
                     i,
                     now,
-                    SubscriptionStatus::Error(why),
+                    status,
                     Some(wait.unwrap_or(Duration::from_secs(30))),
                 );
             }

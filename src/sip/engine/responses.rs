@@ -125,6 +125,21 @@ impl Engine {
                 let reason = format!("{} {}", status, resp.reason);
                 self.retry(i, now, SubscriptionStatus::Error(reason), retry_after);
             }
+            480 => {
+                // Temporarily unavailable: for a line, the line is faulty.
+                self.window.on_success();
+                let retry_after = resp
+                    .headers
+                    .get("Retry-After")
+                    .and_then(|v| parse_retry_after(v).ok())
+                    .map(|s| Duration::from_secs(u64::from(s)));
+                let detail = format!("{} {}", status, resp.reason);
+                let st = match self.subs[i].event {
+                    crate::presence::EventKind::Dialog => SubscriptionStatus::unavailable(&detail),
+                    crate::presence::EventKind::Presence => SubscriptionStatus::Error(detail),
+                };
+                self.retry(i, now, st, retry_after);
+            }
             _ => {
                 self.window.on_success();
                 let reason = format!("{} {}", status, resp.reason);

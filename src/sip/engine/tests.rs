@@ -675,6 +675,38 @@ fn terminated_probation_waits_for_retry_after() {
 }
 
 #[test]
+fn a_line_ended_on_probation_is_reported_unavailable_and_retried() {
+    let mut cfg = config(Transport::Udp);
+    cfg.presence = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = establish_all(&mut h).pop().unwrap();
+    h.deliver(notify(
+        &s,
+        2,
+        "terminated;reason=probation;retry-after=10",
+        None,
+    ));
+    assert!(
+        h.statuses(0).last().is_some_and(|st| st.is_unavailable()),
+        "{:?}",
+        h.statuses(0)
+    );
+    h.advance(Duration::from_secs(12));
+    let again = h.requests(Method::Subscribe);
+    h.deliver(reply(&again[0], 480, &[("Retry-After", "20")]).to_bytes());
+    assert!(h.statuses(0).last().is_some_and(|st| st.is_unavailable()));
+    h.advance(Duration::from_secs(19));
+    assert_eq!(
+        distinct(&h.requests(Method::Subscribe)),
+        0,
+        "Retry-After of the 480 honoured"
+    );
+    h.advance(Duration::from_secs(3));
+    assert_eq!(distinct(&h.requests(Method::Subscribe)), 1);
+}
+
+#[test]
 fn rejected_and_noresource_stop_and_say_why() {
     for (reason, status) in [
         ("rejected", SubscriptionStatus::AccessDenied),

@@ -147,13 +147,32 @@ fn refused_and_failed_subscriptions() {
     i.dialog_received = true;
     i.dialog_stale = true;
     let c = combine(&i);
-    assert_eq!(c.line, LineState::Ready, "a line we knew keeps its last state...");
+    assert_eq!(
+        c.line,
+        LineState::Ready,
+        "a line we knew keeps its last state..."
+    );
     assert_eq!(c.freshness, Freshness::Stale, "...shown stale, not faulty");
     i.dialog_received = false;
     i.dialog_stale = false;
     let c = combine(&i);
-    assert_eq!(c.line, LineState::Faulty, "a line we never learnt is faulty");
+    assert_eq!(
+        c.line,
+        LineState::Faulty,
+        "a line we never learnt is faulty"
+    );
     assert_eq!(c.subscription, &error, "the worse status is shown");
+    // The server itself says the line is unavailable (probation, 480).
+    let down = SubscriptionStatus::unavailable("server ended the subscription (probation)");
+    let mut j = i;
+    j.dialog_status = &down;
+    j.dialog_received = true;
+    j.dialog_stale = true;
+    assert_eq!(
+        combine(&j).line,
+        LineState::Faulty,
+        "a line the server reports down is faulty"
+    );
     i.dialog_status = &not_found;
     assert_eq!(combine(&i).line, LineState::Faulty);
 }
