@@ -37,6 +37,51 @@ pub(crate) fn key_doc(key: u64) -> u32 {
     key as u32
 }
 
+/// Sort candidates that are in directory order by key (best score first,
+/// then directory order): a stable LSD radix sort on the score, which has
+/// few distinct values when there are many candidates (short queries).
+fn sort_by_score(cands: &mut Vec<Cand>, buf: &mut Vec<Cand>) {
+    if cands.len() < 256 {
+        cands.sort_unstable_by_key(|c| c.key);
+        return;
+    }
+    let best = cands.iter().map(|c| key_score(c.key)).max().unwrap_or(0);
+    let worst = cands.iter().map(|c| key_score(c.key)).min().unwrap_or(0);
+    let rank = |c: &Cand| best - key_score(c.key);
+    let mut shift = 0;
+    while shift < 32 && (best - worst) >> shift != 0 {
+        let mut offsets = [0usize; 256];
+        for c in cands.iter() {
+            offsets[((rank(c) >> shift) & 0xff) as usize] += 1;
+        }
+        let mut total = 0;
+        for slot in offsets.iter_mut() {
+            let count = *slot;
+            *slot = total;
+            total += count;
+        }
+        buf.clear();
+        buf.resize(
+            cands.len(),
+            Cand {
+                key: 0,
+                id: ContactId(0),
+                start: 0,
+                len: 0,
+            },
+        );
+        for c in cands.iter() {
+            let digit = ((rank(c) >> shift) & 0xff) as usize;
+            if let Some(slot) = buf.get_mut(offsets[digit]) {
+                *slot = *c;
+            }
+            offsets[digit] += 1;
+        }
+        std::mem::swap(cands, buf);
+        shift += 8;
+    }
+}
+
 /// The columns a term may match.
 fn scope(term: &Term) -> &'static [Col] {
     match term.col {
@@ -88,6 +133,7 @@ pub(crate) struct Worker {
     pub(crate) arena: Vec<u32>,
     /// Matched docs, sorted by key after [`Worker::run`].
     pub(crate) cands: Vec<Cand>,
+    sort_buf: Vec<Cand>,
 }
 
 impl Worker {
@@ -97,6 +143,7 @@ impl Worker {
             graphemes: Vec::new(),
             arena: Vec::new(),
             cands: Vec::new(),
+            sort_buf: Vec::new(),
         }
     }
 
@@ -112,7 +159,7 @@ impl Worker {
                 self.cands.push(cand);
             }
         }
-        self.cands.sort_unstable_by_key(|c| c.key);
+        sort_by_score(&mut self.cands, &mut self.sort_buf);
     }
 
     /// Match one doc (directory index `index`); its highlights are appended
