@@ -26,6 +26,7 @@
 //! view would draw stale results; the synchronous matcher meets the budget
 //! (10 ms for a keystroke over 100,000 contacts, see `benches/search.rs`).
 
+mod fast;
 mod index;
 mod query;
 mod run;

@@ -27,6 +27,9 @@ pub(crate) struct Term {
     pub(crate) atom: Option<Atom>,
     /// Characters a column must contain for the needle to match it.
     pub(crate) mask: u64,
+    /// A positive fuzzy needle of one ASCII char: the char and whether case
+    /// is ignored (smart case), for the fast path.
+    pub(crate) one_char: Option<(u8, bool)>,
     /// The needle with one pair of adjacent characters swapped, tried when
     /// the needle itself does not match (fuzzy terms only).
     pub(crate) typos: Vec<Atom>,
@@ -128,11 +131,19 @@ impl Term {
             Some(a) if !a.negative && a.kind == AtomKind::Fuzzy => transpositions(a),
             _ => Vec::new(),
         };
+        let one_char = match &atom {
+            Some(a) if !a.negative && a.kind == AtomKind::Fuzzy => match a.needle_text() {
+                nucleo::Utf32Str::Ascii(&[c]) => Some((c, !c.is_ascii_uppercase())),
+                _ => None,
+            },
+            _ => None,
+        };
         Term {
             raw: token.to_owned(),
             col,
             atom,
             mask,
+            one_char,
             typos,
         }
     }

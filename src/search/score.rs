@@ -4,8 +4,9 @@
 //! search can split the directory between threads, one worker each.
 
 use nucleo::pattern::Atom;
-use nucleo::{Config, Matcher};
+use nucleo::{Config, Matcher, Utf32Str};
 
+use super::fast;
 use super::index::{COLUMNS, Col, Doc, Index};
 use super::query::{Query, Term};
 use crate::store::ContactId;
@@ -97,6 +98,7 @@ fn scope(term: &Term) -> &'static [Col] {
 /// match also appends its (grapheme) indices to `name_hits`.
 fn first_col(
     atom: &Atom,
+    one: Option<(u8, bool)>,
     mask: u64,
     doc: Doc<'_>,
     cols: &[Col],
@@ -107,15 +109,30 @@ fn first_col(
         if !doc.may_contain(c, mask) {
             continue;
         }
-        let score = if c == Col::Name {
-            let mark = name_hits.len();
-            let score = atom.indices(doc.col(c), m, name_hits);
-            if score.is_none() {
-                name_hits.truncate(mark);
+        let text = doc.col(c);
+        let fast = match (one, text) {
+            (Some((ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
+                fast::one_char(bytes, ch, ignore_case)
             }
-            score
-        } else {
-            atom.score(doc.col(c), m)
+            _ => None,
+        };
+        let score = match fast {
+            Some(Some((score, at))) => {
+                if c == Col::Name {
+                    name_hits.push(at);
+                }
+                Some(score)
+            }
+            Some(None) => None,
+            None if c == Col::Name => {
+                let mark = name_hits.len();
+                let score = atom.indices(text, m, name_hits);
+                if score.is_none() {
+                    name_hits.truncate(mark);
+                }
+                score
+            }
+            None => atom.score(text, m),
         };
         if let Some(s) = score {
             return Some(u32::from(s) * c.weight());
@@ -186,13 +203,21 @@ impl Worker {
             if !doc.may_contain_any(term.mask) {
                 return None;
             }
-            let score =
-                first_col(atom, term.mask, doc, cols, m, &mut self.graphemes).or_else(|| {
-                    term.typos.iter().find_map(|variant| {
-                        first_col(variant, term.mask, doc, cols, m, &mut self.graphemes)
-                            .map(|s| s / TYPO_DIVISOR)
-                    })
-                })?;
+            let score = first_col(
+                atom,
+                term.one_char,
+                term.mask,
+                doc,
+                cols,
+                m,
+                &mut self.graphemes,
+            )
+            .or_else(|| {
+                term.typos.iter().find_map(|variant| {
+                    first_col(variant, None, term.mask, doc, cols, m, &mut self.graphemes)
+                        .map(|s| s / TYPO_DIVISOR)
+                })
+            })?;
             total = total.saturating_add(score);
         }
         let start = self.arena.len();
