@@ -91,7 +91,7 @@ fn dialog_watcher_sees_the_callee_ring_answer_and_hang_up() {
         assert_eq!(notify.header("Event"), Some("dialog"));
         assert_eq!(
             notify.header("Contact"),
-            Some(format!("<sip:127.0.0.1:{}>", server.port).as_str())
+            Some(format!("<sip:127.0.0.1:{};transport=udp>", server.port).as_str())
         );
     }
 }
@@ -125,6 +125,13 @@ fn published_note_reaches_a_presence_watcher() {
         };
         let request_line = notify.text.lines().next().unwrap_or("");
         assert!(request_line.contains(transport), "{}", notify.text);
+        // refreshes go to the Contact: it must name the same transport
+        let contact = notify.header("Contact").unwrap_or("").to_ascii_lowercase();
+        assert!(
+            contact.contains(&transport.to_ascii_lowercase()),
+            "{}",
+            notify.text
+        );
     }
 }
 
