@@ -12,9 +12,11 @@
 //!
 //! Typos tolerated by a plain or `name:` term: missing characters (`smth`
 //! finds Smith: fuzzy matching is a subsequence match), any number of extra
-//! characters in the text between the typed ones, and one pair of swapped
-//! adjacent characters (`simth` finds Smith, ranked below real matches).
-//! Not tolerated: a wrong or extra character in the query (`smoth`).
+//! characters in the text between the typed ones, and, in the name only,
+//! one pair of swapped adjacent characters (`simth` finds Smith, at half
+//! the score, so below real matches; tried only when the word matches no
+//! column as typed). Not tolerated: a wrong or extra character in the query
+//! (`smoth`), two swaps.
 //!
 //! [`Search::set_query`] matches synchronously: it is called from the
 //! console's `update()` on each keystroke, and the view only reads

@@ -213,8 +213,14 @@ impl Worker {
                 &mut self.graphemes,
             )
             .or_else(|| {
+                // Typos are forgiven in names only (people misspell names;
+                // in the other columns it would mostly add noise).
+                if !cols.contains(&Col::Name) {
+                    return None;
+                }
+                let name = &[Col::Name];
                 term.typos.iter().find_map(|variant| {
-                    first_col(variant, None, term.mask, doc, cols, m, &mut self.graphemes)
+                    first_col(variant, None, term.mask, doc, name, m, &mut self.graphemes)
                         .map(|s| s / TYPO_DIVISOR)
                 })
             })?;

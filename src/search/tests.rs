@@ -82,6 +82,13 @@ fn swapped_letters_and_missing_letters_are_tolerated_but_rank_lower() {
     );
     // Missing letters: fuzzy matching is a subsequence match.
     assert_eq!(ids(&mut s, "smth").first(), Some(&2));
+    // Swaps are forgiven in names only.
+    assert_eq!(
+        ids(&mut s, "suppotr"),
+        Vec::<u32>::new(),
+        "not in the department"
+    );
+    assert_eq!(ids(&mut s, "support"), vec![1]);
     // A wrong letter is not tolerated.
     assert!(!ids(&mut s, "smoth").contains(&2));
 }
