@@ -110,27 +110,38 @@ pub(crate) fn strip_scheme(uri: &str) -> &str {
 /// Longest text matched per column, in chars (a longer note is cut).
 const MAX_TEXT: usize = (1 << 30) - 1;
 
-/// Where one doc's text of a column sits: in the column's `bytes` (ASCII)
-/// or `chars` (anything else, one char per grapheme as nucleo wants it).
+/// Where one doc's text of a column sits: in the column's `bytes` (ASCII,
+/// or [`FOLDED`]) or `chars` (anything else, one char per grapheme as nucleo
+/// wants it).
 #[derive(Debug, Clone, Copy, Default)]
 struct Span {
     start: u32,
-    /// Length, with the [`UNICODE`] and [`CLUSTERS`] flags.
+    /// Length, with the [`UNICODE`], [`FOLDED`] and [`CLUSTERS`] flags.
     len: u32,
 }
 
 /// The text is in `chars`.
 const UNICODE: u32 = 1 << 31;
+/// The text is not ASCII, but every grapheme normalizes to an ASCII char of
+/// the same class (`Zoë` → `Zoe`): `bytes` holds that folded form, which
+/// nucleo matches like the original for an ASCII needle (much faster; for
+/// a one-char needle the bonus is the one an ASCII text gets, where nucleo's
+/// non-ASCII path scores a little differently); the original is in `chars`
+/// at `Column::uni`, for non-ASCII needles.
+const FOLDED: u32 = 1 << 30;
 /// Some grapheme of the text has more than one char (decomposed accents,
 /// emoji sequences): nucleo's indices are not char indices.
-const CLUSTERS: u32 = 1 << 30;
+const CLUSTERS: u32 = 1 << 29;
 
 impl Span {
     fn len(self) -> usize {
-        (self.len & !(UNICODE | CLUSTERS)) as usize
+        (self.len & !(UNICODE | FOLDED | CLUSTERS)) as usize
     }
     fn unicode(self) -> bool {
         self.len & UNICODE != 0
+    }
+    fn folded(self) -> bool {
+        self.len & FOLDED != 0
     }
     fn clusters(self) -> bool {
         self.len & CLUSTERS != 0
@@ -140,12 +151,64 @@ impl Span {
     }
 }
 
+/// nucleo-matcher's class of a non-ASCII char (`char_class_non_ascii`) and
+/// of an ASCII one, with its default delimiters.
+fn same_class(c: char, ascii: char) -> bool {
+    #[derive(PartialEq)]
+    enum Class {
+        Whitespace,
+        NonWord,
+        Delimiter,
+        Lower,
+        Upper,
+        Letter,
+        Number,
+    }
+    let of_ascii = match ascii {
+        'a'..='z' => Class::Lower,
+        'A'..='Z' => Class::Upper,
+        '0'..='9' => Class::Number,
+        _ if ascii.is_ascii_whitespace() => Class::Whitespace,
+        '/' | ',' | ':' | ';' | '|' => Class::Delimiter,
+        _ => Class::NonWord,
+    };
+    let of_c = if c.is_ascii() {
+        return c == ascii;
+    } else if c.is_lowercase() {
+        Class::Lower
+    } else if chars::is_upper_case(c) {
+        Class::Upper
+    } else if c.is_numeric() {
+        Class::Number
+    } else if c.is_alphabetic() {
+        Class::Letter
+    } else if c.is_whitespace() {
+        Class::Whitespace
+    } else {
+        Class::NonWord
+    };
+    of_c == of_ascii
+}
+
+/// The ASCII form of a grapheme list, when every char folds (see [`FOLDED`]).
+fn fold(graphemes: &[char]) -> Option<Vec<u8>> {
+    graphemes
+        .iter()
+        .map(|&c| {
+            let n = chars::normalize(c);
+            (n.is_ascii() && same_class(c, n)).then_some(n as u8)
+        })
+        .collect()
+}
+
 /// One column of every doc, each array indexed by doc: a search for a word
 /// in the names only walks the name masks, spans and text, in order.
 #[derive(Debug, Default)]
 struct Column {
     masks: Vec<u64>,
     spans: Vec<Span>,
+    /// For a [`FOLDED`] span: where the original is in `chars`.
+    uni: Vec<u32>,
     bytes: Vec<u8>,
     chars: Vec<char>,
     /// Text of replaced docs still in `bytes`/`chars`.
@@ -155,6 +218,7 @@ struct Column {
 impl Column {
     fn set(&mut self, i: usize, text: &str) -> u64 {
         let mask = haystack_mask(text);
+        let mut uni = 0;
         let span = if text.is_ascii() {
             let text = text.get(..MAX_TEXT).unwrap_or(text);
             let start = to_u32(self.bytes.len());
@@ -164,26 +228,43 @@ impl Column {
                 len: to_u32(text.len()),
             }
         } else {
-            let start = to_u32(self.chars.len());
-            self.chars.extend(chars::graphemes(text).take(MAX_TEXT));
-            let len = to_u32(self.chars.len()) - start;
-            let clusters = if len as usize == text.chars().count() {
+            let graphemes: Vec<char> = chars::graphemes(text).take(MAX_TEXT).collect();
+            let len = to_u32(graphemes.len());
+            let clusters = if graphemes.len() == text.chars().count() {
                 0
             } else {
                 CLUSTERS
             };
-            Span {
-                start,
-                len: len | UNICODE | clusters,
+            uni = to_u32(self.chars.len());
+            self.chars.extend_from_slice(&graphemes);
+            match fold(&graphemes) {
+                Some(folded) => {
+                    let start = to_u32(self.bytes.len());
+                    self.bytes.extend_from_slice(&folded);
+                    Span {
+                        start,
+                        len: len | FOLDED | clusters,
+                    }
+                }
+                None => Span {
+                    start: uni,
+                    len: len | UNICODE | clusters,
+                },
             }
         };
         if i == self.spans.len() {
             self.masks.push(mask);
             self.spans.push(span);
-        } else if let (Some(m), Some(s)) = (self.masks.get_mut(i), self.spans.get_mut(i)) {
-            self.garbage += s.len();
+            self.uni.push(uni);
+        } else if let (Some(m), Some(s), Some(u)) = (
+            self.masks.get_mut(i),
+            self.spans.get_mut(i),
+            self.uni.get_mut(i),
+        ) {
+            self.garbage += if s.folded() { 2 * s.len() } else { s.len() };
             *m = mask;
             *s = span;
+            *u = uni;
         }
         if self.garbage > 4096 && self.garbage > (self.bytes.len() + self.chars.len()) / 2 {
             self.compact();
@@ -197,10 +278,17 @@ impl Column {
             std::mem::take(&mut self.bytes),
             std::mem::take(&mut self.chars),
         );
-        for span in &mut self.spans {
+        for (span, uni) in self.spans.iter_mut().zip(self.uni.iter_mut()) {
             let range = span.range();
+            if span.folded() {
+                let start = *uni as usize;
+                *uni = to_u32(self.chars.len());
+                self.chars
+                    .extend_from_slice(chars.get(start..start + span.len()).unwrap_or(&[]));
+            }
             if span.unicode() {
                 span.start = to_u32(self.chars.len());
+                *uni = span.start;
                 self.chars
                     .extend_from_slice(chars.get(range).unwrap_or(&[]));
             } else {
@@ -304,11 +392,16 @@ impl<'a> Doc<'a> {
             .unwrap_or(ContactId(u32::MAX))
     }
 
-    pub(crate) fn col(self, col: Col) -> Utf32Str<'a> {
+    /// The text of `col` as nucleo should match it against a needle that is
+    /// ASCII (`ascii_needle`: the folded form if there is one) or not.
+    pub(crate) fn col(self, col: Col, ascii_needle: bool) -> Utf32Str<'a> {
         let column = &self.index.cols[col as usize];
         let span = column.spans.get(self.i).copied().unwrap_or_default();
         if span.unicode() {
             Utf32Str::Unicode(column.chars.get(span.range()).unwrap_or(&[]))
+        } else if span.folded() && !ascii_needle {
+            let start = column.uni.get(self.i).copied().unwrap_or(0) as usize;
+            Utf32Str::Unicode(column.chars.get(start..start + span.len()).unwrap_or(&[]))
         } else {
             Utf32Str::Ascii(column.bytes.get(span.range()).unwrap_or(&[]))
         }
@@ -371,4 +464,69 @@ fn grapheme_starts(text: &str) -> Box<[u32]> {
     }
     starts.push(to_u32(text.chars().count()));
     starts.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    use nucleo::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+    use nucleo::{Config, Matcher, Utf32Str, chars};
+
+    use super::fold;
+    use crate::search::sample;
+
+    /// The folded ASCII form gives nucleo's exact scores and indices of the
+    /// original for ASCII needles (of more than one char, see below).
+    #[test]
+    fn folded_text_matches_like_the_original() {
+        let mut m = Matcher::new(Config::DEFAULT);
+        let mut texts: Vec<String> = sample::directory(400, 5)
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        texts.extend(
+            [
+                "Zoë Ødegaard",
+                "José Núñez",
+                "Jose\u{301} Nu\u{301}n\u{303}ez",
+                "Æsa Øst",
+                "ß",
+                "Ǆemal",
+            ]
+            .map(String::from),
+        );
+        let needles = [
+            "o", "od", "ode", "zo", "Z", "nun", "Nu", "ez", "se nu", "a", "sa", "e", "O", "d g",
+            "es",
+        ];
+        let mut folded_count = 0;
+        for text in texts.iter().filter(|t| !t.is_ascii()) {
+            let graphemes: Vec<char> = chars::graphemes(text).collect();
+            let Some(folded) = fold(&graphemes) else {
+                continue;
+            };
+            folded_count += 1;
+            for needle in needles {
+                let atom = Atom::new(
+                    needle,
+                    CaseMatching::Smart,
+                    Normalization::Smart,
+                    AtomKind::Fuzzy,
+                    false,
+                );
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let want = atom.indices(Utf32Str::Unicode(&graphemes), &mut m, &mut a);
+                let got = atom.indices(Utf32Str::Ascii(&folded), &mut m, &mut b);
+                if needle.len() == 1 {
+                    // nucleo's one-char path for non-ASCII text only updates
+                    // the previous char's class on matches, so its bonus
+                    // differs from the ASCII path's; the folded text scores
+                    // like an ASCII name would. Same match either way.
+                    assert_eq!(got.is_some(), want.is_some(), "{needle:?} in {text:?}");
+                } else {
+                    assert_eq!((got, b), (want, a), "{needle:?} in {text:?}");
+                }
+            }
+        }
+        assert!(folded_count > 20, "{folded_count}");
+    }
 }

@@ -105,11 +105,12 @@ fn first_col(
     m: &mut Matcher,
     name_hits: &mut Vec<u32>,
 ) -> Option<u32> {
+    let ascii = matches!(atom.needle_text(), Utf32Str::Ascii(_));
     for &c in cols {
         if !doc.may_contain(c, mask) {
             continue;
         }
-        let text = doc.col(c);
+        let text = doc.col(c, ascii);
         let fast = match (one, text) {
             (Some((ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
                 fast::one_char(bytes, ch, ignore_case)
@@ -191,10 +192,11 @@ impl Worker {
             };
             let cols = scope(term);
             if atom.negative {
+                let ascii = matches!(atom.needle_text(), Utf32Str::Ascii(_));
                 // nucleo scores a negative atom `None` when the text matches.
-                let hit = cols
-                    .iter()
-                    .any(|&c| doc.may_contain(c, term.mask) && atom.score(doc.col(c), m).is_none());
+                let hit = cols.iter().any(|&c| {
+                    doc.may_contain(c, term.mask) && atom.score(doc.col(c, ascii), m).is_none()
+                });
                 if hit {
                     return None;
                 }
