@@ -2,7 +2,7 @@
 //!
 //! One column per searchable field (name, extension, department, URI without
 //! its `sip:` scheme, note). The query is split into whitespace-separated
-//! terms that must all match, in any order; see [`query`] for the syntax
+//! terms that must all match, in any order; see `query.rs` for the syntax
 //! (`dept:sales`, `ext:10`, `note:lunch`, ...). A plain term is fuzzy
 //! (subsequence) matched against the name, then the extension, department,
 //! the URI's user part (the host is the same for nearly everyone) and the
@@ -27,7 +27,7 @@
 //!
 //! What keeps a keystroke over 100,000 contacts within ~10 ms on two cores:
 //! - typing on (the query extends the previous one) re-matches only the
-//!   previous hits ([`query::Query::narrows`] says when that is exact);
+//!   previous hits (`Query::narrows` in `query.rs` says when that is exact);
 //! - the index is column-wise flat arrays walked in order, each doc's
 //!   character mask rejecting columns before nucleo is called, the next
 //!   docs prefetched; accented text that folds to ASCII is matched in its
