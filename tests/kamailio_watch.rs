@@ -177,23 +177,24 @@ fn server_restart(transport: &str) {
         s(l, "presence") == "away"
     });
 
+    let everyone: Vec<String> = CONTACTS.iter().map(|(_, u)| uri(u)).collect();
     kam.stop();
     let killed = Instant::now();
-    for (_, user) in CONTACTS {
-        let u = uri(user);
-        w.wait_for(Duration::from_secs(15), "every contact stale", |l| {
-            s(l, "contact") == u && l["stale"] == true
-        });
-    }
+    w.wait_for_all(
+        Duration::from_secs(15),
+        "every contact stale",
+        &everyone,
+        |l| l["stale"] == true,
+    );
     let all_stale = Instant::now();
     kam.restart();
     let restarted = Instant::now();
-    for (_, user) in CONTACTS {
-        let u = uri(user);
-        w.wait_for(Duration::from_secs(30), "every contact active again", |l| {
-            s(l, "contact") == u && s(l, "subscription") == "active" && l["stale"] == false
-        });
-    }
+    w.wait_for_all(
+        Duration::from_secs(30),
+        "every contact active again",
+        &everyone,
+        |l| s(l, "subscription") == "active" && l["stale"] == false,
+    );
     // Nothing was shown fresh while the server was gone.
     for (at, l) in &w.seen {
         if *at > killed && *at < restarted && s(l, "subscription") == "active" {

@@ -105,6 +105,33 @@ impl Watch {
         }
     }
 
+    /// Waits until the latest line of every one of `contacts` (URIs)
+    /// satisfies `pred`, whatever order the lines come in.
+    pub fn wait_for_all(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        contacts: &[String],
+        pred: impl Fn(&Value) -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
+        let holds = |seen: &[(Instant, Value)]| {
+            contacts.iter().all(|c| {
+                seen.iter()
+                    .rev()
+                    .find(|(_, l)| l.get("contact").and_then(Value::as_str) == Some(c.as_str()))
+                    .is_some_and(|(_, l)| pred(l))
+            })
+        };
+        while !holds(&self.seen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => self.seen.push((Instant::now(), v)),
+                Err(_) => panic!("timed out waiting for {what}; lines seen:\n{}", self.dump()),
+            }
+        }
+    }
+
     /// Waits for the snapshot: one line per contact.
     pub fn snapshot(&mut self, contacts: usize, timeout: Duration) -> Vec<Value> {
         let mut out = Vec::new();

@@ -44,6 +44,11 @@ impl Engine {
         if generation != self.health.generation || self.shutting_down {
             return;
         }
+        tracing::debug!(
+            waiting = self.health.waiting_since.is_some(),
+            up = self.server_up,
+            "keepalive timer"
+        );
         if self.health.waiting_since.is_some() {
             // The probe went unanswered.
             self.health.waiting_since = None;

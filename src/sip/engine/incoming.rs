@@ -32,7 +32,14 @@ const OK: Answer = Answer {
 impl Engine {
     pub(super) fn on_request(&mut self, now: Instant, from: Option<SocketAddr>, req: Request) {
         let key = server_key(&req);
+        tracing::debug!(
+            method = req.method.as_str(),
+            call_id = req.headers.get("Call-ID").unwrap_or(""),
+            key = key.as_deref().unwrap_or(""),
+            "request"
+        );
         if let Some(bytes) = key.as_deref().and_then(|k| self.responses.get(k)) {
+            tracing::debug!("retransmitted request: the cached answer again");
             // A retransmission: the same answer again, nothing else.
             let bytes = bytes.to_vec();
             self.transmits.push_back(Transmit { to: from, bytes });
@@ -56,6 +63,7 @@ impl Engine {
             resp.headers.push("Allow-Events", "presence, dialog");
         }
         resp.headers.push("User-Agent", self.cfg.user_agent.clone());
+        tracing::debug!(status = answer.status, "answered");
         let bytes = resp.to_bytes();
         if let Some(k) = key {
             self.responses.insert(now, k, bytes.clone());

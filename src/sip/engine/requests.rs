@@ -82,6 +82,7 @@ impl Engine {
         now: Instant,
     ) -> u64 {
         let bytes = req.to_bytes();
+        tracing::debug!(method = req.method.as_str(), uri = %req.uri, %branch, "sending request");
         let id = self.next_tx;
         self.next_tx += 1;
         let tx = ClientTransaction::new(now, self.cfg.transport.reliable(), self.cfg.timers);

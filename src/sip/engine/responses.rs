@@ -26,6 +26,7 @@ impl Engine {
             );
             return;
         };
+        tracing::debug!(status = resp.status, %branch, "response");
         let Some(&id) = self.by_branch.get(&branch) else {
             tracing::debug!(status = resp.status, %branch, "response for no transaction of ours (late or duplicate)");
             return;
@@ -353,6 +354,7 @@ impl Engine {
         }
         match entry.tx.handle_timeout(now) {
             TimerAction::Retransmit => {
+                tracing::debug!(branch = %entry.branch, "retransmitting");
                 let bytes = entry.bytes.clone();
                 if let Some(at) = entry.tx.poll_timeout() {
                     entry.generation += 1;

@@ -1044,3 +1044,45 @@ fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
         "a fresh subscription"
     );
 }
+
+#[test]
+fn a_reused_branch_in_a_new_dialog_is_a_new_notify_not_a_retransmission() {
+    // After a restart Kamailio's branch counter starts over: the first
+    // NOTIFY of a new subscription may carry the branch of an old one.
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 2);
+    h.connect();
+    let subs = establish_all(&mut h);
+    let presences = |h: &Harness| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Presence { .. }))
+            .count()
+    };
+    let before = presences(&h);
+    let a = String::from_utf8(notify(
+        &subs[0],
+        7,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ))
+    .unwrap();
+    let b = String::from_utf8(notify(
+        &subs[1],
+        7,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ))
+    .unwrap();
+    let branch = |m: &str| {
+        m.lines()
+            .find(|l| l.starts_with("Via:"))
+            .unwrap()
+            .to_string()
+    };
+    let b = b.replace(&branch(&b), &branch(&a));
+    h.deliver(a.into_bytes());
+    h.deliver(b.into_bytes());
+    assert_eq!(presences(&h) - before, 2, "both NOTIFYs applied");
+}

@@ -72,11 +72,17 @@ impl ResponseCache {
     }
 }
 
-/// The key of a server transaction: the top Via's branch and the CSeq
-/// method (`z9hG4bK-1 NOTIFY`). `None` without a Via branch or a valid
-/// CSeq.
+/// The key of a server transaction: the top Via's branch, the CSeq and
+/// the Call-ID (`z9hG4bK-1 2 NOTIFY c1@host`). `None` without a Via branch
+/// or a valid CSeq.
+///
+/// The branch alone is not enough: Kamailio derives its branches from a
+/// hash and a counter that starts over when it restarts, so the first
+/// NOTIFYs after a restart repeat branches of NOTIFYs from before it. A
+/// real retransmission repeats the CSeq and Call-ID too.
 pub fn server_key(req: &Request) -> Option<String> {
     let branch = via_branch(req.headers.get("Via")?)?;
     let cseq = parse_cseq(req.headers.get("CSeq")?).ok()?;
-    Some(format!("{branch} {}", cseq.method))
+    let call_id = req.headers.get("Call-ID").unwrap_or("");
+    Some(format!("{branch} {} {} {call_id}", cseq.seq, cseq.method))
 }

@@ -143,7 +143,7 @@ fn response_cache_answers_a_retransmitted_notify_until_64_t1() {
     let ttl = Timers::default().t1 * 64;
     let mut cache = ResponseCache::new(ttl);
     let key = server_key(&notify("z9hG4bK-n1")).unwrap();
-    assert_eq!(key, "z9hG4bK-n1 NOTIFY");
+    assert_eq!(key, "z9hG4bK-n1 5 NOTIFY c");
     assert_eq!(cache.poll_timeout(), None);
     cache.insert(base, key.clone(), b"SIP/2.0 200 OK\r\n".to_vec());
     cache.insert(base + ms(1000), "other NOTIFY".into(), b"x".to_vec());
