@@ -33,7 +33,13 @@ const SIZE: (u16, u16) = (200, 60);
 
 fn directory_model() -> Model {
     let mut m = Model::new(sample::directory(CONTACTS), Settings::default());
-    update(&mut m, Msg::Resize { width: SIZE.0, height: SIZE.1 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: SIZE.0,
+            height: SIZE.1,
+        },
+    );
     for ev in sample::directory_events(CONTACTS, RING_EVERY, Instant::now()) {
         update(&mut m, Msg::Engine(ev));
     }
@@ -61,12 +67,20 @@ fn benches(c: &mut Criterion) {
     }
     frame(c, "full frame, 10k contacts, 200x60", &model);
     key(&mut model, KeyCode::Enter);
-    frame(c, "full frame with details panel, 10k contacts, 200x60", &model);
+    frame(
+        c,
+        "full frame with details panel, 10k contacts, 200x60",
+        &model,
+    );
     key(&mut model, KeyCode::Esc);
     for ch in "anna".chars() {
         key(&mut model, KeyCode::Char(ch));
     }
-    frame(c, "full frame while searching \"anna\", 10k contacts, 200x60", &model);
+    frame(
+        c,
+        "full frame while searching \"anna\", 10k contacts, 200x60",
+        &model,
+    );
 }
 
 criterion_group! {
@@ -108,8 +122,20 @@ fn visible_ringing(m: &Model) -> usize {
 
 /// Bytes on the wire for a first frame, an unchanged frame and blink toggles.
 fn wire_bytes(mono: bool) -> (usize, usize, usize, usize) {
-    let mut model = Model::new(sample::directory(CONTACTS), Settings { mono, ..Settings::default() });
-    update(&mut model, Msg::Resize { width: SIZE.0, height: SIZE.1 });
+    let mut model = Model::new(
+        sample::directory(CONTACTS),
+        Settings {
+            mono,
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut model,
+        Msg::Resize {
+            width: SIZE.0,
+            height: SIZE.1,
+        },
+    );
     let at = Instant::now();
     for ev in sample::directory_events(CONTACTS, RING_EVERY, at) {
         update(&mut model, Msg::Engine(ev));
@@ -149,7 +175,10 @@ fn report_wire_bytes() {
             SIZE.1
         );
         assert_eq!(idle, 0, "an idle console writes nothing");
-        assert!(per_cell < 40.0, "blink budget: {per_cell:.1} bytes per ringing cell");
+        assert!(
+            per_cell < 40.0,
+            "blink budget: {per_cell:.1} bytes per ringing cell"
+        );
     }
 }
 
