@@ -156,6 +156,8 @@ pub struct Engine {
     by_branch: HashMap<String, u64>,
     next_tx: u64,
     queue: VecDeque<usize>,
+    /// Subscriptions to end (at shutdown), paced by the window.
+    unsubscribe_queue: VecDeque<usize>,
     window: Window,
     auth: Option<DigestClient>,
     auth_failed: bool,
@@ -199,6 +201,7 @@ impl Engine {
             by_branch: HashMap::new(),
             next_tx: 1,
             queue: VecDeque::new(),
+            unsubscribe_queue: VecDeque::new(),
             auth: None,
             auth_failed: false,
             auth_failures: 0,
@@ -295,22 +298,29 @@ impl Engine {
         self.shutting_down = true;
         self.queue.clear();
         for i in 0..self.subs.len() {
+            if let Some(tx) = self.subs[i].tx.take() {
+                self.drop_tx(tx);
+                self.window.on_abandon();
+            }
             let sub = &self.subs[i];
-            if sub.in_dialog()
-                && matches!(
-                    sub.phase,
-                    Phase::Established | Phase::Sending | Phase::Queued
-                )
-            {
-                self.send_unsubscribe(i, now);
+            let live = matches!(
+                sub.phase,
+                Phase::Established | Phase::Sending | Phase::Queued
+            );
+            if sub.in_dialog() && live && self.server_up {
+                self.unsubscribe_queue.push_back(i);
             }
             self.subs[i].phase = Phase::Stopped;
         }
+        // Paced by the same window as everything else: a burst of
+        // thousands of un-SUBSCRIBEs would mostly be dropped by the server.
+        self.pump(now);
     }
 
     /// True once every un-SUBSCRIBE was answered or timed out.
     pub fn is_shut_down(&self) -> bool {
         self.shutting_down
+            && self.unsubscribe_queue.is_empty()
             && !self
                 .txs
                 .values()
@@ -474,7 +484,16 @@ impl Engine {
 
     /// Send queued requests while the window allows.
     fn pump(&mut self, now: Instant) {
-        if !self.server_up || self.shutting_down {
+        if self.shutting_down {
+            while self.window.can_send() {
+                let Some(i) = self.unsubscribe_queue.pop_front() else {
+                    break;
+                };
+                self.send_unsubscribe(i, now);
+            }
+            return;
+        }
+        if !self.server_up {
             return;
         }
         if self.auth_failed {

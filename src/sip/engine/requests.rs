@@ -176,10 +176,8 @@ impl Engine {
 
     /// End a subscription: SUBSCRIBE with Expires: 0 in its dialog.
     pub(super) fn send_unsubscribe(&mut self, i: usize, now: Instant) {
-        if let Some(old) = self.subs[i].tx.take() {
-            self.drop_tx(old);
-        }
         self.build_subscribe(i, 0, now);
+        self.window.on_send();
     }
 
     /// Send a SUBSCRIBE again with fresh credentials or a new Expires,

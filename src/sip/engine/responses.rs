@@ -52,6 +52,7 @@ impl Engine {
         match kind {
             TxKind::Options => self.on_options_answer(now),
             TxKind::Unsubscribe(i) => {
+                self.window.on_success();
                 self.forget_dialog(i);
             }
             TxKind::Subscribe(i) => {
@@ -382,7 +383,7 @@ impl Engine {
     fn on_tx_timeout(&mut self, kind: TxKind, id: u64, now: Instant) {
         match kind {
             TxKind::Options => {} // the keepalive deadline handles it
-            TxKind::Unsubscribe(_) => {}
+            TxKind::Unsubscribe(_) => self.window.on_overload(),
             TxKind::Subscribe(i) => {
                 if self.subs[i].tx != Some(id) {
                     return;

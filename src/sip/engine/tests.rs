@@ -1086,3 +1086,32 @@ fn a_reused_branch_in_a_new_dialog_is_a_new_notify_not_a_retransmission() {
     h.deliver(b.into_bytes());
     assert_eq!(presences(&h) - before, 2, "both NOTIFYs applied");
 }
+
+#[test]
+fn shutdown_paces_the_unsubscribes_through_the_window() {
+    let mut cfg = config(Transport::Udp);
+    cfg.window = 8;
+    let mut h = Harness::new(cfg, 50);
+    h.connect();
+    assert_eq!(establish_all(&mut h).len(), 100);
+    h.engine.shutdown(h.now);
+    let mut ended = 0;
+    loop {
+        let batch = h.requests(Method::Subscribe);
+        if batch.is_empty() {
+            break;
+        }
+        assert!(
+            batch.len() <= 9,
+            "never more than the window in flight: {}",
+            batch.len()
+        );
+        for r in &batch {
+            assert_eq!(r.headers.get("Expires"), Some("0"));
+            h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
+            ended += 1;
+        }
+    }
+    assert_eq!(ended, 100, "every subscription ended");
+    assert!(h.engine.is_shut_down());
+}
