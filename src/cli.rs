@@ -240,6 +240,26 @@ fn targets(contacts: &[ContactInfo]) -> Vec<(ContactId, String)> {
         .collect()
 }
 
+/// The engine started towards its server (or the demo); `Err`: the exit
+/// code after a one-line message on stderr.
+async fn start(
+    cfg: Option<Config>,
+    seed: u64,
+    speed: f64,
+) -> anyhow::Result<Result<(SipDriver, Target), ExitCode>> {
+    let t = match target(cfg, seed, speed).await? {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("switchboard: {why}");
+            return Ok(Err(ExitCode::from(EXIT_SERVER)));
+        }
+    };
+    let driver = SipDriver::start(t.engine.clone(), t.server, &targets(&t.contacts))
+        .await
+        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+    Ok(Ok((driver, t)))
+}
+
 async fn watch(
     cfg: Option<Config>,
     once: bool,
@@ -247,17 +267,11 @@ async fn watch(
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
-    let t = match target(cfg, seed, speed).await? {
-        Ok(t) => t,
-        Err(why) => {
-            eprintln!("switchboard: {why}");
-            return Ok(ExitCode::from(EXIT_SERVER));
-        }
+    let (driver, t) = match start(cfg, seed, speed).await? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
     };
-    let store = Store::new(t.contacts.clone());
-    let driver = SipDriver::start(t.engine, t.server, &targets(&t.contacts))
-        .await
-        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+    let store = Store::new(t.contacts);
     let mut stdout = std::io::stdout();
     let end = watch_run::run(
         driver,
@@ -284,12 +298,9 @@ async fn console(
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
-    let t = match target(cfg, seed, speed).await? {
-        Ok(t) => t,
-        Err(why) => {
-            eprintln!("switchboard: {why}");
-            return Ok(ExitCode::from(EXIT_SERVER));
-        }
+    let (driver, t) = match start(cfg, seed, speed).await? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
     };
     if let Some(demo) = &t.demo {
         opts.demo_hint = Some(format!(
@@ -301,9 +312,6 @@ async fn console(
         ));
         opts.own_uri = Some(demo.account.0.clone());
     }
-    let driver = SipDriver::start(t.engine, t.server, &targets(&t.contacts))
-        .await
-        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;
@@ -327,10 +335,8 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
         .append(true)
         .open(&path)
         .ok()?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter())
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .try_init()
@@ -340,10 +346,14 @@ fn init_logging(path: Option<&Path>) -> Option<()> {
 
 /// The standalone demo server logs to stderr (it owns no terminal UI).
 fn init_stderr_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// `SWITCHBOARD_LOG` (e.g. `debug`, `switchboard::sip=debug`), else `info`.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
 }

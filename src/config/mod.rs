@@ -34,32 +34,8 @@ pub const EXAMPLE: &str = include_str!("../../assets/example-config.toml");
 /// The default SIP port.
 pub const DEFAULT_PORT: u16 = 5060;
 
-/// The transport to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Transport {
-    #[default]
-    Udp,
-    Tcp,
-}
-
-impl Transport {
-    /// The name for a Via header: `UDP` / `TCP`.
-    pub fn via_name(self) -> &'static str {
-        match self {
-            Transport::Udp => "UDP",
-            Transport::Tcp => "TCP",
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Transport::Udp => "udp",
-            Transport::Tcp => "tcp",
-        })
-    }
-}
+/// The transport to the server (the one type the whole program uses).
+pub use crate::sip::Transport;
 
 /// Who we are. `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq)]

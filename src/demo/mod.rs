@@ -112,7 +112,7 @@ impl DemoHandle {
         if !password.is_empty() {
             let _ = writeln!(out, "password = {}", toml_str(password));
         }
-        let t = if transport.reliable() { "tcp" } else { "udp" };
+        let t = transport;
         let _ = writeln!(
             out,
             "\n[server]\naddress = {}\ntransport = \"{t}\"",

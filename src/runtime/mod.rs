@@ -11,15 +11,12 @@ pub mod watch_run;
 
 use std::net::SocketAddr;
 
-use crate::config::{Config, Transport as CfgTransport};
-use crate::sip::engine::{EngineConfig, Transport};
+use crate::config::Config;
+use crate::sip::engine::EngineConfig;
 
 /// The engine's configuration from the user's configuration.
 pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
-    let transport = match cfg.server.transport {
-        CfgTransport::Udp => Transport::Udp,
-        CfgTransport::Tcp => Transport::Tcp,
-    };
+    let transport = cfg.server.transport;
     let unspecified: SocketAddr = ([127, 0, 0, 1], 0).into();
     let mut e = EngineConfig::new(
         &cfg.account.uri,

@@ -17,3 +17,36 @@ pub mod engine;
 pub mod events;
 pub mod headers;
 pub mod transaction;
+
+/// The transport of a SIP message (client, server and configuration alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Transport {
+    #[default]
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    /// `UDP` / `TCP`, as in a Via header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+        }
+    }
+
+    /// Reliable transports get no retransmissions (RFC 3261 17.1.2.2).
+    pub fn reliable(self) -> bool {
+        self == Transport::Tcp
+    }
+}
+
+/// `udp` / `tcp`, as in a configuration file or a `transport=` parameter.
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        })
+    }
+}

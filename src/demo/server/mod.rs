@@ -59,25 +59,7 @@ pub use subscribe::Resource;
 use users::{Publication, UserEntry};
 
 /// How a message travelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Transport {
-    Udp,
-    Tcp,
-}
-
-impl Transport {
-    /// `UDP` / `TCP`, as in a Via header.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Udp => "UDP",
-            Transport::Tcp => "TCP",
-        }
-    }
-
-    pub fn reliable(self) -> bool {
-        self == Transport::Tcp
-    }
-}
+pub use crate::sip::Transport;
 
 /// The other end of a message: a UDP address, or a TCP connection named by
 /// its remote address.

@@ -41,24 +41,7 @@ use rng::Rng;
 use sub::{Phase, Sub};
 use timers::{TimerHeap, TimerKey};
 
-/// The transport towards the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Udp,
-    Tcp,
-}
-
-impl Transport {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Udp => "UDP",
-            Transport::Tcp => "TCP",
-        }
-    }
-    pub fn reliable(self) -> bool {
-        matches!(self, Transport::Tcp)
-    }
-}
+pub use crate::sip::Transport;
 
 /// Everything the engine needs to know, fixed for its lifetime.
 #[derive(Debug, Clone)]

@@ -29,9 +29,7 @@ impl Engine {
             .unwrap_or("switchboard");
         format!(
             "<sip:{}@{};transport={}>",
-            user,
-            self.cfg.local,
-            self.cfg.transport.as_str().to_ascii_lowercase()
+            user, self.cfg.local, self.cfg.transport
         )
     }
 
