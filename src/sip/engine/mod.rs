@@ -11,9 +11,11 @@
 //! - `responses` — what each answer to our requests means (the rules)
 //! - `incoming`  — NOTIFYs and other requests from the server
 //! - `health`    — keepalive, a lost server, recovery
+//! - `bookkeeping` — status, staleness and timers of one subscription
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `timers`, `rng` — plumbing
 
+mod bookkeeping;
 mod health;
 mod incoming;
 pub mod pacing;
@@ -30,7 +32,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::presence::{EventKind, SubscriptionStatus};
+use crate::presence::EventKind;
 use crate::sip::auth::DigestClient;
 use crate::sip::events::{ConnectionState, EngineEvent};
 use crate::sip::transaction::{ClientTransaction, ResponseCache, Timers};
@@ -308,161 +310,6 @@ impl Engine {
                 .txs
                 .values()
                 .any(|t| matches!(t.kind, TxKind::Unsubscribe(_)))
-    }
-
-    // ----- shared helpers -------------------------------------------------
-
-    fn emit(&mut self, ev: EngineEvent) {
-        self.events.push_back(ev);
-    }
-
-    fn set_connection(&mut self, state: ConnectionState, now: Instant) {
-        if self.connection != state {
-            self.connection = state.clone();
-            self.emit(EngineEvent::Connection { state, at: now });
-        }
-    }
-
-    /// Report a subscription's status if it changed.
-    fn set_status(&mut self, i: usize, status: SubscriptionStatus, now: Instant) {
-        let sub = &mut self.subs[i];
-        if sub.status != status {
-            sub.status = status.clone();
-            let (contact, event) = (sub.contact, sub.event);
-            self.emit(EngineEvent::Subscription {
-                contact,
-                event,
-                status,
-                at: now,
-            });
-        }
-    }
-
-    /// The state from this subscription is no longer backed by it.
-    fn mark_stale(&mut self, i: usize, now: Instant) {
-        let sub = &mut self.subs[i];
-        if sub.has_state {
-            sub.has_state = false;
-            let (contact, event) = (sub.contact, sub.event);
-            self.emit(EngineEvent::Stale {
-                contact,
-                event,
-                at: now,
-            });
-        }
-    }
-
-    fn schedule_sub(&mut self, i: usize, at: Instant) {
-        let sub = &mut self.subs[i];
-        sub.timer_gen += 1;
-        sub.refresh_at = None;
-        self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
-    }
-
-    fn cancel_sub_timer(&mut self, i: usize) {
-        self.subs[i].timer_gen += 1;
-        self.subs[i].refresh_at = None;
-    }
-
-    fn schedule_expiry(&mut self, i: usize, at: Instant) {
-        let sub = &mut self.subs[i];
-        sub.expiry_gen += 1;
-        sub.expires_at = Some(at);
-        self.timers.push(at, TimerKey::Expiry(i), sub.expiry_gen);
-    }
-
-    fn cancel_expiry(&mut self, i: usize) {
-        let sub = &mut self.subs[i];
-        sub.expiry_gen += 1;
-        sub.expires_at = None;
-    }
-
-    /// Queue a subscription for a fresh dialog (initial SUBSCRIBE).
-    fn queue_new_dialog(&mut self, i: usize) {
-        self.cancel_sub_timer(i);
-        self.forget_dialog(i);
-        let sub = &mut self.subs[i];
-        sub.refresh = false;
-        sub.phase = Phase::Queued;
-        self.queue.push_back(i);
-    }
-
-    fn forget_dialog(&mut self, i: usize) {
-        let old = std::mem::take(&mut self.subs[i].dialog.call_id);
-        if !old.is_empty() {
-            self.by_call_id.remove(&old);
-        }
-        self.subs[i].dialog = sub::DialogIds::default();
-        self.subs[i].got_notify = false;
-        self.subs[i].notify_gen += 1;
-    }
-
-    /// Retry later with backoff (or after `at_least`).
-    fn retry_later(&mut self, i: usize, now: Instant, at_least: Option<Duration>) {
-        let sub = &mut self.subs[i];
-        sub.failures = sub.failures.saturating_add(1);
-        let failures = sub.failures;
-        let delay = backoff_or(at_least, failures, self.rng.unit());
-        self.forget_dialog(i);
-        self.subs[i].phase = Phase::Waiting;
-        self.schedule_sub(i, now + delay);
-    }
-
-    fn on_sub_timer(&mut self, i: usize, generation: u64, now: Instant) {
-        let Some(sub) = self.subs.get(i) else { return };
-        if sub.timer_gen != generation || self.shutting_down {
-            return;
-        }
-        match sub.phase {
-            Phase::Established => {
-                // Time to refresh within the dialog.
-                self.subs[i].refresh = true;
-                self.subs[i].phase = Phase::Queued;
-                self.queue.push_back(i);
-            }
-            Phase::Waiting if self.server_up => self.queue_new_dialog(i),
-            _ => {}
-        }
-        let _ = now;
-    }
-
-    fn on_expiry_timer(&mut self, i: usize, generation: u64, now: Instant) {
-        let Some(sub) = self.subs.get(i) else { return };
-        if sub.expiry_gen != generation || self.shutting_down {
-            return;
-        }
-        // The subscription ran out without a successful refresh: what we
-        // show from it is no longer backed by anything.
-        tracing::info!(uri = %sub.uri, event = sub.event.as_str(), "subscription expired");
-        self.subs[i].expires_at = None;
-        self.mark_stale(i, now);
-        if self.subs[i].phase != Phase::Sending && self.subs[i].phase != Phase::Stopped {
-            self.set_status(i, SubscriptionStatus::Requesting, now);
-            self.queue_new_dialog(i);
-        }
-    }
-
-    /// Timer N ran out: the server accepted the subscription but never
-    /// sent its first NOTIFY. Treat it as failed and start over.
-    fn on_notify_wait(&mut self, i: usize, generation: u64, now: Instant) {
-        let Some(sub) = self.subs.get(i) else { return };
-        if sub.notify_gen != generation
-            || sub.got_notify
-            || self.shutting_down
-            || sub.phase != Phase::Established
-        {
-            return;
-        }
-        tracing::warn!(uri = %sub.uri, event = sub.event.as_str(), "no NOTIFY after the SUBSCRIBE was accepted");
-        self.cancel_expiry(i);
-        self.retry(
-            i,
-            now,
-            SubscriptionStatus::Error(
-                "the server accepted the subscription but sent no NOTIFY".into(),
-            ),
-            None,
-        );
     }
 
     /// Send queued requests while the window allows.

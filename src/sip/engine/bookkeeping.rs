@@ -1,0 +1,165 @@
+//! Bookkeeping of one subscription: its reported status and staleness,
+//! its timers (refresh/retry, expiry, Timer N) and starting it over.
+
+use std::time::{Duration, Instant};
+
+use super::sub::{self, Phase};
+use super::timers::TimerKey;
+use super::{Engine, backoff_or};
+use crate::presence::SubscriptionStatus;
+use crate::sip::events::{ConnectionState, EngineEvent};
+
+impl Engine {
+    pub(super) fn emit(&mut self, ev: EngineEvent) {
+        self.events.push_back(ev);
+    }
+
+    pub(super) fn set_connection(&mut self, state: ConnectionState, now: Instant) {
+        if self.connection != state {
+            self.connection = state.clone();
+            self.emit(EngineEvent::Connection { state, at: now });
+        }
+    }
+
+    /// Report a subscription's status if it changed.
+    pub(super) fn set_status(&mut self, i: usize, status: SubscriptionStatus, now: Instant) {
+        let sub = &mut self.subs[i];
+        if sub.status != status {
+            sub.status = status.clone();
+            let (contact, event) = (sub.contact, sub.event);
+            self.emit(EngineEvent::Subscription {
+                contact,
+                event,
+                status,
+                at: now,
+            });
+        }
+    }
+
+    /// The state from this subscription is no longer backed by it.
+    pub(super) fn mark_stale(&mut self, i: usize, now: Instant) {
+        let sub = &mut self.subs[i];
+        if sub.has_state {
+            sub.has_state = false;
+            let (contact, event) = (sub.contact, sub.event);
+            self.emit(EngineEvent::Stale {
+                contact,
+                event,
+                at: now,
+            });
+        }
+    }
+
+    pub(super) fn schedule_sub(&mut self, i: usize, at: Instant) {
+        let sub = &mut self.subs[i];
+        sub.timer_gen += 1;
+        sub.refresh_at = None;
+        self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
+    }
+
+    pub(super) fn cancel_sub_timer(&mut self, i: usize) {
+        self.subs[i].timer_gen += 1;
+        self.subs[i].refresh_at = None;
+    }
+
+    pub(super) fn schedule_expiry(&mut self, i: usize, at: Instant) {
+        let sub = &mut self.subs[i];
+        sub.expiry_gen += 1;
+        sub.expires_at = Some(at);
+        self.timers.push(at, TimerKey::Expiry(i), sub.expiry_gen);
+    }
+
+    pub(super) fn cancel_expiry(&mut self, i: usize) {
+        let sub = &mut self.subs[i];
+        sub.expiry_gen += 1;
+        sub.expires_at = None;
+    }
+
+    /// Queue a subscription for a fresh dialog (initial SUBSCRIBE).
+    pub(super) fn queue_new_dialog(&mut self, i: usize) {
+        self.cancel_sub_timer(i);
+        self.forget_dialog(i);
+        let sub = &mut self.subs[i];
+        sub.refresh = false;
+        sub.phase = Phase::Queued;
+        self.queue.push_back(i);
+    }
+
+    pub(super) fn forget_dialog(&mut self, i: usize) {
+        let old = std::mem::take(&mut self.subs[i].dialog.call_id);
+        if !old.is_empty() {
+            self.by_call_id.remove(&old);
+        }
+        self.subs[i].dialog = sub::DialogIds::default();
+        self.subs[i].got_notify = false;
+        self.subs[i].notify_gen += 1;
+    }
+
+    /// Retry later with backoff (or after `at_least`).
+    pub(super) fn retry_later(&mut self, i: usize, now: Instant, at_least: Option<Duration>) {
+        let sub = &mut self.subs[i];
+        sub.failures = sub.failures.saturating_add(1);
+        let failures = sub.failures;
+        let delay = backoff_or(at_least, failures, self.rng.unit());
+        self.forget_dialog(i);
+        self.subs[i].phase = Phase::Waiting;
+        self.schedule_sub(i, now + delay);
+    }
+
+    pub(super) fn on_sub_timer(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.timer_gen != generation || self.shutting_down {
+            return;
+        }
+        match sub.phase {
+            Phase::Established => {
+                // Time to refresh within the dialog.
+                self.subs[i].refresh = true;
+                self.subs[i].phase = Phase::Queued;
+                self.queue.push_back(i);
+            }
+            Phase::Waiting if self.server_up => self.queue_new_dialog(i),
+            _ => {}
+        }
+        let _ = now;
+    }
+
+    pub(super) fn on_expiry_timer(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.expiry_gen != generation || self.shutting_down {
+            return;
+        }
+        // The subscription ran out without a successful refresh: what we
+        // show from it is no longer backed by anything.
+        tracing::info!(uri = %sub.uri, event = sub.event.as_str(), "subscription expired");
+        self.subs[i].expires_at = None;
+        self.mark_stale(i, now);
+        if self.subs[i].phase != Phase::Sending && self.subs[i].phase != Phase::Stopped {
+            self.set_status(i, SubscriptionStatus::Requesting, now);
+            self.queue_new_dialog(i);
+        }
+    }
+
+    /// Timer N ran out: the server accepted the subscription but never
+    /// sent its first NOTIFY. Treat it as failed and start over.
+    pub(super) fn on_notify_wait(&mut self, i: usize, generation: u64, now: Instant) {
+        let Some(sub) = self.subs.get(i) else { return };
+        if sub.notify_gen != generation
+            || sub.got_notify
+            || self.shutting_down
+            || sub.phase != Phase::Established
+        {
+            return;
+        }
+        tracing::warn!(uri = %sub.uri, event = sub.event.as_str(), "no NOTIFY after the SUBSCRIBE was accepted");
+        self.cancel_expiry(i);
+        self.retry(
+            i,
+            now,
+            SubscriptionStatus::Error(
+                "the server accepted the subscription but sent no NOTIFY".into(),
+            ),
+            None,
+        );
+    }
+}

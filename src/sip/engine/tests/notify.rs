@@ -1,0 +1,184 @@
+//! Incoming NOTIFYs: answers, retransmissions, early NOTIFYs, bad input, Timer N.
+
+use super::*;
+
+#[test]
+fn every_notify_is_answered_and_a_retransmission_gets_the_same_answer() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
+    h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+    let n = notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    );
+    h.deliver(n.clone());
+    let first: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    let presences = |h: &Harness| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Presence { .. }))
+            .count()
+    };
+    assert_eq!(presences(&h), 1);
+    h.deliver(n);
+    let second: Vec<Vec<u8>> = std::iter::from_fn(|| h.engine.poll_transmit())
+        .map(|t| t.bytes)
+        .collect();
+    assert_eq!(
+        first
+            .iter()
+            .filter(|b| b.starts_with(b"SIP/2.0 200"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        first.last(),
+        second.last(),
+        "identical answer to the retransmission"
+    );
+    assert_eq!(presences(&h), 1, "a retransmission is not a second update");
+}
+
+#[test]
+fn a_notify_before_the_2xx_is_accepted() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
+    h.deliver(notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    let out = h.responses();
+    assert_eq!(out[0].status, 200);
+    assert!(h.events.iter().any(|e| matches!(e, EngineEvent::Presence { doc, .. } if doc.presence == crate::presence::Presence::Away)));
+    h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+    let event = if s.headers.get("Event") == Some("presence") {
+        EventKind::Presence
+    } else {
+        EventKind::Dialog
+    };
+    assert_eq!(
+        h.statuses_of(0, Some(event)).last(),
+        Some(&SubscriptionStatus::Active)
+    );
+}
+
+#[test]
+fn unknown_event_gets_489_and_unknown_dialog_481() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
+    let mut bad_event = String::from_utf8(notify(&s, 1, "active", None)).unwrap();
+    bad_event = bad_event
+        .replace("Event: presence", "Event: message-summary")
+        .replace("Event: dialog", "Event: message-summary");
+    h.deliver(bad_event.into_bytes());
+    let out = h.responses();
+    assert_eq!(out[0].status, 489, "{out:?}");
+    let unknown = String::from_utf8(notify(&s, 2, "active", None))
+        .unwrap()
+        .replace(s.headers.get("Call-ID").unwrap(), "nobody@x");
+    h.deliver(unknown.into_bytes());
+    let out = h.responses();
+    assert_eq!(out[0].status, 481);
+}
+
+#[test]
+fn a_bad_body_is_answered_and_shown_as_an_error_with_the_reason() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
+    h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+    h.deliver(notify(
+        &s,
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", "<<<not xml")),
+    ));
+    let out = h.responses();
+    assert_eq!(out[0].status, 200);
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("body")),
+        "{:?}",
+        h.statuses(0)
+    );
+}
+
+#[test]
+fn a_reused_branch_in_a_new_dialog_is_a_new_notify_not_a_retransmission() {
+    // After a restart Kamailio's branch counter starts over: the first
+    // NOTIFY of a new subscription may carry the branch of an old one.
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 2);
+    h.connect();
+    let subs = establish_all(&mut h);
+    let presences = |h: &Harness| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Presence { .. }))
+            .count()
+    };
+    let before = presences(&h);
+    let a = String::from_utf8(notify(
+        &subs[0],
+        7,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ))
+    .unwrap();
+    let b = String::from_utf8(notify(
+        &subs[1],
+        7,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ))
+    .unwrap();
+    let branch = |m: &str| {
+        m.lines()
+            .find(|l| l.starts_with("Via:"))
+            .unwrap()
+            .to_string()
+    };
+    let b = b.replace(&branch(&b), &branch(&a));
+    h.deliver(a.into_bytes());
+    h.deliver(b.into_bytes());
+    assert_eq!(presences(&h) - before, 2, "both NOTIFYs applied");
+}
+
+#[test]
+fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+    h.advance(Duration::from_secs(31));
+    assert_eq!(
+        h.statuses(0).last(),
+        Some(&SubscriptionStatus::Requesting),
+        "still waiting within 64*T1"
+    );
+    h.advance(Duration::from_secs(2));
+    assert!(
+        matches!(h.statuses(0).last(), Some(SubscriptionStatus::Error(e)) if e.contains("no NOTIFY")),
+        "{:?}",
+        h.statuses(0)
+    );
+    h.advance(Duration::from_secs(5));
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again
+            .iter()
+            .any(|r| !r.headers.get("To").unwrap().contains("tag=")),
+        "a fresh subscription"
+    );
+}

@@ -1,0 +1,155 @@
+//! Start-up, the package switches, pacing, retransmission and shutdown.
+
+use super::*;
+
+#[test]
+fn nothing_is_subscribed_before_the_server_answers_the_probe() {
+    let mut h = Harness::new(config(Transport::Udp), 3);
+    let first = h.sent();
+    assert_eq!(first.len(), 1);
+    assert!(matches!(&first[0], Message::Request(r) if r.method == Method::Options));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Connection {
+            state: ConnectionState::Connecting,
+            ..
+        }
+    )));
+    h.advance(Duration::from_millis(400));
+    assert!(h.requests(Method::Subscribe).is_empty());
+}
+
+#[test]
+fn one_presence_and_one_dialog_subscription_per_contact_with_accept_headers() {
+    let mut h = Harness::new(config(Transport::Udp), 2);
+    h.connect();
+    let subs = establish_all(&mut h);
+    assert_eq!(subs.len(), 4);
+    let mut seen: Vec<(String, String, String)> = subs
+        .iter()
+        .map(|r| {
+            (
+                r.uri.clone(),
+                r.headers.get("Event").unwrap().to_string(),
+                r.headers.get("Accept").unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen[0],
+        (
+            "sip:user0000@127.0.0.1".into(),
+            "dialog".into(),
+            "application/dialog-info+xml".into()
+        )
+    );
+    assert_eq!(
+        seen[1],
+        (
+            "sip:user0000@127.0.0.1".into(),
+            "presence".into(),
+            "application/pidf+xml".into()
+        )
+    );
+    assert!(h.statuses(0).ends_with(&[SubscriptionStatus::Active]));
+}
+
+#[test]
+fn a_package_can_be_switched_off() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 3);
+    h.connect();
+    let subs = establish_all(&mut h);
+    assert_eq!(subs.len(), 3);
+    assert!(
+        subs.iter()
+            .all(|r| r.headers.get("Event") == Some("presence"))
+    );
+}
+
+#[test]
+fn the_window_bounds_outstanding_subscribes_and_refills_at_once() {
+    let mut cfg = config(Transport::Udp);
+    cfg.window = 8;
+    let mut h = Harness::new(cfg, 50);
+    h.connect();
+    let probe = h.requests(Method::Subscribe);
+    assert_eq!(
+        probe.len(),
+        1,
+        "one probe SUBSCRIBE before the window opens"
+    );
+    h.deliver(reply(&probe[0], 200, &[("Expires", "600")]).to_bytes());
+    let burst = h.requests(Method::Subscribe);
+    assert_eq!(burst.len(), 8, "then exactly the window");
+    h.deliver(reply(&burst[0], 200, &[("Expires", "600")]).to_bytes());
+    let next = h.requests(Method::Subscribe);
+    assert!(
+        !next.is_empty() && next.len() <= 2,
+        "one answer frees one slot (the window may grow by one)"
+    );
+    assert!(h.engine.window_usage().0 <= 9);
+}
+
+#[test]
+fn udp_retransmits_with_timer_e_and_tcp_does_not() {
+    for (transport, expected) in [(Transport::Udp, 4usize), (Transport::Tcp, 0)] {
+        let mut h = Harness::new(config(transport), 1);
+        h.connect();
+        assert_eq!(h.requests(Method::Subscribe).len(), 1);
+        // 0.5 + 1 + 2 + 4 = 7.5 s: four retransmissions over UDP.
+        h.advance(Duration::from_millis(7_600));
+        assert_eq!(
+            h.requests(Method::Subscribe).len(),
+            expected,
+            "{transport:?}"
+        );
+    }
+}
+
+#[test]
+fn shutdown_unsubscribes_every_established_dialog() {
+    let mut h = Harness::new(config(Transport::Udp), 3);
+    h.connect();
+    establish_all(&mut h);
+    h.engine.shutdown(h.now);
+    let bye = h.requests(Method::Subscribe);
+    assert_eq!(bye.len(), 6);
+    assert!(bye.iter().all(|r| r.headers.get("Expires") == Some("0")));
+    assert!(!h.engine.is_shut_down());
+    for r in &bye {
+        h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
+    }
+    assert!(h.engine.is_shut_down());
+}
+
+#[test]
+fn shutdown_paces_the_unsubscribes_through_the_window() {
+    let mut cfg = config(Transport::Udp);
+    cfg.window = 8;
+    let mut h = Harness::new(cfg, 50);
+    h.connect();
+    assert_eq!(establish_all(&mut h).len(), 100);
+    h.engine.shutdown(h.now);
+    let mut ended = 0;
+    loop {
+        let batch = h.requests(Method::Subscribe);
+        if batch.is_empty() {
+            break;
+        }
+        assert!(
+            batch.len() <= 9,
+            "never more than the window in flight: {}",
+            batch.len()
+        );
+        for r in &batch {
+            assert_eq!(r.headers.get("Expires"), Some("0"));
+            h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
+            ended += 1;
+        }
+    }
+    assert_eq!(ended, 100, "every subscription ended");
+    assert!(h.engine.is_shut_down());
+}
