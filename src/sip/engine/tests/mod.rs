@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::presence::SubscriptionStatus;
 use crate::sip::codec::{Message, Method, Request, Response, parse, response_to};
 use crate::sip::headers::{NameAddr, parse_cseq};
 
