@@ -36,10 +36,14 @@
 //! - one-character words use a plain loop equal to nucleo's score;
 //! - the directory is split between up to [`MAX_WORKERS`] scoped threads
 //!   (joined before `set_query` returns), candidates are radix-sorted by
-//!   score and merged into `hits` reusing their highlight vectors.
+//!   score and merged into `hits` reusing their highlight vectors;
+//! - matching only scores; name highlights (nucleo's slower path that keeps
+//!   its whole matrix) are computed for the best [`HIGHLIGHT_TOP`] hits
+//!   only, more on demand with [`Search::ensure_highlights`].
 
 mod column;
 mod fast;
+mod highlight;
 mod index;
 mod query;
 mod run;
@@ -54,13 +58,20 @@ use std::fmt;
 use crate::store::ContactId;
 use index::Index;
 use query::Query;
-use score::{Cand, Worker, key_doc, key_score};
+use score::{Worker, key_doc, key_score};
 
 /// Most threads one search uses (the console's machine has two cores).
 pub const MAX_WORKERS: usize = 2;
 
 /// Below this many docs to match (or hits to build), one thread does it all.
 const PARALLEL_MIN: usize = 4096;
+
+/// How many of the best hits get their name highlights as part of the
+/// search: more than a grid shows at once on any terminal (a few hundred to
+/// ~2,000 cells). Hits further down have empty `name_indices` until
+/// [`Search::ensure_highlights`] is called for them (the console does that
+/// for the rows it scrolls to).
+pub const HIGHLIGHT_TOP: usize = 2048;
 
 /// The searchable text of one contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +91,9 @@ pub struct Hit {
     pub id: ContactId,
     /// Higher is better; 0 for every doc while the search is inactive.
     pub score: u32,
-    /// Sorted char indices (`name.chars()` positions) to highlight in the name.
+    /// Sorted char indices (`name.chars()` positions) to highlight in the
+    /// name. Only filled for the best [`HIGHLIGHT_TOP`] hits and for those
+    /// passed to [`Search::ensure_highlights`]; empty for the others.
     pub name_indices: Vec<u32>,
 }
 
@@ -130,6 +143,8 @@ pub struct Search {
     hits: Vec<Hit>,
     /// The sort key of each of `hits` (score and directory index).
     hit_keys: Vec<u64>,
+    /// Whether each of `hits` has its highlights computed.
+    lit: Vec<bool>,
     /// The directory indices in `hits`.
     matched: Bitset,
     text: String,
@@ -141,6 +156,8 @@ pub struct Search {
     pool: Vec<Vec<u32>>,
     scratch: Vec<u32>,
     parallel_min: usize,
+    /// [`HIGHLIGHT_TOP`] (smaller in tests).
+    highlight_top: usize,
 }
 
 impl fmt::Debug for Search {
@@ -162,6 +179,7 @@ impl Search {
             all: Vec::with_capacity(docs.len()),
             hits: Vec::new(),
             hit_keys: Vec::new(),
+            lit: Vec::new(),
             matched: Bitset::default(),
             text: String::new(),
             query: Query::default(),
@@ -172,6 +190,7 @@ impl Search {
             pool: Vec::new(),
             scratch: Vec::new(),
             parallel_min: PARALLEL_MIN,
+            highlight_top: HIGHLIGHT_TOP,
         };
         for doc in docs {
             search.update_doc(doc);
@@ -205,6 +224,7 @@ impl Search {
             && let Some(pos) = self.hit_keys.iter().position(|&k| key_doc(k) == index)
         {
             self.hit_keys.remove(pos);
+            self.lit.remove(pos);
             let old = self.hits.remove(pos);
             recycle(&mut self.pool, old.name_indices);
             self.matched.set(index, false);
@@ -213,13 +233,23 @@ impl Search {
             return;
         };
         worker.arena.clear();
-        if let Some(cand) = worker.match_doc(doc, index, &self.query) {
+        if let Some(cand) = worker.match_doc(doc, index, &self.query, false) {
             let pos = self.hit_keys.partition_point(|&k| k < cand.key);
-            let hit = make_hit(&mut self.pool, &cand, worker.highlights(&cand));
-            self.hits.insert(pos, hit);
+            self.hits.insert(
+                pos,
+                Hit {
+                    id: cand.id,
+                    score: key_score(cand.key),
+                    name_indices: Vec::new(),
+                },
+            );
             self.hit_keys.insert(pos, cand.key);
+            self.lit.insert(pos, false);
             self.matched.set(index, true);
         }
+        // The best hits keep their highlights (the new one, or the one that
+        // moved up into them).
+        self.ensure_highlights(0..self.highlight_top);
     }
 
     /// Set the query and match now. When the query extends the previous one
@@ -276,19 +306,5 @@ fn recycle(pool: &mut Vec<Vec<u32>>, mut v: Vec<u32>) {
     if v.capacity() > 0 {
         v.clear();
         pool.push(v);
-    }
-}
-
-fn make_hit(pool: &mut Vec<Vec<u32>>, cand: &Cand, highlights: &[u32]) -> Hit {
-    let mut name_indices = if highlights.is_empty() {
-        Vec::new()
-    } else {
-        pool.pop().unwrap_or_default()
-    };
-    name_indices.extend_from_slice(highlights);
-    Hit {
-        id: cand.id,
-        score: key_score(cand.key),
-        name_indices,
     }
 }

@@ -1,5 +1,6 @@
-//! Running a search: match the docs on up to two threads, then write the
-//! sorted results into `hits`, reusing their highlight vectors.
+//! Running a search: match (score) the docs on up to two threads, then
+//! write the sorted results into `hits`, reusing their highlight vectors,
+//! and highlight the best of them.
 
 use std::sync::Mutex;
 
@@ -9,7 +10,7 @@ use crate::store::ContactId;
 
 /// Run `job(a)` here and `job(b)` on a scoped thread when `two` (both here
 /// otherwise, or when no thread can be spawned).
-fn on_two_threads<T: Send>(two: bool, a: T, b: T, job: impl Fn(T) + Sync) {
+pub(super) fn on_two_threads<T: Send>(two: bool, a: T, b: T, job: impl Fn(T) + Sync) {
     let b = Mutex::new(Some(b));
     let take = |cell: &Mutex<Option<T>>| cell.lock().ok().and_then(|mut slot| slot.take());
     if two {
@@ -73,14 +74,20 @@ impl Search {
             work(w, 0, count);
         }
         self.fill(two);
+        self.highlight_top(two);
     }
 
-    /// Write the workers' sorted candidates into `hits`/`hit_keys`: a merge
-    /// of two sorted runs, split in halves for two threads.
+    /// Write the workers' sorted candidates into `hits`/`hit_keys` (without
+    /// highlights): a merge of two sorted runs, split in halves for two
+    /// threads.
     fn fill(&mut self, two: bool) {
-        let w0 = Run::of(self.workers.first());
-        let w1 = Run::of(self.workers.get(1).filter(|_| two));
-        let total = w0.cands.len() + w1.cands.len();
+        let w0 = self.workers.first().map_or(&[][..], |w| &w.cands);
+        let w1 = self
+            .workers
+            .get(1)
+            .filter(|_| two)
+            .map_or(&[][..], |w| &w.cands);
+        let total = w0.len() + w1.len();
         if self.hits.len() > total {
             for hit in self.hits.drain(total..) {
                 recycle(&mut self.pool, hit.name_indices);
@@ -97,44 +104,17 @@ impl Search {
         self.hit_keys.resize(total, 0);
         let parallel = two && total >= self.parallel_min;
         let mid = if parallel { total / 2 } else { total };
-        let (i, j) = split_point(w0.cands, w1.cands, mid);
+        let (i, j) = split_point(w0, w1, mid);
         let (hits_lo, hits_hi) = self.hits.split_at_mut(mid);
         let (keys_lo, keys_hi) = self.hit_keys.split_at_mut(mid);
-        let lo = (hits_lo, keys_lo, w0.slice(..i), w1.slice(..j));
-        let hi = (hits_hi, keys_hi, w0.slice(i..), w1.slice(j..));
-        on_two_threads(parallel, lo, hi, |(h, k, a, b)| merge_into(h, k, a, b));
+        let lo = (hits_lo, keys_lo, w0.get(..i), w1.get(..j));
+        let hi = (hits_hi, keys_hi, w0.get(i..), w1.get(j..));
+        on_two_threads(parallel, lo, hi, |(h, k, a, b)| {
+            merge_into(h, k, a.unwrap_or(&[]), b.unwrap_or(&[]));
+        });
         self.matched.clear();
         for &k in &self.hit_keys {
             self.matched.set(key_doc(k), true);
-        }
-    }
-}
-
-/// One worker's sorted candidates and the arena their highlights are in.
-#[derive(Clone, Copy)]
-struct Run<'a> {
-    cands: &'a [Cand],
-    arena: &'a [u32],
-}
-
-impl<'a> Run<'a> {
-    fn of(worker: Option<&'a Worker>) -> Run<'a> {
-        worker.map_or(
-            Run {
-                cands: &[],
-                arena: &[],
-            },
-            |w| Run {
-                cands: &w.cands,
-                arena: &w.arena,
-            },
-        )
-    }
-
-    fn slice(self, range: impl std::slice::SliceIndex<[Cand], Output = [Cand]>) -> Run<'a> {
-        Run {
-            cands: self.cands.get(range).unwrap_or(&[]),
-            arena: self.arena,
         }
     }
 }
@@ -160,31 +140,29 @@ fn split_point(a: &[Cand], b: &[Cand], k: usize) -> (usize, usize) {
     (lo, k - lo)
 }
 
-/// Merge two sorted runs into `hits`/`keys` (as long as both together).
-fn merge_into(hits: &mut [Hit], keys: &mut [u64], a: Run<'_>, b: Run<'_>) {
+/// Merge two sorted runs into `hits`/`keys` (as long as both together),
+/// leaving the hits without highlights.
+fn merge_into(hits: &mut [Hit], keys: &mut [u64], a: &[Cand], b: &[Cand]) {
     let (mut ia, mut ib) = (0, 0);
     for (hit, key) in hits.iter_mut().zip(keys.iter_mut()) {
-        let (cand, arena) = match (a.cands.get(ia), b.cands.get(ib)) {
+        let cand = match (a.get(ia), b.get(ib)) {
             (Some(x), Some(y)) if x.key < y.key => {
                 ia += 1;
-                (x, a.arena)
+                x
             }
             (Some(x), None) => {
                 ia += 1;
-                (x, a.arena)
+                x
             }
             (_, Some(y)) => {
                 ib += 1;
-                (y, b.arena)
+                y
             }
             (None, None) => break,
         };
-        let start = cand.start as usize;
-        let highlights = arena.get(start..start + cand.len as usize).unwrap_or(&[]);
         hit.id = cand.id;
         hit.score = key_score(cand.key);
         hit.name_indices.clear();
-        hit.name_indices.extend_from_slice(highlights);
         *key = cand.key;
     }
 }

@@ -97,8 +97,9 @@ fn scope(term: &Term) -> &'static [Col] {
     }
 }
 
-/// The weighted score of `atom` in the first of `cols` it matches. A name
-/// match also appends its (grapheme) indices to `name_hits`.
+/// The weighted score of `atom` in the first of `cols` it matches. With
+/// `name_hits`, a name match also appends its (grapheme) indices there
+/// (slower: nucleo then keeps its whole matrix to trace the path back).
 fn first_col(
     atom: &Atom,
     one: Option<(u8, bool)>,
@@ -106,7 +107,7 @@ fn first_col(
     doc: Doc<'_>,
     cols: &[Col],
     m: &mut Matcher,
-    name_hits: &mut Vec<u32>,
+    mut name_hits: Option<&mut Vec<u32>>,
 ) -> Option<u32> {
     let ascii = matches!(atom.needle_text(), Utf32Str::Ascii(_));
     for &c in cols {
@@ -122,21 +123,25 @@ fn first_col(
         };
         let score = match fast {
             Some(Some((score, at))) => {
-                if c == Col::Name {
-                    name_hits.push(at);
+                if c == Col::Name
+                    && let Some(hits) = name_hits.as_deref_mut()
+                {
+                    hits.push(at);
                 }
                 Some(score)
             }
             Some(None) => None,
-            None if c == Col::Name => {
-                let mark = name_hits.len();
-                let score = atom.indices(text, m, name_hits);
-                if score.is_none() {
-                    name_hits.truncate(mark);
+            None => match name_hits.as_deref_mut() {
+                Some(hits) if c == Col::Name => {
+                    let mark = hits.len();
+                    let score = atom.indices(text, m, hits);
+                    if score.is_none() {
+                        hits.truncate(mark);
+                    }
+                    score
                 }
-                score
-            }
-            None => atom.score(text, m),
+                _ => atom.score(text, m),
+            },
         };
         if let Some(s) = score {
             return Some(u32::from(s) * c.weight());
@@ -168,7 +173,8 @@ impl Worker {
         }
     }
 
-    /// Match the docs at `indices`, leaving the matches sorted in `cands`.
+    /// Match the docs at `indices` (score only, no highlights), leaving the
+    /// matches sorted in `cands`.
     pub(crate) fn run(
         &mut self,
         docs: &Index,
@@ -187,16 +193,23 @@ impl Worker {
             let Some(doc) = docs.doc(i) else {
                 continue;
             };
-            if let Some(cand) = self.match_doc(doc, i, query) {
+            if let Some(cand) = self.match_doc(doc, i, query, false) {
                 self.cands.push(cand);
             }
         }
         sort_by_score(&mut self.cands, &mut self.sort_buf);
     }
 
-    /// Match one doc (directory index `index`); its highlights are appended
-    /// to the arena.
-    pub(crate) fn match_doc(&mut self, doc: Doc<'_>, index: u32, query: &Query) -> Option<Cand> {
+    /// Match one doc (directory index `index`). With `highlights`, its name
+    /// highlights are appended to the arena (the score is the same either
+    /// way: nucleo runs one algorithm, only keeping the path or not).
+    pub(crate) fn match_doc(
+        &mut self,
+        doc: Doc<'_>,
+        index: u32,
+        query: &Query,
+        highlights: bool,
+    ) -> Option<Cand> {
         let m = &mut self.matcher;
         self.graphemes.clear();
         let mut total: u32 = 0;
@@ -226,7 +239,7 @@ impl Worker {
                 doc,
                 cols,
                 m,
-                &mut self.graphemes,
+                highlights.then_some(&mut self.graphemes),
             )
             .or_else(|| {
                 // Typos are forgiven in names only (people misspell names;
@@ -236,7 +249,8 @@ impl Worker {
                 }
                 let name = &[Col::Name];
                 term.typos.iter().find_map(|variant| {
-                    first_col(variant, None, term.mask, doc, name, m, &mut self.graphemes)
+                    let hits = highlights.then_some(&mut self.graphemes);
+                    first_col(variant, None, term.mask, doc, name, m, hits)
                         .map(|s| s / TYPO_DIVISOR)
                 })
             })?;
@@ -262,6 +276,24 @@ impl Worker {
         self.arena
             .get(start..start + cand.len as usize)
             .unwrap_or(&[])
+    }
+
+    /// Replace `out` with the name highlights of doc `index` for `query`
+    /// (left empty if the doc does not match).
+    pub(crate) fn highlight(
+        &mut self,
+        docs: &Index,
+        index: u32,
+        query: &Query,
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        self.arena.clear();
+        let Some(doc) = docs.doc(index) else { return };
+        if let Some(cand) = self.match_doc(doc, index, query, true) {
+            out.extend_from_slice(self.highlights(&cand));
+        }
+        self.arena.clear();
     }
 }
 

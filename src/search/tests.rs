@@ -373,3 +373,109 @@ fn many_note_changes_keep_the_text_right() {
     assert_eq!(s.hits()[0].name_indices, vec![5, 6, 7, 8, 9]);
     assert_eq!(ids(&mut s, "ext:3001"), vec![4]);
 }
+
+/// Positions in `hits` of the hits whose name has highlights in `eager` (a
+/// search that highlights everything).
+fn with_highlights(eager: &Search) -> Vec<usize> {
+    (0..eager.hits().len())
+        .filter(|&i| !eager.hits()[i].name_indices.is_empty())
+        .collect()
+}
+
+fn eager(docs: &[SearchDoc]) -> Search {
+    let mut s = names(docs);
+    s.highlight_top = usize::MAX;
+    s
+}
+
+#[test]
+fn the_best_hits_of_a_broad_query_are_highlighted() {
+    let docs = sample::directory(HIGHLIGHT_TOP * 2, 13);
+    let mut s = names(&docs);
+    s.set_query("a");
+    assert!(s.hits().len() > HIGHLIGHT_TOP + 100, "{}", s.hits().len());
+    let mut highlighted = 0;
+    for hit in &s.hits()[..HIGHLIGHT_TOP] {
+        let name: Vec<char> = docs[hit.id.0 as usize].name.chars().collect();
+        let is_a = |c: &char| nucleo::chars::normalize(*c).eq_ignore_ascii_case(&'a');
+        if name.iter().any(is_a) {
+            assert_eq!(hit.name_indices.len(), 1, "{name:?}");
+            assert!(is_a(&name[hit.name_indices[0] as usize]), "{name:?}");
+            highlighted += 1;
+        }
+    }
+    assert!(highlighted > HIGHLIGHT_TOP / 2, "{highlighted}");
+}
+
+#[test]
+fn a_hit_beyond_the_best_is_highlighted_on_demand() {
+    let docs = sample::directory(HIGHLIGHT_TOP * 3, 13);
+    let mut all = eager(&docs);
+    let mut s = names(&docs);
+    for q in ["e", "an", "r a"] {
+        all.set_query(q);
+        s.set_query(q);
+        let &far = with_highlights(&all)
+            .iter()
+            .find(|&&i| i >= HIGHLIGHT_TOP)
+            .expect("a highlighted name past the best");
+        assert!(s.hits()[far].name_indices.is_empty(), "{q}: not yet");
+        s.ensure_highlights(far..far + 1);
+        assert_eq!(s.hits()[far], all.hits()[far], "{q}: now highlighted");
+        s.ensure_highlights(far - 1..far + 2);
+        s.ensure_highlights(far..far + 1);
+        assert_eq!(s.hits()[far - 1..=far + 1], all.hits()[far - 1..=far + 1]);
+        s.ensure_highlights(0..usize::MAX);
+        assert_eq!(s.hits(), all.hits(), "{q}: everything on demand");
+    }
+    // A hit leaving the best ones lets the next move up, highlighted.
+    let mut s = names(&docs);
+    s.set_query("a");
+    let best = s.hits()[0].id;
+    let mut gone = docs[best.0 as usize].clone();
+    gone.name = "Zz".into();
+    gone.department = "Zz".into();
+    gone.uri = "sip:zz@example.com".into();
+    gone.extension = "1".into();
+    gone.note.clear();
+    s.update_doc(gone.clone());
+    all.set_query("a");
+    all.update_doc(gone);
+    assert_eq!(s.hits()[..HIGHLIGHT_TOP], all.hits()[..HIGHLIGHT_TOP]);
+}
+
+#[test]
+fn highlighting_later_changes_no_result_nor_its_rank() {
+    let docs = sample::directory(1500, 17);
+    let mut all = eager(&docs);
+    let mut s = names(&docs);
+    s.highlight_top = 7;
+    for q in queries(&docs, 30, 23) {
+        for end in 1..=q.len() {
+            let Some(prefix) = q.get(..end) else { continue };
+            all.set_query(prefix);
+            s.set_query(prefix);
+            let key = |h: &Hit| (h.id, h.score);
+            let (a, b) = (all.hits(), s.hits());
+            assert!(a.iter().map(key).eq(b.iter().map(key)), "{prefix:?}");
+            let top = a.len().min(7);
+            assert_eq!(a[..top], b[..top], "{prefix:?}");
+        }
+        s.ensure_highlights(0..s.hits().len());
+        assert_eq!(all.hits(), s.hits(), "{q:?}");
+        // The score matched without highlights is the one nucleo gives
+        // when it traces the highlights (the ranking of before).
+        let Search {
+            index,
+            query,
+            workers,
+            hit_keys,
+            ..
+        } = &mut all;
+        for &k in hit_keys.iter() {
+            let doc = index.doc(key_doc(k)).unwrap();
+            let traced = workers[0].match_doc(doc, key_doc(k), query, true);
+            assert_eq!(traced.map(|c| c.key), Some(k), "{q:?}");
+        }
+    }
+}
