@@ -171,34 +171,6 @@ impl Index {
     }
 }
 
-/// Hint the CPU to fetch the cache line holding `item` (no effect on
-/// anything but timing).
-#[inline(always)]
-fn prefetch<T>(item: Option<&T>) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(item) = item {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: a prefetch never faults and reads nothing the program
-        // sees; SSE is part of the x86_64 baseline; the pointer comes from a
-        // live reference.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast()) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
-}
-
-impl Index {
-    /// Start fetching what matching doc `i` reads first (its masks and
-    /// where its text is, in every column a plain word is matched against).
-    pub(crate) fn prefetch(&self, i: u32) {
-        let i = i as usize;
-        prefetch(self.any.get(i));
-        for col in Col::FREE {
-            prefetch(self.cols[col as usize].entries.get(i));
-        }
-    }
-}
-
 impl<'a> Doc<'a> {
     pub(crate) fn id(self) -> ContactId {
         self.index

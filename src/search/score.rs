@@ -15,9 +15,6 @@ use crate::store::ContactId;
 /// it ranks below a real match of the same quality.
 const TYPO_DIVISOR: u32 = 2;
 
-/// How many docs ahead [`Worker::run`] prefetches.
-const PREFETCH_AHEAD: usize = 12;
-
 /// A matched doc: its sort key and where its name highlights sit in the
 /// worker's arena.
 #[derive(Debug, Clone, Copy)]
@@ -175,21 +172,10 @@ impl Worker {
 
     /// Match the docs at `indices` (score only, no highlights), leaving the
     /// matches sorted in `cands`.
-    pub(crate) fn run(
-        &mut self,
-        docs: &Index,
-        query: &Query,
-        indices: impl Iterator<Item = u32> + Clone,
-    ) {
+    pub(crate) fn run(&mut self, docs: &Index, query: &Query, indices: impl Iterator<Item = u32>) {
         self.arena.clear();
         self.cands.clear();
-        // Ask for the data of the doc a few steps ahead: each doc costs a
-        // matcher call, too long apart for the hardware to see the stream.
-        let mut ahead = indices.clone().skip(PREFETCH_AHEAD);
         for i in indices {
-            if let Some(j) = ahead.next() {
-                docs.prefetch(j);
-            }
             let Some(doc) = docs.doc(i) else {
                 continue;
             };
