@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::app::grid_list::{CellRef, GridList, Group};
+use crate::app::grid_list::{CellRef, GridList, Group, Row};
 use crate::app::keymap::Keymap;
 use crate::presence::{Freshness, LineState, SubscriptionStatus};
 use crate::search::{Search, SearchDoc};
@@ -320,10 +320,28 @@ impl Model {
         groups
     }
 
-    /// Keep the cursor's row on screen.
+    /// Keep the cursor's row on screen, and make sure the search hits shown
+    /// there have their name highlights (the search computes them for its
+    /// best hits only: see `search::HIGHLIGHT_TOP`).
     pub(crate) fn fix_scroll(&mut self) {
         let height = usize::from(self.areas().grid.height);
         self.scroll = self.list.scroll_for(self.cursor, self.scroll, height);
+        if self.search.is_active() {
+            let rows = self.list.rows.get(self.scroll..).unwrap_or(&[]);
+            let hits = rows
+                .iter()
+                .take(height.max(1))
+                .filter_map(|row| match row {
+                    Row::Cells { start, end } => self.list.cells.get(*start..*end),
+                    Row::Header { .. } => None,
+                })
+                .flatten()
+                .filter_map(|cell| cell.hit);
+            let (lo, hi) = hits.fold((usize::MAX, 0), |(lo, hi), h| (lo.min(h), hi.max(h + 1)));
+            if lo < hi {
+                self.search.ensure_highlights(lo..hi);
+            }
+        }
     }
 
     /// Re-read one contact's shown state after the store changed it.

@@ -30,8 +30,9 @@
 //!   previous hits (`Query::narrows` in `query.rs` says when that is exact);
 //! - the index is column-wise flat arrays walked in order, each doc's
 //!   character mask rejecting columns before nucleo is called (software
-//!   prefetching the next docs was tried: no measurable gain); accented text that folds to ASCII is matched in its
-//!   folded form (nucleo's fast path, same results);
+//!   prefetching the next docs was tried: no measurable gain); accented
+//!   text that folds to ASCII is matched in its folded form (nucleo's fast
+//!   path, same results);
 //! - a plain word stops at the first column it matches;
 //! - one-character words use a plain loop equal to nucleo's score;
 //! - the directory is split between up to [`MAX_WORKERS`] scoped threads

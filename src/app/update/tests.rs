@@ -408,3 +408,44 @@ fn status_notes_are_searchable() {
     typ(&mut m, "quarterly");
     assert_eq!(names(&m), ["Bob Brown"], "Bob's note: Quarterly review");
 }
+
+#[test]
+fn search_results_far_down_the_list_are_highlighted_when_scrolled_to() {
+    use crate::app::grid_list::Row;
+    use crate::search::HIGHLIGHT_TOP;
+    let mut m = Model::new(sample::directory(6000), Settings::default());
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    typ(&mut m, "a");
+    let far = |m: &Model| m.selected_cell().and_then(|c| c.hit).unwrap_or(0);
+    for _ in 0..1000 {
+        if far(&m) > HIGHLIGHT_TOP + 200 {
+            break;
+        }
+        key(&mut m, KeyCode::PageDown);
+    }
+    assert!(far(&m) > HIGHLIGHT_TOP + 200, "paged past the best hits");
+    let height = usize::from(m.areas().grid.height);
+    let mut checked = 0;
+    for row in m.list.rows.iter().skip(m.scroll).take(height) {
+        let Row::Cells { start, end } = row else {
+            continue;
+        };
+        for cell in &m.list.cells[*start..*end] {
+            let name: Vec<char> = m.store.info(cell.id).name.chars().collect();
+            let hit = &m.search.hits()[cell.hit.unwrap()];
+            if name.iter().any(|c| c.eq_ignore_ascii_case(&'a')) {
+                assert_eq!(hit.name_indices.len(), 1, "{name:?}");
+                let lit = name[hit.name_indices[0] as usize];
+                assert!(lit.eq_ignore_ascii_case(&'a'), "{name:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "{checked} highlighted names on screen");
+}
