@@ -14,6 +14,7 @@
 
 use nucleo::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 
+use super::fast::InOrder;
 use super::index::{Col, char_bit, strip_scheme};
 
 /// One whitespace-separated piece of the query.
@@ -30,9 +31,13 @@ pub(crate) struct Term {
     /// A positive fuzzy needle of one ASCII char: the char and whether case
     /// is ignored (smart case), for the fast path.
     pub(crate) one_char: Option<(u8, bool)>,
+    /// A positive fuzzy needle of 2 to 31 ASCII chars, as a quick
+    /// "in order?" check run before nucleo.
+    pub(crate) in_order: Option<Box<InOrder>>,
     /// The needle with one pair of adjacent characters swapped, tried when
-    /// the needle itself does not match (fuzzy terms only).
-    pub(crate) typos: Vec<Atom>,
+    /// the needle itself does not match (fuzzy terms only), each with its
+    /// quick check.
+    pub(crate) typos: Vec<(Atom, Option<Box<InOrder>>)>,
 }
 
 /// A parsed query.
@@ -77,10 +82,20 @@ fn needle_mask(atom: &Atom) -> u64 {
 /// Longer needles get no typo variants (a pasted blob is not typed).
 const MAX_TYPO_NEEDLE: usize = 32;
 
+/// The quick check of a positive fuzzy needle of ASCII chars.
+fn in_order(atom: &Atom) -> Option<Box<InOrder>> {
+    match atom.needle_text() {
+        nucleo::Utf32Str::Ascii(needle) if !atom.negative && atom.kind == AtomKind::Fuzzy => {
+            InOrder::new(needle)
+        }
+        _ => None,
+    }
+}
+
 /// Every distinct needle obtained by swapping two adjacent characters.
-fn transpositions(atom: &Atom) -> Vec<Atom> {
+fn transpositions(atom: &Atom) -> Vec<(Atom, Option<Box<InOrder>>)> {
     let needle: Vec<char> = atom.needle_text().chars().collect();
-    let mut out: Vec<Atom> = Vec::new();
+    let mut out: Vec<(Atom, Option<Box<InOrder>>)> = Vec::new();
     if needle.len() > MAX_TYPO_NEEDLE {
         return out;
     }
@@ -98,8 +113,9 @@ fn transpositions(atom: &Atom) -> Vec<Atom> {
             AtomKind::Fuzzy,
             false,
         );
-        if !out.contains(&variant) {
-            out.push(variant);
+        if !out.iter().any(|(a, _)| *a == variant) {
+            let quick = in_order(&variant);
+            out.push((variant, quick));
         }
     }
     out
@@ -138,12 +154,14 @@ impl Term {
             },
             _ => None,
         };
+        let in_order = atom.as_ref().and_then(in_order);
         Term {
             raw: token.to_owned(),
             col,
             atom,
             mask,
             one_char,
+            in_order,
             typos,
         }
     }
@@ -259,7 +277,7 @@ mod tests {
         let needles: Vec<String> = t
             .typos
             .iter()
-            .map(|a| a.needle_text().to_string())
+            .map(|(a, _)| a.needle_text().to_string())
             .collect();
         assert_eq!(needles, vec!["nana", "anan"]);
     }

@@ -6,7 +6,7 @@
 use nucleo::pattern::Atom;
 use nucleo::{Config, Matcher, Utf32Str};
 
-use super::fast;
+use super::fast::{self, InOrder};
 use super::index::{COLUMNS, Col, Doc, Index};
 use super::query::{Query, Term};
 use crate::store::ContactId;
@@ -94,12 +94,31 @@ fn scope(term: &Term) -> &'static [Col] {
     }
 }
 
+/// What can be decided about a needle without nucleo.
+#[derive(Clone, Copy)]
+enum Quick<'a> {
+    /// One ASCII char (and whether case is ignored): scored by a plain loop.
+    OneChar(u8, bool),
+    /// Texts the needle is not in, in order, are rejected before nucleo.
+    InOrder(&'a InOrder),
+}
+
+impl Term {
+    fn quick(&self) -> Option<Quick<'_>> {
+        match (self.one_char, &self.in_order) {
+            (Some((c, ignore_case)), _) => Some(Quick::OneChar(c, ignore_case)),
+            (None, Some(q)) => Some(Quick::InOrder(q)),
+            (None, None) => None,
+        }
+    }
+}
+
 /// The weighted score of `atom` in the first of `cols` it matches. With
 /// `name_hits`, a name match also appends its (grapheme) indices there
 /// (slower: nucleo then keeps its whole matrix to trace the path back).
 fn first_col(
     atom: &Atom,
-    one: Option<(u8, bool)>,
+    quick: Option<Quick<'_>>,
     mask: u64,
     doc: Doc<'_>,
     cols: &[Col],
@@ -112,10 +131,11 @@ fn first_col(
             continue;
         }
         let text = doc.col(c, ascii);
-        let fast = match (one, text) {
-            (Some((ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
+        let fast = match (quick, text) {
+            (Some(Quick::OneChar(ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
                 fast::one_char(bytes, ch, ignore_case)
             }
+            (Some(Quick::InOrder(q)), Utf32Str::Ascii(bytes)) if !q.matches(bytes) => Some(None),
             _ => None,
         };
         let score = match fast {
@@ -220,7 +240,7 @@ impl Worker {
             }
             let score = first_col(
                 atom,
-                term.one_char,
+                term.quick(),
                 term.mask,
                 doc,
                 cols,
@@ -234,9 +254,10 @@ impl Worker {
                     return None;
                 }
                 let name = &[Col::Name];
-                term.typos.iter().find_map(|variant| {
+                term.typos.iter().find_map(|(variant, in_order)| {
                     let hits = highlights.then_some(&mut self.graphemes);
-                    first_col(variant, None, term.mask, doc, name, m, hits)
+                    let quick = in_order.as_deref().map(Quick::InOrder);
+                    first_col(variant, quick, term.mask, doc, name, m, hits)
                         .map(|s| s / TYPO_DIVISOR)
                 })
             })?;
