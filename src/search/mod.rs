@@ -34,7 +34,10 @@
 //!   text that folds to ASCII is matched in its folded form (nucleo's fast
 //!   path, same results);
 //! - a plain word stops at the first column it matches;
-//! - one-character words use a plain loop equal to nucleo's score;
+//! - one-character words use a plain loop equal to nucleo's score; longer
+//!   ASCII words first pass a branch-free "are the chars in the text, in
+//!   order?" automaton (`fast::InOrder`), so nucleo is called only for
+//!   texts it will match;
 //! - the directory is split between up to [`MAX_WORKERS`] scoped threads
 //!   (joined before `set_query` returns), candidates are radix-sorted by
 //!   score and merged into `hits` reusing their highlight vectors;
