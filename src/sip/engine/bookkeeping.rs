@@ -93,6 +93,7 @@ impl Engine {
         self.subs[i].dialog = sub::DialogIds::default();
         self.subs[i].got_notify = false;
         self.subs[i].notify_gen += 1;
+        self.subs[i].established_at = None;
     }
 
     /// Retry later with backoff (or after `at_least`).
@@ -101,9 +102,41 @@ impl Engine {
         sub.failures = sub.failures.saturating_add(1);
         let failures = sub.failures;
         let delay = backoff_or(at_least, failures, self.rng.unit());
+        if self.refresh_can_wait(i, now) {
+            // RFC 6665 4.1.2.2: a failed refresh leaves the subscription
+            // valid until it expires; refresh again in the same dialog.
+            self.subs[i].phase = Phase::Established;
+            self.schedule_sub(i, now + delay);
+            self.subs[i].refresh_at = Some(now + delay);
+            return;
+        }
         self.forget_dialog(i);
         self.subs[i].phase = Phase::Waiting;
         self.schedule_sub(i, now + delay);
+    }
+
+    /// The request that failed was a refresh of a subscription that is
+    /// still valid (its expiry has not passed).
+    pub(super) fn refresh_can_wait(&self, i: usize, now: Instant) -> bool {
+        let sub = &self.subs[i];
+        sub.refresh && sub.in_dialog() && sub.expires_at.is_some_and(|at| at > now)
+    }
+
+    /// A subscription the server ended right away (deactivated/timeout)
+    /// is started again at once only if it had lived a while; otherwise
+    /// with backoff, so a server that accepts and ends at once is no loop.
+    pub(super) fn start_over_after_termination(&mut self, i: usize, now: Instant) {
+        let lived = self.subs[i]
+            .established_at
+            .is_some_and(|at| now.duration_since(at) >= Duration::from_secs(30));
+        self.mark_stale(i, now);
+        self.set_status(i, SubscriptionStatus::Requesting, now);
+        if lived {
+            self.subs[i].failures = 0;
+            self.queue_new_dialog(i);
+        } else {
+            self.retry_later(i, now, None);
+        }
     }
 
     pub(super) fn on_sub_timer(&mut self, i: usize, generation: u64, now: Instant) {

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::sub::Phase;
-use super::timers::TimerKey;
 use super::{Engine, Transmit};
 use crate::body::{BodyError, PresenceDoc, dialog_info, pidf};
 use crate::presence::{EventKind, Presence, SubscriptionStatus};
@@ -67,9 +66,7 @@ impl Engine {
         let bytes = resp.to_bytes();
         if let Some(k) = key {
             self.responses.insert(now, k, bytes.clone());
-            if let Some(at) = self.responses.poll_timeout() {
-                self.timers.push(at, TimerKey::Responses, 0);
-            }
+            self.arm_responses_timer();
         }
         self.transmits.push_back(Transmit { to: from, bytes });
     }
@@ -266,6 +263,11 @@ impl Engine {
         reason: Option<TerminationReason>,
         retry_after: Option<u32>,
     ) {
+        if self.shutting_down {
+            // Ending anyway: nothing to start again.
+            self.forget_dialog(i);
+            return;
+        }
         let uri = self.subs[i].uri.clone();
         tracing::info!(%uri, event = self.subs[i].event.as_str(), ?reason, "subscription terminated by the server");
         if let Some(tx) = self.subs[i].tx.take() {
@@ -277,11 +279,8 @@ impl Engine {
         let wait = retry_after.map(|s| Duration::from_secs(u64::from(s)));
         match reason {
             Some(TerminationReason::Deactivated) | Some(TerminationReason::Timeout) => {
-                // Subscribe again at once.
-                self.mark_stale(i, now);
-                self.set_status(i, SubscriptionStatus::Requesting, now);
-                self.subs[i].failures = 0;
-                self.queue_new_dialog(i);
+                // Subscribe again at once (with backoff if it keeps happening).
+                self.start_over_after_termination(i, now);
             }
             Some(TerminationReason::Probation) | Some(TerminationReason::Giveup) => {
                 let why = format!(

@@ -149,6 +149,8 @@ pub struct Engine {
     auth_failures: u32,
     auth_retry_at: Instant,
     responses: ResponseCache,
+    /// A `Responses` timer is in the heap.
+    responses_armed: bool,
     timers: TimerHeap,
     rng: Rng,
     transmits: VecDeque<Transmit>,
@@ -192,6 +194,7 @@ impl Engine {
             auth_failures: 0,
             auth_retry_at: now,
             responses,
+            responses_armed: false,
             timers: TimerHeap::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -254,10 +257,9 @@ impl Engine {
                 TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
                 TimerKey::Pump => {}
                 TimerKey::Responses => {
+                    self.responses_armed = false;
                     self.responses.expire(now);
-                    if let Some(at) = self.responses.poll_timeout() {
-                        self.timers.push(at, TimerKey::Responses, 0);
-                    }
+                    self.arm_responses_timer();
                 }
             }
         }
@@ -312,6 +314,18 @@ impl Engine {
                 .any(|t| matches!(t.kind, TxKind::Unsubscribe(_)))
     }
 
+    /// One timer at a time for the response cache (its oldest entry's
+    /// expiry): arming one per NOTIFY would grow the heap without bound.
+    pub(super) fn arm_responses_timer(&mut self) {
+        if self.responses_armed {
+            return;
+        }
+        if let Some(at) = self.responses.poll_timeout() {
+            self.timers.push(at, TimerKey::Responses, 0);
+            self.responses_armed = true;
+        }
+    }
+
     /// Send queued requests while the window allows.
     fn pump(&mut self, now: Instant) {
         if self.shutting_down {
@@ -319,7 +333,10 @@ impl Engine {
                 let Some(i) = self.unsubscribe_queue.pop_front() else {
                     break;
                 };
-                self.send_unsubscribe(i, now);
+                // The server may have ended it meanwhile (a final NOTIFY).
+                if self.subs[i].in_dialog() {
+                    self.send_unsubscribe(i, now);
+                }
             }
             return;
         }
@@ -350,9 +367,13 @@ impl Engine {
     }
 }
 
+/// The longest wait before trying again, whatever a server asks for.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(300);
+
 fn backoff_or(at_least: Option<Duration>, failures: u32, unit: f64) -> Duration {
     match at_least {
-        Some(d) => d + Duration::from_millis((unit * 1000.0) as u64),
+        // Retry-After is honoured, but never beyond five minutes.
+        Some(d) => d.min(MAX_RETRY_WAIT) + Duration::from_millis((unit * 1000.0) as u64),
         None => sub::backoff_delay(failures, unit),
     }
 }

@@ -109,6 +109,14 @@ impl Engine {
     /// Send the SUBSCRIBE a subscription needs now: initial (new dialog) or
     /// refresh (in dialog). Takes a window slot.
     pub(super) fn send_subscribe(&mut self, i: usize, now: Instant) {
+        // A request still in flight for this subscription is superseded:
+        // forget it and give its window slot back.
+        if let Some(old) = self.subs[i].tx.take() {
+            self.drop_tx(old);
+            self.window.on_abandon();
+        }
+        // A new request: a 401 to it is a fresh challenge, not a rejection.
+        self.subs[i].challenged = false;
         if !self.subs[i].in_dialog() {
             self.subs[i].refresh = false;
         }
@@ -183,7 +191,10 @@ impl Engine {
     pub(super) fn resend_subscribe(&mut self, i: usize, now: Instant) {
         let expires = self.subs[i].expires;
         let id = self.build_subscribe(i, expires, now);
-        self.subs[i].tx = Some(id);
+        let sub = &mut self.subs[i];
+        sub.tx = Some(id);
+        // In flight again: expiry, NOTIFYs and shutdown must see it so.
+        sub.phase = super::sub::Phase::Sending;
     }
 
     /// An OPTIONS to the server (keepalive and start-up probe).

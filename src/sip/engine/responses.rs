@@ -108,14 +108,23 @@ impl Engine {
                 );
                 self.stop(i, now, SubscriptionStatus::Error(why))
             }
-            481 => {
-                // The server forgot this subscription (a restart, or it
-                // expired there): what we show is no longer backed.
+            481 if self.subs[i].refresh => {
+                // The server forgot this subscription: most likely it
+                // restarted (faster than a keepalive could tell) and forgot
+                // every other one too. Nothing it told us is backed any more.
                 self.window.on_success();
-                tracing::info!(uri = %self.subs[i].uri, "481 on refresh: subscribing again");
-                self.mark_stale(i, now);
-                self.set_status(i, SubscriptionStatus::Requesting, now);
-                self.queue_new_dialog(i);
+                tracing::warn!(uri = %self.subs[i].uri, "481 to a refresh: the server forgot us; subscribing everything again");
+                self.server_lost(
+                    now,
+                    "the server forgot our subscriptions (481 to a refresh)",
+                );
+                self.server_heard(now);
+            }
+            481 => {
+                // To a new subscription: odd; try again with backoff.
+                self.window.on_success();
+                let reason = format!("{} {}", status, resp.reason);
+                self.retry(i, now, SubscriptionStatus::Error(reason), None);
             }
             408 | 500..=599 => {
                 let retry_after = resp
@@ -225,6 +234,9 @@ impl Engine {
                 .refresh_at
                 .is_some_and(|r| r > now && r + Duration::from_secs(2) < expiry);
         self.subs[i].phase = Phase::Established;
+        if self.subs[i].established_at.is_none() {
+            self.subs[i].established_at = Some(now);
+        }
         if !keep_refresh {
             let at = now + refresh_delay(granted, unit);
             self.schedule_sub(i, at);
@@ -271,6 +283,9 @@ impl Engine {
         let rejected = auth_nonce.is_some() && !challenge.stale && self.subs[i].challenged;
         if rejected {
             self.window.on_success();
+            // Keep the newest challenge: the next probe answers it, so a
+            // password fixed on the server is noticed.
+            self.auth = Some(DigestClient::new(challenge, resp.status == 407));
             let who = self.cfg.auth_user.clone();
             return self.auth_failure(
                 i,
@@ -325,6 +340,12 @@ impl Engine {
         status: SubscriptionStatus,
         at_least: Option<Duration>,
     ) {
+        if self.refresh_can_wait(i, now) {
+            // Still backed until it expires: keep what is shown, try again.
+            tracing::warn!(uri = %self.subs[i].uri, ?status, "refresh failed; the subscription stays valid until it expires");
+            self.retry_later(i, now, at_least);
+            return;
+        }
         if self.subs[i].expires_at.is_none_or(|at| at <= now) {
             self.mark_stale(i, now);
         }

@@ -48,6 +48,8 @@ pub struct Sub {
     /// The duration we ask for (raised by a 423's Min-Expires).
     pub expires: u32,
     pub expires_at: Option<Instant>,
+    /// When the current dialog was first established.
+    pub established_at: Option<Instant>,
     /// When the scheduled refresh is due (while established).
     pub refresh_at: Option<Instant>,
     /// Consecutive failures, for the backoff.
@@ -81,6 +83,7 @@ impl Sub {
             status: SubscriptionStatus::NotRequested,
             expires,
             expires_at: None,
+            established_at: None,
             refresh_at: None,
             failures: 0,
             has_state: false,

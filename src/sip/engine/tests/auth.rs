@@ -157,3 +157,67 @@ fn a_stale_nonce_falls_back_to_the_new_challenge() {
         }
     )));
 }
+
+#[test]
+fn a_lost_answer_to_a_challenge_is_no_auth_failure() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let first = h.requests(Method::Subscribe);
+    h.deliver(
+        reply(
+            &first[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n1", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
+    // The answered request is lost: Timer F, then a retry with n1 meets a
+    // server that restarted and challenges afresh (no stale flag).
+    let mut retry = Vec::new();
+    for _ in 0..400 {
+        h.advance(Duration::from_secs(1));
+        retry = h.requests(Method::Subscribe);
+        if retry
+            .iter()
+            .any(|r| parse_cseq(r.headers.get("CSeq").unwrap()).unwrap().seq == 1)
+        {
+            break;
+        }
+    }
+    let fresh = retry
+        .iter()
+        .find(|r| parse_cseq(r.headers.get("CSeq").unwrap()).unwrap().seq == 1)
+        .expect("a fresh SUBSCRIBE");
+    h.deliver(
+        reply(
+            fresh,
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n2", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
+    assert!(
+        !h.events.iter().any(|e| matches!(
+            e,
+            EngineEvent::Connection {
+                state: ConnectionState::AuthFailed(_),
+                ..
+            }
+        )),
+        "a new challenge to a new request is not a wrong password"
+    );
+    let answered = h.requests(Method::Subscribe);
+    assert!(answered.iter().any(|r| {
+        r.headers
+            .get("Authorization")
+            .is_some_and(|a| a.contains("nonce=\"n2\""))
+    }));
+}

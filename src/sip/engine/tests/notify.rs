@@ -182,3 +182,55 @@ fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
         "a fresh subscription"
     );
 }
+
+#[test]
+fn a_stream_of_notifies_does_not_grow_the_timer_heap() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 10);
+    h.connect();
+    let subs = establish_all(&mut h);
+    let before = h.engine.timers.len();
+    for k in 0..2_000u32 {
+        let s = &subs[(k % 10) as usize];
+        h.deliver(notify(
+            s,
+            k + 2,
+            "active;expires=600",
+            Some(("application/pidf+xml", PIDF_AWAY)),
+        ));
+        if k % 100 == 0 {
+            h.advance(Duration::from_millis(500));
+        }
+    }
+    h.responses();
+    assert!(
+        h.engine.timers.len() < before + 50,
+        "timer heap grew from {before} to {}",
+        h.engine.timers.len()
+    );
+}
+
+#[test]
+fn shutdown_never_sends_an_unsubscribe_outside_a_dialog() {
+    let mut cfg = config(Transport::Udp);
+    cfg.window = 1;
+    let mut h = Harness::new(cfg, 3);
+    h.connect();
+    let subs = establish_all(&mut h);
+    h.engine.shutdown(h.now);
+    // While the first un-SUBSCRIBE is in flight, the server ends the others.
+    for (k, s) in subs.iter().enumerate() {
+        h.deliver(notify(s, 9 + k as u32, "terminated;reason=timeout", None));
+    }
+    for _ in 0..10 {
+        for r in h.requests(Method::Subscribe) {
+            assert!(
+                !r.headers.get("Call-ID").unwrap_or("").is_empty(),
+                "an un-SUBSCRIBE without a dialog"
+            );
+            h.deliver(reply(&r, 200, &[("Expires", "0")]).to_bytes());
+        }
+    }
+    assert!(h.engine.is_shut_down());
+}

@@ -10,6 +10,7 @@ fn terminated_deactivated_and_timeout_resubscribe_at_once_with_a_new_dialog() {
         let mut h = Harness::new(cfg, 1);
         h.connect();
         let s = establish_all(&mut h).pop().unwrap();
+        h.advance(Duration::from_secs(60));
         h.deliver(notify(&s, 2, &format!("terminated;reason={reason}"), None));
         let again = h.requests(Method::Subscribe);
         assert_eq!(again.len(), 1, "{reason}: subscribe again at once");
@@ -19,6 +20,83 @@ fn terminated_deactivated_and_timeout_resubscribe_at_once_with_a_new_dialog() {
             "a new dialog"
         );
     }
+}
+
+#[test]
+fn a_server_that_ends_every_subscription_at_once_is_not_hammered() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let mut sent = 0;
+    for _ in 0..20 {
+        for s in h.requests(Method::Subscribe) {
+            sent += 1;
+            h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+            h.deliver(notify(&s, 1, "terminated;reason=deactivated", None));
+        }
+        h.advance(Duration::from_millis(100));
+    }
+    assert!(
+        sent <= 2,
+        "accepted-then-ended at once goes to backoff: {sent} SUBSCRIBEs in 2 s"
+    );
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_subscription_until_it_expires() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = establish_all(&mut h).pop().unwrap();
+    h.deliver(notify(
+        &s,
+        2,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    let mut refresh = Vec::new();
+    while refresh.is_empty() {
+        h.advance(Duration::from_secs(10));
+        refresh = h.requests(Method::Subscribe);
+    }
+    h.deliver(reply(&refresh[0], 503, &[("Retry-After", "30")]).to_bytes());
+    assert_eq!(h.stale_count(), 0, "still valid: not stale");
+    assert_eq!(h.statuses(0).last(), Some(&SubscriptionStatus::Active));
+    // NOTIFYs in the still-valid dialog are still accepted.
+    h.deliver(notify(
+        &s,
+        3,
+        "active;expires=200",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    assert_eq!(h.responses().last().map(|r| r.status), Some(200));
+    // And the refresh is tried again in the same dialog.
+    h.advance(Duration::from_secs(32));
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again
+            .iter()
+            .any(|r| r.headers.get("To").unwrap().contains("tag=srvtag")),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn huge_retry_after_is_capped_at_five_minutes() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(reply(&s, 503, &[("Retry-After", "4294967295")]).to_bytes());
+    h.advance(Duration::from_secs(302));
+    assert_eq!(
+        distinct(&h.requests(Method::Subscribe)),
+        1,
+        "never gives up"
+    );
 }
 
 #[test]
@@ -184,8 +262,8 @@ fn refreshes_come_well_before_expiry_spread_out_and_481_starts_over() {
     h.deliver(reply(&r[0], 481, &[]).to_bytes());
     assert_eq!(
         h.stale_count(),
-        1,
-        "what it told us (nothing published) is no longer backed"
+        100,
+        "the server forgot us: nothing it told us is backed any more"
     );
     let again = h.requests(Method::Subscribe);
     assert!(

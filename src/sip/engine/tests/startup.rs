@@ -153,3 +153,40 @@ fn shutdown_paces_the_unsubscribes_through_the_window() {
     assert_eq!(ended, 100, "every subscription ended");
     assert!(h.engine.is_shut_down());
 }
+
+#[test]
+fn no_window_slot_leaks_when_an_answered_challenge_is_superseded() {
+    // A refresh is challenged, its answer is lost, and the subscription
+    // expires meanwhile: the new SUBSCRIBE supersedes it. The window must
+    // still empty out (a leaked slot would stop everything after a loss).
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    cfg.window = 1;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = establish_all(&mut h).pop().unwrap();
+    h.deliver(notify(&s, 2, "active;expires=40", None));
+    let mut refresh = Vec::new();
+    while refresh.is_empty() {
+        h.advance(Duration::from_secs(1));
+        refresh = h.requests(Method::Subscribe);
+    }
+    h.deliver(
+        reply(
+            &refresh[0],
+            401,
+            &[(
+                "WWW-Authenticate",
+                r#"Digest realm="r", nonce="n1", qop="auth""#,
+            )],
+        )
+        .to_bytes(),
+    );
+    h.advance(Duration::from_secs(60));
+    for r in h.requests(Method::Subscribe) {
+        h.deliver(reply(&r, 200, &[("Expires", "600")]).to_bytes());
+        h.deliver(notify(&r, 1, "active;expires=600", None));
+    }
+    h.advance(Duration::from_secs(40));
+    assert_eq!(h.engine.window_usage().0, 0, "every slot given back");
+}
