@@ -142,8 +142,10 @@ impl Engine {
             .get("From")
             .and_then(|v| NameAddr::parse(v).ok());
         if sub.dialog.remote_tag.is_none() {
-            // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here.
+            // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here,
+            // with the NOTIFY's Record-Route as its route set (in order).
             sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
+            sub.dialog.route_set = super::sub::record_routes(req.headers.get_all("Record-Route"));
         }
         if let Some(c) = req
             .headers

@@ -159,6 +159,12 @@ impl Engine {
         let cseq = self.subs[i].dialog.local_cseq;
 
         let mut req = self.base_request(Method::Subscribe, &target, &branch);
+        let sub = &self.subs[i];
+        if sub.in_dialog() {
+            for route in &sub.dialog.route_set {
+                req.headers.push("Route", route.clone());
+            }
+        }
         let from = self.our_from(&local_tag);
         req.headers.push("From", from);
         req.headers.push("To", to);

@@ -174,6 +174,11 @@ impl Engine {
                 .get("To")
                 .and_then(|v| NameAddr::parse(v).ok())
                 .and_then(|n| n.tag().map(str::to_string));
+            // The dialog starts here: its route set is the 2xx's
+            // Record-Route in reverse.
+            let mut routes = super::sub::record_routes(resp.headers.get_all("Record-Route"));
+            routes.reverse();
+            sub.dialog.route_set = routes;
         }
         if let Some(target) = resp
             .headers

@@ -31,6 +31,33 @@ pub struct DialogIds {
     pub remote_target: Option<String>,
     pub local_cseq: u32,
     pub remote_cseq: Option<u32>,
+    /// Route headers for in-dialog requests (RFC 3261 12.1.2: the 2xx's
+    /// Record-Route reversed, or a dialog-creating NOTIFY's in order).
+    pub route_set: Vec<String>,
+}
+
+/// The entries of Record-Route header values (`<a;lr>, <b;lr>` → two),
+/// splitting at commas outside angle brackets and quotes.
+pub fn record_routes<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let (mut depth, mut quoted, mut start) = (0i32, false, 0usize);
+        for (k, c) in value.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '<' if !quoted => depth += 1,
+                '>' if !quoted => depth -= 1,
+                ',' if !quoted && depth == 0 => {
+                    out.push(value.get(start..k).unwrap_or("").trim().to_string());
+                    start = k + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(value.get(start..).unwrap_or("").trim().to_string());
+    }
+    out.retain(|r| !r.is_empty());
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +161,21 @@ mod tests {
         assert!(a >= Duration::from_secs(300) && b <= Duration::from_secs(568));
         assert!(b - a > Duration::from_secs(100), "spread over minutes");
         assert!(refresh_delay(60, 0.5) < Duration::from_secs(40));
+    }
+
+    #[test]
+    fn record_routes_split_at_top_level_commas_only() {
+        let got = record_routes(
+            ["<sip:p1;lr>, \"a,b\" <sip:p2;lr>", "<sip:p3;lr;x=\"1,2\">"].into_iter(),
+        );
+        assert_eq!(
+            got,
+            [
+                "<sip:p1;lr>",
+                "\"a,b\" <sip:p2;lr>",
+                "<sip:p3;lr;x=\"1,2\">"
+            ]
+        );
     }
 
     #[test]

@@ -320,3 +320,38 @@ fn retry_after_on_503_is_honoured() {
     h.advance(Duration::from_secs(3));
     assert_eq!(distinct(&h.requests(Method::Subscribe)), 1);
 }
+
+#[test]
+fn in_dialog_requests_follow_the_record_route_of_the_2xx() {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    cfg.expires = 60;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).pop().unwrap();
+    let rr = "<sip:proxy1.example;lr>, <sip:proxy2.example;lr>";
+    h.deliver(
+        reply(
+            &s,
+            200,
+            &[
+                ("Expires", "60"),
+                ("Contact", "<sip:127.0.0.1:5060>"),
+                ("Record-Route", rr),
+            ],
+        )
+        .to_bytes(),
+    );
+    h.deliver(notify(&s, 1, "active;expires=60", None));
+    let mut refresh = Vec::new();
+    while refresh.is_empty() {
+        h.advance(Duration::from_secs(1));
+        refresh = h.requests(Method::Subscribe);
+    }
+    let routes: Vec<&str> = refresh[0].headers.get_all("Route").collect();
+    assert_eq!(
+        routes,
+        ["<sip:proxy2.example;lr>", "<sip:proxy1.example;lr>"],
+        "reversed for the subscriber"
+    );
+}
