@@ -52,7 +52,34 @@ enum Io {
         outbuf: Vec<u8>,
         reconnect_at: Option<Instant>,
         failures: u32,
+        /// A connect attempt in progress (kept across cancelled steps).
+        connecting: Option<PendingConnect>,
     },
+}
+
+/// A TCP connect bounded by a timeout.
+type PendingConnect = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<io::Result<TcpStream>, tokio::time::error::Elapsed>>
+            + Send,
+    >,
+>;
+
+/// What woke a disconnected TCP step.
+enum Woke {
+    Connect(Result<io::Result<TcpStream>, tokio::time::error::Elapsed>),
+    Backoff,
+    Timer,
+}
+
+/// The pending connect, or never.
+async fn poll_connect(
+    c: &mut Option<PendingConnect>,
+) -> Result<io::Result<TcpStream>, tokio::time::error::Elapsed> {
+    match c {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
 }
 
 pub struct SipDriver {
@@ -124,6 +151,7 @@ impl SipDriver {
                         outbuf: Vec::new(),
                         reconnect_at,
                         failures: u32::from(reconnect_at.is_some()),
+                        connecting: None,
                     },
                     server,
                 })
@@ -272,44 +300,53 @@ impl SipDriver {
                 outbuf,
                 reconnect_at,
                 failures,
+                connecting,
             } => {
                 let Some(s) = stream.as_mut() else {
-                    // Disconnected: wait for the reconnect time or a timer.
-                    let at = *reconnect_at;
-                    let earliest = match (at, deadline) {
-                        (Some(a), Some(d)) => Some(a.min(d)),
-                        (a, d) => a.or(d),
-                    };
-                    sleep_until(earliest).await;
+                    // Disconnected. A connect attempt lives in the driver, so
+                    // a step() cancelled by the console's select! resumes it
+                    // instead of starting over.
                     let now = Instant::now();
-                    if at.is_some_and(|a| a <= now) {
-                        match tokio::time::timeout(
+                    if connecting.is_none() && reconnect_at.is_some_and(|a| a <= now) {
+                        *connecting = Some(Box::pin(tokio::time::timeout(
                             Duration::from_secs(5),
                             TcpStream::connect(server),
-                        )
-                        .await
-                        {
-                            Ok(Ok(new)) => {
-                                let _ = new.set_nodelay(true);
-                                if let Ok(local) = new.local_addr() {
-                                    self.engine.set_local_addr(local);
-                                }
-                                tracing::info!(%server, "TCP connection re-established");
-                                *stream = Some(new);
-                                *reconnect_at = None;
-                                *failures = 0;
-                                inbuf.clear();
-                                outbuf.clear();
-                                self.engine.transport_connected(Instant::now());
-                            }
-                            Ok(Err(_)) | Err(_) => {
-                                *failures += 1;
-                                let back = Duration::from_secs(1u64 << (*failures).min(5));
-                                *reconnect_at = Some(Instant::now() + back);
-                            }
-                        }
+                        )));
                     }
-                    self.engine.handle_timeout(Instant::now());
+                    let backoff = if connecting.is_none() {
+                        *reconnect_at
+                    } else {
+                        None
+                    };
+                    let woke = tokio::select! {
+                        r = poll_connect(connecting) => Woke::Connect(r),
+                        _ = sleep_until(backoff) => Woke::Backoff,
+                        _ = sleep_until(deadline) => Woke::Timer,
+                    };
+                    match woke {
+                        Woke::Connect(Ok(Ok(new))) => {
+                            *connecting = None;
+                            let _ = new.set_nodelay(true);
+                            if let Ok(local) = new.local_addr() {
+                                self.engine.set_local_addr(local);
+                            }
+                            tracing::info!(%server, "TCP connection re-established");
+                            *stream = Some(new);
+                            *reconnect_at = None;
+                            *failures = 0;
+                            inbuf.clear();
+                            outbuf.clear();
+                            self.engine.transport_connected(Instant::now());
+                        }
+                        Woke::Connect(_) => {
+                            *connecting = None;
+                            *failures += 1;
+                            let back = Duration::from_secs(1u64 << (*failures).min(5));
+                            *reconnect_at = Some(Instant::now() + back);
+                        }
+                        Woke::Backoff => {} // the next step starts the attempt
+                        Woke::Timer => self.engine.handle_timeout(Instant::now()),
+                    }
                     return;
                 };
                 let want_write = !outbuf.is_empty();
