@@ -209,15 +209,30 @@ fn nucleo_percentiles() {
 }
 
 /// `SEARCH_PROFILE=<query>`: only type `<query>` from empty, 300 times (a
-/// steady loop to attach a profiler to), then exit.
+/// steady loop to attach a profiler to), then exit. With
+/// `SEARCH_PROFILE_TYPED=1`, type it one character at a time instead and
+/// report each keystroke.
 fn profile_loop(query: &str) {
     let mut search = Search::new(directory());
-    let mut samples = Samples::default();
+    let typed = std::env::var_os("SEARCH_PROFILE_TYPED").is_some();
+    let steps: Vec<&str> = if typed {
+        query
+            .char_indices()
+            .map(|(i, c)| &query[..i + c.len_utf8()])
+            .collect()
+    } else {
+        vec![query]
+    };
+    let mut samples = vec![Samples::default(); steps.len()];
     for _ in 0..300 {
         search.set_query("");
-        samples.time(|| search.set_query(query));
+        for (step, q) in samples.iter_mut().zip(&steps) {
+            step.time(|| search.set_query(q));
+        }
     }
-    samples.report(&format!("{query:?} from empty"));
+    for (step, q) in samples.into_iter().zip(&steps) {
+        step.report(&format!("{q:?} typed"));
+    }
 }
 
 fn main() {

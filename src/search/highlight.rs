@@ -23,11 +23,18 @@ fn highlight_all(worker: &mut Worker, docs: &Index, query: &Query, hits: &mut [H
 }
 
 impl Search {
-    /// After `fill`: highlight the best hits, on two threads when `two`.
-    pub(super) fn highlight_top(&mut self, two: bool) {
+    /// After `fill`: highlight the best hits, on two threads when `two`
+    /// (unless `traced`: `fill` copied them from the workers already).
+    pub(super) fn highlight_top(&mut self, two: bool, traced: bool) {
         let n = self.hits.len().min(self.highlight_top);
         self.lit.clear();
         self.lit.resize(self.hits.len(), false);
+        if traced {
+            if let Some(lit) = self.lit.get_mut(..n) {
+                lit.fill(true);
+            }
+            return;
+        }
         let (docs, query) = (&self.index, &self.query);
         let (Some(hits), Some(keys)) = (self.hits.get_mut(..n), self.hit_keys.get(..n)) else {
             return;

@@ -33,6 +33,13 @@ pub(super) fn on_two_threads<T: Send>(two: bool, a: T, b: T, job: impl Fn(T) + S
     }
 }
 
+/// While a search matches at most this many times
+/// [`HIGHLIGHT_TOP`](super::HIGHLIGHT_TOP) docs (typing on, over the
+/// previous hits), highlights are traced as the docs are matched: nucleo's
+/// extra cost for that is a small part of a match, so it costs less than
+/// matching the best hits a second time.
+const EAGER_FACTOR: usize = 8;
+
 impl Search {
     /// Match every doc (or only the current hits when `narrow`) and replace
     /// the results.
@@ -46,6 +53,7 @@ impl Search {
         } else {
             total as usize
         };
+        let eager = count <= self.highlight_top.saturating_mul(EAGER_FACTOR);
         let two = count >= self.parallel_min && self.workers.len() >= 2;
         let half = if two { count / 2 } else { count };
         let (docs, query, scratch) = (&self.index, &self.query, &self.scratch);
@@ -53,13 +61,10 @@ impl Search {
         // hits in directory order.
         let work = |worker: &mut Worker, lo: usize, hi: usize| {
             if narrow {
-                worker.run(
-                    docs,
-                    query,
-                    scratch.get(lo..hi).unwrap_or(&[]).iter().copied(),
-                );
+                let list = scratch.get(lo..hi).unwrap_or(&[]).iter().copied();
+                worker.run(docs, query, list, eager);
             } else {
-                worker.run(docs, query, lo as u32..hi as u32);
+                worker.run(docs, query, lo as u32..hi as u32, eager);
             }
         };
         let split = self.workers.len().min(1);
@@ -74,20 +79,17 @@ impl Search {
             work(w, 0, count);
         }
         self.fill(two);
-        self.highlight_top(two);
+        self.highlight_top(two, eager);
     }
 
-    /// Write the workers' sorted candidates into `hits`/`hit_keys` (without
-    /// highlights): a merge of two sorted runs, split in halves for two
-    /// threads.
+    /// Write the workers' sorted candidates into `hits`/`hit_keys`, with
+    /// highlights for the best [`HIGHLIGHT_TOP`](super::HIGHLIGHT_TOP) if the
+    /// workers traced them:
+    /// a merge of two sorted runs, split in halves for two threads.
     fn fill(&mut self, two: bool) {
-        let w0 = self.workers.first().map_or(&[][..], |w| &w.cands);
-        let w1 = self
-            .workers
-            .get(1)
-            .filter(|_| two)
-            .map_or(&[][..], |w| &w.cands);
-        let total = w0.len() + w1.len();
+        let w0 = Run::of(self.workers.first());
+        let w1 = Run::of(self.workers.get(1).filter(|_| two));
+        let total = w0.cands.len() + w1.cands.len();
         if self.hits.len() > total {
             for hit in self.hits.drain(total..) {
                 recycle(&mut self.pool, hit.name_indices);
@@ -104,17 +106,53 @@ impl Search {
         self.hit_keys.resize(total, 0);
         let parallel = two && total >= self.parallel_min;
         let mid = if parallel { total / 2 } else { total };
-        let (i, j) = split_point(w0, w1, mid);
+        let (i, j) = split_point(w0.cands, w1.cands, mid);
         let (hits_lo, hits_hi) = self.hits.split_at_mut(mid);
         let (keys_lo, keys_hi) = self.hit_keys.split_at_mut(mid);
-        let lo = (hits_lo, keys_lo, w0.get(..i), w1.get(..j));
-        let hi = (hits_hi, keys_hi, w0.get(i..), w1.get(j..));
-        on_two_threads(parallel, lo, hi, |(h, k, a, b)| {
-            merge_into(h, k, a.unwrap_or(&[]), b.unwrap_or(&[]));
+        let top = self.highlight_top;
+        let lo = (hits_lo, keys_lo, w0.slice(..i), w1.slice(..j), top);
+        let hi = (
+            hits_hi,
+            keys_hi,
+            w0.slice(i..),
+            w1.slice(j..),
+            top.saturating_sub(mid),
+        );
+        on_two_threads(parallel, lo, hi, |(h, k, a, b, top)| {
+            merge_into(h, k, a, b, top);
         });
         self.matched.clear();
         for &k in &self.hit_keys {
             self.matched.set(key_doc(k), true);
+        }
+    }
+}
+
+/// One worker's sorted candidates and the arena their highlights are in.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    cands: &'a [Cand],
+    arena: &'a [u32],
+}
+
+impl<'a> Run<'a> {
+    fn of(worker: Option<&'a Worker>) -> Run<'a> {
+        worker.map_or(
+            Run {
+                cands: &[],
+                arena: &[],
+            },
+            |w| Run {
+                cands: &w.cands,
+                arena: &w.arena,
+            },
+        )
+    }
+
+    fn slice(self, range: impl std::slice::SliceIndex<[Cand], Output = [Cand]>) -> Run<'a> {
+        Run {
+            cands: self.cands.get(range).unwrap_or(&[]),
+            arena: self.arena,
         }
     }
 }
@@ -140,29 +178,34 @@ fn split_point(a: &[Cand], b: &[Cand], k: usize) -> (usize, usize) {
     (lo, k - lo)
 }
 
-/// Merge two sorted runs into `hits`/`keys` (as long as both together),
-/// leaving the hits without highlights.
-fn merge_into(hits: &mut [Hit], keys: &mut [u64], a: &[Cand], b: &[Cand]) {
+/// Merge two sorted runs into `hits`/`keys` (as long as both together);
+/// the first `top` hits get the highlights the runs have.
+fn merge_into(hits: &mut [Hit], keys: &mut [u64], a: Run<'_>, b: Run<'_>, top: usize) {
     let (mut ia, mut ib) = (0, 0);
-    for (hit, key) in hits.iter_mut().zip(keys.iter_mut()) {
-        let cand = match (a.get(ia), b.get(ib)) {
+    for (n, (hit, key)) in hits.iter_mut().zip(keys.iter_mut()).enumerate() {
+        let (cand, arena) = match (a.cands.get(ia), b.cands.get(ib)) {
             (Some(x), Some(y)) if x.key < y.key => {
                 ia += 1;
-                x
+                (x, a.arena)
             }
             (Some(x), None) => {
                 ia += 1;
-                x
+                (x, a.arena)
             }
             (_, Some(y)) => {
                 ib += 1;
-                y
+                (y, b.arena)
             }
             (None, None) => break,
         };
         hit.id = cand.id;
         hit.score = key_score(cand.key);
         hit.name_indices.clear();
+        if n < top {
+            let start = cand.start as usize;
+            let highlights = arena.get(start..start + cand.len as usize).unwrap_or(&[]);
+            hit.name_indices.extend_from_slice(highlights);
+        }
         *key = cand.key;
     }
 }

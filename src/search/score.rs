@@ -190,16 +190,22 @@ impl Worker {
         }
     }
 
-    /// Match the docs at `indices` (score only, no highlights), leaving the
-    /// matches sorted in `cands`.
-    pub(crate) fn run(&mut self, docs: &Index, query: &Query, indices: impl Iterator<Item = u32>) {
+    /// Match the docs at `indices`, leaving the matches sorted in `cands`
+    /// and, with `highlights`, their highlights in the arena.
+    pub(crate) fn run(
+        &mut self,
+        docs: &Index,
+        query: &Query,
+        indices: impl Iterator<Item = u32>,
+        highlights: bool,
+    ) {
         self.arena.clear();
         self.cands.clear();
         for i in indices {
             let Some(doc) = docs.doc(i) else {
                 continue;
             };
-            if let Some(cand) = self.match_doc(doc, i, query, false) {
+            if let Some(cand) = self.match_doc(doc, i, query, highlights) {
                 self.cands.push(cand);
             }
         }
