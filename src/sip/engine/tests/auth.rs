@@ -160,10 +160,7 @@ fn a_stale_nonce_falls_back_to_the_new_challenge() {
 
 #[test]
 fn a_lost_answer_to_a_challenge_is_no_auth_failure() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let first = h.requests(Method::Subscribe);
     h.deliver(
         reply(

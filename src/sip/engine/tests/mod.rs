@@ -44,6 +44,16 @@ fn config(transport: Transport) -> EngineConfig {
     cfg
 }
 
+/// A connected harness over UDP with only presence subscriptions (one per
+/// contact), the shape most rule tests need.
+fn presence_only(contacts: usize) -> Harness {
+    let mut cfg = config(Transport::Udp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, contacts);
+    h.connect();
+    h
+}
+
 impl Harness {
     fn new(cfg: EngineConfig, n: usize) -> Self {
         let now = Instant::now();

@@ -115,10 +115,7 @@ fn a_bad_body_is_answered_and_shown_as_an_error_with_the_reason() {
 fn a_reused_branch_in_a_new_dialog_is_a_new_notify_not_a_retransmission() {
     // After a restart Kamailio's branch counter starts over: the first
     // NOTIFY of a new subscription may carry the branch of an old one.
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 2);
-    h.connect();
+    let mut h = presence_only(2);
     let subs = establish_all(&mut h);
     let presences = |h: &Harness| {
         h.events
@@ -155,10 +152,7 @@ fn a_reused_branch_in_a_new_dialog_is_a_new_notify_not_a_retransmission() {
 
 #[test]
 fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let s = h.requests(Method::Subscribe).pop().unwrap();
     h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
     h.advance(Duration::from_secs(31));
@@ -185,10 +179,7 @@ fn an_accepted_subscribe_without_a_notify_fails_after_timer_n_and_retries() {
 
 #[test]
 fn a_stream_of_notifies_does_not_grow_the_timer_heap() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 10);
-    h.connect();
+    let mut h = presence_only(10);
     let subs = establish_all(&mut h);
     let before = h.engine.timers.len();
     for k in 0..2_000u32 {

@@ -24,10 +24,7 @@ fn terminated_deactivated_and_timeout_resubscribe_at_once_with_a_new_dialog() {
 
 #[test]
 fn a_server_that_ends_every_subscription_at_once_is_not_hammered() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let mut sent = 0;
     for _ in 0..20 {
         for s in h.requests(Method::Subscribe) {
@@ -45,10 +42,7 @@ fn a_server_that_ends_every_subscription_at_once_is_not_hammered() {
 
 #[test]
 fn a_failed_refresh_keeps_the_subscription_until_it_expires() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let s = establish_all(&mut h).pop().unwrap();
     h.deliver(notify(
         &s,
@@ -85,10 +79,7 @@ fn a_failed_refresh_keeps_the_subscription_until_it_expires() {
 
 #[test]
 fn huge_retry_after_is_capped_at_five_minutes() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let s = h.requests(Method::Subscribe).pop().unwrap();
     h.deliver(reply(&s, 503, &[("Retry-After", "4294967295")]).to_bytes());
     h.advance(Duration::from_secs(302));
@@ -101,10 +92,7 @@ fn huge_retry_after_is_capped_at_five_minutes() {
 
 #[test]
 fn terminated_probation_waits_for_retry_after() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let s = establish_all(&mut h).pop().unwrap();
     h.deliver(notify(
         &s,
@@ -173,10 +161,7 @@ fn rejected_and_noresource_stop_and_say_why() {
 
 #[test]
 fn forbidden_and_not_found_answers_show_on_the_contact() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 2);
-    h.connect();
+    let mut h = presence_only(2);
     let s0 = h.requests(Method::Subscribe).pop().unwrap();
     h.deliver(reply(&s0, 404, &[]).to_bytes());
     let s1 = h.requests(Method::Subscribe).pop().unwrap();
@@ -208,10 +193,7 @@ fn interval_too_brief_retries_with_min_expires() {
 
 #[test]
 fn refreshes_come_well_before_expiry_spread_out_and_481_starts_over() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 100);
-    h.connect();
+    let mut h = presence_only(100);
     establish_all(&mut h);
     let t0 = h.now;
     let mut refresh_times = Vec::new();
@@ -275,10 +257,7 @@ fn refreshes_come_well_before_expiry_spread_out_and_481_starts_over() {
 
 #[test]
 fn server_errors_back_off_exponentially_capped_and_never_give_up() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let mut gaps = Vec::new();
     let mut last = h.now;
     for _ in 0..12 {
@@ -309,10 +288,7 @@ fn server_errors_back_off_exponentially_capped_and_never_give_up() {
 
 #[test]
 fn retry_after_on_503_is_honoured() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 1);
-    h.connect();
+    let mut h = presence_only(1);
     let s = h.requests(Method::Subscribe).pop().unwrap();
     h.deliver(reply(&s, 503, &[("Retry-After", "40")]).to_bytes());
     h.advance(Duration::from_secs(39));

@@ -57,10 +57,7 @@ fn one_presence_and_one_dialog_subscription_per_contact_with_accept_headers() {
 
 #[test]
 fn a_package_can_be_switched_off() {
-    let mut cfg = config(Transport::Udp);
-    cfg.dialog = false;
-    let mut h = Harness::new(cfg, 3);
-    h.connect();
+    let mut h = presence_only(3);
     let subs = establish_all(&mut h);
     assert_eq!(subs.len(), 3);
     assert!(
