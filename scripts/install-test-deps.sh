@@ -23,18 +23,8 @@ elif [[ $# -gt 0 ]]; then
 	exit 2
 fi
 
-module_dir() {
-	local d
-	for d in /usr/lib/x86_64-linux-gnu/kamailio/modules /usr/lib/*/kamailio/modules \
-		/usr/lib/kamailio/modules /usr/lib64/kamailio/modules /usr/local/lib64/kamailio/modules \
-		/usr/local/lib/kamailio/modules; do
-		if [[ -f "$d/presence.so" ]]; then
-			echo "$d"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=../tests/kamailio/module-dir.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/kamailio/module-dir.sh"
 
 # prints what is missing, one item a line
 missing() {

@@ -28,23 +28,30 @@ fn uri(user: &str) -> String {
 
 const AWAY_PIDF: &str = r#"<?xml version="1.0" encoding="UTF-8"?><presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:alice@127.0.0.1"><tuple id="t-alice"><status><basic>open</basic></status></tuple><dm:person id="p-alice"><rpid:activities><rpid:away/></rpid:activities><dm:note>Back in 5 minutes</dm:note></dm:person></presence>"#;
 
-#[test]
-fn a_publish_of_away_with_a_note_reaches_watch_within_a_second() {
+/// A real Kamailio with `USERS`, and `watch` on `CONTACTS` past its
+/// snapshot (every contact answered).
+fn watching(name: &str, transport: &str, extra: &str) -> (Kamailio, Watch) {
     let kam = Kamailio::start(USERS);
     let cfg = write_config(
-        &run_dir("watch-publish"),
+        &run_dir(name),
         kam.port,
-        "udp",
+        transport,
         ("attendant", "secret"),
         CONTACTS,
-        "",
+        extra,
     );
     let mut w = Watch::start(&cfg, &[]);
-    let snap = w.snapshot(3, Duration::from_secs(10));
+    let snap = w.snapshot(CONTACTS.len(), Duration::from_secs(10));
     assert!(
         snap.iter().all(|l| s(l, "subscription") == "active"),
         "{snap:?}"
     );
+    (kam, w)
+}
+
+#[test]
+fn a_publish_of_away_with_a_note_reaches_watch_within_a_second() {
+    let (kam, mut w) = watching("watch-publish", "udp", "");
     let sent = Instant::now();
     sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
     let line = w.wait_for(Duration::from_secs(5), "alice away", |l| {
@@ -60,17 +67,7 @@ fn a_publish_of_away_with_a_note_reaches_watch_within_a_second() {
 
 #[test]
 fn a_call_shows_the_callee_ringing_then_active_then_ready() {
-    let kam = Kamailio::start(USERS);
-    let cfg = write_config(
-        &run_dir("watch-call"),
-        kam.port,
-        "udp",
-        ("attendant", "secret"),
-        CONTACTS,
-        "",
-    );
-    let mut w = Watch::start(&cfg, &[]);
-    w.snapshot(3, Duration::from_secs(10));
+    let (kam, mut w) = watching("watch-call", "udp", "");
     let call = sipp::start_call(kam.port, ("alice", "alicepw"), ("bob", "bobpw"), 1500, 1500);
     let ringing = w.wait_for(Duration::from_secs(10), "bob ringing", |l| {
         s(l, "contact") == uri("bob") && s(l, "line") == "ringing"
@@ -160,18 +157,11 @@ fn watch_once_prints_the_snapshot_and_an_unknown_user_shows_not_found() {
 /// Kill Kamailio mid-run and start it again: every contact goes stale (never
 /// shown fresh while the server is gone) and ends active again.
 fn server_restart(transport: &str) {
-    let mut kam = Kamailio::start(USERS);
-    let extra = "keepalive = 1";
-    let cfg = write_config(
-        &run_dir(&format!("watch-restart-{transport}")),
-        kam.port,
+    let (mut kam, mut w) = watching(
+        &format!("watch-restart-{transport}"),
         transport,
-        ("attendant", "secret"),
-        CONTACTS,
-        extra,
+        "keepalive = 1",
     );
-    let mut w = Watch::start(&cfg, &[]);
-    w.snapshot(3, Duration::from_secs(10));
     sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
     w.wait_for(Duration::from_secs(5), "alice away", |l| {
         s(l, "presence") == "away"

@@ -26,18 +26,8 @@ die() {
 	exit 1
 }
 
-module_dir() {
-	local d
-	for d in /usr/lib/x86_64-linux-gnu/kamailio/modules /usr/lib/*/kamailio/modules \
-		/usr/lib/kamailio/modules /usr/lib64/kamailio/modules /usr/local/lib64/kamailio/modules \
-		/usr/local/lib/kamailio/modules; do
-		if [[ -f "$d/presence.so" ]]; then
-			echo "$d/"
-			return 0
-		fi
-	done
-	die "no kamailio module folder with presence.so (run scripts/install-test-deps.sh)"
-}
+# shellcheck source=module-dir.sh
+source "$here/module-dir.sh"
 
 # whether PID is a live (not zombie) kamailio started with DIR's config
 is_ours() {
@@ -107,8 +97,8 @@ cmd_start() {
 		die "an instance of $dir is already running"
 	fi
 	local mpath
-	mpath="$(module_dir)"
-	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" -e "s|@MPATH@|$mpath|g" \
+	mpath="$(module_dir)" || die "no kamailio module folder with presence.so (run scripts/install-test-deps.sh)"
+	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir|g" -e "s|@MPATH@|$mpath/|g" \
 		-e "s|@CHILDREN@|${KAM_CHILDREN:-2}|g" "$here/kamailio.cfg" >"$dir/kamailio.cfg"
 	# a fresh database each start: users may have changed (restart keeps them)
 	rm -f "$dir/kamailio.sqlite" "$dir/kamailio.sqlite-wal" "$dir/kamailio.sqlite-shm"
