@@ -297,3 +297,16 @@ pub enum Freshness {
     /// Nothing ever received.
     Unknown,
 }
+
+/// A contact as configured (or from the demo directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactInfo {
+    pub name: String,
+    pub uri: String,
+    pub extension: Option<String>,
+    pub department: Option<String>,
+}
+
+/// Index of a contact in the store (stable for the store's lifetime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactId(pub u32);

@@ -3,7 +3,7 @@
 //! width change; `view` only reads it. Navigation (up/down/page) is answered
 //! here from the row structure.
 
-use crate::store::ContactId;
+use crate::presence::ContactId;
 
 /// One cell of the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

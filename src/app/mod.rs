@@ -5,6 +5,7 @@ pub mod cmd;
 pub mod favourites;
 pub mod grid_list;
 pub mod keymap;
+pub mod layout;
 pub mod model;
 pub mod msg;
 pub mod sample;

@@ -1,17 +1,16 @@
 //! The console's whole state. Changed only by [`crate::app::update`]; read by
-//! [`crate::ui::view`].
+//! the `ui` module's `view`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use super::layout;
 use crate::app::grid_list::{CellRef, GridList, Group, Row};
 use crate::app::keymap::Keymap;
 use crate::presence::{Freshness, LineState, SubscriptionStatus};
 use crate::search::{Search, SearchDoc};
 use crate::sip::events::ConnectionState;
 use crate::store::{ContactId, ContactInfo, Store};
-use crate::ui::layout;
-use crate::ui::theme::Theme;
 
 /// A ringing cell alternates red/orange at this period (about twice a second).
 pub const BLINK_PERIOD: Duration = Duration::from_millis(500);
@@ -121,7 +120,10 @@ pub struct Model {
     pub now: Option<Instant>,
     /// A one-line message in the status bar until the next key.
     pub message: Option<String>,
-    pub theme: Theme,
+    /// No colour (`--mono`, `NO_COLOR`): the view draws glyphs and weights only.
+    pub mono: bool,
+    /// ASCII glyphs only (`--ascii`, non-UTF-8 locales).
+    pub ascii: bool,
     pub keymap: Keymap,
     pub read_only: bool,
     pub demo_hint: Option<String>,
@@ -208,7 +210,8 @@ impl Model {
             next_age_tick: None,
             now: None,
             message: settings.startup_message,
-            theme: Theme::new(settings.mono, settings.ascii),
+            mono: settings.mono,
+            ascii: settings.ascii,
             keymap: settings.keymap,
             read_only: settings.read_only,
             demo_hint: settings.demo_hint,

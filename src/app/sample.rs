@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::body::{Basic, DialogDoc, DialogEntry, DialogState, Direction, Forwarding, PresenceDoc};
 use crate::presence::{Availability, EventKind, Presence, SubscriptionStatus};
+use crate::presence::{ContactId, ContactInfo};
 use crate::sip::events::{ConnectionState, EngineEvent};
-use crate::store::{ContactId, ContactInfo};
 
 fn contact(name: &str, ext: &str, dept: Option<&str>) -> ContactInfo {
     let user: String = name

@@ -11,10 +11,10 @@ use crate::app::cmd::Cmd;
 use crate::app::favourites;
 use crate::app::grid_list::Row;
 use crate::app::keymap::Action;
+use crate::app::layout;
 use crate::app::model::{Focus, Model};
 use crate::app::msg::Msg;
 use crate::sip::events::EngineEvent;
-use crate::ui::layout;
 
 /// Apply one message; return what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 pub use error::ConfigError;
 
-use crate::store::ContactInfo;
+use crate::presence::ContactInfo;
 
 /// The environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "SWITCHBOARD_CONFIG";

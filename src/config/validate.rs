@@ -14,7 +14,7 @@ use super::error::{ConfigError, Src};
 use super::raw::{RawAccount, RawConfig, RawContact, RawServer, RawSubscribe};
 use super::uri::{check_sip_uri, parse_address};
 use super::{Account, Config, DEFAULT_PORT, Server, Subscribe, Transport, Ui, schema};
-use crate::store::ContactInfo;
+use crate::presence::ContactInfo;
 
 /// Parse and check. The flag says whether the file itself holds a password
 /// (`account.password`, as opposed to `password_env`).

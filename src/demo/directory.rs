@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use crate::store::ContactInfo;
+use crate::presence::ContactInfo;
 
 /// The directory shipped with the binary.
 pub const DIRECTORY_TSV: &str = include_str!("../../assets/demo-directory.tsv");

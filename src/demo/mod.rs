@@ -26,7 +26,7 @@ use std::time::Instant;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::store::ContactInfo;
+use crate::presence::ContactInfo;
 use server::{Server, ServerConfig, Transport};
 use sim::Simulation;
 

@@ -30,8 +30,8 @@ pub use writer::{LeanBackend, QueueWriter, WriterGate, WriterThread, spawn_write
 
 use crate::app::favourites;
 use crate::app::{Cmd, Keymap, Model, Msg, Settings, update};
+use crate::presence::ContactInfo;
 use crate::sip::events::EngineEvent;
-use crate::store::ContactInfo;
 use crate::ui::theme::Theme;
 use crate::ui::view;
 

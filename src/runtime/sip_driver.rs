@@ -11,10 +11,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::net::{TcpStream, UdpSocket};
 
+use crate::presence::ContactId;
 use crate::sip::codec;
 use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport};
 use crate::sip::events::EngineEvent;
-use crate::store::ContactId;
 
 /// Maps the engine's monotonic instants to wall-clock time for display.
 #[derive(Debug, Clone, Copy)]

@@ -11,7 +11,7 @@ use nucleo::{Utf32Str, chars};
 
 use super::SearchDoc;
 use super::column::Column;
-use crate::store::ContactId;
+use crate::presence::ContactId;
 
 /// Number of indexed columns.
 pub(crate) const COLUMNS: usize = 6;

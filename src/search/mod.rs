@@ -59,7 +59,7 @@ mod tests;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::store::ContactId;
+use crate::presence::ContactId;
 use index::Index;
 use query::Query;
 use score::{Worker, key_doc, key_score};

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use super::score::{Cand, Worker, key_doc, key_score};
 use super::{Hit, Search, recycle};
-use crate::store::ContactId;
+use crate::presence::ContactId;
 
 /// Run `job(a)` here and `job(b)` on a scoped thread when `two` (both here
 /// otherwise, or when no thread can be spawned).

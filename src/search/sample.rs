@@ -2,7 +2,7 @@
 //! search (no randomness source of its own: the caller passes a seed).
 
 use super::SearchDoc;
-use crate::store::ContactId;
+use crate::presence::ContactId;
 
 const FIRST: &[&str] = &[
     "Alice", "Bob", "Carol", "David", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Karl",

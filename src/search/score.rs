@@ -9,7 +9,7 @@ use nucleo::{Config, Matcher, Utf32Str};
 use super::fast::{self, InOrder};
 use super::index::{COLUMNS, Col, Doc, Index};
 use super::query::{Query, Term};
-use crate::store::ContactId;
+use crate::presence::ContactId;
 
 /// A match through a transposed needle scores this much less (divisor), so
 /// it ranks below a real match of the same quality.

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use crate::body::{DialogDoc, PresenceDoc};
+use crate::presence::ContactId;
 use crate::presence::{EventKind, SubscriptionStatus};
-use crate::store::ContactId;
 
 /// The connection to the presence server as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,18 +19,7 @@ use crate::presence::{
 };
 use dialogs::DialogTracker;
 
-/// A contact as configured (or from the demo directory).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactInfo {
-    pub name: String,
-    pub uri: String,
-    pub extension: Option<String>,
-    pub department: Option<String>,
-}
-
-/// Index of a contact in the store (stable for the store's lifetime).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContactId(pub u32);
+pub use crate::presence::{ContactId, ContactInfo};
 
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]

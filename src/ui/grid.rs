@@ -17,9 +17,10 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 
 use crate::app::grid_list::{CellRef, Row};
+use crate::app::layout;
 use crate::app::model::{Model, age_label};
 use crate::presence::{Freshness, LineState};
-use crate::ui::layout;
+use crate::ui::theme::Theme;
 
 /// Columns before the name: presence glyph, line glyph, space.
 const BADGE: u16 = 3;
@@ -28,7 +29,7 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     if model.list.is_empty() {
         let text = if model.search.is_active() {
             format!(
@@ -82,7 +83,7 @@ fn header(
     y: u16,
     buf: &mut Buffer,
 ) {
-    let g = model.theme.glyphs;
+    let g = Theme::of(model).glyphs;
     let label = if favourites {
         format!("{}{} {} {title} ({count}) ", g.rule, g.rule, g.favourite)
     } else {
@@ -93,7 +94,7 @@ fn header(
         y,
         &label,
         usize::from(area.width),
-        model.theme.header(),
+        Theme::of(model).header(),
     );
     let rest = area.right().saturating_sub(x);
     if rest > 0 {
@@ -102,14 +103,14 @@ fn header(
             y,
             g.rule.repeat(usize::from(rest)),
             usize::from(rest),
-            model.theme.dim(),
+            Theme::of(model).dim(),
         );
     }
 }
 
 /// Draw one contact cell into `rect` (one row; its last column is the gap).
 pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, buf: &mut Buffer) {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let g = theme.glyphs;
     let shown = model.store.shown(cell.id);
     let info = model.store.info(cell.id);

@@ -10,6 +10,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget};
 use crate::app::Action;
 use crate::app::model::Model;
 use crate::presence::{Availability, LineState, Presence};
+use crate::ui::theme::Theme;
 
 /// The key hints while the help is open.
 pub fn hints(_model: &Model) -> Vec<(Action, &'static str)> {
@@ -18,7 +19,7 @@ pub fn hints(_model: &Model) -> Vec<(Action, &'static str)> {
 
 /// One line per action: its keys and what it does.
 pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let labels: Vec<(String, &str)> = Action::ALL
         .into_iter()
         .filter(|a| !model.keymap.keys(*a).is_empty())
@@ -55,7 +56,7 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
 
 /// The glyph legend.
 pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let g = theme.glyphs;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut out = vec![Line::styled("Presence", bold)];
@@ -125,11 +126,10 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(area, buf);
-    let block = model
-        .theme
+    let block = Theme::of(model)
         .block()
-        .border_style(model.theme.header())
-        .title(Span::styled(" Help ", model.theme.header()));
+        .border_style(Theme::of(model).header())
+        .title(Span::styled(" Help ", Theme::of(model).header()));
     let inner = block.inner(area);
     block.render(area, buf);
     if two_columns {

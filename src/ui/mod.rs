@@ -3,7 +3,6 @@
 
 pub mod grid;
 pub mod help;
-pub mod layout;
 pub mod panel;
 pub mod status_bar;
 pub mod theme;
@@ -11,7 +10,9 @@ pub mod theme;
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
 
+use crate::app::layout;
 use crate::app::model::Model;
+use crate::ui::theme::Theme;
 
 /// Draw the whole console.
 pub fn view(model: &Model, frame: &mut Frame) {
@@ -25,9 +26,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
     let buf = frame.buffer_mut();
     if let (Some(rect), Some(hint)) = (areas.demo, &model.demo_hint) {
         let line = Line::from(vec![
-            Span::styled(" DEMO ", model.theme.demo()),
+            Span::styled(" DEMO ", Theme::of(model).demo()),
             Span::raw(" "),
-            Span::styled(hint.as_str(), model.theme.dim()),
+            Span::styled(hint.as_str(), Theme::of(model).dim()),
         ]);
         buf.set_line(rect.x, rect.y, &line, rect.width);
     }

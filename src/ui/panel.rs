@@ -11,11 +11,12 @@ use crate::app::model::{Focus, Model, age_label};
 use crate::body::Direction;
 use crate::presence::{Freshness, LineState};
 use crate::store::Peer;
+use crate::ui::theme::Theme;
 
 const LABEL_W: usize = 12;
 
 pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let focused = model.focus == Focus::Details;
     let border = if focused { theme.header() } else { theme.dim() };
     let block = theme.block().border_style(border).title(Span::styled(
@@ -148,7 +149,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         return Vec::new();
     };
     let id = cell.id;
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let g = theme.glyphs;
     let info = model.store.info(id);
     let shown = model.store.shown(id);

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use crate::app::Action;
 use crate::app::model::{Focus, Model};
 use crate::sip::events::ConnectionState;
+use crate::ui::theme::Theme;
 use crate::ui::{grid, help, panel};
 
 pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
@@ -18,7 +19,7 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y, &info_line(model), area.width);
     if area.height > 1 {
         let line = match &model.message {
-            Some(m) => Line::from(Span::styled(m.as_str(), model.theme.warning())),
+            Some(m) => Line::from(Span::styled(m.as_str(), Theme::of(model).warning())),
             None => hints_line(model),
         };
         buf.set_line(area.x, area.y + 1, &line, area.width);
@@ -37,7 +38,7 @@ pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
 }
 
 fn hints_line(model: &Model) -> Line<'_> {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let mut spans = Vec::new();
     for (action, label) in focused_hints(model) {
         let Some(key) = model.keymap.keys(action).first() else {
@@ -53,7 +54,7 @@ fn hints_line(model: &Model) -> Line<'_> {
 }
 
 fn info_line(model: &Model) -> Line<'_> {
-    let theme = &model.theme;
+    let theme = &Theme::of(model);
     let g = theme.glyphs;
     let sep = || Span::styled(g.bar, theme.dim());
     let mut spans = Vec::new();

@@ -96,6 +96,11 @@ fn index<T: PartialEq + Copy>(all: &[T], x: T) -> usize {
 }
 
 impl Theme {
+    /// The theme for the model's settings (`mono`, `ascii`).
+    pub fn of(model: &crate::app::model::Model) -> Theme {
+        Theme::new(model.mono, model.ascii)
+    }
+
     pub fn new(mono: bool, ascii: bool) -> Theme {
         Theme {
             mono,

@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::app::model::BLINK_PERIOD;
 use crate::app::sample;
 use crate::app::{Cmd, Focus, Keymap, Model, Msg, Settings, update};
+use crate::presence::ContactId;
 use crate::presence::EventKind;
 use crate::sip::events::EngineEvent;
-use crate::store::ContactId;
 
 fn office_with(settings: Settings) -> (Model, Instant) {
     let base = Instant::now();

@@ -32,11 +32,11 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::presence::ContactId;
 use crate::presence::EventKind;
 use crate::sip::auth::DigestClient;
 use crate::sip::events::{ConnectionState, EngineEvent};
 use crate::sip::transaction::{ClientTransaction, ResponseCache, Timers};
-use crate::store::ContactId;
 
 use pacing::Window;
 use rng::Rng;

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::presence::ContactId;
 use crate::presence::{EventKind, SubscriptionStatus};
-use crate::store::ContactId;
 
 /// What a subscription is doing now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
