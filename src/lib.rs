@@ -21,5 +21,6 @@ pub mod runtime;
 pub mod search;
 pub mod sip;
 pub mod store;
+pub mod text;
 pub mod ui;
 pub mod watch;
