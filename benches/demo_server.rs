@@ -23,6 +23,10 @@
 //!
 //! Run: `scripts/demo-bench.sh` (or `cargo bench --bench demo_server` once
 //! Cargo.toml has a `[[bench]] name = "demo_server" harness = false`).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 // Without that entry cargo builds this file as a libtest bench, where `main`
 // is not used.
 #![cfg_attr(test, allow(dead_code))]

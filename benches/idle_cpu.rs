@@ -19,6 +19,10 @@
 //! 5 ringing lines 0.24% of a core (0.20% by ticks), 220 bytes/s in 2
 //! writes/s (one frame per blink toggle); nothing ringing 0.002%, 0 bytes.
 //! The real binary from outside: `scripts/idle-cpu.sh`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::future::Future;
 use std::io;

@@ -3,6 +3,10 @@
 //! retransmission cache included). Target: 50,000 NOTIFYs/s on one core.
 //!
 //! cargo bench --bench notify_ingest
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::hint::black_box;
 use std::net::SocketAddr;

@@ -8,6 +8,10 @@
 //!   (behind the console's `LeanBackend`) for a first frame, an unchanged
 //!   frame (must be 0) and one blink toggle (budget: under 40 bytes per
 //!   ringing cell on screen).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::hint::black_box;
 use std::io;

@@ -5,6 +5,10 @@
 //! prints percentiles (p50/p99/max) to stderr, measured over 200 typing
 //! sequences, plus the same figures for nucleo's threaded `Nucleo` type
 //! (one concatenated column) for comparison.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -11,6 +11,13 @@
 //! - `watch`     — `switchboard watch`: JSON lines of the store
 //! - `demo`      — the embedded demo presence server and its simulated office
 //! - `app`, `ui`, `search` — the console: model/update, drawing, fuzzy search
+#![cfg_attr(
+    test,
+    allow(
+        clippy::disallowed_methods,
+        reason = "unit tests build their fake clock from a real instant"
+    )
+)]
 
 pub mod app;
 pub mod body;

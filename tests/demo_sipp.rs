@@ -4,6 +4,10 @@
 //!
 //! sipp (Debian package `sip-tester`) must be installed: without it these
 //! tests fail and say so. Scenarios are in `tests/demo/`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;

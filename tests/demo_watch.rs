@@ -1,6 +1,10 @@
 //! `switchboard watch` against the embedded demo server run standalone
 //! (`switchboard demo-server`): the engine's interop scenarios again, over
 //! the same SIP path the console uses.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 mod support;
 

@@ -6,6 +6,10 @@
 //! exits, the exit code and `stty -a` of the terminal it leaves behind.
 //! Everything is checked on what tmux shows (`capture-pane`), polled until
 //! a condition holds or a deadline passes.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 mod support;
 

@@ -2,6 +2,10 @@
 //! presence server on loopback turns a PUBLISH into a presence NOTIFY and a
 //! call into dialog-info NOTIFYs, and answers the errors switchboard must
 //! show (unknown user, unknown event, wrong auth user).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 mod support;
 

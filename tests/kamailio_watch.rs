@@ -1,5 +1,9 @@
 //! `switchboard watch` against a real Kamailio presence server, with sipp
 //! as the other parties (the engine issue's interop scenarios).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 mod support;
 

@@ -7,6 +7,10 @@
 //! same rank (other than its own) or a higher one. Test-only code (`tests.rs`,
 //! `tests/` folders, `sample.rs`, and what follows `#[cfg(test)]`) is exempt:
 //! a test may build its fixture with anything.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::collections::BTreeSet;
 use std::fs;

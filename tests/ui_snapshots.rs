@@ -2,6 +2,10 @@
 //! office (every presence and line state) at 80x24 and 160x48, in colour,
 //! mono and ASCII. Colour snapshots encode each cell's foreground,
 //! background and modifiers, so a wrong colour shows up as a diff.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::time::Instant;
 

@@ -2,6 +2,10 @@
 //! same port, one task that owns the sans-IO [`Server`] and [`Simulation`]
 //! and feeds them bytes and time. TCP connections get a reader task
 //! (framing) and a writer task each.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the demo server's runtime: its sockets, clock and tasks"
+)]
 
 use std::collections::HashMap;
 use std::io;

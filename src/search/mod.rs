@@ -51,6 +51,7 @@ mod highlight;
 mod index;
 mod query;
 mod run;
+#[cfg(any(test, feature = "samples"))]
 pub mod sample;
 mod score;
 #[cfg(test)]
