@@ -1,10 +1,15 @@
 //! The status bar: connection health, subscription counts, the operator's own
 //! status, the search, and the focused panel's key hints (from the keymap).
+//!
+//! A message (a saved favourite, a config warning at startup) replaces the
+//! hints until the next key; one too long for a row takes both rows, so a
+//! warning's advice ("chmod 600 …") is not cut off at 80 columns.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::Action;
 use crate::app::model::{Focus, Model};
@@ -14,6 +19,16 @@ use crate::ui::{grid, help, panel};
 
 pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
+        return;
+    }
+    let long_message = model
+        .message
+        .as_deref()
+        .filter(|m| area.height > 1 && Span::raw(*m).width() > usize::from(area.width));
+    if let Some(m) = long_message {
+        Paragraph::new(Span::styled(m, Theme::of(model).warning()))
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
         return;
     }
     buf.set_line(area.x, area.y, &info_line(model), area.width);
