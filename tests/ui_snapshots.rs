@@ -469,7 +469,7 @@ fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
         },
     );
     let t = text(&draw(&m));
-    assert!(t.contains("me: not a [[contact]]"), "{t}");
+    assert!(t.contains("me: not a [[contact]] (F1)"), "{t}");
     key(&mut m, KeyCode::F(1));
     let t = text(&draw(&m));
     assert!(

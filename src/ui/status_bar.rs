@@ -160,8 +160,15 @@ fn info_line(model: &Model) -> Line<'_> {
                 ));
                 spans.push(Span::raw(format!(" {}", s.presence.label())));
             }
-            // The help (F1) says what this means and what to do.
-            None => spans.push(Span::styled("not a [[contact]]", theme.warning())),
+            // The help says what this means and what to do.
+            None => {
+                let help = model.keymap.keys(Action::Help).first();
+                let text = match help {
+                    Some(k) => format!("not a [[contact]] ({})", k.label(theme.ascii)),
+                    None => "not a [[contact]]".to_string(),
+                };
+                spans.push(Span::styled(text, theme.warning()));
+            }
         }
     }
     if model.read_only {
