@@ -138,6 +138,7 @@ pub fn run(args: Args) -> ExitCode {
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
                 keys: cfg.as_ref().map(|c| c.keys.clone()).unwrap_or_default(),
+                startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
             };

@@ -304,7 +304,6 @@ fn check_ascii(screen: &[String], escaped: &str) {
         .chain(&UNICODE.line)
         .chain(&UNICODE.availability)
         .chain(&[
-            UNICODE.note,
             UNICODE.favourite,
             UNICODE.ellipsis,
             UNICODE.rule,

@@ -213,6 +213,11 @@ fn mono_160x48_with_details() {
     assert!(no_colour_anywhere(&buf));
     let t = text(&buf);
     assert!(t.contains("not found") && t.contains("Faulty"), "{t}");
+    assert!(t.contains("Availability —"), "the availability row: {t}");
+    assert!(
+        !t.contains("Attendant"),
+        "no row that no data can fill: {t}"
+    );
     insta::assert_snapshot!(text(&buf));
 }
 
@@ -280,10 +285,16 @@ fn help_overlay_is_generated_from_the_keymap() {
     );
     key(&mut m, KeyCode::F(1));
     let t = text(&draw(&m));
+    // Each action with its keys, its name in `[keys]` and what it does.
     assert!(
-        t.contains("F7") && t.contains("Add to / remove from favourites"),
+        t.lines()
+            .any(|l| l.contains("F7") && l.contains("toggle_favourite Add/remove favourite")),
         "{t}"
     );
+    assert!(t.contains("Name in [keys]"), "{t}");
+    for action in switchboard::app::Action::ALL {
+        assert!(t.contains(action.name()), "{} missing: {t}", action.name());
+    }
     assert!(!t.contains("F2 "), "{t}");
     insta::assert_snapshot!(t);
 }
@@ -401,4 +412,110 @@ fn tiny_and_odd_terminal_sizes_draw_without_panicking() {
         key(&mut m, KeyCode::Esc);
         key(&mut m, KeyCode::Esc);
     }
+}
+
+fn contact(name: &str, ext: Option<&str>) -> switchboard::presence::ContactInfo {
+    switchboard::presence::ContactInfo {
+        name: name.into(),
+        uri: format!("sip:{}@example.com", name.len()),
+        extension: ext.map(Into::into),
+        department: Some("Long names".into()),
+    }
+}
+
+#[test]
+fn names_take_every_column_the_extension_and_markers_do_not_need() {
+    let contacts = vec![
+        contact("Maximiliane Wolfgangine Oberhuber-Schmidt", None),
+        contact("Maximiliane Wolfgangine Oberhuber-Schmidt", Some("2001")),
+        contact(
+            "Maximiliane Wolfgangine Oberhuber-Schmidt",
+            Some("12345678"),
+        ),
+        contact("Max Mustermann", Some("2002")),
+    ];
+    let mut m = Model::new(contacts, Settings::default());
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let t = text(&draw(&m));
+    // 80 columns: three cells of 26 (25 drawn, one gap). Without an
+    // extension the name runs to the cell's end; with one, to one space
+    // before it; a long extension still leaves the name 10 columns.
+    let rows: Vec<&str> = t.lines().skip(1).take(2).collect();
+    assert_eq!(
+        rows,
+        [
+            "?· Max Mustermann   2002  ?· Maximiliane Wolfgangi… ?· Maximiliane Wol… 2001",
+            "?· Maximiliane… 12345678",
+        ],
+        "{t}"
+    );
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
+    let settings = Settings {
+        own_uri: Some("sip:reception@example.com".into()),
+        ..Settings::default()
+    };
+    let mut m = Model::new(sample::office(), settings);
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let t = text(&draw(&m));
+    assert!(t.contains("me: not a [[contact]] (F1)"), "{t}");
+    key(&mut m, KeyCode::F(1));
+    let t = text(&draw(&m));
+    assert!(
+        t.contains("me: sip:reception@example.com is not a [[contact]]:")
+            && t.contains("add it to the config to see your own status."),
+        "{t}"
+    );
+    assert!(
+        t.contains("quit") && t.contains("?3m stale"),
+        "keys and legend still fit at 80x24: {t}"
+    );
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn a_long_startup_warning_takes_both_status_rows_until_the_next_key() {
+    let warning = "Warning: /home/anna/.config/switchboard/config.toml holds a password and \
+                   is readable by others (mode 0644): chmod 600 \
+                   /home/anna/.config/switchboard/config.toml, or use password_env";
+    let settings = Settings {
+        startup_message: Some(warning.into()),
+        ..Settings::default()
+    };
+    let mut m = Model::new(sample::office(), settings);
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let buf = draw(&m);
+    let t = text(&buf);
+    // Wrapped from the bottom up, over the status rows and one grid row.
+    let status: Vec<&str> = t.lines().skip(19).collect();
+    assert!(
+        status.concat().contains("Warning: /home/anna/")
+            && status.concat().contains("or use password_env"),
+        "the advice is not cut off: {t}"
+    );
+    insta::assert_snapshot!(status.join("\n"));
+    key(&mut m, KeyCode::Down);
+    let t = text(&draw(&m));
+    assert!(!t.contains("password") && t.contains("F1 help"), "{t}");
 }

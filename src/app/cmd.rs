@@ -7,7 +7,8 @@ pub enum Cmd {
     Quit,
     /// Write `contents` to `path` (`favourites.toml` in the data directory,
     /// see [`crate::app::favourites::to_toml`]), replacing it atomically;
-    /// report a failure back as [`crate::app::Msg::SaveFailed`].
+    /// report a failure back as [`crate::app::Msg::SaveFailed`]. Latest
+    /// wins: contents still waiting when newer ones come are never written.
     SaveFavourites {
         path: std::path::PathBuf,
         contents: String,

@@ -76,25 +76,26 @@ impl Action {
         }
     }
 
-    /// One line for the help overlay.
+    /// One line for the help overlay (at most 23 columns: with the keys
+    /// and the action name it fits beside the legend at 80 columns).
     pub fn description(self) -> &'static str {
         match self {
-            Action::Quit => "Quit (ends subscriptions cleanly)",
+            Action::Quit => "Quit, end subscriptions",
             Action::Help => "Show or hide this help",
-            Action::Up => "Move up / scroll the details",
-            Action::Down => "Move down / scroll the details",
+            Action::Up => "Up / scroll details",
+            Action::Down => "Down / scroll details",
             Action::Left => "Move left",
             Action::Right => "Move right",
             Action::PageUp => "Page up",
             Action::PageDown => "Page down",
             Action::Home => "First contact",
             Action::End => "Last contact",
-            Action::Open => "Details (selects a single match)",
-            Action::Back => "Clear search, then close panels",
+            Action::Open => "Show details",
+            Action::Back => "Clear search or close",
             Action::NextPanel => "Next panel",
             Action::PrevPanel => "Previous panel",
-            Action::ToggleFavourite => "Add to / remove from favourites",
-            Action::SearchBackspace => "Delete the last search letter",
+            Action::ToggleFavourite => "Add/remove favourite",
+            Action::SearchBackspace => "Delete a search letter",
             Action::ClearSearch => "Clear the search",
         }
     }

@@ -44,8 +44,6 @@ pub enum Focus {
 /// Per-contact console state that the store does not hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ContactMeta {
-    /// An attendant note exists (attendant notes come later: always false).
-    pub has_note: bool,
     pub favourite: bool,
 }
 

@@ -24,4 +24,8 @@ pub enum Msg {
     Tick(Instant),
     /// The favourites file could not be written.
     SaveFailed(String),
+    /// The runtime has put the current model on the terminal.
+    Drawn,
+    /// The console is leaving: the subscriptions are being ended.
+    ShuttingDown,
 }

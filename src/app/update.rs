@@ -44,6 +44,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.message = Some(format!("Favourites not saved: {e}"));
             model.dirty = true;
         }
+        Msg::Drawn => model.dirty = false,
+        Msg::ShuttingDown => {
+            model.message = Some("Ending subscriptions…".into());
+            model.dirty = true;
+        }
     }
     Vec::new()
 }

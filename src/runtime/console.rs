@@ -6,7 +6,12 @@
 //! terminal has taken the previous frame; it sleeps until the model's next
 //! deadline only while something is timed (a ringing line, an age label):
 //! an idle console does no work and writes nothing.
+//!
+//! Every message, including "a frame was drawn" and "ending subscriptions",
+//! goes through one dispatch ([`dispatch`]) that runs the commands `update`
+//! returns; the loop reads the model but never writes it.
 
+mod dispatch;
 mod guard;
 #[cfg(test)]
 mod tests;
@@ -28,8 +33,10 @@ use tokio::sync::mpsc;
 pub use guard::{TerminalGuard, panicked, restore_terminal};
 pub use writer::{LeanBackend, QueueWriter, WriterGate, WriterThread, spawn_writer};
 
+use dispatch::Dispatch;
+
 use crate::app::favourites;
-use crate::app::{Cmd, Keymap, Model, Msg, Settings, update};
+use crate::app::{Keymap, Model, Msg, Settings, update};
 use crate::presence::ContactInfo;
 use crate::sip::events::EngineEvent;
 use crate::ui::theme::Theme;
@@ -57,12 +64,17 @@ pub struct ConsoleOptions {
     pub keys: BTreeMap<String, Vec<String>>,
     /// Favourites are persisted here (`favourites.toml`).
     pub data_dir: Option<PathBuf>,
+    /// Warnings found while loading the config (e.g. a password readable by
+    /// others): shown in the status bar until the next key.
+    pub startup_warnings: Vec<String>,
 }
 
 /// How long ending the subscriptions may take when leaving.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1500);
 /// How long the last frames may take to reach the terminal when leaving.
 const WRITER_DRAIN: Duration = Duration::from_millis(500);
+/// How long the last favourites save may take when leaving.
+const SAVE_DRAIN: Duration = Duration::from_millis(1000);
 /// Engine events applied before the next draw at most (a burst of NOTIFYs
 /// becomes one frame).
 const ENGINE_BATCH: usize = 1024;
@@ -84,14 +96,20 @@ pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
         .data_dir
         .as_ref()
         .map(|d| d.join(favourites::FILE_NAME));
-    let (favourites, startup_message) = match path.as_deref().map(load_favourites) {
-        Some(Ok(f)) => (f, None),
-        Some(Err(e)) => (
-            Vec::new(),
-            Some(format!("{e}; starting without favourites")),
-        ),
-        None => (Vec::new(), None),
+    let mut problems: Vec<String> = opts
+        .startup_warnings
+        .iter()
+        .map(|w| format!("Warning: {w}"))
+        .collect();
+    let favourites = match path.as_deref().map(load_favourites) {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            problems.push(format!("{e}; starting without favourites"));
+            Vec::new()
+        }
+        None => Vec::new(),
     };
+    let startup_message = (!problems.is_empty()).then(|| problems.join(" · "));
     Ok(Settings {
         mono: theme.mono,
         ascii: theme.ascii,
@@ -111,16 +129,6 @@ fn load_favourites(path: &Path) -> anyhow::Result<Vec<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
     }
-}
-
-/// Write a file atomically (temporary file, then rename).
-fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Run the console on the real terminal until the operator quits, a signal
@@ -153,6 +161,7 @@ pub async fn run_console<S: EventSource>(
     let hooks = Hooks {
         gate: Some(gate),
         stop: Box::pin(stop),
+        update,
     };
     let result = run_loop_with(
         &mut model,
@@ -211,6 +220,7 @@ where
     let hooks = Hooks {
         gate: None,
         stop: Box::pin(std::future::pending()),
+        update,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -224,10 +234,12 @@ pub(crate) enum Stop {
     Panic,
 }
 
-/// What only the real terminal has: the writer gate and the stop signals.
+/// What only the real terminal has: the writer gate and the stop signals;
+/// and the update function (`app::update`; tests wrap it).
 pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
     pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
+    pub update: dispatch::UpdateFn,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -240,27 +252,17 @@ fn to_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-fn draw<B: Backend>(model: &mut Model, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
+/// Draw the model, then tell it the frame is out ([`Msg::Drawn`]).
+fn draw<B: Backend>(
+    model: &mut Model,
+    terminal: &mut Terminal<B>,
+    dispatch: &Dispatch,
+) -> anyhow::Result<()> {
     terminal
         .draw(|f| view(model, f))
         .map_err(|e| anyhow!("terminal: {e}"))?;
-    model.dirty = false;
+    dispatch.send(model, Msg::Drawn);
     Ok(())
-}
-
-fn run_cmd(cmd: Cmd, back: &mpsc::UnboundedSender<Msg>) {
-    match cmd {
-        Cmd::Quit => {}
-        Cmd::SaveFavourites { path, contents } => {
-            let back = back.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = write_atomically(&path, &contents) {
-                    tracing::warn!("cannot save {}: {e}", path.display());
-                    let _ = back.send(Msg::SaveFailed(format!("{}: {e}", path.display())));
-                }
-            });
-        }
-    }
 }
 
 pub(crate) async fn run_loop_with<S, I, B>(
@@ -276,14 +278,15 @@ where
     B: Backend,
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
-    update(
+    let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
+    let dispatch = Dispatch::new(hooks.update, back_tx);
+    dispatch.send(
         model,
         Msg::Resize {
             width: size.width,
             height: size.height,
         },
     );
-    let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
     let gate = hooks.gate.clone();
     let result = loop {
         if model.quit {
@@ -296,7 +299,7 @@ where
         let terminal_ready = gate.as_ref().is_none_or(WriterGate::ready);
         if model.dirty
             && terminal_ready
-            && let Err(e) = draw(model, terminal)
+            && let Err(e) = draw(model, terminal, &dispatch)
         {
             break Err(e);
         }
@@ -324,8 +327,8 @@ where
             },
             ev = source.next_event(), if !model.engine_stopped => match ev {
                 Some(ev) => {
-                    update(model, Msg::Engine(ev));
-                    drain_engine(model, source)
+                    dispatch.send(model, Msg::Engine(ev));
+                    drain_engine(model, source, &dispatch)
                 }
                 None => Some(Msg::EngineStopped),
             },
@@ -336,19 +339,16 @@ where
             () = wait_gate(gate.as_ref()), if waiting_for_terminal => None,
         };
         if let Some(msg) = msg {
-            for cmd in update(model, msg) {
-                run_cmd(cmd, &back_tx);
-            }
+            dispatch.send(model, msg);
         }
     };
     if !model.engine_stopped {
-        model.message = Some("Ending subscriptions…".into());
-        model.dirty = true;
+        dispatch.send(model, Msg::ShuttingDown);
         if gate
             .as_ref()
             .is_none_or(|g| g.ready() && !g.broken() && !panicked())
         {
-            let _ = draw(model, terminal);
+            let _ = draw(model, terminal, &dispatch);
         }
         if tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown())
             .await
@@ -357,17 +357,20 @@ where
             tracing::warn!("subscriptions not ended within {SHUTDOWN_DEADLINE:?}");
         }
     }
+    dispatch.finish(SAVE_DRAIN).await;
     result
 }
 
 /// Apply the engine events that are ready right now (a burst becomes one
 /// frame). Returns `EngineStopped` if the source ended meanwhile.
-fn drain_engine<S: EventSource>(model: &mut Model, source: &mut S) -> Option<Msg> {
+fn drain_engine<S: EventSource>(
+    model: &mut Model,
+    source: &mut S,
+    dispatch: &Dispatch,
+) -> Option<Msg> {
     for _ in 0..ENGINE_BATCH {
         match source.next_event().now_or_never() {
-            Some(Some(ev)) => {
-                update(model, Msg::Engine(ev));
-            }
+            Some(Some(ev)) => dispatch.send(model, Msg::Engine(ev)),
             Some(None) => return Some(Msg::EngineStopped),
             None => break,
         }

@@ -1,12 +1,17 @@
 //! The grid of contact cells. A cell, `w` columns wide, reads:
 //!
 //! ```text
-//! ●✓ Alice Smith…   ?3m 201 ⌂✎
-//! ││ name (ellipsised) │   │  │└ attendant note mark
-//! │└ line state        │   │  └ availability marker
+//! ●✓ Alice Smith-Jon… ?3m 201⌂
+//! ││ name (ellipsised) │   │  └ availability marker (its column is kept
+//! │└ line state        │   │    so that extensions line up)
 //! └ presence           │   └ extension
 //!                      └ age, when the state is stale or unknown
 //! ```
+//!
+//! The name gets every column the other parts do not need: one space
+//! separates it from the tail. When the cell is too narrow, the age goes
+//! first, then the extension, before the name is cut below
+//! [`NAME_MIN`] columns.
 //!
 //! A ringing line turns the two-column badge (presence + line glyph) red and
 //! orange by turns: a blink toggle changes those two columns only.
@@ -24,6 +29,9 @@ use crate::ui::theme::Theme;
 
 /// Columns before the name: presence glyph, line glyph, space.
 const BADGE: u16 = 3;
+/// The name keeps at least this many columns (or its whole width, if
+/// shorter) before the age or the extension is shown.
+pub const NAME_MIN: u16 = 10;
 
 pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
@@ -114,11 +122,6 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     let g = theme.glyphs;
     let shown = model.store.shown(cell.id);
     let info = model.store.info(cell.id);
-    let meta = model
-        .meta
-        .get(cell.id.0 as usize)
-        .copied()
-        .unwrap_or_default();
     let width = rect.width.saturating_sub(1);
     if width < BADGE + 2 {
         return;
@@ -139,64 +142,31 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     put(buf, x, y, theme.presence_glyph(shown.presence), p_style);
     put(buf, x + 1, y, theme.line_glyph(shown.line), l_style);
 
-    // The tail, right-aligned: [?age ][ext ]<avail><note>
     let base = if selected {
         theme.selected()
     } else {
         Style::new()
     };
-    let age = model
-        .now
-        .filter(|_| model.aged.contains(&cell.id))
-        .and_then(|now| {
-            model
-                .aged_since(cell.id)
-                .map(|t| format!("{}{}", g.stale, age_label(now, t)))
-        });
-    let ext: String = info
-        .extension
-        .as_deref()
-        .unwrap_or("")
-        .chars()
-        .take(8)
-        .collect();
-    let avail = shown
-        .availability
-        .as_ref()
-        .map_or(" ", |a| theme.availability_glyph(a));
-    let note = if meta.has_note { g.note } else { " " };
-    let age_w = age.as_ref().map_or(0, |a| a.len() as u16 + 1);
-    let ext_w = if ext.is_empty() {
-        0
-    } else {
-        Span::raw(ext.as_str()).width() as u16 + 1
-    };
+    // Background of the selected cell: from the name to the marker.
+    buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
     let name_x = x + BADGE;
     let end = x + width;
-    let mut tail_x = end - 2;
-    let fits = |w: u16, tail_x: u16| tail_x >= name_x + 4 + w;
-    let show_ext = ext_w > 0 && fits(ext_w, tail_x);
-    if show_ext {
-        tail_x -= ext_w;
+    let tail = Tail::of(model, cell, end, name_x, &info.name);
+    if let Some(avail) = &shown.availability {
+        put(
+            buf,
+            end - 1,
+            y,
+            theme.availability_glyph(avail),
+            base.patch(theme.warning()),
+        );
     }
-    let show_age = age_w > 0 && fits(age_w, tail_x);
-    if show_age {
-        tail_x -= age_w;
+    if let Some((ext, ext_x)) = &tail.ext {
+        buf.set_stringn(*ext_x, y, ext, usize::from(end - 1 - ext_x), base);
     }
-    // Background of the selected cell: from the name to the markers.
-    buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
-    let mut tx = tail_x;
-    if let Some(age) = age.filter(|_| show_age) {
-        tx += 1;
-        buf.set_stringn(tx, y, &age, age.len(), base.patch(theme.dim()));
-        tx += age_w - 1;
+    if let Some((age, age_x)) = &tail.age {
+        buf.set_stringn(*age_x, y, age, age.len(), base.patch(theme.dim()));
     }
-    if show_ext {
-        tx += 1;
-        buf.set_stringn(tx, y, &ext, usize::from(ext_w - 1), base);
-    }
-    put(buf, end - 2, y, avail, base.patch(theme.warning()));
-    put(buf, end - 1, y, note, base.patch(theme.header()));
 
     // The name, ellipsised, with matched characters highlighted.
     let indices: &[u32] = cell
@@ -211,12 +181,81 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     name(
         &info.name,
         indices,
-        (name_x, y, tail_x.saturating_sub(name_x + 1)),
+        (name_x, y, tail.name_end.saturating_sub(name_x)),
         name_style,
         theme.matched(),
         g.ellipsis,
         buf,
     );
+}
+
+/// Where the right-aligned parts of a cell go: `[?age ][ext]<avail>`, and
+/// where the name must end.
+struct Tail {
+    /// The age label and its column.
+    age: Option<(String, u16)>,
+    /// The extension and its column.
+    ext: Option<(String, u16)>,
+    /// The name ends before this column.
+    name_end: u16,
+}
+
+impl Tail {
+    /// `end`: the cell's last column + 1 (the availability marker sits at
+    /// `end - 1`); `name_x`: where the name starts.
+    fn of(model: &Model, cell: &CellRef, end: u16, name_x: u16, name: &str) -> Tail {
+        let g = Theme::of(model).glyphs;
+        let shown = model.store.shown(cell.id);
+        let info = model.store.info(cell.id);
+        let age = model
+            .now
+            .filter(|_| model.aged.contains(&cell.id))
+            .and_then(|now| {
+                model
+                    .aged_since(cell.id)
+                    .map(|t| format!("{}{}", g.stale, age_label(now, t)))
+            });
+        let ext: String = info
+            .extension
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(8)
+            .collect();
+        // The marker's column is kept when the cell shows an extension or
+        // an age (so extensions line up); otherwise only when it is shown.
+        let marker_x = end - 1;
+        let name_w = u16::try_from(Span::raw(name).width()).unwrap_or(u16::MAX);
+        let keep = name_w.min(NAME_MIN);
+        let fits = |w: u16, right: u16| right >= name_x + keep + 1 + w;
+        let mut right = marker_x;
+        let mut tail = Tail {
+            age: None,
+            ext: None,
+            name_end: if shown.availability.is_some() {
+                marker_x.saturating_sub(1)
+            } else {
+                end
+            },
+        };
+        let ext_w = u16::try_from(Span::raw(ext.as_str()).width()).unwrap_or(u16::MAX);
+        if ext_w > 0 && fits(ext_w, right) {
+            right -= ext_w;
+            tail.ext = Some((ext, right));
+        }
+        if let Some(age) = age {
+            let age_w = u16::try_from(age.len()).unwrap_or(u16::MAX);
+            let gap = u16::from(tail.ext.is_some());
+            if right >= gap && fits(age_w + gap, right) {
+                right -= age_w + gap;
+                tail.age = Some((age, right));
+            }
+        }
+        if tail.age.is_some() || tail.ext.is_some() {
+            tail.name_end = right - 1;
+        }
+        tail
+    }
 }
 
 /// Draw `text` in at most `max` columns, ellipsised if longer.

@@ -1,5 +1,7 @@
 //! The help overlay, generated from the keymap (never a hand-kept list) and
-//! from the glyph set in use.
+//! from the glyph set in use. Each action is listed with its keys, the name
+//! the config's `[keys]` table knows it by, and what it does; at 80x24 the
+//! key table and the legend share the screen.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,10 +19,14 @@ pub fn hints(_model: &Model) -> Vec<(Action, &'static str)> {
     vec![(Action::Back, "close help"), (Action::Quit, "quit")]
 }
 
-/// One line per action: its keys and what it does.
+/// The heading of the name column.
+const NAME_HEADING: &str = "Name in [keys]";
+
+/// One line per action: its keys, its name in `[keys]` and what it does.
+/// Then, if the operator's own URI is not in the directory, what that means.
 pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     let theme = &Theme::of(model);
-    let labels: Vec<(String, &str)> = Action::ALL
+    let labels: Vec<(String, &str, &str)> = Action::ALL
         .into_iter()
         .filter(|a| !model.keymap.keys(*a).is_empty())
         .map(|a| {
@@ -30,26 +36,53 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
                 .iter()
                 .map(|k| k.label(theme.ascii))
                 .collect();
-            (keys.join(", "), a.description())
+            (keys.join(", "), a.name(), a.description())
         })
         .collect();
     let typing = "letters, digits";
     let w = labels
         .iter()
-        .map(|(k, _)| Span::raw(k.as_str()).width())
+        .map(|(k, _, _)| Span::raw(k.as_str()).width())
         .max()
         .unwrap_or(0)
         .max(typing.len())
         + 1;
-    let mut out = vec![Line::from(vec![
-        Span::styled(format!("{typing:<w$}"), theme.key()),
-        Span::raw("Search: just type"),
-    ])];
-    for (keys, description) in labels {
-        out.push(Line::from(vec![
+    let nw = labels
+        .iter()
+        .map(|(_, n, _)| n.len())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_HEADING.len())
+        + 1;
+    let row = |keys: &str, name: &str, does: &str| {
+        Line::from(vec![
             Span::styled(format!("{keys:<w$}"), theme.key()),
-            Span::raw(description),
-        ]));
+            Span::styled(format!("{name:<nw$}"), theme.dim()),
+            Span::raw(does.to_string()),
+        ])
+    };
+    let heading = Style::new().add_modifier(Modifier::BOLD);
+    let mut out = vec![
+        Line::styled(
+            format!("{:<w$}{NAME_HEADING:<nw$}What it does", "Keys"),
+            heading,
+        ),
+        row(typing, "", "Search: just type"),
+    ];
+    for (keys, name, description) in labels {
+        out.push(row(&keys, name, description));
+    }
+    if let (Some(uri), None) = (&model.own_uri, model.own_id) {
+        // No blank line before: at 80x24 the hints row stays visible.
+        let warning = theme.warning();
+        out.push(Line::styled(
+            format!("me: {uri} is not a [[contact]]:"),
+            warning,
+        ));
+        out.push(Line::styled(
+            "add it to the config to see your own status.",
+            warning,
+        ));
     }
     out
 }
@@ -80,22 +113,22 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
     }
     out.push(Line::styled("Marks", bold));
     let av = |a: Availability| theme.availability_glyph(&a);
+    // At most 17 columns, like the widest presence ("⊗ Call protection").
     out.push(Line::raw(format!(
-        "{} break    {} trip",
-        av(Availability::Break),
+        "{} vacation {} trip",
+        av(Availability::Vacation),
         av(Availability::BusinessTrip)
     )));
     out.push(Line::raw(format!(
-        "{} home     {} vacation",
-        av(Availability::HomeOffice),
-        av(Availability::Vacation)
+        "{} break    {} home",
+        av(Availability::Break),
+        av(Availability::HomeOffice)
     )));
     out.push(Line::raw(format!(
-        "{} other    {} note",
-        av(Availability::Custom(String::new())),
-        g.note
+        "{} other",
+        av(Availability::Custom(String::new()))
     )));
-    out.push(Line::raw(format!("{}3m stale, with its age", g.stale)));
+    out.push(Line::raw(format!("{}3m stale, 3m ago", g.stale)));
     out
 }
 

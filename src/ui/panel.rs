@@ -13,7 +13,8 @@ use crate::presence::{Freshness, LineState};
 use crate::store::Peer;
 use crate::ui::theme::Theme;
 
-const LABEL_W: usize = 12;
+/// Labels are padded to this width ("Availability" and a space).
+const LABEL_W: usize = 13;
 
 pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     let theme = &Theme::of(model);
@@ -196,7 +197,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         ],
         None => vec![Span::styled(g.none, theme.dim())],
     };
-    out.push(field("Available", avail));
+    out.push(field("Availability", avail));
     let l = shown.line;
     let l_style = if l == LineState::Ringing {
         theme.ringing_badge(model.blink.phase)
@@ -220,12 +221,6 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         None => Span::styled(g.none, theme.dim()),
     };
     out.push(field("Note", vec![note]));
-    let att = if meta.has_note {
-        Span::raw(g.note)
-    } else {
-        Span::styled(g.none, theme.dim())
-    };
-    out.push(field("Attendant", vec![att]));
     out.push(Line::raw(""));
 
     let sub_style = match shown.subscription.severity() {
@@ -298,17 +293,17 @@ mod tests {
                 "Ringing, from Paul Prospect <sip:paul.prospect@example.net>",
             )],
         );
-        let out = hang_wrap(line, LABEL_W, 30);
+        let out = hang_wrap(line, LABEL_W, 31);
         assert_eq!(
             texts(&out),
             [
-                "Line        Ringing, from Paul",
-                "            Prospect <sip:paul",
-                "            .prospect@example.",
-                "            net>",
+                "Line         Ringing, from Paul",
+                "             Prospect <sip:paul",
+                "             .prospect@example.",
+                "             net>",
             ]
         );
-        assert!(out.iter().all(|l| l.width() <= 30));
+        assert!(out.iter().all(|l| l.width() <= 31));
         for w in 1..8 {
             let out = hang_wrap(Line::raw("a bbbbbbbbbbbb c"), 0, w);
             assert!(out.iter().all(|l| l.width() <= w), "{w}: {:?}", texts(&out));

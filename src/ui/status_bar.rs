@@ -1,5 +1,11 @@
 //! The status bar: connection health, subscription counts, the operator's own
 //! status, the search, and the focused panel's key hints (from the keymap).
+//!
+//! A message (a saved favourite, a config warning at startup) replaces the
+//! hints until the next key. One too long for a row is wrapped and drawn
+//! from the bottom of the screen up, over the status rows and as many grid
+//! rows as it needs, so a warning's advice ("chmod 600 …") is never cut off
+//! at 80 columns; the layout stays as it is, the next key brings it back.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,6 +22,25 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
         return;
     }
+    let long_message = model
+        .message
+        .as_deref()
+        .filter(|m| area.height > 1 && Span::raw(*m).width() > usize::from(area.width));
+    if let Some(m) = long_message {
+        let lines = wrap(m, usize::from(area.width));
+        let rows = u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .clamp(area.height, area.bottom());
+        let top = area.bottom() - rows;
+        let style = Theme::of(model).warning();
+        for y in top..area.bottom() {
+            buf.set_string(area.x, y, " ".repeat(usize::from(area.width)), Style::new());
+        }
+        for (line, y) in lines.iter().zip(top..area.bottom()) {
+            buf.set_stringn(area.x, y, line, usize::from(area.width), style);
+        }
+        return;
+    }
     buf.set_line(area.x, area.y, &info_line(model), area.width);
     if area.height > 1 {
         let line = match &model.message {
@@ -24,6 +49,39 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
         };
         buf.set_line(area.x, area.y + 1, &line, area.width);
     }
+}
+
+/// Wrap `text` at spaces into lines of at most `width` columns (a word
+/// longer than a line is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let cols = |s: &str| Span::raw(s).width();
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let sep = usize::from(!cur.is_empty());
+        if cols(&cur) + sep + cols(word) <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        if !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        for ch in word.chars() {
+            let mut tmp = [0u8; 4];
+            if cols(&cur) + cols(ch.encode_utf8(&mut tmp)) > width {
+                lines.push(std::mem::take(&mut cur));
+            }
+            cur.push(ch);
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 /// The hints of whatever has the keyboard: help overlay, details or grid.
@@ -102,7 +160,15 @@ fn info_line(model: &Model) -> Line<'_> {
                 ));
                 spans.push(Span::raw(format!(" {}", s.presence.label())));
             }
-            None => spans.push(Span::styled("not in the directory", theme.dim())),
+            // The help says what this means and what to do.
+            None => {
+                let help = model.keymap.keys(Action::Help).first();
+                let text = match help {
+                    Some(k) => format!("not a [[contact]] ({})", k.label(theme.ascii)),
+                    None => "not a [[contact]]".to_string(),
+                };
+                spans.push(Span::styled(text, theme.warning()));
+            }
         }
     }
     if model.read_only {

@@ -17,7 +17,6 @@ pub struct Glyphs {
     pub line: [&'static str; 7],
     /// Break, business trip, home office, vacation, custom.
     pub availability: [&'static str; 5],
-    pub note: &'static str,
     pub favourite: &'static str,
     pub stale: &'static str,
     pub ellipsis: &'static str,
@@ -38,7 +37,6 @@ pub static UNICODE: Glyphs = Glyphs {
     presence: ["●", "■", "⊘", "▲", "◐", "○", "?"],
     line: ["✓", "☎", "⇄", "✗", "↪", "⊗", "·"],
     availability: ["‖", "✈", "⌂", "☀", "※"],
-    note: "✎",
     favourite: "★",
     stale: "?",
     ellipsis: "…",
@@ -56,7 +54,6 @@ pub static ASCII: Glyphs = Glyphs {
     presence: ["+", "#", "!", "^", "~", "o", "?"],
     line: ["-", "*", "=", "x", ">", "%", "."],
     availability: ["B", "T", "H", "V", "C"],
-    note: "N",
     favourite: "*",
     stale: "?",
     ellipsis: "~",

@@ -449,3 +449,14 @@ fn search_results_far_down_the_list_are_highlighted_when_scrolled_to() {
     }
     assert!(checked > 10, "{checked} highlighted names on screen");
 }
+
+#[test]
+fn a_drawn_frame_and_the_shutdown_notice_are_messages_like_any_other() {
+    let (mut m, _) = office();
+    assert!(m.dirty, "a new model wants a first frame");
+    assert!(update(&mut m, Msg::Drawn).is_empty());
+    assert!(!m.dirty, "nothing new to draw after the frame went out");
+    assert!(update(&mut m, Msg::ShuttingDown).is_empty());
+    assert_eq!(m.message.as_deref(), Some("Ending subscriptions…"));
+    assert!(m.dirty, "the notice is drawn");
+}

@@ -14,7 +14,7 @@ use ratatui::style::Color;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::*;
-use crate::app::sample;
+use crate::app::{Cmd, sample};
 
 struct ChanSource {
     rx: UnboundedReceiver<EngineEvent>,
@@ -173,6 +173,7 @@ async fn keys_drive_the_loop_and_quit_ends_the_subscriptions() {
         "{screen}"
     );
     assert!(screen.contains("Ending subscriptions"), "{screen}");
+    assert!(!model.dirty, "the last frame was drawn and reported");
 }
 
 #[tokio::test]
@@ -258,6 +259,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
     let hooks = Hooks {
         gate: None,
         stop: Box::pin(async { Stop::Signal("SIGTERM") }),
+        update,
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
@@ -273,8 +275,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
 
 #[tokio::test]
 async fn favourites_are_saved_in_the_data_directory() {
-    let dir = std::env::temp_dir().join(format!("switchboard-console-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = data_dir("saved");
     let opts = ConsoleOptions {
         data_dir: Some(dir.clone()),
         ..ConsoleOptions::default()
@@ -304,6 +305,158 @@ async fn favourites_are_saved_in_the_data_directory() {
             .is_some_and(|m| m.contains("favourites.toml"))
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh, empty data directory for one test.
+fn data_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("switchboard-console-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// `app::update`, plus a favourites save after every engine message whose
+/// contents tell how many subscriptions were active then.
+fn save_after_engine_messages(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let engine = matches!(msg, Msg::Engine(_));
+    let mut cmds = update(model, msg);
+    if let (true, Some(path)) = (engine, model.favourites_path.clone()) {
+        let uri = format!("sip:active-{}@example.com", model.counts.active);
+        cmds.push(Cmd::SaveFavourites {
+            path,
+            contents: favourites::to_toml(&[uri]),
+        });
+    }
+    cmds
+}
+
+#[tokio::test]
+async fn commands_returned_for_engine_messages_are_run() {
+    let dir = data_dir("engine-cmds");
+    let opts = ConsoleOptions {
+        data_dir: Some(dir.clone()),
+        ..ConsoleOptions::default()
+    };
+    let mut model = Model::new(sample::office(), settings(&opts).unwrap());
+    let (events, mut src, _) = source();
+    let (keys, input) = input();
+    let backend = Shared(Arc::new(Mutex::new(TestBackend::new(80, 24))));
+    let mut terminal = Terminal::new(backend.clone()).unwrap();
+    let hooks = Hooks {
+        gate: None,
+        stop: Box::pin(std::future::pending()),
+        update: save_after_engine_messages,
+    };
+    let driver = async {
+        let base = Instant::now()
+            .checked_sub(Duration::from_secs(360))
+            .unwrap();
+        for ev in sample::office_events(base) {
+            events.send(ev).unwrap();
+        }
+        until("the events on screen", || {
+            text(&backend.screen()).contains("11 active")
+        })
+        .await;
+        keys.send(ctrl_q()).unwrap();
+    };
+    let (result, ()) = tokio::join!(
+        run_loop_with(&mut model, input, &mut src, &mut terminal, hooks),
+        driver
+    );
+    result.unwrap();
+    // The loop waited for the newest save before returning.
+    let saved = std::fs::read_to_string(dir.join(favourites::FILE_NAME)).unwrap();
+    assert_eq!(
+        favourites::parse(&saved).unwrap(),
+        ["sip:active-11@example.com"],
+        "the save asked for by the last engine event: {saved}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn ten_quick_favourite_toggles_leave_a_valid_file_with_the_last_state() {
+    let dir = data_dir("ten-toggles");
+    let opts = ConsoleOptions {
+        data_dir: Some(dir.clone()),
+        ..ConsoleOptions::default()
+    };
+    let mut model = Model::new(sample::office(), settings(&opts).unwrap());
+    let (_events, mut src, _) = source();
+    let (keys, input) = input();
+    // Ten toggles, all queued before the loop runs: on, move, on, move...
+    // and the last one takes the third contact out again.
+    for code in [
+        KeyCode::F(2),
+        KeyCode::End,
+        KeyCode::F(2),
+        KeyCode::Home,
+        KeyCode::Down,
+        KeyCode::F(2),
+        KeyCode::Down,
+        KeyCode::F(2),
+        KeyCode::F(2),
+        KeyCode::Down,
+        KeyCode::F(2),
+        KeyCode::F(2),
+        KeyCode::F(2),
+        KeyCode::F(2),
+        KeyCode::F(2),
+    ] {
+        keys.send(key(code)).unwrap();
+    }
+    keys.send(ctrl_q()).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    run_loop(&mut model, input, &mut src, &mut terminal)
+        .await
+        .unwrap();
+    let expected = model.favourite_uris.clone();
+    assert!(expected.len() >= 2, "several favourites: {expected:?}");
+    let path = dir.join(favourites::FILE_NAME);
+    until("favourites.toml with the last state", || {
+        std::fs::read_to_string(&path)
+            .is_ok_and(|t| t == favourites::to_toml(&expected) && favourites::parse(&t).is_ok())
+    })
+    .await;
+    assert_eq!(settings(&opts).unwrap().favourites, expected);
+    assert!(
+        !path.with_extension("toml.tmp").exists(),
+        "no temporary file left"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn config_warnings_show_in_the_console_until_the_next_key() {
+    let warning = "/etc/sb.toml holds a password and is readable by others (mode 0644): \
+                   chmod 600 /etc/sb.toml, or use password_env";
+    let opts = ConsoleOptions {
+        startup_warnings: vec![warning.to_string()],
+        ..ConsoleOptions::default()
+    };
+    let mut model = Model::new(sample::office(), settings(&opts).unwrap());
+    let (_events, mut src, _) = source();
+    let (keys, input) = input();
+    let backend = Shared(Arc::new(Mutex::new(TestBackend::new(80, 24))));
+    let mut terminal = Terminal::new(backend.clone()).unwrap();
+    let driver = async {
+        until("the warning", || {
+            let screen = text(&backend.screen());
+            screen.contains("Warning: /etc/sb.toml holds a password")
+                && screen.contains("chmod 600 /etc/sb.toml")
+        })
+        .await;
+        keys.send(key(KeyCode::Down)).unwrap();
+        until("the key hints back", || {
+            let screen = text(&backend.screen());
+            screen.contains("F1 help") && !screen.contains("readable by others")
+        })
+        .await;
+        keys.send(ctrl_q()).unwrap();
+    };
+    let (result, ()) = tokio::join!(run_loop(&mut model, input, &mut src, &mut terminal), driver);
+    result.unwrap();
 }
 
 #[test]

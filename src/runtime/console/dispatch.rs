@@ -1,0 +1,201 @@
+//! The one way the console loop changes the model: every [`Msg`] — a key,
+//! an engine event, a timer, a finished frame, the shutdown notice — goes
+//! through [`Dispatch::send`], which calls `update` and runs every [`Cmd`]
+//! it returns. The loop reads the model (`dirty`, `quit`, deadlines) but
+//! never writes it.
+//!
+//! Favourites are saved through a latest-wins slot ([`SaveSlot`]): one
+//! writer task takes the newest contents; contents queued while a write is
+//! under way replace each other, so quick toggles never race on the
+//! temporary file and the file always ends with the last state.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::app::{Cmd, Model, Msg};
+
+/// The update function the loop uses (tests wrap `app::update` to observe
+/// what the loop does with the returned commands).
+pub(crate) type UpdateFn = fn(&mut Model, Msg) -> Vec<Cmd>;
+
+/// Runs messages through `update` and the returned commands.
+pub(crate) struct Dispatch {
+    update: UpdateFn,
+    saves: SaveSlot,
+}
+
+impl Dispatch {
+    /// `back` receives the messages commands report later
+    /// (e.g. [`Msg::SaveFailed`]).
+    pub(crate) fn new(update: UpdateFn, back: mpsc::UnboundedSender<Msg>) -> Dispatch {
+        Dispatch {
+            update,
+            saves: SaveSlot::start(back),
+        }
+    }
+
+    /// Apply one message and run what it asks for.
+    pub(crate) fn send(&self, model: &mut Model, msg: Msg) {
+        for cmd in (self.update)(model, msg) {
+            self.run(cmd);
+        }
+    }
+
+    fn run(&self, cmd: Cmd) {
+        match cmd {
+            // The loop ends when it sees `model.quit`; nothing else to do.
+            Cmd::Quit => {}
+            Cmd::SaveFavourites { path, contents } => self.saves.put(Save { path, contents }),
+        }
+    }
+
+    /// Wait (at most `deadline`) until the newest pending save is written.
+    pub(crate) async fn finish(self, deadline: Duration) {
+        self.saves.finish(deadline).await;
+    }
+}
+
+/// One write of the favourites file.
+#[derive(Debug, Clone)]
+struct Save {
+    path: PathBuf,
+    contents: String,
+}
+
+/// How a save reaches the disk ([`write_atomically`]; tests observe it).
+type WriteFn = Arc<dyn Fn(&Path, &str) -> std::io::Result<()> + Send + Sync>;
+
+/// A latest-wins slot with one writer task behind it.
+struct SaveSlot {
+    slot: watch::Sender<Option<Save>>,
+    writer: JoinHandle<()>,
+}
+
+impl SaveSlot {
+    fn start(back: mpsc::UnboundedSender<Msg>) -> SaveSlot {
+        SaveSlot::start_with(back, Arc::new(write_atomically))
+    }
+
+    fn start_with(back: mpsc::UnboundedSender<Msg>, write: WriteFn) -> SaveSlot {
+        let (slot, rx) = watch::channel(None);
+        let writer = tokio::spawn(write_saves(rx, back, write));
+        SaveSlot { slot, writer }
+    }
+
+    /// Replace whatever is pending with `save`.
+    fn put(&self, save: Save) {
+        self.slot.send_replace(Some(save));
+    }
+
+    async fn finish(self, deadline: Duration) {
+        let SaveSlot { slot, writer } = self;
+        // Closing the slot lets the writer take the last value, then stop.
+        drop(slot);
+        if tokio::time::timeout(deadline, writer).await.is_err() {
+            tracing::warn!("favourites not written within {deadline:?}");
+        }
+    }
+}
+
+/// The one writer: always the newest contents, one write at a time.
+async fn write_saves(
+    mut rx: watch::Receiver<Option<Save>>,
+    back: mpsc::UnboundedSender<Msg>,
+    write: WriteFn,
+) {
+    while rx.changed().await.is_ok() {
+        let Some(save) = rx.borrow_and_update().clone() else {
+            continue;
+        };
+        let Save { path, contents } = save;
+        let write = Arc::clone(&write);
+        let written = tokio::task::spawn_blocking(move || match write(&path, &contents) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        })
+        .await;
+        let failure = match written {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(e) => Some(format!("the writer stopped: {e}")),
+        };
+        if let Some(e) = failure {
+            tracing::warn!("cannot save favourites: {e}");
+            let _ = back.send(Msg::SaveFailed(e));
+        }
+    }
+}
+
+/// Write a file atomically (temporary file, then rename). Only the one
+/// writer task calls it, so the one temporary name is never shared.
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn saves_queued_during_a_write_collapse_into_the_newest() {
+        let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Mutex::new(held);
+        let entered_tx = Mutex::new(entered_tx);
+        let written = Arc::new(Mutex::new(Vec::<String>::new()));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most_in_flight = Arc::new(AtomicUsize::new(0));
+        let write: WriteFn = {
+            let (written, in_flight, most) = (
+                Arc::clone(&written),
+                Arc::clone(&in_flight),
+                Arc::clone(&most_in_flight),
+            );
+            Arc::new(move |_: &Path, contents: &str| {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let _ = entered_tx.lock().unwrap().send(());
+                // The first write is held until the test has queued nine more.
+                let _ = held.lock().unwrap().recv();
+                written.lock().unwrap().push(contents.to_string());
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        let (back, mut failures) = mpsc::unbounded_channel();
+        let slot = SaveSlot::start_with(back, write);
+        let save = |i: usize| Save {
+            path: PathBuf::from("favourites.toml"),
+            contents: format!("state {i}"),
+        };
+        slot.put(save(0));
+        tokio::task::spawn_blocking(move || entered.recv_timeout(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .expect("the first write started");
+        for i in 1..10 {
+            slot.put(save(i));
+        }
+        drop(release); // let every write through
+        slot.finish(Duration::from_secs(5)).await;
+        assert_eq!(
+            *written.lock().unwrap(),
+            ["state 0", "state 9"],
+            "the newest contents replaced the pending ones"
+        );
+        assert_eq!(most_in_flight.load(Ordering::SeqCst), 1, "one writer");
+        assert!(failures.try_recv().is_err(), "no failure reported");
+    }
+}
