@@ -21,8 +21,10 @@ pub struct Line<'a> {
     pub line: LineState,
     pub note: Option<&'a str>,
     pub subscription: &'a SubscriptionStatus,
-    /// The text of an error status (`subscription` = `error`), else null.
-    pub reason: Option<String>,
+    /// Why the state is failing or not current: the text of an `error` or
+    /// `unavailable` subscription, else why the last body could not be
+    /// read (`unreadable dialog document: …`); null when all is well.
+    pub reason: Option<&'a str>,
     /// True when the shown state is no longer backed by a live subscription.
     pub stale: bool,
     pub source: Source,
@@ -40,10 +42,6 @@ pub fn line(
 ) -> String {
     let info = store.info(id);
     let shown = store.shown(id);
-    let reason = match &shown.subscription {
-        SubscriptionStatus::Error(e) => Some(e.clone()),
-        _ => None,
-    };
     let at = shown.since.map(&wall).unwrap_or(now);
     let l = Line {
         contact: &info.uri,
@@ -53,7 +51,7 @@ pub fn line(
         line: shown.line,
         note: shown.note.as_deref(),
         subscription: &shown.subscription,
-        reason,
+        reason: shown.reason(),
         stale: shown.freshness == Freshness::Stale,
         source: shown.source,
         rule: shown.rule,
