@@ -181,7 +181,7 @@ impl EventKind {
 
 /// The health of the subscription(s) behind a contact.
 ///
-/// Every text a variant carries was made harmless (`crate::text`) where it
+/// Every text a variant carries was made harmless (see `text.rs`) where it
 /// was built: it may hold a reason phrase chosen by a remote party.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
