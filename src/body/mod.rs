@@ -8,6 +8,8 @@
 //! made harmless (`crate::text`) before it leaves this module.
 
 pub mod dialog_info;
+#[cfg(test)]
+mod hostile;
 pub mod notify;
 pub mod pidf;
 pub(crate) mod xml;
