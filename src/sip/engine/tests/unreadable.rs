@@ -242,3 +242,41 @@ fn the_watch_line_of_an_unreadable_body_says_stale_and_why() {
         "{json}"
     );
 }
+
+#[test]
+fn the_status_bar_counts_an_unreadable_body_apart_from_failures() {
+    use crate::app::{Model, Msg, Settings, update};
+    let (mut h, s) = harness(EventKind::Dialog);
+    send(
+        &mut h,
+        &s,
+        1,
+        "application/dialog-info+xml",
+        &dialog_early(),
+    );
+    let pidf = pidf_away();
+    send(&mut h, &s, 2, "application/pidf+xml", &pidf);
+    let contacts = vec![ContactInfo {
+        name: "User Zero".into(),
+        uri: "sip:user0000@127.0.0.1".into(),
+        extension: None,
+        department: None,
+    }];
+    let mut m = Model::new(contacts, Settings::default());
+    for ev in h.events.clone() {
+        update(&mut m, Msg::Engine(ev));
+    }
+    assert_eq!(
+        (m.counts.active, m.counts.failed, m.counts.unreadable),
+        (0, 0, 1),
+        "up but unreadable: not failed"
+    );
+    send(&mut h, &s, 3, "", "");
+    let last = h.events.last().cloned().unwrap();
+    update(&mut m, Msg::Engine(last));
+    assert_eq!(
+        (m.counts.active, m.counts.failed, m.counts.unreadable),
+        (1, 0, 0),
+        "readable again: active"
+    );
+}
