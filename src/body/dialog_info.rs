@@ -121,8 +121,8 @@ fn parse_dialog(node: Node<'_, '_>) -> Result<DialogEntry, BodyError> {
         id: harmless_line(id),
         state,
         direction,
-        remote_identity: remote_identity.map(harmless_line),
-        remote_display: remote_display.map(harmless_line),
+        remote_identity: remote_identity.map(harmless_line).filter(|s| !s.is_empty()),
+        remote_display: remote_display.map(harmless_line).filter(|s| !s.is_empty()),
     })
 }
 

@@ -99,6 +99,12 @@ fn a_hostile_dialog_info_comes_out_harmless() {
 }
 
 #[test]
+fn a_display_name_of_nothing_but_controls_is_no_display_name() {
+    let doc = dialog_info::parse(hostile_dialog("\u{9b}\u{202e}\u{7f}").as_bytes()).unwrap();
+    assert_eq!(doc.dialogs[0].remote_display, None);
+}
+
+#[test]
 fn giant_texts_are_capped() {
     let big = "x".repeat(200_000);
     let doc = pidf::parse(hostile_pidf(&big).as_bytes()).unwrap();
