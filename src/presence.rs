@@ -70,6 +70,9 @@ pub enum LineState {
     Ready,
     Ringing,
     Active,
+    /// The server states that the phone itself is out of order. Only such
+    /// an explicit statement may produce it: a subscription that fails, is
+    /// refused or cannot be read is our monitoring failing, shown unknown.
     Faulty,
     Redirected,
     Protected,
@@ -177,6 +180,9 @@ impl EventKind {
 }
 
 /// The health of the subscription(s) behind a contact.
+///
+/// Every text a variant carries was made harmless (see `text.rs`) where it
+/// was built: it may hold a reason phrase chosen by a remote party.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
     NotRequested,
@@ -185,9 +191,30 @@ pub enum SubscriptionStatus {
     Pending,
     NotFound,
     AccessDenied,
+    /// The server says the resource is temporarily unavailable (a 480, a
+    /// subscription ended on probation or giveup). Our monitoring is down,
+    /// which proves nothing about the phone; the engine retries.
+    Unavailable(String),
     /// Failed with a reason; the engine keeps retrying unless the reason is
     /// final (rejected, noresource).
     Error(String),
+}
+
+/// How bad a subscription status is, worst last: combining the presence and
+/// dialog subscriptions of one contact shows the worse one, and the details
+/// panel colours by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Switched off (a package that is off must not hide the other one).
+    Off,
+    /// Up and backed by the server.
+    Live,
+    /// Asked, no definite answer yet (pending authorization, requesting).
+    Waiting,
+    /// Failed for now (error, unavailable); retried.
+    Failing,
+    /// Refused for good (not found, access denied).
+    Refused,
 }
 
 impl SubscriptionStatus {
@@ -199,6 +226,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Pending => "pending",
             SubscriptionStatus::NotFound => "not-found",
             SubscriptionStatus::AccessDenied => "access-denied",
+            SubscriptionStatus::Unavailable(_) => "unavailable",
             SubscriptionStatus::Error(_) => "error",
         }
     }
@@ -211,23 +239,17 @@ impl SubscriptionStatus {
             SubscriptionStatus::Pending => "pending authorization".into(),
             SubscriptionStatus::NotFound => "not found".into(),
             SubscriptionStatus::AccessDenied => "access denied".into(),
+            SubscriptionStatus::Unavailable(e) => format!("unavailable: {e}"),
             SubscriptionStatus::Error(e) => format!("error: {e}"),
         }
     }
 
-    /// The prefix of an error that means the *server* reports the resource
-    /// as temporarily unavailable (a dialog subscription ended on probation
-    /// or giveup, a 480): for a line, that is a faulty line, not merely a
-    /// lost subscription.
-    pub const UNAVAILABLE: &'static str = "unavailable: ";
-
-    /// An error status meaning "the server says it is unavailable".
-    pub fn unavailable(detail: &str) -> SubscriptionStatus {
-        SubscriptionStatus::Error(format!("{}{detail}", Self::UNAVAILABLE))
-    }
-
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, SubscriptionStatus::Error(e) if e.starts_with(Self::UNAVAILABLE))
+    /// The text of a failure that carries one (error, unavailable).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            SubscriptionStatus::Unavailable(e) | SubscriptionStatus::Error(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// True once the server gave a definite answer (used by `watch --once`).
@@ -238,18 +260,32 @@ impl SubscriptionStatus {
         )
     }
 
-    /// Ordering for combining the presence and dialog subscriptions of one
-    /// contact into one shown status: the worse one wins.
-    pub fn severity(&self) -> u8 {
+    /// Refused for good: what was read before is no longer shown.
+    pub fn is_refused(&self) -> bool {
+        self.severity() == Severity::Refused
+    }
+
+    /// Not (or no longer) backed by the server: failing or refused.
+    pub fn is_failure(&self) -> bool {
+        self.severity() >= Severity::Failing
+    }
+
+    pub fn severity(&self) -> Severity {
         match self {
-            // A package that is switched off must not hide the other one.
-            SubscriptionStatus::NotRequested => 0,
-            SubscriptionStatus::Active => 1,
-            SubscriptionStatus::Pending => 2,
-            SubscriptionStatus::Requesting => 3,
-            SubscriptionStatus::Error(_) => 4,
-            SubscriptionStatus::NotFound => 5,
-            SubscriptionStatus::AccessDenied => 6,
+            SubscriptionStatus::NotRequested => Severity::Off,
+            SubscriptionStatus::Active => Severity::Live,
+            SubscriptionStatus::Pending | SubscriptionStatus::Requesting => Severity::Waiting,
+            SubscriptionStatus::Unavailable(_) | SubscriptionStatus::Error(_) => Severity::Failing,
+            SubscriptionStatus::NotFound | SubscriptionStatus::AccessDenied => Severity::Refused,
+        }
+    }
+
+    /// The worse of two statuses (`self` when they are equally bad).
+    pub fn worse<'a>(&'a self, other: &'a SubscriptionStatus) -> &'a SubscriptionStatus {
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
         }
     }
 }

@@ -21,8 +21,10 @@ pub struct Line<'a> {
     pub line: LineState,
     pub note: Option<&'a str>,
     pub subscription: &'a SubscriptionStatus,
-    /// The text of an error status (`subscription` = `error`), else null.
-    pub reason: Option<String>,
+    /// Why the state is failing or not current: the text of an `error` or
+    /// `unavailable` subscription, else why the last body could not be
+    /// read (`unreadable dialog document: …`); null when all is well.
+    pub reason: Option<&'a str>,
     /// True when the shown state is no longer backed by a live subscription.
     pub stale: bool,
     pub source: Source,
@@ -40,10 +42,6 @@ pub fn line(
 ) -> String {
     let info = store.info(id);
     let shown = store.shown(id);
-    let reason = match &shown.subscription {
-        SubscriptionStatus::Error(e) => Some(e.clone()),
-        _ => None,
-    };
     let at = shown.since.map(&wall).unwrap_or(now);
     let l = Line {
         contact: &info.uri,
@@ -53,7 +51,7 @@ pub fn line(
         line: shown.line,
         note: shown.note.as_deref(),
         subscription: &shown.subscription,
-        reason,
+        reason: shown.reason(),
         stale: shown.freshness == Freshness::Stale,
         source: shown.source,
         rule: shown.rule,
@@ -102,7 +100,100 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::body::{dialog_info, notify, pidf};
+    use crate::presence::{ContactInfo, EventKind};
+    use crate::sip::events::EngineEvent;
+    use std::time::{Duration, Instant};
+
+    /// Legal in XML 1.0, obeyed by terminals reading the JSON stream.
+    const PAYLOAD: &str = "Eve\u{9b}2J\u{9d}0;owned\u{9c}\u{202e}txt.exe\u{2066}\u{7f}";
+
+    fn one_contact() -> Store {
+        Store::new(vec![ContactInfo {
+            name: "Alice".into(),
+            uri: "sip:alice@example.com".into(),
+            extension: None,
+            department: None,
+        }])
+    }
+
+    fn json_of(store: &Store) -> String {
+        line(
+            store,
+            ContactId(0),
+            |_| SystemTime::UNIX_EPOCH,
+            SystemTime::UNIX_EPOCH,
+        )
+    }
+
+    fn hostile_chars(json: &str) -> Vec<char> {
+        json.chars()
+            .filter(|c| crate::text::is_hostile(*c))
+            .collect()
+    }
+
+    #[test]
+    fn a_hostile_contact_reaches_json_without_a_control_character() {
+        let at = Instant::now();
+        let pidf_body = format!(
+            "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:a@x\"><tuple id=\"t\"><status><basic>open</basic></status><note>{PAYLOAD}\nsecond line</note></tuple></presence>"
+        );
+        let dialog_body = format!(
+            "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"1\" state=\"full\"><dialog id=\"d\" direction=\"recipient\"><state>early</state><remote><identity display=\"{PAYLOAD}\">sip:{PAYLOAD}@x</identity></remote></dialog></dialog-info>"
+        );
+        let err =
+            notify::read(EventKind::Dialog, &format!("text/{PAYLOAD}"), b"<x/>", true).unwrap_err();
+        let mut store = one_contact();
+        for ev in [
+            EngineEvent::Presence {
+                contact: ContactId(0),
+                doc: pidf::parse(pidf_body.as_bytes()).unwrap(),
+                at,
+            },
+            EngineEvent::Dialog {
+                contact: ContactId(0),
+                doc: Some(dialog_info::parse(dialog_body.as_bytes()).unwrap()),
+                at,
+            },
+            EngineEvent::Unreadable {
+                contact: ContactId(0),
+                event: EventKind::Dialog,
+                reason: notify::unreadable_reason(EventKind::Dialog, &err),
+                at,
+            },
+        ] {
+            store.apply_event(&ev);
+        }
+        let json = json_of(&store);
+        assert_eq!(hostile_chars(&json), Vec::<char>::new(), "{json}");
+        assert!(
+            !json.contains("\\u001b") && !json.contains("\\u0000"),
+            "{json}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["note"], "Eve2J0;ownedtxt.exe\nsecond line", "{json}");
+        assert_eq!(v["line"], "ringing");
+        assert_eq!(v["stale"], true);
+        let reason = v["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("unreadable dialog document: ") && reason.contains("Eve2J0;owned"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn json_would_carry_them_raw_without_ingest() {
+        // serde_json escapes C0 but writes C1 and bidi characters as they
+        // are: only ingest keeps them out of the stream.
+        let mut doc = pidf::parse(
+            b"<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:a@x\"><tuple id=\"t\"><status><basic>open</basic></status></tuple></presence>",
+        )
+        .unwrap();
+        doc.note = Some(PAYLOAD.into());
+        let mut store = one_contact();
+        store.apply_presence(ContactId(0), doc, Instant::now());
+        assert!(!hostile_chars(&json_of(&store)).is_empty());
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_millis() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::layout;
 use crate::app::grid_list::{CellRef, GridList, Group, Row};
 use crate::app::keymap::Keymap;
-use crate::presence::{Freshness, LineState, SubscriptionStatus};
+use crate::presence::{Freshness, LineState, Severity};
 use crate::search::{Search, SearchDoc};
 use crate::sip::events::ConnectionState;
 use crate::store::{ContactId, ContactInfo, Store};
@@ -53,6 +53,9 @@ pub struct SubCounts {
     pub active: usize,
     pub pending: usize,
     pub failed: usize,
+    /// Subscriptions that are up but whose last body could not be read:
+    /// not failed, and not current either.
+    pub unreadable: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,17 +64,20 @@ pub(crate) enum SubClass {
     Active,
     Pending,
     Failed,
+    Unreadable,
 }
 
 impl SubClass {
-    pub(crate) fn of(s: &SubscriptionStatus) -> SubClass {
-        match s {
-            SubscriptionStatus::NotRequested => SubClass::None,
-            SubscriptionStatus::Active => SubClass::Active,
-            SubscriptionStatus::Requesting | SubscriptionStatus::Pending => SubClass::Pending,
-            SubscriptionStatus::NotFound
-            | SubscriptionStatus::AccessDenied
-            | SubscriptionStatus::Error(_) => SubClass::Failed,
+    /// Each contact counted as what it is: a failed subscription (error,
+    /// unavailable, refused) is failed; a live one whose last body could
+    /// not be read is unreadable, not failed.
+    pub(crate) fn of(shown: &crate::store::Shown) -> SubClass {
+        match shown.subscription.severity() {
+            Severity::Off => SubClass::None,
+            Severity::Failing | Severity::Refused => SubClass::Failed,
+            _ if shown.unreadable.is_some() => SubClass::Unreadable,
+            Severity::Live => SubClass::Active,
+            Severity::Waiting => SubClass::Pending,
         }
     }
 }
@@ -352,7 +358,7 @@ impl Model {
         let ringing = shown.line == LineState::Ringing;
         let aged =
             shown.freshness != Freshness::Fresh && shown.last_notify.or(shown.since).is_some();
-        let class = SubClass::of(&shown.subscription);
+        let class = SubClass::of(shown);
         let note_changed = self.indexed_notes.get(i).is_some_and(|n| *n != shown.note);
         if let Some(old) = self.sub_class.get_mut(i) {
             let counts = &mut self.counts;
@@ -361,6 +367,7 @@ impl Model {
                     SubClass::Active => &mut counts.active,
                     SubClass::Pending => &mut counts.pending,
                     SubClass::Failed => &mut counts.failed,
+                    SubClass::Unreadable => &mut counts.unreadable,
                     SubClass::None => continue,
                 };
                 *slot = if delta {

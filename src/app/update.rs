@@ -69,7 +69,8 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }
-        | EngineEvent::Stale { at, .. } => {
+        | EngineEvent::Stale { at, .. }
+        | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
             if let Some(id) = model.store.apply_event(&ev) {
                 model.refresh_contact(id, now);

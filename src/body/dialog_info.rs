@@ -12,10 +12,13 @@ use roxmltree::Node;
 
 use super::xml::{self, local, push_attr, push_text, text};
 use super::{BodyError, DialogDoc, DialogEntry, DialogState, Direction};
+use crate::text::harmless_line;
 
 pub const NS_DIALOG_INFO: &str = "urn:ietf:params:xml:ns:dialog-info";
 
-/// Parses a dialog-info body.
+/// Parses a dialog-info body. Every text taken from the document (entity,
+/// dialog id, the other party's identity and display name, which any caller
+/// chooses) is made harmless here.
 pub fn parse(body: &[u8]) -> Result<DialogDoc, BodyError> {
     let text = xml::decode(body, "dialog-info")?;
     let doc = xml::parse_doc(&text)?;
@@ -58,7 +61,7 @@ pub fn parse(body: &[u8]) -> Result<DialogDoc, BodyError> {
     Ok(DialogDoc {
         version,
         full,
-        entity: root.attribute("entity").map(str::to_string),
+        entity: root.attribute("entity").map(harmless_line),
         dialogs,
     })
 }
@@ -115,11 +118,11 @@ fn parse_dialog(node: Node<'_, '_>) -> Result<DialogEntry, BodyError> {
         .map(str::trim)
         .filter(|d| !d.is_empty());
     Ok(DialogEntry {
-        id: id.to_string(),
+        id: harmless_line(id),
         state,
         direction,
-        remote_identity: remote_identity.map(str::to_string),
-        remote_display: remote_display.map(str::to_string),
+        remote_identity: remote_identity.map(harmless_line).filter(|s| !s.is_empty()),
+        remote_display: remote_display.map(harmless_line).filter(|s| !s.is_empty()),
     })
 }
 

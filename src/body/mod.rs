@@ -2,10 +2,15 @@
 //!
 //! `pidf` reads `application/pidf+xml` (RFC 3863) with RPID (RFC 4480);
 //! `dialog_info` reads `application/dialog-info+xml` (RFC 4235).
-//! The parser is namespace-aware, never expands entities, rejects a DTD and
-//! caps the body size.
+//! `notify` says what a NOTIFY body means for its package (an empty body,
+//! the wrong document). The parser is namespace-aware, never expands
+//! entities, rejects a DTD and caps the body size; every text it keeps is
+//! made harmless (`crate::text`) before it leaves this module.
 
 pub mod dialog_info;
+#[cfg(test)]
+mod hostile;
+pub mod notify;
 pub mod pidf;
 pub(crate) mod xml;
 
@@ -26,6 +31,11 @@ pub enum BodyError {
     Xml(String),
     #[error("unexpected root element <{found}>, expected <{expected}>")]
     WrongRoot {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("Content-Type {found:?} is not {expected}")]
+    ContentType {
         expected: &'static str,
         found: String,
     },

@@ -24,6 +24,7 @@ use roxmltree::Node;
 use super::xml::{self, local, text};
 use super::{Basic, BodyError, Forwarding, PresenceDoc};
 use crate::presence::{Availability, Presence};
+use crate::text::{harmless_line, harmless_text};
 use activity::Signal;
 
 pub const NS_PIDF: &str = "urn:ietf:params:xml:ns:pidf";
@@ -37,8 +38,13 @@ const NS_IM: &str = "urn:ietf:params:xml:ns:pidf:im";
 /// Every PIDF-family namespace starts with this (RPID drafts included).
 const NS_PIDF_FAMILY: &str = "urn:ietf:params:xml:ns:pidf";
 
+/// More activity names than any sender writes: past this they are dropped.
+const MAX_ACTIVITIES: usize = 32;
+
 /// Parses a PIDF body and maps it onto the domain (see `domain.md`,
-/// "Reading PIDF/RPID").
+/// "Reading PIDF/RPID"). Every text taken from the document (note, entity,
+/// activity names, custom availability, forwarding target) is made harmless
+/// here, so nothing above ever sees a control or bidi character.
 pub fn parse(body: &[u8]) -> Result<PresenceDoc, BodyError> {
     let text = xml::decode(body, "PIDF")?;
     let doc = xml::parse_doc(&text)?;
@@ -155,7 +161,7 @@ impl<'a> Scan<'a> {
                 // Old RPID drafts: `<es:activity>on-the-phone</es:activity>`.
                 "activity" => {
                     if let Some(name) = text(child) {
-                        self.activities.push(name.to_string());
+                        self.activity(name);
                         if let Some(s) = activity::classify(name) {
                             self.signal(s);
                         }
@@ -163,13 +169,13 @@ impl<'a> Scan<'a> {
                 }
                 "other" => {
                     let t = text(child).unwrap_or("other");
-                    self.activities.push(t.to_string());
+                    self.activity(t);
                     if let Some(s) = activity::classify_text(t) {
                         self.signal(s);
                     }
                 }
                 name => {
-                    self.activities.push(name.to_string());
+                    self.activity(name);
                     if let Some(s) = activity::classify(name) {
                         self.signal(s);
                     }
@@ -187,7 +193,7 @@ impl<'a> Scan<'a> {
             .filter(|t| !t.is_empty())
         {
             let name = token.rsplit(':').next().unwrap_or(token);
-            self.activities.push(name.to_string());
+            self.activity(name);
             if let Some(s) = activity::classify(name) {
                 self.signal(s);
             }
@@ -202,13 +208,13 @@ impl<'a> Scan<'a> {
                     .map(str::trim)
                     .filter(|t| !t.is_empty());
                 self.redirected = Some(Forwarding::Redirected {
-                    target: target.map(str::to_string),
+                    target: target.map(harmless_line),
                 });
             }
             "protection" => self.protected |= switch_on(node, "sb:protection")?,
             "availability" => {
                 self.line_availability = match (node.attribute("custom"), text(node)) {
-                    (Some(custom), _) => Some(Availability::Custom(custom.to_string())),
+                    (Some(custom), _) => Some(Availability::Custom(harmless_line(custom))),
                     (None, Some(t)) => Some(availability_from_name(t)),
                     (None, None) => None,
                 };
@@ -216,6 +222,12 @@ impl<'a> Scan<'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    fn activity(&mut self, name: &str) {
+        if self.activities.len() < MAX_ACTIVITIES {
+            self.activities.push(harmless_line(name));
+        }
     }
 
     fn signal(&mut self, s: Signal) {
@@ -257,11 +269,11 @@ impl<'a> Scan<'a> {
             self.redirected
         };
         PresenceDoc {
-            entity: entity.map(str::to_string),
+            entity: entity.map(harmless_line),
             basic,
             presence,
             availability: self.line_availability.or(self.activity_availability),
-            note: note.map(str::to_string),
+            note: note.map(harmless_text),
             activities: self.activities,
             forwarding,
             rule,
@@ -300,5 +312,5 @@ fn availability_from_name(name: &str) -> Availability {
     ]
     .into_iter()
     .find(|a| a.as_str().eq_ignore_ascii_case(name))
-    .unwrap_or_else(|| Availability::Custom(name.to_string()))
+    .unwrap_or_else(|| Availability::Custom(harmless_line(name)))
 }

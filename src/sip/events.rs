@@ -1,4 +1,7 @@
 //! What the engine reports to the rest of the program.
+//!
+//! Every text in an event that came from the network (documents, reason
+//! phrases) was made harmless (`crate::text`) before the event was built.
 
 use std::time::Instant;
 
@@ -46,6 +49,17 @@ pub enum EngineEvent {
     Stale {
         contact: ContactId,
         event: EventKind,
+        at: Instant,
+    },
+    /// A NOTIFY arrived on a live subscription but its body could not be
+    /// read (not well-formed, wrong root or namespace, the wrong document
+    /// for the package). It was answered; what was read before is kept and
+    /// shown not current, with `reason` (`unreadable dialog document: …`,
+    /// already made harmless).
+    Unreadable {
+        contact: ContactId,
+        event: EventKind,
+        reason: String,
         at: Instant,
     },
     /// The server connection changed.

@@ -39,6 +39,9 @@ pub struct Shown {
     pub note: Option<String>,
     /// The combined status of the presence and dialog subscriptions.
     pub subscription: SubscriptionStatus,
+    /// Why a live subscription's last body could not be read (`unreadable
+    /// dialog document: …`); the state read before is kept, not current.
+    pub unreadable: Option<String>,
     pub freshness: Freshness,
     /// Which event produced the shown presence/line, and by which rule.
     pub source: Source,
@@ -80,6 +83,9 @@ struct Sources {
     /// Indexed by [`slot`]: presence, dialog.
     status: [SubscriptionStatus; 2],
     stale: [bool; 2],
+    /// Why the last body of each package could not be read (cleared by
+    /// the next one that could).
+    unreadable: [Option<String>; 2],
 }
 
 impl Default for Sources {
@@ -92,6 +98,7 @@ impl Default for Sources {
                 SubscriptionStatus::NotRequested,
             ],
             stale: [false; 2],
+            unreadable: [None, None],
         }
     }
 }
@@ -102,10 +109,12 @@ impl Sources {
             presence: self.presence.as_ref(),
             presence_status: &self.status[0],
             presence_stale: self.stale[0],
+            presence_unreadable: self.unreadable[0].as_deref(),
             dialogs: self.dialogs.dialogs(),
             dialog_received: self.dialogs.received(),
             dialog_status: &self.status[1],
             dialog_stale: self.stale[1],
+            dialog_unreadable: self.unreadable[1].as_deref(),
         }
     }
 }
@@ -134,6 +143,7 @@ impl Shown {
         line: LineState::Unknown,
         note: None,
         subscription: SubscriptionStatus::NotRequested,
+        unreadable: None,
         freshness: Freshness::Unknown,
         source: Source::None,
         rule: "nothing received yet",
@@ -144,7 +154,9 @@ impl Shown {
 
     /// Copies the combined state in; true when anything visible changed.
     /// `since` moves only when the state itself (presence, availability,
-    /// line, note, peer) changes, not for subscription bookkeeping.
+    /// line, note, peer) changes, not for subscription bookkeeping; a
+    /// contact still unknown gets one when its subscriptions first say why
+    /// (failed, refused, unreadable): "unknown since".
     fn update(&mut self, c: &rules::Combined<'_>, now: Instant) -> bool {
         let state_changed = self.presence != c.presence
             || self.availability.as_ref() != c.availability
@@ -152,6 +164,7 @@ impl Shown {
             || self.note.as_deref() != c.note
             || !peer_is(self.peer.as_ref(), c.peer);
         let meta_changed = self.subscription != *c.subscription
+            || self.unreadable.as_deref() != c.unreadable
             || self.freshness != c.freshness
             || self.source != c.source
             || self.rule != c.rule;
@@ -171,15 +184,29 @@ impl Shown {
             }
             self.since = Some(now);
         }
+        if meta_changed && self.since.is_none() && c.source == Source::Subscription {
+            self.since = Some(now);
+        }
         if meta_changed {
             if self.subscription != *c.subscription {
                 self.subscription = c.subscription.clone();
+            }
+            if self.unreadable.as_deref() != c.unreadable {
+                self.unreadable = c.unreadable.map(str::to_string);
             }
             self.freshness = c.freshness;
             self.source = c.source;
             self.rule = c.rule;
         }
         state_changed || meta_changed
+    }
+}
+
+impl Shown {
+    /// Why what is shown is failing or not current: the failed
+    /// subscription's reason, else why the last body could not be read.
+    pub fn reason(&self) -> Option<&str> {
+        self.subscription.reason().or(self.unreadable.as_deref())
     }
 }
 
@@ -265,6 +292,7 @@ impl Store {
         self.change(id, now, true, |src| {
             src.presence = Some(doc);
             src.stale[0] = false;
+            src.unreadable[0] = None;
             true
         })
     }
@@ -275,6 +303,7 @@ impl Store {
             let applied = src.dialogs.apply(doc);
             if applied {
                 src.stale[1] = false;
+                src.unreadable[1] = None;
             }
             applied
         })
@@ -297,6 +326,24 @@ impl Store {
                 return false;
             }
             *s = status;
+            true
+        })
+    }
+    /// A body for `event` arrived but could not be read: the last state
+    /// read is kept and shown not current, with `reason`.
+    pub fn mark_unreadable(
+        &mut self,
+        id: ContactId,
+        event: EventKind,
+        reason: &str,
+        now: Instant,
+    ) -> bool {
+        self.change(id, now, false, |src| {
+            let slot = &mut src.unreadable[slot(event)];
+            if slot.as_deref() == Some(reason) {
+                return false;
+            }
+            *slot = Some(reason.to_string());
             true
         })
     }
@@ -358,6 +405,15 @@ impl Store {
                 self.set_subscription(*contact, *event, status.clone(), *at),
             ),
             E::Stale { contact, event, at } => (*contact, self.mark_stale(*contact, *event, *at)),
+            E::Unreadable {
+                contact,
+                event,
+                reason,
+                at,
+            } => (
+                *contact,
+                self.mark_unreadable(*contact, *event, reason, *at),
+            ),
             E::Connection { .. } => return None,
         };
         changed.then_some(id)

@@ -4,7 +4,9 @@
 //! changed.
 
 use crate::body::{DialogEntry, DialogState, Direction, Forwarding, PresenceDoc};
-use crate::presence::{Availability, Freshness, LineState, Presence, Source, SubscriptionStatus};
+use crate::presence::{
+    Availability, EventKind, Freshness, LineState, Presence, Source, SubscriptionStatus,
+};
 
 /// Everything the rules look at for one contact.
 #[derive(Debug, Clone, Copy)]
@@ -12,12 +14,16 @@ pub struct Inputs<'a> {
     pub presence: Option<&'a PresenceDoc>,
     pub presence_status: &'a SubscriptionStatus,
     pub presence_stale: bool,
+    /// Why the last PIDF body could not be read (cleared by a readable one).
+    pub presence_unreadable: Option<&'a str>,
     /// Live dialogs (terminated ones are already gone).
     pub dialogs: &'a [DialogEntry],
     /// Whether a dialog NOTIFY ever arrived.
     pub dialog_received: bool,
     pub dialog_status: &'a SubscriptionStatus,
     pub dialog_stale: bool,
+    /// Why the last dialog-info body could not be read.
+    pub dialog_unreadable: Option<&'a str>,
 }
 
 /// The combined state, borrowing from the inputs.
@@ -28,6 +34,8 @@ pub struct Combined<'a> {
     pub line: LineState,
     pub note: Option<&'a str>,
     pub subscription: &'a SubscriptionStatus,
+    /// Why a live subscription's last body could not be read.
+    pub unreadable: Option<&'a str>,
     pub freshness: Freshness,
     pub source: Source,
     pub rule: &'static str,
@@ -37,6 +45,56 @@ pub struct Combined<'a> {
 
 pub const RULE_RINGING: &str = "ringing: incoming call";
 pub const RULE_ON_THE_PHONE: &str = "on the phone (active call)";
+
+/// One event package's part in "is what we show current?": the same rule
+/// for presence and dialog. What was read is current only while its
+/// subscription is up, not marked stale, and its last body was readable.
+struct Package<'a> {
+    /// Something was read and is still shown.
+    has_state: bool,
+    stale: bool,
+    unreadable: Option<&'a str>,
+    status: &'a SubscriptionStatus,
+}
+
+impl Package<'_> {
+    fn not_current(&self) -> bool {
+        self.has_state && (self.stale || self.unreadable.is_some() || self.status.is_failure())
+    }
+}
+
+/// The rule shown when a package tells us nothing: why not. A failing,
+/// refused or unreadable subscription is our monitoring failing, never a
+/// statement about the person or the phone.
+fn nothing_read(
+    event: EventKind,
+    status: &SubscriptionStatus,
+    unreadable: Option<&str>,
+) -> (&'static str, Source) {
+    let rule = match (event, status) {
+        (EventKind::Presence, SubscriptionStatus::NotFound) => "presence subscription: not found",
+        (EventKind::Presence, SubscriptionStatus::AccessDenied) => {
+            "presence subscription: access denied"
+        }
+        (EventKind::Presence, SubscriptionStatus::Unavailable(_)) => {
+            "presence subscription: server says unavailable"
+        }
+        (EventKind::Presence, SubscriptionStatus::Error(_)) => "presence subscription failed",
+        (EventKind::Dialog, SubscriptionStatus::NotFound) => "dialog subscription: not found",
+        (EventKind::Dialog, SubscriptionStatus::AccessDenied) => {
+            "dialog subscription: access denied"
+        }
+        (EventKind::Dialog, SubscriptionStatus::Unavailable(_)) => {
+            "dialog subscription: server says unavailable"
+        }
+        (EventKind::Dialog, SubscriptionStatus::Error(_)) => "dialog subscription failed",
+        (EventKind::Presence, _) if unreadable.is_some() => "unreadable presence document",
+        (EventKind::Dialog, _) if unreadable.is_some() => "unreadable dialog document",
+        (EventKind::Presence, _) => return ("nothing received yet", Source::None),
+        (EventKind::Dialog, _) => return ("no line information yet", Source::None),
+    };
+    (rule, Source::Subscription)
+}
 
 /// Early/trying/proceeding towards the contact. An early dialog with no
 /// direction is taken as incoming too (servers that omit the direction
@@ -52,43 +110,25 @@ fn is_ringing(d: &DialogEntry) -> bool {
 }
 
 /// The line state, the rule that decided it, its source and the dialog.
+/// `dialogs` are the ones still shown (none once the subscription is
+/// refused). Nothing here yields [`LineState::Faulty`]: a failed, refused
+/// or unreadable dialog subscription leaves the line unknown (or its last
+/// read state, not current); faulty is for the server's own statement
+/// about the phone.
 fn line<'a>(
     i: &Inputs<'a>,
+    dialogs: &'a [DialogEntry],
     doc: Option<&'a PresenceDoc>,
 ) -> (LineState, &'static str, Source, Option<&'a DialogEntry>) {
-    match i.dialog_status {
-        // A transient failure after the line was known keeps the last
-        // known state, shown stale; only a line we never learnt is faulty.
-        SubscriptionStatus::Error(_) if !i.dialog_received || i.dialog_status.is_unavailable() => {
-            return (
-                LineState::Faulty,
-                "dialog subscription failed",
-                Source::Subscription,
-                None,
-            );
-        }
-        SubscriptionStatus::NotFound => {
-            return (
-                LineState::Faulty,
-                "dialog subscription: not found",
-                Source::Subscription,
-                None,
-            );
-        }
-        _ => {}
-    }
-    if let Some(d) = i.dialogs.iter().find(|d| is_ringing(d)) {
+    let refused = i.dialog_status.is_refused();
+    if let Some(d) = dialogs.iter().find(|d| is_ringing(d)) {
         return (LineState::Ringing, RULE_RINGING, Source::Dialog, Some(d));
     }
-    let live = |s: DialogState| i.dialogs.iter().find(move |d| d.state == s);
+    let live = |s: DialogState| dialogs.iter().find(move |d| d.state == s);
     if let Some(d) = live(DialogState::Confirmed) {
         return (LineState::Active, "in a call", Source::Dialog, Some(d));
     }
-    if let Some(d) = i
-        .dialogs
-        .iter()
-        .find(|d| d.state != DialogState::Terminated)
-    {
+    if let Some(d) = dialogs.iter().find(|d| d.state != DialogState::Terminated) {
         return (LineState::Active, "placing a call", Source::Dialog, Some(d));
     }
     if let Some(doc) = doc {
@@ -117,7 +157,7 @@ fn line<'a>(
             );
         }
     }
-    if i.dialog_received {
+    if i.dialog_received && !refused {
         return (
             LineState::Ready,
             "no call on the line",
@@ -125,46 +165,32 @@ fn line<'a>(
             None,
         );
     }
-    match i.dialog_status {
-        SubscriptionStatus::AccessDenied => (
-            LineState::Unknown,
-            "dialog subscription: access denied",
-            Source::Subscription,
-            None,
-        ),
-        _ => (
-            LineState::Unknown,
-            "no line information yet",
-            Source::None,
-            None,
-        ),
-    }
+    let (rule, source) = nothing_read(EventKind::Dialog, i.dialog_status, i.dialog_unreadable);
+    (LineState::Unknown, rule, source, None)
 }
 
 pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
-    // A presence subscription the server refuses hides what we had.
-    let refused = match i.presence_status {
-        SubscriptionStatus::NotFound => Some("presence subscription: not found"),
-        SubscriptionStatus::AccessDenied => Some("presence subscription: access denied"),
-        _ => None,
+    // A subscription the server refuses hides what we had, on both sides.
+    let doc = i.presence.filter(|_| !i.presence_status.is_refused());
+    let dialogs = if i.dialog_status.is_refused() {
+        &[]
+    } else {
+        i.dialogs
     };
-    let doc = i.presence.filter(|_| refused.is_none());
-    let (line, line_rule, line_source, peer) = line(i, doc);
+    let (line, line_rule, line_source, peer) = line(i, dialogs, doc);
 
-    let (mut presence, mut rule, mut source) = match (refused, doc) {
-        (Some(r), _) => (Presence::Unknown, r, Source::Subscription),
-        (None, Some(d)) => (d.presence, d.rule, Source::Presence),
-        (None, None) => match i.presence_status {
-            SubscriptionStatus::Error(_) => (
-                Presence::Unknown,
-                "presence subscription failed",
-                Source::Subscription,
-            ),
-            _ => (Presence::Unknown, "nothing received yet", Source::None),
-        },
+    let (mut presence, mut rule, mut source) = match doc {
+        Some(d) => (d.presence, d.rule, Source::Presence),
+        None => {
+            let (rule, source) = nothing_read(
+                EventKind::Presence,
+                i.presence_status,
+                i.presence_unreadable,
+            );
+            (Presence::Unknown, rule, source)
+        }
     };
-    let line_failed = line == LineState::Faulty;
-    let on_call = !line_failed && i.dialogs.iter().any(|d| d.state == DialogState::Confirmed);
+    let on_call = dialogs.iter().any(|d| d.state == DialogState::Confirmed);
     if presence == Presence::Available && on_call {
         // Rule 3: an active call shows an available person busy; the
         // person's own presence comes back when the call ends.
@@ -176,27 +202,34 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         (rule, source) = (line_rule, line_source);
     }
 
-    let stale_presence = doc.is_some()
-        && (i.presence_stale || matches!(i.presence_status, SubscriptionStatus::Error(_)));
-    let stale_dialog = i.dialog_received && !line_failed && i.dialog_stale;
-    let freshness = if doc.is_none() && !i.dialog_received {
+    let packages = [
+        Package {
+            has_state: doc.is_some(),
+            stale: i.presence_stale,
+            unreadable: i.presence_unreadable,
+            status: i.presence_status,
+        },
+        Package {
+            has_state: i.dialog_received && !i.dialog_status.is_refused(),
+            stale: i.dialog_stale,
+            unreadable: i.dialog_unreadable,
+            status: i.dialog_status,
+        },
+    ];
+    let freshness = if !packages.iter().any(|p| p.has_state) {
         Freshness::Unknown
-    } else if stale_presence || stale_dialog {
+    } else if packages.iter().any(Package::not_current) {
         Freshness::Stale
     } else {
         Freshness::Fresh
-    };
-    let subscription = if i.dialog_status.severity() > i.presence_status.severity() {
-        i.dialog_status
-    } else {
-        i.presence_status
     };
     Combined {
         presence,
         availability: doc.and_then(|d| d.availability.as_ref()),
         line,
         note: doc.and_then(|d| d.note.as_deref()),
-        subscription,
+        subscription: i.presence_status.worse(i.dialog_status),
+        unreadable: i.dialog_unreadable.or(i.presence_unreadable),
         freshness,
         source,
         rule,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::model::{Focus, Model, age_label};
 use crate::body::Direction;
-use crate::presence::{Freshness, LineState};
+use crate::presence::{Freshness, LineState, Severity};
 use crate::store::Peer;
 use crate::ui::theme::Theme;
 
@@ -224,14 +224,16 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     out.push(Line::raw(""));
 
     let sub_style = match shown.subscription.severity() {
-        0 => theme.good(),
-        1..=3 => theme.warning(),
-        _ => theme.error(),
+        Severity::Off | Severity::Live => theme.good(),
+        Severity::Waiting => theme.warning(),
+        Severity::Failing | Severity::Refused => theme.error(),
     };
-    out.push(field(
-        "Subscribed",
-        vec![Span::styled(shown.subscription.label(), sub_style)],
-    ));
+    let mut subscribed = vec![Span::styled(shown.subscription.label(), sub_style)];
+    if let Some(why) = shown.unreadable.as_deref() {
+        // Up, but what it sent could not be read: said, not hidden.
+        subscribed.push(Span::styled(format!(", {why}"), theme.warning()));
+    }
+    out.push(field("Subscribed", subscribed));
     let fresh = match shown.freshness {
         Freshness::Fresh => Span::styled("fresh", theme.good()),
         Freshness::Stale => Span::styled(

@@ -147,6 +147,13 @@ fn info_line(model: &Model) -> Line<'_> {
         Style::new()
     };
     spans.push(Span::styled(format!("{} failed", c.failed), failed_style));
+    if c.unreadable > 0 {
+        // Up, but sending what we cannot read: not failed, not current.
+        spans.push(Span::styled(
+            format!("{}{} unreadable", g.sep, c.unreadable),
+            theme.warning(),
+        ));
+    }
     if model.own_uri.is_some() {
         spans.push(sep());
         spans.push(Span::raw("me: "));

@@ -29,10 +29,12 @@
 //! `Subscription-State: terminated;reason=probation;retry-after=N` (N = the
 //! seconds until it recovers, RFC 6665 4.1.3), and dialog SUBSCRIBEs for it
 //! get `480 Temporarily Unavailable` with `Retry-After` until then. The
-//! console's engine reports that subscription as `Error(..)` and subscribes
-//! again after N seconds, which succeeds once the line is back. The store
-//! shows `LineState::Faulty` for a line it never learnt, and the last known
-//! line state *stale* (greyed, with its age) for a line it knew.
+//! console's engine reports that subscription as `Unavailable(..)` and
+//! subscribes again after N seconds, which succeeds once the line is back.
+//! That is the watcher's monitoring failing, not a statement about the
+//! phone: the store shows the line unknown (grey, with the reason) if it
+//! never learnt it, and the last known line state *stale* (greyed, with its
+//! age) if it did — never `LineState::Faulty`.
 
 mod auth;
 mod notify;

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use super::sub::Phase;
 use super::{Engine, Transmit};
-use crate::body::{BodyError, PresenceDoc, dialog_info, pidf};
-use crate::presence::{EventKind, Presence, SubscriptionStatus};
+use crate::body::notify::{self, Notified};
+use crate::presence::{EventKind, SubscriptionStatus};
 use crate::sip::codec::{Method, Request, response_to};
 use crate::sip::events::EngineEvent;
 use crate::sip::headers::{
-    NameAddr, SubscriptionState, TerminationReason, content_type_is, parse_cseq, parse_event,
+    NameAddr, SubscriptionState, TerminationReason, parse_cseq, parse_event,
     parse_subscription_state,
 };
 use crate::sip::transaction::server_key;
@@ -159,6 +159,10 @@ impl Engine {
         OK
     }
 
+    /// What the body means is the body module's decision
+    /// (`body::notify`); a body it cannot read is still answered 200 (the
+    /// subscription lives) and reported as unreadable: the store keeps the
+    /// last state it read, shown not current, never a guessed one.
     fn apply_notify_body(
         &mut self,
         i: usize,
@@ -168,54 +172,9 @@ impl Engine {
         now: Instant,
     ) {
         let contact = self.subs[i].contact;
-        let body = req.body.as_slice();
         let ctype = req.headers.get("Content-Type").unwrap_or("");
-        let result: Result<Option<EngineEvent>, BodyError> = match kind {
-            EventKind::Presence if body.is_empty() => match state {
-                // Active with nothing published: the person is not online.
-                SubscriptionState::Active { .. } => Ok(Some(EngineEvent::Presence {
-                    contact,
-                    doc: nothing_published(),
-                    at: now,
-                })),
-                // Pending (not authorized yet) or terminated: no information.
-                _ => Ok(None),
-            },
-            EventKind::Presence
-                if ctype.is_empty() || content_type_is(ctype, "application/pidf+xml") =>
-            {
-                pidf::parse(body).map(|doc| {
-                    Some(EngineEvent::Presence {
-                        contact,
-                        doc,
-                        at: now,
-                    })
-                })
-            }
-            EventKind::Dialog if body.is_empty() => {
-                // No body: no dialogs, the line is idle (Kamailio's first NOTIFY).
-                Ok(Some(EngineEvent::Dialog {
-                    contact,
-                    doc: None,
-                    at: now,
-                }))
-            }
-            EventKind::Dialog
-                if ctype.is_empty() || content_type_is(ctype, "application/dialog-info+xml") =>
-            {
-                dialog_info::parse(body).map(|doc| {
-                    Some(EngineEvent::Dialog {
-                        contact,
-                        doc: Some(doc),
-                        at: now,
-                    })
-                })
-            }
-            _ => Err(BodyError::Invalid {
-                what: "Content-Type",
-                value: ctype.to_string(),
-            }),
-        };
+        let active = matches!(state, SubscriptionState::Active { .. });
+        let result = notify::read(kind, ctype, &req.body, active);
         // A terminated NOTIFY's status is set by apply_substate; report
         // the state first so the body is applied to a live subscription.
         let live = match state {
@@ -223,22 +182,35 @@ impl Engine {
             SubscriptionState::Pending { .. } => Some(SubscriptionStatus::Pending),
             SubscriptionState::Terminated { .. } => None,
         };
-        match result {
-            Ok(ev) => {
-                if let Some(status) = live {
-                    self.set_status(i, status, now);
-                }
-                if let Some(ev) = ev {
-                    self.subs[i].has_state = true;
-                    self.emit(ev);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(uri = %self.subs[i].uri, event = kind.as_str(), error = %e, "bad NOTIFY body");
-                let why = format!("bad {} body: {e}", kind.as_str());
-                self.set_status(i, SubscriptionStatus::Error(why), now);
-            }
+        if let Some(status) = live {
+            self.set_status(i, status, now);
         }
+        let ev = match result {
+            Ok(Notified::Presence(doc)) => EngineEvent::Presence {
+                contact,
+                doc,
+                at: now,
+            },
+            Ok(Notified::Dialog(doc)) => EngineEvent::Dialog {
+                contact,
+                doc,
+                at: now,
+            },
+            Ok(Notified::Nothing) => return,
+            Err(e) => {
+                let reason = notify::unreadable_reason(kind, &e);
+                tracing::warn!(uri = %self.subs[i].uri, event = kind.as_str(), %reason, "unreadable NOTIFY body");
+                self.emit(EngineEvent::Unreadable {
+                    contact,
+                    event: kind,
+                    reason,
+                    at: now,
+                });
+                return;
+            }
+        };
+        self.subs[i].has_state = true;
+        self.emit(ev);
     }
 
     fn apply_substate(&mut self, i: usize, state: SubscriptionState, now: Instant) {
@@ -289,11 +261,9 @@ impl Engine {
                     "server ended the subscription ({}), retrying later",
                     reason_name(&reason)
                 );
-                let status = match self.subs[i].event {
-                    // The server speaks for the line: it is faulty for now.
-                    EventKind::Dialog => SubscriptionStatus::unavailable(&why),
-                    EventKind::Presence => SubscriptionStatus::Error(why),
-                };
+                // The server says the resource is unavailable for now: our
+                // monitoring is down, which proves nothing about the phone.
+                let status = SubscriptionStatus::Unavailable(why);
                 self.retry(
                     i,
                     now,
@@ -323,24 +293,11 @@ impl Engine {
     }
 }
 
-/// What an active presence subscription without a document means.
-fn nothing_published() -> PresenceDoc {
-    PresenceDoc {
-        entity: None,
-        basic: None,
-        presence: Presence::Offline,
-        availability: None,
-        note: None,
-        activities: Vec::new(),
-        forwarding: None,
-        rule: "nothing published (empty NOTIFY)",
-    }
-}
-
 fn reason_name(reason: &Option<TerminationReason>) -> String {
     match reason {
         None => "no reason given".into(),
-        Some(TerminationReason::Other(s)) => s.clone(),
+        // Chosen by the server: made harmless before it is shown.
+        Some(TerminationReason::Other(s)) => crate::text::harmless_line(s),
         Some(r) => format!("{r:?}").to_ascii_lowercase(),
     }
 }

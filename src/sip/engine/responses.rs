@@ -123,7 +123,7 @@ impl Engine {
             481 => {
                 // To a new subscription: odd; try again with backoff.
                 self.window.on_success();
-                let reason = format!("{} {}", status, resp.reason);
+                let reason = status_line(resp);
                 self.retry(i, now, SubscriptionStatus::Error(reason), None);
             }
             408 | 500..=599 => {
@@ -133,27 +133,23 @@ impl Engine {
                     .and_then(|v| parse_retry_after(v).ok())
                     .map(|s| Duration::from_secs(u64::from(s)));
                 self.window.on_overload();
-                let reason = format!("{} {}", status, resp.reason);
+                let reason = status_line(resp);
                 self.retry(i, now, SubscriptionStatus::Error(reason), retry_after);
             }
             480 => {
-                // Temporarily unavailable: for a line, the line is faulty.
+                // Temporarily unavailable: our monitoring, not the phone.
                 self.window.on_success();
                 let retry_after = resp
                     .headers
                     .get("Retry-After")
                     .and_then(|v| parse_retry_after(v).ok())
                     .map(|s| Duration::from_secs(u64::from(s)));
-                let detail = format!("{} {}", status, resp.reason);
-                let st = match self.subs[i].event {
-                    crate::presence::EventKind::Dialog => SubscriptionStatus::unavailable(&detail),
-                    crate::presence::EventKind::Presence => SubscriptionStatus::Error(detail),
-                };
+                let st = SubscriptionStatus::Unavailable(status_line(resp));
                 self.retry(i, now, st, retry_after);
             }
             _ => {
                 self.window.on_success();
-                let reason = format!("{} {}", status, resp.reason);
+                let reason = status_line(resp);
                 self.retry(i, now, SubscriptionStatus::Error(reason), None);
             }
         }
@@ -311,6 +307,8 @@ impl Engine {
     /// probe, after a growing pause, shows they work again: a wrong password
     /// costs one request per minute or so, not one per contact.
     fn auth_failure(&mut self, i: usize, now: Instant, why: &str) {
+        // May quote a header the server wrote: made harmless once, here.
+        let why = &crate::text::harmless_line(why);
         tracing::error!(uri = %self.subs[i].uri, "{why}");
         self.auth_failed = true;
         self.auth_failures = self.auth_failures.saturating_add(1);
@@ -428,4 +426,10 @@ impl Engine {
             }
         }
     }
+}
+
+/// `480 Temporarily Unavailable`: the status code and the server's reason
+/// phrase, made harmless (the phrase is whatever the server chose).
+fn status_line(resp: &Response) -> String {
+    crate::text::harmless_line(&format!("{} {}", resp.status, resp.reason))
 }

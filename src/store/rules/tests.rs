@@ -32,10 +32,12 @@ fn inputs<'a>(presence: Option<&'a PresenceDoc>, dialogs: &'a [DialogEntry]) -> 
         presence,
         presence_status: &ACTIVE,
         presence_stale: false,
+        presence_unreadable: None,
         dialogs,
         dialog_received: true,
         dialog_status: &ACTIVE,
         dialog_stale: false,
+        dialog_unreadable: None,
     }
 }
 
@@ -158,23 +160,94 @@ fn refused_and_failed_subscriptions() {
     let c = combine(&i);
     assert_eq!(
         c.line,
-        LineState::Faulty,
-        "a line we never learnt is faulty"
+        LineState::Unknown,
+        "a line we never learnt is unknown, not faulty"
     );
     assert_eq!(c.subscription, &error, "the worse status is shown");
-    // The server itself says the line is unavailable (probation, 480).
-    let down = SubscriptionStatus::unavailable("server ended the subscription (probation)");
-    let mut j = i;
-    j.dialog_status = &down;
-    j.dialog_received = true;
-    j.dialog_stale = true;
+}
+
+#[test]
+fn monitoring_that_fails_never_shows_a_faulty_line() {
+    // Probation, giveup, a 480, a refusal, an error: our monitoring
+    // failing, not the phone. Nothing read yet: unknown, with the reason.
+    let down = SubscriptionStatus::Unavailable("480 Temporarily Unavailable".into());
+    let error = SubscriptionStatus::Error("503 Service Unavailable".into());
+    let not_found = SubscriptionStatus::NotFound;
+    let denied = SubscriptionStatus::AccessDenied;
+    for (status, rule) in [
+        (&down, "dialog subscription: server says unavailable"),
+        (&error, "dialog subscription failed"),
+        (&not_found, "dialog subscription: not found"),
+        (&denied, "dialog subscription: access denied"),
+    ] {
+        let mut i = inputs(None, &[]);
+        i.dialog_status = status;
+        i.dialog_received = false;
+        let c = combine(&i);
+        assert_eq!(
+            (c.line, c.source, c.rule),
+            (LineState::Unknown, Source::Subscription, rule),
+            "{status:?}"
+        );
+        assert_ne!(c.freshness, Freshness::Fresh, "{status:?}");
+        // A line read before: kept while retried, hidden once refused,
+        // never faulty, never current.
+        let ringing = [dialog("in", Early, Some(Recipient))];
+        let mut i = inputs(None, &ringing);
+        i.dialog_status = status;
+        let c = combine(&i);
+        if status.is_refused() {
+            assert_eq!(
+                (c.line, c.rule, c.freshness),
+                (LineState::Unknown, rule, Freshness::Unknown),
+                "{status:?}"
+            );
+        } else {
+            assert_eq!(
+                (c.line, c.freshness),
+                (LineState::Ringing, Freshness::Stale),
+                "{status:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_body_keeps_the_last_state_not_current_on_both_sides() {
+    let d = doc(Presence::Away, None);
+    let talk = [dialog("talk", Confirmed, Some(Initiator))];
+    let why = "unreadable dialog document: malformed XML";
+    for dialog_side in [true, false] {
+        let mut i = inputs(Some(&d), &talk);
+        if dialog_side {
+            i.dialog_unreadable = Some(why);
+        } else {
+            i.presence_unreadable = Some(why);
+        }
+        let c = combine(&i);
+        assert_eq!(
+            (c.presence, c.line),
+            (Presence::Away, LineState::Active),
+            "the last state read is kept"
+        );
+        assert_eq!(c.freshness, Freshness::Stale, "shown not current");
+        assert_eq!(c.unreadable, Some(why));
+        assert_eq!(c.subscription, &ACTIVE, "the subscription itself is up");
+    }
+    // Nothing read yet: unknown, never offline or faulty.
+    let mut i = inputs(None, &[]);
+    i.dialog_received = false;
+    i.presence_unreadable = Some("unreadable presence document: wrong root");
+    i.dialog_unreadable = Some(why);
+    let c = combine(&i);
     assert_eq!(
-        combine(&j).line,
-        LineState::Faulty,
-        "a line the server reports down is faulty"
+        (c.presence, c.line, c.freshness),
+        (Presence::Unknown, LineState::Unknown, Freshness::Unknown)
     );
-    i.dialog_status = &not_found;
-    assert_eq!(combine(&i).line, LineState::Faulty);
+    assert_eq!(
+        (c.source, c.rule),
+        (Source::Subscription, "unreadable presence document")
+    );
 }
 
 #[test]
@@ -184,10 +257,12 @@ fn unknown_until_something_arrives() {
         presence: None,
         presence_status: &nothing,
         presence_stale: false,
+        presence_unreadable: None,
         dialogs: &[],
         dialog_received: false,
         dialog_status: &nothing,
         dialog_stale: false,
+        dialog_unreadable: None,
     };
     let c = combine(&i);
     assert_eq!(

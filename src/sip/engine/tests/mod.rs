@@ -6,6 +6,7 @@ mod health;
 mod notify;
 mod rules;
 mod startup;
+mod unreadable;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
