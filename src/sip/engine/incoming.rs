@@ -5,8 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::sub::Phase;
-use super::{Engine, Transmit};
+use super::{Engine, SubId, Transmit, policy};
 use crate::body::{BodyError, PresenceDoc, dialog_info, pidf};
 use crate::presence::{EventKind, Presence, SubscriptionStatus};
 use crate::sip::codec::{Method, Request, response_to};
@@ -161,7 +160,7 @@ impl Engine {
 
     fn apply_notify_body(
         &mut self,
-        i: usize,
+        i: SubId,
         kind: EventKind,
         req: &Request,
         state: &SubscriptionState,
@@ -241,7 +240,7 @@ impl Engine {
         }
     }
 
-    fn apply_substate(&mut self, i: usize, state: SubscriptionState, now: Instant) {
+    fn apply_substate(&mut self, i: SubId, state: SubscriptionState, now: Instant) {
         match state {
             SubscriptionState::Active { expires } | SubscriptionState::Pending { expires } => {
                 if let Some(secs) = expires.filter(|&s| s > 0) {
@@ -260,7 +259,7 @@ impl Engine {
     /// RFC 6665 4.1.3: what a terminated subscription's reason asks of us.
     fn on_terminated(
         &mut self,
-        i: usize,
+        i: SubId,
         now: Instant,
         reason: Option<TerminationReason>,
         retry_after: Option<u32>,
@@ -294,12 +293,7 @@ impl Engine {
                     EventKind::Dialog => SubscriptionStatus::unavailable(&why),
                     EventKind::Presence => SubscriptionStatus::Error(why),
                 };
-                self.retry(
-                    i,
-                    now,
-                    status,
-                    Some(wait.unwrap_or(Duration::from_secs(30))),
-                );
+                self.retry(i, now, status, Some(wait.unwrap_or(policy::PROBATION_WAIT)));
             }
             Some(TerminationReason::Rejected) => {
                 self.stop_after_notify(i, now, SubscriptionStatus::AccessDenied)
@@ -315,9 +309,9 @@ impl Engine {
         }
     }
 
-    fn stop_after_notify(&mut self, i: usize, now: Instant, status: SubscriptionStatus) {
+    fn stop_after_notify(&mut self, i: SubId, now: Instant, status: SubscriptionStatus) {
         self.forget_dialog(i);
-        self.subs[i].phase = Phase::Stopped;
+        self.subs[i].stop();
         self.mark_stale(i, now);
         self.set_status(i, status, now);
     }

@@ -6,7 +6,8 @@
 //! next wake-up ([`Engine::poll_timeout`]) come out. The runtime owns the
 //! sockets and the clock; tests drive it with a fake clock.
 //!
-//! - `sub`       — one subscription's state
+//! - `sub`       — one subscription: its id, dialog and phase (the lifecycle)
+//! - `policy`    — every timing number, each with its reason
 //! - `requests`  — building SUBSCRIBE / OPTIONS
 //! - `responses` — what each answer to our requests means (the rules)
 //! - `incoming`  — NOTIFYs and other requests from the server
@@ -19,6 +20,7 @@ mod bookkeeping;
 mod health;
 mod incoming;
 pub mod pacing;
+pub mod policy;
 mod requests;
 mod responses;
 pub mod rng;
@@ -40,7 +42,8 @@ use crate::sip::transaction::{ClientTransaction, ResponseCache, Timers};
 
 use pacing::Window;
 use rng::Rng;
-use sub::{Phase, Sub};
+pub use sub::SubId;
+use sub::{Phase, Sub, Subs};
 use timers::{TimerHeap, TimerKey};
 
 pub use crate::sip::Transport;
@@ -94,8 +97,8 @@ impl EngineConfig {
             dialog: true,
             expires: 600,
             window: 64,
-            keepalive: Duration::from_secs(30),
-            keepalive_timeout: Duration::from_secs(5),
+            keepalive: policy::KEEPALIVE_INTERVAL,
+            keepalive_timeout: policy::KEEPALIVE_TIMEOUT,
             timers: Timers::default(),
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
@@ -115,8 +118,8 @@ pub struct Transmit {
 /// What a client transaction of ours is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TxKind {
-    Subscribe(usize),
-    Unsubscribe(usize),
+    Subscribe(SubId),
+    Unsubscribe(SubId),
     Options,
 }
 
@@ -135,14 +138,14 @@ struct TxEntry {
 #[derive(Debug)]
 pub struct Engine {
     cfg: EngineConfig,
-    subs: Vec<Sub>,
-    by_call_id: HashMap<String, usize>,
+    subs: Subs,
+    by_call_id: HashMap<String, SubId>,
     txs: HashMap<u64, TxEntry>,
     by_branch: HashMap<String, u64>,
     next_tx: u64,
-    queue: VecDeque<usize>,
+    queue: VecDeque<SubId>,
     /// Subscriptions to end (at shutdown), paced by the window.
-    unsubscribe_queue: VecDeque<usize>,
+    unsubscribe_queue: VecDeque<SubId>,
     window: Window,
     auth: Option<DigestClient>,
     auth_failed: bool,
@@ -166,7 +169,7 @@ impl Engine {
     /// One subscription per contact and enabled event package. Nothing is
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
-        let mut subs = Vec::new();
+        let mut subs = Subs::default();
         for (id, uri) in contacts {
             for (on, event) in [
                 (cfg.presence, EventKind::Presence),
@@ -177,7 +180,7 @@ impl Engine {
                 }
             }
         }
-        let responses = ResponseCache::new(cfg.timers.t1 * 64);
+        let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
         let mut engine = Engine {
             window: Window::new(cfg.window),
             rng: Rng::new(cfg.seed),
@@ -255,6 +258,7 @@ impl Engine {
                 TimerKey::NotifyWait(i) => self.on_notify_wait(i, generation, now),
                 TimerKey::Tx(id) => self.on_tx_timer(id, generation, now),
                 TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
+                TimerKey::Reconnect => self.on_reconnect_timer(generation),
                 TimerKey::Pump => {}
                 TimerKey::Responses => {
                     self.responses_armed = false;
@@ -284,27 +288,24 @@ impl Engine {
     pub fn shutdown(&mut self, now: Instant) {
         self.shutting_down = true;
         self.queue.clear();
-        for i in 0..self.subs.len() {
+        for i in self.subs.ids() {
             if let Some(tx) = self.subs[i].tx.take() {
                 self.drop_tx(tx);
                 self.window.on_abandon();
             }
             let sub = &self.subs[i];
-            let live = matches!(
-                sub.phase,
-                Phase::Established | Phase::Sending | Phase::Queued
-            );
-            if sub.in_dialog() && live && self.server_up {
+            if sub.in_dialog() && sub.is_live() && self.server_up {
                 self.unsubscribe_queue.push_back(i);
             }
-            self.subs[i].phase = Phase::Stopped;
+            self.subs[i].stop();
         }
         // Paced by the same window as everything else: a burst of
         // thousands of un-SUBSCRIBEs would mostly be dropped by the server.
         self.pump(now);
     }
 
-    /// True once every un-SUBSCRIBE was answered or timed out.
+    /// True once every un-SUBSCRIBE was answered (and its final NOTIFY
+    /// arrived) or timed out.
     pub fn is_shut_down(&self) -> bool {
         self.shutting_down
             && self.unsubscribe_queue.is_empty()
@@ -312,6 +313,7 @@ impl Engine {
                 .txs
                 .values()
                 .any(|t| matches!(t.kind, TxKind::Unsubscribe(_)))
+            && !self.subs.iter().any(|s| s.awaiting_final_notify)
     }
 
     /// One timer at a time for the response cache (its oldest entry's
@@ -347,7 +349,7 @@ impl Engine {
             // One probe at a time, and only when the pause is over.
             if self.window.in_flight() == 0 && now >= self.auth_retry_at {
                 while let Some(i) = self.queue.pop_front() {
-                    if self.subs[i].phase == Phase::Queued {
+                    if self.subs[i].phase() == Phase::Queued {
                         self.send_subscribe(i, now);
                         break;
                     }
@@ -359,7 +361,7 @@ impl Engine {
             let Some(i) = self.queue.pop_front() else {
                 break;
             };
-            if self.subs[i].phase != Phase::Queued {
+            if self.subs[i].phase() != Phase::Queued {
                 continue;
             }
             self.send_subscribe(i, now);
@@ -367,13 +369,12 @@ impl Engine {
     }
 }
 
-/// The longest wait before trying again, whatever a server asks for.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(300);
-
+/// The wait before the next try: a server's Retry-After (honoured, but
+/// never beyond [`policy::MAX_WAIT`], plus up to a second of jitter) or
+/// the backoff.
 fn backoff_or(at_least: Option<Duration>, failures: u32, unit: f64) -> Duration {
     match at_least {
-        // Retry-After is honoured, but never beyond five minutes.
-        Some(d) => d.min(MAX_RETRY_WAIT) + Duration::from_millis((unit * 1000.0) as u64),
-        None => sub::backoff_delay(failures, unit),
+        Some(d) => d.min(policy::MAX_WAIT) + Duration::from_secs(1).mul_f64(unit),
+        None => policy::backoff(failures, unit),
     }
 }
