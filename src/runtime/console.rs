@@ -171,7 +171,7 @@ pub async fn run_console<S: EventSource>(
 }
 
 /// SIGHUP (the SSH link dropped), SIGTERM, SIGINT: leave cleanly.
-fn stop_signals() -> std::io::Result<impl Future<Output = &'static str> + Send> {
+pub(crate) fn stop_signals() -> std::io::Result<impl Future<Output = &'static str> + Send> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,19 +1,34 @@
-//! Drives the sans-IO [`Engine`] over real sockets and the real clock.
+//! Drives the sans-IO [`Engine`] over real sockets and the real clock, as
+//! its own task.
 //!
-//! [`SipDriver::next_event`] is cancel-safe: every buffer lives in the
-//! driver, so the console can `select!` on it beside terminal input and a
-//! partly written TCP message is never lost or duplicated.
+//! [`SipHandle::start`] opens the socket and spawns the driver task; the
+//! console and `watch` loops talk to it over two channels, as the demo
+//! server's runtime does: engine events come out ([`SipHandle::next_event`],
+//! a channel `recv`, cancel-safe by construction), commands go in
+//! ([`Command`]). The task owns every buffer and the pending TCP connect,
+//! so nothing is lost when a loop's `select!` picks another branch.
+//!
+//! The engine decides everything timed, TCP reconnects included
+//! ([`Engine::poll_connect`]); this file only executes: send, receive,
+//! sleep until the engine's next timer, connect when told.
+//!
+//! Events go out over an unbounded channel: the engine's own event queue
+//! was unbounded before, and a bounded one would let a slow terminal stall
+//! the SIP side (retransmissions, answers to NOTIFYs) behind it.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::presence::ContactId;
-use crate::sip::codec;
-use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport};
+use crate::sip::codec::{StreamItem, StreamReader};
+use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport, policy};
 use crate::sip::events::EngineEvent;
 
 /// Maps the engine's monotonic instants to wall-clock time for display.
@@ -38,6 +53,95 @@ impl Clock {
     }
 }
 
+/// What the loops ask of the driver task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// End every subscription (paced un-SUBSCRIBEs), then stop.
+    Shutdown,
+}
+
+/// The loops' end of a running driver task. Dropping it without
+/// [`SipHandle::shutdown`] still ends the subscriptions: the task sees its
+/// command channel close and shuts down by itself.
+pub struct SipHandle {
+    events: mpsc::UnboundedReceiver<EngineEvent>,
+    commands: mpsc::Sender<Command>,
+    task: Option<JoinHandle<()>>,
+    /// The server as configured (`host:port`), for messages.
+    server: String,
+}
+
+impl SipHandle {
+    /// Bind/connect and start the driver task. `cfg.local` is filled in here.
+    pub async fn start(
+        cfg: EngineConfig,
+        server: SocketAddr,
+        contacts: &[(ContactId, String)],
+    ) -> io::Result<Self> {
+        let name = cfg.server.clone();
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::channel(8);
+        let driver = Driver::open(cfg, server, contacts, events_tx, commands_rx).await?;
+        let task = tokio::spawn(driver.run());
+        Ok(SipHandle {
+            events,
+            commands,
+            task: Some(task),
+            server: name,
+        })
+    }
+
+    /// The server as configured (`host:port`).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The next engine event. Cancel-safe. `None` once the driver stopped.
+    pub async fn next_event(&mut self) -> Option<EngineEvent> {
+        self.events.recv().await
+    }
+
+    /// End every subscription and wait for the driver task to finish, at
+    /// most `deadline` (then it is aborted).
+    pub async fn shutdown(&mut self, deadline: Duration) {
+        let _ = self.commands.send(Command::Shutdown).await;
+        let Some(mut task) = self.task.take() else {
+            return;
+        };
+        let drain = async {
+            // Keep taking events so nothing waits on us; the task ends
+            // when every un-SUBSCRIBE is answered.
+            while self.events.recv().await.is_some() {}
+        };
+        let done = tokio::time::timeout(deadline, async {
+            drain.await;
+            let _ = (&mut task).await;
+        })
+        .await;
+        if done.is_err() {
+            tracing::warn!("subscriptions not ended within {deadline:?}");
+            task.abort();
+        }
+    }
+}
+
+impl crate::runtime::console::EventSource for SipHandle {
+    fn next_event(&mut self) -> impl std::future::Future<Output = Option<EngineEvent>> + Send {
+        SipHandle::next_event(self)
+    }
+    fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + Send {
+        SipHandle::shutdown(self, crate::runtime::console::SHUTDOWN_DEADLINE)
+    }
+}
+
+/// A TCP connect bounded by a timeout.
+type PendingConnect = Pin<
+    Box<
+        dyn std::future::Future<Output = Result<io::Result<TcpStream>, tokio::time::error::Elapsed>>
+            + Send,
+    >,
+>;
+
 enum Io {
     Udp {
         socket: UdpSocket,
@@ -48,169 +152,149 @@ enum Io {
     },
     Tcp {
         stream: Option<TcpStream>,
-        inbuf: Vec<u8>,
+        reader: StreamReader,
         outbuf: Vec<u8>,
-        reconnect_at: Option<Instant>,
-        failures: u32,
-        /// A connect attempt in progress (kept across cancelled steps).
+        /// The connect the engine asked for, in progress.
         connecting: Option<PendingConnect>,
     },
 }
 
-/// A TCP connect bounded by a timeout.
-type PendingConnect = std::pin::Pin<
-    Box<
-        dyn std::future::Future<Output = Result<io::Result<TcpStream>, tokio::time::error::Elapsed>>
-            + Send,
-    >,
->;
-
-/// What woke a disconnected TCP step.
-enum Woke {
-    Connect(Result<io::Result<TcpStream>, tokio::time::error::Elapsed>),
-    Backoff,
+/// What woke the driver.
+enum Wake {
+    Command(Option<Command>),
     Timer,
+    UdpReceived(io::Result<(usize, SocketAddr)>),
+    UdpWritable,
+    TcpReadable,
+    TcpWritable,
+    Connected(Result<io::Result<TcpStream>, tokio::time::error::Elapsed>),
 }
 
-/// The pending connect, or never.
-async fn poll_connect(
-    c: &mut Option<PendingConnect>,
-) -> Result<io::Result<TcpStream>, tokio::time::error::Elapsed> {
-    match c {
-        Some(f) => f.await,
-        None => std::future::pending().await,
-    }
-}
-
-pub struct SipDriver {
+/// The driver task's state: the engine and its sockets.
+struct Driver {
     engine: Engine,
     io: Io,
     server: SocketAddr,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    commands: mpsc::Receiver<Command>,
+    shutting_down: bool,
 }
 
-impl SipDriver {
-    /// Bind/connect and start the engine. `cfg.local` is filled in here.
-    pub async fn start(
+fn bind_addr(server: SocketAddr) -> SocketAddr {
+    if server.ip().is_loopback() {
+        SocketAddr::new(server.ip(), 0)
+    } else if server.is_ipv6() {
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+    }
+}
+
+impl Driver {
+    async fn open(
         mut cfg: EngineConfig,
         server: SocketAddr,
         contacts: &[(ContactId, String)],
+        events: mpsc::UnboundedSender<EngineEvent>,
+        commands: mpsc::Receiver<Command>,
     ) -> io::Result<Self> {
         let now = Instant::now();
-        let bind: SocketAddr = if server.is_ipv6() {
-            "[::]:0"
-        } else {
-            "0.0.0.0:0"
-        }
-        .parse()
-        .map_err(|_| io::Error::other("bad bind address"))?;
-        let bind = if server.ip().is_loopback() {
-            SocketAddr::new(server.ip(), 0)
-        } else {
-            bind
-        };
-        match cfg.transport {
+        let bind = bind_addr(server);
+        let (engine, io) = match cfg.transport {
             Transport::Udp => {
                 let socket = UdpSocket::bind(bind).await?;
                 // Connected: ICMP errors (nobody listening) come back to us.
                 socket.connect(server).await?;
                 cfg.local = socket.local_addr()?;
-                let engine = Engine::new(cfg, contacts, now);
-                Ok(SipDriver {
-                    engine,
-                    io: Io::Udp {
-                        socket,
-                        backlog: VecDeque::new(),
-                        buf: vec![0u8; 65_536],
-                    },
-                    server,
-                })
+                let io = Io::Udp {
+                    socket,
+                    backlog: VecDeque::new(),
+                    buf: vec![0u8; 65_536],
+                };
+                (Engine::new(cfg, contacts, now), io)
             }
             Transport::Tcp => {
-                let stream = TcpStream::connect(server).await;
-                let (stream, local, err) = match stream {
+                let (stream, err) = match TcpStream::connect(server).await {
                     Ok(s) => {
-                        let local = s.local_addr()?;
+                        cfg.local = s.local_addr()?;
                         let _ = s.set_nodelay(true);
-                        (Some(s), local, None)
+                        (Some(s), None)
                     }
-                    Err(e) => (None, SocketAddr::new(bind.ip(), 0), Some(e)),
+                    Err(e) => {
+                        cfg.local = SocketAddr::new(bind.ip(), 0);
+                        (None, Some(e))
+                    }
                 };
-                cfg.local = local;
                 let mut engine = Engine::new(cfg, contacts, now);
-                let mut reconnect_at = None;
                 if let Some(e) = err {
-                    engine
-                        .transport_lost(now, &format!("cannot connect to {server} over TCP: {e}"));
-                    reconnect_at = Some(now + Duration::from_secs(1));
+                    // The engine schedules the next attempt.
+                    let why = format!("cannot connect to {server} over TCP: {e}");
+                    engine.transport_lost(now, &why);
                 }
-                Ok(SipDriver {
-                    engine,
-                    io: Io::Tcp {
-                        stream,
-                        inbuf: Vec::new(),
-                        outbuf: Vec::new(),
-                        reconnect_at,
-                        failures: u32::from(reconnect_at.is_some()),
-                        connecting: None,
-                    },
-                    server,
-                })
+                let io = Io::Tcp {
+                    stream,
+                    reader: StreamReader::new(),
+                    outbuf: Vec::new(),
+                    connecting: None,
+                };
+                (engine, io)
             }
-        }
+        };
+        Ok(Driver {
+            engine,
+            io,
+            server,
+            events,
+            commands,
+            shutting_down: false,
+        })
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// The next engine event; drives sockets and timers meanwhile.
-    /// Cancel-safe. Returns `None` once shut down.
-    pub async fn next_event(&mut self) -> Option<EngineEvent> {
+    /// The task: until shut down (or both loops' ends are gone).
+    async fn run(mut self) {
         loop {
-            if let Some(ev) = self.engine.poll_event() {
-                return Some(ev);
-            }
-            if self.engine.is_shut_down() {
-                return None;
-            }
-            self.step().await;
-        }
-    }
-
-    /// End every subscription, waiting at most `deadline` for the answers.
-    pub async fn shutdown(&mut self, deadline: Duration) {
-        self.engine.shutdown(Instant::now());
-        let end = tokio::time::Instant::now() + deadline;
-        while !self.engine.is_shut_down() {
-            if tokio::time::timeout_at(end, self.step()).await.is_err() {
+            self.forward_events();
+            if self.shutting_down && self.engine.is_shut_down() {
                 break;
             }
-            while self.engine.poll_event().is_some() {}
+            self.start_connect_if_asked();
+            self.queue_transmits();
+            let wake = self.wait().await;
+            self.handle(wake);
         }
         // Push out whatever is still queued.
-        let _ = tokio::time::timeout(Duration::from_millis(200), self.flush_only()).await;
+        self.queue_transmits();
+        let _ = tokio::time::timeout(Duration::from_millis(200), self.flush_tcp()).await;
     }
 
-    async fn flush_only(&mut self) {
-        self.queue_transmits();
-        if let Io::Tcp {
-            stream: Some(s),
-            outbuf,
-            ..
-        } = &mut self.io
-        {
-            while !outbuf.is_empty() {
-                if s.writable().await.is_err() {
-                    break;
-                }
-                match s.try_write(outbuf) {
-                    Ok(n) => {
-                        outbuf.drain(..n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(_) => break,
-                }
+    /// Hand the engine's events to the loops.
+    fn forward_events(&mut self) {
+        while let Some(ev) = self.engine.poll_event() {
+            if self.events.send(ev).is_err() && !self.shutting_down {
+                // Nobody listens any more: end the subscriptions.
+                self.begin_shutdown();
             }
+        }
+    }
+
+    fn begin_shutdown(&mut self) {
+        if !self.shutting_down {
+            self.shutting_down = true;
+            self.engine.shutdown(Instant::now());
+        }
+    }
+
+    /// The engine asked for a (new) TCP connection.
+    fn start_connect_if_asked(&mut self) {
+        let server = self.server;
+        if let Io::Tcp { connecting, .. } = &mut self.io
+            && self.engine.poll_connect()
+            && connecting.is_none()
+        {
+            *connecting = Some(Box::pin(tokio::time::timeout(
+                policy::CONNECT_TIMEOUT,
+                TcpStream::connect(server),
+            )));
         }
     }
 
@@ -244,17 +328,18 @@ impl SipDriver {
         }
     }
 
-    /// One round: send what is queued, then wait for input or a timer.
-    async fn step(&mut self) {
-        self.queue_transmits();
+    /// Wait for the first of: a command, the engine's next timer, socket
+    /// input, room to write, a connect finishing.
+    async fn wait(&mut self) -> Wake {
         let deadline = self.engine.poll_timeout();
-        let sleep_until = |at: Option<Instant>| async move {
-            match at {
+        let timer = async move {
+            match deadline {
                 Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
                 None => std::future::pending::<()>().await,
             }
         };
-        let server = self.server;
+        let listening = !self.shutting_down;
+        let commands = &mut self.commands;
         match &mut self.io {
             Io::Udp {
                 socket,
@@ -263,154 +348,223 @@ impl SipDriver {
             } => {
                 let want_write = !backlog.is_empty();
                 tokio::select! {
-                    r = socket.recv_from(buf) => {
-                        let now = Instant::now();
-                        match r {
-                            Ok((n, from)) => {
-                                let data = buf.get(..n).unwrap_or(&[]);
-                                if data.iter().all(|b| b.is_ascii_whitespace()) {
-                                    return; // keepalive CRLFs
-                                }
-                                self.engine.handle_datagram(now, Some(from), data);
-                            }
-                            Err(e) => {
-                                // ICMP port unreachable on a connected socket.
-                                tracing::warn!(error = %e, "UDP receive error");
-                                self.engine.transport_error(now, &format!("nothing answers over UDP ({e})"));
-                            }
-                        }
-                    }
-                    r = socket.writable(), if want_write => {
-                        if r.is_ok() {
-                            while let Some(t) = backlog.front() {
-                                match socket.try_send(&t.bytes) {
-                                    Ok(_) => { backlog.pop_front(); }
-                                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                                    Err(_) => { backlog.pop_front(); }
-                                }
-                            }
-                        }
-                    }
-                    _ = sleep_until(deadline) => self.engine.handle_timeout(Instant::now()),
+                    c = commands.recv(), if listening => Wake::Command(c),
+                    r = socket.recv_from(buf) => Wake::UdpReceived(r),
+                    r = socket.writable(), if want_write => match r {
+                        Ok(()) => Wake::UdpWritable,
+                        Err(_) => Wake::Timer,
+                    },
+                    () = timer => Wake::Timer,
                 }
             }
             Io::Tcp {
                 stream,
-                inbuf,
                 outbuf,
-                reconnect_at,
-                failures,
                 connecting,
+                ..
             } => {
-                let Some(s) = stream.as_mut() else {
-                    // Disconnected. A connect attempt lives in the driver, so
-                    // a step() cancelled by the console's select! resumes it
-                    // instead of starting over.
-                    let now = Instant::now();
-                    if connecting.is_none() && reconnect_at.is_some_and(|a| a <= now) {
-                        *connecting = Some(Box::pin(tokio::time::timeout(
-                            Duration::from_secs(5),
-                            TcpStream::connect(server),
-                        )));
-                    }
-                    let backoff = if connecting.is_none() {
-                        *reconnect_at
-                    } else {
-                        None
-                    };
-                    let woke = tokio::select! {
-                        r = poll_connect(connecting) => Woke::Connect(r),
-                        _ = sleep_until(backoff) => Woke::Backoff,
-                        _ = sleep_until(deadline) => Woke::Timer,
-                    };
-                    match woke {
-                        Woke::Connect(Ok(Ok(new))) => {
-                            *connecting = None;
-                            let _ = new.set_nodelay(true);
-                            if let Ok(local) = new.local_addr() {
-                                self.engine.set_local_addr(local);
-                            }
-                            tracing::info!(%server, "TCP connection re-established");
-                            *stream = Some(new);
-                            *reconnect_at = None;
-                            *failures = 0;
-                            inbuf.clear();
-                            outbuf.clear();
-                            self.engine.transport_connected(Instant::now());
-                        }
-                        Woke::Connect(_) => {
-                            *connecting = None;
-                            *failures += 1;
-                            let back = Duration::from_secs(1u64 << (*failures).min(5));
-                            *reconnect_at = Some(Instant::now() + back);
-                        }
-                        Woke::Backoff => {} // the next step starts the attempt
-                        Woke::Timer => self.engine.handle_timeout(Instant::now()),
-                    }
-                    return;
-                };
                 let want_write = !outbuf.is_empty();
-                let mut lost: Option<String> = None;
+                let connect = async {
+                    match connecting {
+                        Some(f) => f.await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let stream = stream.as_ref();
+                let readable = async move {
+                    match stream {
+                        Some(s) => s.readable().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let writable = async move {
+                    match stream {
+                        Some(s) if want_write => s.writable().await,
+                        _ => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
-                    r = s.readable() => {
-                        if r.is_ok() {
-                            let mut chunk = [0u8; 16_384];
-                            match s.try_read(&mut chunk) {
-                                Ok(0) => lost = Some("the server closed the connection".into()),
-                                Ok(n) => {
-                                    inbuf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
-                                    let now = Instant::now();
-                                    loop {
-                                        let skip = codec::skip_keepalive(inbuf);
-                                        if skip > 0 { inbuf.drain(..skip); }
-                                        match codec::frame(inbuf) {
-                                            Ok(Some(len)) => {
-                                                let msg: Vec<u8> = inbuf.drain(..len).collect();
-                                                self.engine.handle_datagram(now, Some(server), &msg);
-                                            }
-                                            Ok(None) => break,
-                                            Err(e) => {
-                                                lost = Some(format!("unreadable SIP stream: {e}"));
-                                                break;
-                                            }
-                                        }
-                                    }
-                                }
-                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                                Err(e) => lost = Some(e.to_string()),
-                            }
-                        }
-                    }
-                    r = s.writable(), if want_write => {
-                        if r.is_ok() {
-                            match s.try_write(outbuf) {
-                                Ok(n) => { outbuf.drain(..n); }
-                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                                Err(e) => lost = Some(e.to_string()),
-                            }
-                        }
-                    }
-                    _ = sleep_until(deadline) => self.engine.handle_timeout(Instant::now()),
-                }
-                if let Some(why) = lost {
-                    tracing::warn!(%server, "{why}");
-                    *stream = None;
-                    inbuf.clear();
-                    outbuf.clear();
-                    *failures = 1;
-                    *reconnect_at = Some(Instant::now() + Duration::from_millis(500));
-                    self.engine.transport_lost(Instant::now(), &why);
+                    c = commands.recv(), if listening => Wake::Command(c),
+                    r = connect => Wake::Connected(r),
+                    _ = readable => Wake::TcpReadable,
+                    _ = writable => Wake::TcpWritable,
+                    () = timer => Wake::Timer,
                 }
             }
         }
     }
-}
 
-impl crate::runtime::console::EventSource for SipDriver {
-    fn next_event(&mut self) -> impl std::future::Future<Output = Option<EngineEvent>> + Send {
-        SipDriver::next_event(self)
+    fn handle(&mut self, wake: Wake) {
+        match wake {
+            // Shutdown, or every loop's end dropped.
+            Wake::Command(Some(Command::Shutdown)) | Wake::Command(None) => self.begin_shutdown(),
+            Wake::Timer => self.engine.handle_timeout(Instant::now()),
+            Wake::UdpReceived(r) => self.on_udp_received(r),
+            Wake::UdpWritable => self.flush_udp_backlog(),
+            Wake::TcpReadable => self.read_tcp(),
+            Wake::TcpWritable => self.write_tcp(),
+            Wake::Connected(r) => self.on_connected(r),
+        }
     }
-    fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + Send {
-        SipDriver::shutdown(self, crate::runtime::console::SHUTDOWN_DEADLINE)
+
+    fn on_udp_received(&mut self, r: io::Result<(usize, SocketAddr)>) {
+        let Io::Udp { buf, .. } = &self.io else {
+            return;
+        };
+        let now = Instant::now();
+        match r {
+            Ok((n, from)) => {
+                let data = buf.get(..n).unwrap_or(&[]);
+                if data.iter().all(|b| b.is_ascii_whitespace()) {
+                    return; // keepalive CRLFs
+                }
+                self.engine.handle_datagram(now, Some(from), data);
+            }
+            Err(e) => {
+                // ICMP port unreachable on a connected socket.
+                tracing::warn!(error = %e, "UDP receive error");
+                let why = format!("nothing answers over UDP ({e})");
+                self.engine.transport_error(now, &why);
+            }
+        }
+    }
+
+    fn flush_udp_backlog(&mut self) {
+        let Io::Udp {
+            socket, backlog, ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        while let Some(t) = backlog.front() {
+            match socket.try_send(&t.bytes) {
+                Ok(_) => {
+                    backlog.pop_front();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    backlog.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Read what the stream has and hand every whole message to the engine.
+    fn read_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            reader,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        let mut chunk = [0u8; 16_384];
+        let n = match s.try_read(&mut chunk) {
+            Ok(0) => return self.tcp_lost("the server closed the connection".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => return self.tcp_lost(e.to_string()),
+        };
+        reader.push(chunk.get(..n).unwrap_or(&[]));
+        let now = Instant::now();
+        let from = Some(self.server);
+        loop {
+            match reader.next() {
+                Ok(None) => break,
+                Ok(Some(StreamItem::Keepalive(_))) => {}
+                Ok(Some(StreamItem::Message(msg))) => self.engine.handle_datagram(now, from, &msg),
+                Ok(Some(StreamItem::Oversized { head, length })) => {
+                    self.engine.handle_oversized(now, from, &head, length)
+                }
+                Err(e) => return self.tcp_lost(format!("unreadable SIP stream: {e}")),
+            }
+        }
+    }
+
+    fn write_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            outbuf,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        match s.try_write(outbuf) {
+            Ok(n) => {
+                outbuf.drain(..n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => self.tcp_lost(e.to_string()),
+        }
+    }
+
+    fn on_connected(&mut self, r: Result<io::Result<TcpStream>, tokio::time::error::Elapsed>) {
+        let Io::Tcp {
+            stream,
+            reader,
+            outbuf,
+            connecting,
+        } = &mut self.io
+        else {
+            return;
+        };
+        *connecting = None;
+        let now = Instant::now();
+        match r {
+            Ok(Ok(new)) => {
+                let _ = new.set_nodelay(true);
+                if let Ok(local) = new.local_addr() {
+                    self.engine.set_local_addr(local);
+                }
+                tracing::info!(server = %self.server, "TCP connection established");
+                *stream = Some(new);
+                reader.clear();
+                outbuf.clear();
+                self.engine.transport_connected(now);
+            }
+            Ok(Err(e)) => self.engine.connect_failed(now, &e.to_string()),
+            Err(_) => self.engine.connect_failed(now, "connect timed out"),
+        }
+    }
+
+    fn tcp_lost(&mut self, why: String) {
+        if let Io::Tcp {
+            stream,
+            reader,
+            outbuf,
+            ..
+        } = &mut self.io
+        {
+            tracing::warn!(server = %self.server, "{why}");
+            *stream = None;
+            reader.clear();
+            outbuf.clear();
+        }
+        self.engine.transport_lost(Instant::now(), &why);
+    }
+
+    async fn flush_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            outbuf,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        while !outbuf.is_empty() {
+            if s.writable().await.is_err() {
+                break;
+            }
+            match s.try_write(outbuf) {
+                Ok(n) => {
+                    outbuf.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => break,
+            }
+        }
     }
 }

@@ -284,6 +284,39 @@ impl Engine {
         self.pump(now);
     }
 
+    /// A message read off a stream whose body (`length` bytes) was over the
+    /// limit and discarded: a request is answered 413 (RFC 3261 21.4.11),
+    /// nothing it carried is applied, the connection and every state shown
+    /// stay as they were.
+    pub fn handle_oversized(
+        &mut self,
+        now: Instant,
+        from: Option<SocketAddr>,
+        head: &[u8],
+        length: usize,
+    ) {
+        use crate::sip::codec::{Message, Method, parse_head, response_to};
+        match parse_head(head) {
+            Ok(Message::Request(req)) if req.method != Method::Ack => {
+                tracing::warn!(
+                    method = req.method.as_str(),
+                    length,
+                    "request body over our limit: answered 413, last state kept"
+                );
+                self.server_heard(now);
+                let mut resp = response_to(&req, 413, "Request Entity Too Large", None);
+                resp.headers.push("User-Agent", self.cfg.user_agent.clone());
+                let bytes = resp.to_bytes();
+                self.transmits.push_back(Transmit { to: from, bytes });
+            }
+            Ok(_) => tracing::warn!(length, "message body over our limit: dropped"),
+            Err(e) => {
+                tracing::warn!(error = %e, length, "oversized message with a bad head: dropped")
+            }
+        }
+        self.pump(now);
+    }
+
     /// Start ending every subscription (SUBSCRIBE with Expires: 0).
     pub fn shutdown(&mut self, now: Instant) {
         self.shutting_down = true;

@@ -1,0 +1,72 @@
+//! `switchboard watch` ends its subscriptions on SIGINT, SIGTERM and SIGHUP,
+//! as the console does: a real Kamailio must see one un-SUBSCRIBE per
+//! subscription, and `watch` exits 0. (Before, a signal killed it at once
+//! and the server kept every subscription, NOTIFYing nobody.)
+
+mod support;
+
+use std::time::Duration;
+
+use support::kamailio::Kamailio;
+use support::proc::{run_dir, signal, wait_until};
+use support::watch::{Watch, s, write_config};
+
+const USERS: &[(&str, &str)] = &[
+    ("attendant", "secret"),
+    ("alice", "alicepw"),
+    ("bob", "bobpw"),
+];
+const CONTACTS: &[(&str, &str)] = &[("Alice Adams", "alice"), ("Bob Brown", "bob")];
+/// Presence and dialog for each contact.
+const SUBSCRIPTIONS: u64 = 2 * CONTACTS.len() as u64;
+
+/// Kamailio's count of SUBSCRIBE requests received so far.
+fn subscribes_received(kam: &Kamailio) -> u64 {
+    let stats = kam.stats().unwrap_or_else(|e| panic!("kamcmd stats: {e}"));
+    stats
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once('=')?;
+            (name.trim() == "core:rcv_requests_subscribe").then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or_else(|| panic!("no SUBSCRIBE counter in:\n{stats}"))
+}
+
+#[test]
+fn watch_ends_its_subscriptions_on_sigint_sigterm_and_sighup_and_exits_0() {
+    let kam = Kamailio::start(USERS);
+    for sig in ["INT", "TERM", "HUP"] {
+        let cfg = write_config(
+            &run_dir(&format!("watch-signal-{sig}")),
+            kam.port,
+            "udp",
+            ("attendant", "secret"),
+            CONTACTS,
+            "",
+        );
+        let mut w = Watch::start(&cfg, &[]);
+        let snap = w.snapshot(CONTACTS.len(), Duration::from_secs(10));
+        assert!(
+            snap.iter().all(|l| s(l, "subscription") == "active"),
+            "SIG{sig}: {snap:?}"
+        );
+        let before = subscribes_received(&kam);
+        signal(w.pid(), sig);
+        let status = w
+            .wait_exit(Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("SIG{sig}: watch did not exit: {e}"));
+        assert_eq!(status.code(), Some(0), "SIG{sig}: exit status {status:?}");
+        let mut after = before;
+        let seen = wait_until(Duration::from_secs(5), || {
+            after = subscribes_received(&kam);
+            after >= before + SUBSCRIPTIONS
+        });
+        eprintln!("SIG{sig}: SUBSCRIBEs {before} -> {after}");
+        assert!(
+            seen,
+            "SIG{sig}: the server saw {} un-SUBSCRIBEs, expected {SUBSCRIPTIONS}\n{}",
+            after - before,
+            kam.log_tail()
+        );
+    }
+}
