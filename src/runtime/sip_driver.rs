@@ -568,3 +568,6 @@ impl Driver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
