@@ -58,7 +58,8 @@ impl Engine {
             resp.headers.push("Allow", "NOTIFY, OPTIONS");
         }
         if answer.status == 489 {
-            resp.headers.push("Allow-Events", "presence, dialog");
+            let all = EventKind::ALL.map(EventKind::as_str).join(", ");
+            resp.headers.push("Allow-Events", all);
         }
         resp.headers.push("User-Agent", self.cfg.user_agent.clone());
         tracing::debug!(status = answer.status, "answered");
@@ -78,12 +79,11 @@ impl Engine {
         let Some(event) = req.headers.get("Event").and_then(|v| parse_event(v).ok()) else {
             return bad("Missing or bad Event header");
         };
-        let kind = match event.package.as_str() {
-            "presence" => EventKind::Presence,
-            "dialog" => EventKind::Dialog,
-            other => {
+        let kind = match event.kind() {
+            Some(kind) => kind,
+            None => {
                 tracing::warn!(
-                    package = other,
+                    package = event.package,
                     "NOTIFY for an event we never subscribed to"
                 );
                 return Answer {
