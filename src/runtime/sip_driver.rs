@@ -470,7 +470,7 @@ impl Driver {
         let now = Instant::now();
         let from = Some(self.server);
         loop {
-            match reader.next() {
+            match reader.next_item() {
                 Ok(None) => break,
                 Ok(Some(StreamItem::Keepalive(_))) => {}
                 Ok(Some(StreamItem::Message(msg))) => self.engine.handle_datagram(now, from, &msg),

@@ -3,7 +3,7 @@
 //! One `select!` over the driver's event channel and the stop signals
 //! (SIGINT, SIGTERM, SIGHUP): a signal ends every subscription as the
 //! console does (paced un-SUBSCRIBEs, bounded by
-//! [`SHUTDOWN_DEADLINE`](super::console::SHUTDOWN_DEADLINE)) and `watch`
+//! [`SHUTDOWN_DEADLINE`]) and `watch`
 //! exits 0. Without it the server kept every subscription until expiry
 //! and NOTIFYed nobody.
 

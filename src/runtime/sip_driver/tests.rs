@@ -28,7 +28,7 @@ struct Peer {
 impl Peer {
     async fn next(&mut self) -> Message {
         loop {
-            if let Some(StreamItem::Message(m)) = self.reader.next().expect("framing") {
+            if let Some(StreamItem::Message(m)) = self.reader.next_item().expect("framing") {
                 return parse(&m).expect("the engine sends parseable SIP");
             }
             let mut buf = [0u8; 16_384];

@@ -15,7 +15,7 @@ use super::CodecError;
 use super::parse::{MAX_CONTENT_LENGTH, header_end, next_frame};
 use super::{Frame, MAX_HEADER_SECTION};
 
-/// What [`StreamReader::next`] found.
+/// What [`StreamReader::next_item`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamItem {
     /// CR/LF keepalive bytes; four or more are a ping (answer `\r\n`).
@@ -50,7 +50,7 @@ impl StreamReader {
 
     /// The next complete item, `Ok(None)` when more bytes are needed. After
     /// an error the stream cannot be resynchronised: close the connection.
-    pub fn next(&mut self) -> Result<Option<StreamItem>, CodecError> {
+    pub fn next_item(&mut self) -> Result<Option<StreamItem>, CodecError> {
         match next_frame(&self.buf) {
             Ok(None) => Ok(None),
             Ok(Some(Frame::Keepalive(n))) => {
@@ -111,7 +111,7 @@ mod tests {
         // Arrives in 16 KiB reads, as from a socket.
         for chunk in stream.chunks(16_384) {
             r.push(chunk);
-            while let Some(item) = r.next().expect("the stream stays usable") {
+            while let Some(item) = r.next_item().expect("the stream stays usable") {
                 items.push(item);
             }
         }
@@ -131,6 +131,6 @@ mod tests {
     fn a_stream_without_content_length_is_still_an_error() {
         let mut r = StreamReader::new();
         r.push(format!("NOTIFY sip:b@h SIP/2.0\r\n{HEADERS}\r\n").as_bytes());
-        assert_eq!(r.next(), Err(CodecError::MissingContentLength));
+        assert_eq!(r.next_item(), Err(CodecError::MissingContentLength));
     }
 }

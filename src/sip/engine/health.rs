@@ -77,8 +77,7 @@ impl Engine {
                 "the server does not answer (keepalive OPTIONS timed out)",
             );
             // Probe again soon: 1 s, 2 s, 4 s, 4 s ...
-            let back = std::time::Duration::from_secs(1 << self.health.misses.min(5));
-            let at = now + back.min(policy::LOST_PROBE_MAX);
+            let at = now + policy::lost_probe_delay(self.health.misses);
             self.health.generation += 1;
             self.timers
                 .push(at, TimerKey::Keepalive, self.health.generation);

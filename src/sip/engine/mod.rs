@@ -3,8 +3,10 @@
 //! Bytes and `now` go in ([`Engine::handle_datagram`],
 //! [`Engine::handle_timeout`], [`Engine::transport_lost`] ...); messages to
 //! send ([`Engine::poll_transmit`]), events ([`Engine::poll_event`]) and the
-//! next wake-up ([`Engine::poll_timeout`]) come out. The runtime owns the
-//! sockets and the clock; tests drive it with a fake clock.
+//! next wake-up ([`Engine::poll_timeout`]) and, over TCP, when to connect
+//! ([`Engine::poll_connect`]) come out. The runtime owns the sockets and
+//! the clock; tests drive it with a fake clock. Every timing number is in
+//! [`policy`].
 //!
 //! - `sub`       — one subscription: its id, dialog and phase (the lifecycle)
 //! - `policy`    — every timing number, each with its reason
@@ -407,7 +409,7 @@ impl Engine {
 /// the backoff.
 fn backoff_or(at_least: Option<Duration>, failures: u32, unit: f64) -> Duration {
     match at_least {
-        Some(d) => d.min(policy::MAX_WAIT) + Duration::from_secs(1).mul_f64(unit),
+        Some(d) => d.min(policy::MAX_WAIT) + policy::RETRY_AFTER_JITTER.mul_f64(unit),
         None => policy::backoff(failures, unit),
     }
 }

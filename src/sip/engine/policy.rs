@@ -98,6 +98,16 @@ pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(4);
 /// further apart than this: a server back is noticed within it.
 pub const LOST_PROBE_MAX: Duration = Duration::from_secs(4);
 
+/// The wait before the next probe after the `misses`-th unanswered one:
+/// 1, 2, 4, 4 ... s.
+pub fn lost_probe_delay(misses: u32) -> Duration {
+    Duration::from_secs(1u64 << misses.min(5)).min(LOST_PROBE_MAX)
+}
+
+/// Added (times a unit in [0, 1)) to a server's Retry-After, so that
+/// everything it refused does not come back in the same instant.
+pub const RETRY_AFTER_JITTER: Duration = Duration::from_secs(1);
+
 /// TCP reconnect schedule: 0.25, 0.5, 1, 2, then every 2 s. A server
 /// restarted after any outage is connected again within 2 s of coming
 /// back (plus one OPTIONS and one SUBSCRIBE round trip: current within 5 s).
