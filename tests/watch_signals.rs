@@ -20,16 +20,21 @@ const CONTACTS: &[(&str, &str)] = &[("Alice Adams", "alice"), ("Bob Brown", "bob
 /// Presence and dialog for each contact.
 const SUBSCRIPTIONS: u64 = 2 * CONTACTS.len() as u64;
 
-/// Kamailio's count of SUBSCRIBE requests received so far.
-fn subscribes_received(kam: &Kamailio) -> u64 {
+/// One of Kamailio's counters, e.g. `core:rcv_requests_subscribe`.
+fn counter(kam: &Kamailio, key: &str) -> u64 {
     let stats = kam.stats().unwrap_or_else(|e| panic!("kamcmd stats: {e}"));
     stats
         .lines()
         .find_map(|l| {
             let (name, value) = l.split_once('=')?;
-            (name.trim() == "core:rcv_requests_subscribe").then(|| value.trim().parse().ok())?
+            (name.trim() == key).then(|| value.trim().parse().ok())?
         })
-        .unwrap_or_else(|| panic!("no SUBSCRIBE counter in:\n{stats}"))
+        .unwrap_or_else(|| panic!("no {key} in:\n{stats}"))
+}
+
+/// SUBSCRIBE requests Kamailio received so far.
+fn subscribes_received(kam: &Kamailio) -> u64 {
+    counter(kam, "core:rcv_requests_subscribe")
 }
 
 #[test]
@@ -51,6 +56,7 @@ fn watch_ends_its_subscriptions_on_sigint_sigterm_and_sighup_and_exits_0() {
             "SIG{sig}: {snap:?}"
         );
         let before = subscribes_received(&kam);
+        let answered_before = counter(&kam, "core:rcv_replies_2xx");
         signal(w.pid(), sig);
         let status = w
             .wait_exit(Duration::from_secs(5))
@@ -61,12 +67,25 @@ fn watch_ends_its_subscriptions_on_sigint_sigterm_and_sighup_and_exits_0() {
             after = subscribes_received(&kam);
             after >= before + SUBSCRIPTIONS
         });
-        eprintln!("SIG{sig}: SUBSCRIBEs {before} -> {after}");
         assert!(
             seen,
             "SIG{sig}: the server saw {} un-SUBSCRIBEs, expected {SUBSCRIPTIONS}\n{}",
             after - before,
             kam.log_tail()
+        );
+        // RFC 6665 4.1.2.3: the final NOTIFY that answers an un-SUBSCRIBE
+        // gets 200 (it used to get 481, one log line per subscription).
+        let answered = wait_until(Duration::from_secs(5), || {
+            counter(&kam, "core:rcv_replies_2xx") >= answered_before + SUBSCRIPTIONS
+        });
+        assert!(
+            answered,
+            "SIG{sig}: the final NOTIFYs were not answered 200"
+        );
+        assert_eq!(
+            counter(&kam, "core:rcv_replies_4xx"),
+            0,
+            "SIG{sig}: no NOTIFY refused"
         );
     }
 }
