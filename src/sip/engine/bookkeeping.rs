@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::sub::{self, Phase};
+use super::sub::Phase;
 use super::timers::TimerKey;
 use super::{Engine, SubId, backoff_or, policy};
 use crate::presence::SubscriptionStatus;
@@ -58,8 +58,9 @@ impl Engine {
     }
 
     pub(super) fn cancel_sub_timer(&mut self, i: SubId) {
-        self.subs[i].timer_gen += 1;
-        self.subs[i].refresh_at = None;
+        let sub = &mut self.subs[i];
+        sub.timer_gen += 1;
+        sub.refresh_at = None;
     }
 
     pub(super) fn schedule_expiry(&mut self, i: SubId, at: Instant) {
@@ -84,15 +85,9 @@ impl Engine {
     }
 
     pub(super) fn forget_dialog(&mut self, i: SubId) {
-        let old = std::mem::take(&mut self.subs[i].dialog.call_id);
-        if !old.is_empty() {
+        if let Some(old) = self.subs[i].forget_dialog() {
             self.by_call_id.remove(&old);
         }
-        self.subs[i].dialog = sub::DialogIds::default();
-        self.subs[i].got_notify = false;
-        self.subs[i].notify_gen += 1;
-        self.subs[i].established_at = None;
-        self.subs[i].awaiting_final_notify = false;
     }
 
     /// Retry later with backoff (or after `at_least`).

@@ -251,6 +251,17 @@ impl Sub {
         self.phase = Phase::Stopped;
     }
 
+    /// Leave the dialog (a new SUBSCRIBE starts a new one); its Call-ID,
+    /// if it had one. A NOTIFY wait of the old dialog is void.
+    pub fn forget_dialog(&mut self) -> Option<String> {
+        let old = std::mem::take(&mut self.dialog).call_id;
+        self.got_notify = false;
+        self.notify_gen += 1;
+        self.established_at = None;
+        self.awaiting_final_notify = false;
+        (!old.is_empty()).then_some(old)
+    }
+
     /// Still something the server holds for us (ended at shutdown).
     pub fn is_live(&self) -> bool {
         matches!(
