@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use switchboard::config::{self, Config, ConfigError};
 use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
-use switchboard::runtime::{self, sip_driver::SipDriver, watch_run};
+use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
 
@@ -247,7 +247,7 @@ async fn start(
     cfg: Option<Config>,
     seed: u64,
     speed: f64,
-) -> anyhow::Result<Result<(SipDriver, Target), ExitCode>> {
+) -> anyhow::Result<Result<(SipHandle, Target), ExitCode>> {
     let t = match target(cfg, seed, speed).await? {
         Ok(t) => t,
         Err(why) => {
@@ -255,7 +255,7 @@ async fn start(
             return Ok(Err(ExitCode::from(EXIT_SERVER)));
         }
     };
-    let driver = SipDriver::start(t.engine.clone(), t.server, &targets(&t.contacts))
+    let driver = SipHandle::start(t.engine.clone(), t.server, &targets(&t.contacts))
         .await
         .with_context(|| format!("cannot open a socket towards {}", t.server))?;
     Ok(Ok((driver, t)))
@@ -285,7 +285,7 @@ async fn watch(
         demo.shutdown().await;
     }
     Ok(match end {
-        watch_run::WatchEnd::Done => ExitCode::SUCCESS,
+        watch_run::WatchEnd::Done | watch_run::WatchEnd::Signal(_) => ExitCode::SUCCESS,
         watch_run::WatchEnd::ServerFailure(why) => {
             eprintln!("switchboard: {why}");
             ExitCode::from(EXIT_SERVER)

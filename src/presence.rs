@@ -164,6 +164,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every package we subscribe to (and a NOTIFY may be for).
+    pub const ALL: [EventKind; 2] = [EventKind::Presence, EventKind::Dialog];
+
+    /// The kind named by an event package (lower case, as an Event
+    /// header's parser gives it); `None`: a package we do not serve.
+    pub fn from_package(package: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == package)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Presence => "presence",

@@ -8,7 +8,10 @@
 //! path (a widget writing cells directly, a future backend), not the only
 //! defence: the strings are made harmless at ingest, and the unit tests of
 //! `body` and `watch` check that without any terminal.
-#![allow(clippy::disallowed_methods, reason = "a test/bench harness: real clock, real processes and threads")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 use std::cell::RefCell;
 use std::io::Write;

@@ -42,9 +42,10 @@ use crate::sip::events::EngineEvent;
 use crate::ui::theme::Theme;
 use crate::ui::view;
 
-/// Where the console's engine events come from. Both futures must be
-/// cancel-safe (the loop drops `next_event` when another branch wins), e.g.
-/// a `tokio::sync::mpsc::Receiver::recv`.
+/// Where the console's engine events come from: the SIP driver task's
+/// channel ([`super::sip_driver::SipHandle`]) or a test's. `next_event`
+/// must be cancel-safe (the loop drops it when another branch wins), as a
+/// `tokio::sync::mpsc::Receiver::recv` is.
 pub trait EventSource {
     /// The next event; `None`: the engine stopped.
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
@@ -180,7 +181,7 @@ pub async fn run_console<S: EventSource>(
 }
 
 /// SIGHUP (the SSH link dropped), SIGTERM, SIGINT: leave cleanly.
-fn stop_signals() -> std::io::Result<impl Future<Output = &'static str> + Send> {
+pub(crate) fn stop_signals() -> std::io::Result<impl Future<Output = &'static str> + Send> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,8 +1,9 @@
 //! The runtime: the only code that touches sockets, the clock, the
 //! terminal and tasks.
 //!
-//! - `sip_driver` — the engine over UDP/TCP sockets and real timers
-//! - `watch_run`  — `switchboard watch`
+//! - `sip_driver` — the engine over UDP/TCP sockets and real timers, as its
+//!   own task: events out and commands in over channels
+//! - `watch_run`  — `switchboard watch` (its one `select!`: events, signals)
 //! - `console`    — the console's one `select!` loop and terminal guard
 #![allow(
     clippy::disallowed_methods,

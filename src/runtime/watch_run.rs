@@ -1,9 +1,17 @@
 //! Runs `switchboard watch`: engine + store, JSON lines on stdout.
+//!
+//! One `select!` over the driver's event channel and the stop signals
+//! (SIGINT, SIGTERM, SIGHUP): a signal ends every subscription as the
+//! console does (paced un-SUBSCRIBEs, bounded by
+//! [`SHUTDOWN_DEADLINE`]) and `watch`
+//! exits 0. Without it the server kept every subscription until expiry
+//! and NOTIFYed nobody.
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::sip_driver::{Clock, SipDriver};
+use super::console::{SHUTDOWN_DEADLINE, stop_signals};
+use super::sip_driver::{Clock, SipHandle};
 use crate::sip::events::{ConnectionState, EngineEvent};
 use crate::store::Store;
 use crate::watch;
@@ -13,6 +21,8 @@ use crate::watch;
 pub enum WatchEnd {
     /// `--once` printed its snapshot (or the stream was closed).
     Done,
+    /// SIGINT, SIGTERM or SIGHUP: the subscriptions were ended (exit 0).
+    Signal(&'static str),
     /// Exit 3: the server cannot be reached or rejects our credentials.
     ServerFailure(String),
 }
@@ -26,7 +36,7 @@ pub struct WatchOptions {
 
 /// Drive `driver` until done, writing JSON lines to `out`.
 pub async fn run(
-    driver: SipDriver,
+    driver: SipHandle,
     store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -44,7 +54,29 @@ pub async fn run(
 }
 
 async fn run_inner(
-    mut driver: SipDriver,
+    mut driver: SipHandle,
+    store: Store,
+    opts: WatchOptions,
+    out: &mut impl Write,
+) -> anyhow::Result<WatchEnd> {
+    let stop = stop_signals()?;
+    tokio::pin!(stop);
+    let end = tokio::select! {
+        end = follow(&mut driver, store, opts, out) => end,
+        why = &mut stop => {
+            tracing::info!("{why}: ending the subscriptions");
+            Ok(WatchEnd::Signal(why))
+        }
+    };
+    // Every way out ends the subscriptions (a no-op if none are left).
+    driver.shutdown(SHUTDOWN_DEADLINE).await;
+    end
+}
+
+/// Apply events to the store and print, until done. Cancel-safe at every
+/// await (a channel `recv`), so a signal may interrupt it anywhere.
+async fn follow(
+    driver: &mut SipHandle,
     mut store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -54,7 +86,7 @@ async fn run_inner(
     let deadline = tokio::time::Instant::now() + opts.timeout;
     let mut snapshot_done = false;
     let mut ever_connected = false;
-    let server = driver.engine().config().server.clone();
+    let server = driver.server().to_string();
     loop {
         let ev = if snapshot_done {
             driver.next_event().await
@@ -101,7 +133,6 @@ async fn run_inner(
                     "snapshot complete"
                 );
                 if opts.once {
-                    driver.shutdown(Duration::from_secs(2)).await;
                     return Ok(WatchEnd::Done);
                 }
             }

@@ -18,6 +18,7 @@
 mod header_map;
 mod names;
 mod parse;
+mod stream;
 
 #[cfg(test)]
 mod tests;
@@ -25,8 +26,10 @@ mod tests;
 pub use header_map::Headers;
 pub use names::canonical as canonical_header_name;
 pub use parse::{
-    Frame, MAX_CONTENT_LENGTH, MAX_HEADER_SECTION, frame, next_frame, parse, skip_keepalive,
+    Frame, MAX_CONTENT_LENGTH, MAX_HEADER_SECTION, frame, next_frame, parse, parse_head,
+    skip_keepalive,
 };
+pub use stream::{StreamItem, StreamReader};
 
 use std::fmt;
 

@@ -25,7 +25,7 @@ impl Server {
         req: &Request,
     ) {
         let event = req.headers.get("Event").map(parse_event);
-        if !matches!(&event, Some(Ok(e)) if e.package == "presence") {
+        if !matches!(&event, Some(Ok(e)) if e.kind() == Some(EventKind::Presence)) {
             tracing::info!(%from.addr, event = ?event, "489: PUBLISH of an event not served");
             let resp = self.response(req, 489, "Bad Event");
             return self.respond(now, from, key, resp);

@@ -90,14 +90,14 @@ impl Server {
         req: &Request,
     ) {
         let event = req.headers.get("Event").map(parse_event);
-        let (event, event_id) = match event {
-            Some(Ok(e)) if e.package == "presence" => (EventKind::Presence, e.id),
-            Some(Ok(e)) if e.package == "dialog" => (EventKind::Dialog, e.id),
-            other => {
-                tracing::info!(%from.addr, event = ?other, "489: event package not served");
-                let resp = self.response(req, 489, "Bad Event");
-                return self.respond(now, from, key, resp);
-            }
+        let served = match &event {
+            Some(Ok(e)) => e.kind().map(|kind| (kind, e.id.clone())),
+            _ => None,
+        };
+        let Some((event, event_id)) = served else {
+            tracing::info!(%from.addr, ?event, "489: event package not served");
+            let resp = self.response(req, 489, "Bad Event");
+            return self.respond(now, from, key, resp);
         };
         let verdict = self.authorize(now, req);
         if verdict != Verdict::Allowed {

@@ -81,7 +81,7 @@ pub fn frame(stream: &[u8]) -> Result<Option<usize>, CodecError> {
 /// The offset just past the blank line ending the header section, if it
 /// is within the first `MAX_HEADER_SECTION + 4` bytes. Lines end in LF,
 /// optionally preceded by CR.
-fn header_end(data: &[u8]) -> Option<usize> {
+pub(super) fn header_end(data: &[u8]) -> Option<usize> {
     let scan = data.get(..MAX_HEADER_SECTION + 4).unwrap_or(data);
     let mut line_start = 0usize;
     for (i, b) in scan.iter().enumerate() {
@@ -148,6 +148,17 @@ fn merge_length(previous: Option<usize>, value: &str) -> Result<usize, CodecErro
 /// a longer one is truncated (RFC 3261 18.3); without one the body is the
 /// rest of the datagram. Via, From, To, Call-ID and CSeq are mandatory.
 pub fn parse(datagram: &[u8]) -> Result<Message, CodecError> {
+    parse_inner(datagram, true)
+}
+
+/// Parses a header section alone (the body is left empty, whatever its
+/// Content-Length says): to answer a message whose body is not read, e.g.
+/// one over [`MAX_CONTENT_LENGTH`] on a stream.
+pub fn parse_head(head: &[u8]) -> Result<Message, CodecError> {
+    parse_inner(head, false)
+}
+
+fn parse_inner(datagram: &[u8], with_body: bool) -> Result<Message, CodecError> {
     let data = datagram.get(skip_keepalive(datagram)..).unwrap_or_default();
     if data.is_empty() {
         return Err(CodecError::NoStartLine);
@@ -174,6 +185,7 @@ pub fn parse(datagram: &[u8]) -> Result<Message, CodecError> {
     }
     let rest = data.get(body_start..).unwrap_or_default();
     let body = match length {
+        _ if !with_body => Vec::new(),
         Some(n) => rest
             .get(..n)
             .ok_or(CodecError::TruncatedBody {

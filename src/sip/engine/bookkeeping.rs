@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::sub::{self, Phase};
+use super::sub::Phase;
 use super::timers::TimerKey;
-use super::{Engine, backoff_or};
+use super::{Engine, SubId, backoff_or, policy};
 use crate::presence::SubscriptionStatus;
 use crate::sip::events::{ConnectionState, EngineEvent};
 
@@ -22,7 +22,7 @@ impl Engine {
     }
 
     /// Report a subscription's status if it changed.
-    pub(super) fn set_status(&mut self, i: usize, status: SubscriptionStatus, now: Instant) {
+    pub(super) fn set_status(&mut self, i: SubId, status: SubscriptionStatus, now: Instant) {
         let sub = &mut self.subs[i];
         if sub.status != status {
             sub.status = status.clone();
@@ -37,7 +37,7 @@ impl Engine {
     }
 
     /// The state from this subscription is no longer backed by it.
-    pub(super) fn mark_stale(&mut self, i: usize, now: Instant) {
+    pub(super) fn mark_stale(&mut self, i: SubId, now: Instant) {
         let sub = &mut self.subs[i];
         if sub.has_state {
             sub.has_state = false;
@@ -50,54 +50,48 @@ impl Engine {
         }
     }
 
-    pub(super) fn schedule_sub(&mut self, i: usize, at: Instant) {
+    pub(super) fn schedule_sub(&mut self, i: SubId, at: Instant) {
         let sub = &mut self.subs[i];
         sub.timer_gen += 1;
         sub.refresh_at = None;
         self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
     }
 
-    pub(super) fn cancel_sub_timer(&mut self, i: usize) {
-        self.subs[i].timer_gen += 1;
-        self.subs[i].refresh_at = None;
+    pub(super) fn cancel_sub_timer(&mut self, i: SubId) {
+        let sub = &mut self.subs[i];
+        sub.timer_gen += 1;
+        sub.refresh_at = None;
     }
 
-    pub(super) fn schedule_expiry(&mut self, i: usize, at: Instant) {
+    pub(super) fn schedule_expiry(&mut self, i: SubId, at: Instant) {
         let sub = &mut self.subs[i];
         sub.expiry_gen += 1;
         sub.expires_at = Some(at);
         self.timers.push(at, TimerKey::Expiry(i), sub.expiry_gen);
     }
 
-    pub(super) fn cancel_expiry(&mut self, i: usize) {
+    pub(super) fn cancel_expiry(&mut self, i: SubId) {
         let sub = &mut self.subs[i];
         sub.expiry_gen += 1;
         sub.expires_at = None;
     }
 
     /// Queue a subscription for a fresh dialog (initial SUBSCRIBE).
-    pub(super) fn queue_new_dialog(&mut self, i: usize) {
+    pub(super) fn queue_new_dialog(&mut self, i: SubId) {
         self.cancel_sub_timer(i);
         self.forget_dialog(i);
-        let sub = &mut self.subs[i];
-        sub.refresh = false;
-        sub.phase = Phase::Queued;
+        self.subs[i].queue_initial();
         self.queue.push_back(i);
     }
 
-    pub(super) fn forget_dialog(&mut self, i: usize) {
-        let old = std::mem::take(&mut self.subs[i].dialog.call_id);
-        if !old.is_empty() {
+    pub(super) fn forget_dialog(&mut self, i: SubId) {
+        if let Some(old) = self.subs[i].forget_dialog() {
             self.by_call_id.remove(&old);
         }
-        self.subs[i].dialog = sub::DialogIds::default();
-        self.subs[i].got_notify = false;
-        self.subs[i].notify_gen += 1;
-        self.subs[i].established_at = None;
     }
 
     /// Retry later with backoff (or after `at_least`).
-    pub(super) fn retry_later(&mut self, i: usize, now: Instant, at_least: Option<Duration>) {
+    pub(super) fn retry_later(&mut self, i: SubId, now: Instant, at_least: Option<Duration>) {
         let sub = &mut self.subs[i];
         sub.failures = sub.failures.saturating_add(1);
         let failures = sub.failures;
@@ -105,19 +99,19 @@ impl Engine {
         if self.refresh_can_wait(i, now) {
             // RFC 6665 4.1.2.2: a failed refresh leaves the subscription
             // valid until it expires; refresh again in the same dialog.
-            self.subs[i].phase = Phase::Established;
+            self.subs[i].keep_established();
             self.schedule_sub(i, now + delay);
             self.subs[i].refresh_at = Some(now + delay);
             return;
         }
         self.forget_dialog(i);
-        self.subs[i].phase = Phase::Waiting;
+        self.subs[i].wait();
         self.schedule_sub(i, now + delay);
     }
 
     /// The request that failed was a refresh of a subscription that is
     /// still valid (its expiry has not passed).
-    pub(super) fn refresh_can_wait(&self, i: usize, now: Instant) -> bool {
+    pub(super) fn refresh_can_wait(&self, i: SubId, now: Instant) -> bool {
         let sub = &self.subs[i];
         sub.refresh && sub.in_dialog() && sub.expires_at.is_some_and(|at| at > now)
     }
@@ -125,10 +119,10 @@ impl Engine {
     /// A subscription the server ended right away (deactivated/timeout)
     /// is started again at once only if it had lived a while; otherwise
     /// with backoff, so a server that accepts and ends at once is no loop.
-    pub(super) fn start_over_after_termination(&mut self, i: usize, now: Instant) {
+    pub(super) fn start_over_after_termination(&mut self, i: SubId, now: Instant) {
         let lived = self.subs[i]
             .established_at
-            .is_some_and(|at| now.duration_since(at) >= Duration::from_secs(30));
+            .is_some_and(|at| now.duration_since(at) >= policy::LIVED);
         self.mark_stale(i, now);
         self.set_status(i, SubscriptionStatus::Requesting, now);
         if lived {
@@ -139,16 +133,15 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_sub_timer(&mut self, i: usize, generation: u64, now: Instant) {
+    pub(super) fn on_sub_timer(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
         if sub.timer_gen != generation || self.shutting_down {
             return;
         }
-        match sub.phase {
+        match sub.phase() {
             Phase::Established => {
                 // Time to refresh within the dialog.
-                self.subs[i].refresh = true;
-                self.subs[i].phase = Phase::Queued;
+                self.subs[i].queue_refresh();
                 self.queue.push_back(i);
             }
             Phase::Waiting if self.server_up => self.queue_new_dialog(i),
@@ -157,7 +150,7 @@ impl Engine {
         let _ = now;
     }
 
-    pub(super) fn on_expiry_timer(&mut self, i: usize, generation: u64, now: Instant) {
+    pub(super) fn on_expiry_timer(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
         if sub.expiry_gen != generation || self.shutting_down {
             return;
@@ -167,7 +160,7 @@ impl Engine {
         tracing::info!(uri = %sub.uri, event = sub.event.as_str(), "subscription expired");
         self.subs[i].expires_at = None;
         self.mark_stale(i, now);
-        if self.subs[i].phase != Phase::Sending && self.subs[i].phase != Phase::Stopped {
+        if !matches!(self.subs[i].phase(), Phase::Sending | Phase::Stopped) {
             self.set_status(i, SubscriptionStatus::Requesting, now);
             self.queue_new_dialog(i);
         }
@@ -175,12 +168,17 @@ impl Engine {
 
     /// Timer N ran out: the server accepted the subscription but never
     /// sent its first NOTIFY. Treat it as failed and start over.
-    pub(super) fn on_notify_wait(&mut self, i: usize, generation: u64, now: Instant) {
+    pub(super) fn on_notify_wait(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
+        if sub.notify_gen == generation && sub.awaiting_final_notify {
+            // The final NOTIFY after our un-SUBSCRIBE never came.
+            self.forget_dialog(i);
+            return;
+        }
         if sub.notify_gen != generation
             || sub.got_notify
             || self.shutting_down
-            || sub.phase != Phase::Established
+            || sub.phase() != Phase::Established
         {
             return;
         }

@@ -1,12 +1,18 @@
 //! Is the server there? A start-up probe, keepalive OPTIONS, and what a
 //! lost server means: everything it told us goes stale at once, and every
 //! subscription starts again (paced) as soon as it answers again.
+//!
+//! Over TCP the engine also decides when to (re)connect: after a lost
+//! connection [`Engine::poll_connect`] says "connect now" on the schedule
+//! of [`policy::reconnect_delay`]; the runtime only opens the socket and
+//! reports back ([`Engine::transport_connected`] / [`Engine::connect_failed`]),
+//! so the schedule is tested on a fake clock.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::Engine;
 use super::sub::Phase;
 use super::timers::TimerKey;
+use super::{Engine, policy};
 use crate::presence::SubscriptionStatus;
 use crate::sip::events::ConnectionState;
 
@@ -19,8 +25,14 @@ pub(super) struct Health {
     waiting_since: Option<Instant>,
     /// Consecutive unanswered probes while the server is down.
     misses: u32,
-    /// The TCP connection is down (the runtime reconnects).
+    /// The TCP connection is down (the runtime reconnects when told).
     transport_down: bool,
+    /// Connect attempts since the server last answered.
+    connect_attempts: u32,
+    /// Generation of the reconnect timer.
+    reconnect_gen: u64,
+    /// The runtime should open a connection now ([`Engine::poll_connect`]).
+    connect_wanted: bool,
 }
 
 impl Engine {
@@ -32,6 +44,13 @@ impl Engine {
         self.send_options(now);
         self.health.waiting_since = Some(now);
         self.schedule_keepalive(now + self.cfg.keepalive_timeout);
+    }
+
+    /// The interval of keepalive OPTIONS: the configured one, but never
+    /// longer than [`policy::KEEPALIVE_INTERVAL`] (a lost server must be
+    /// noticed within 10 s); zero: only the start-up probe.
+    fn keepalive_interval(&self) -> Option<std::time::Duration> {
+        (!self.cfg.keepalive.is_zero()).then(|| self.cfg.keepalive.min(policy::KEEPALIVE_INTERVAL))
     }
 
     fn schedule_keepalive(&mut self, at: Instant) {
@@ -57,20 +76,14 @@ impl Engine {
                 now,
                 "the server does not answer (keepalive OPTIONS timed out)",
             );
-            // Probe again soon: 1 s, 2 s, 4 s ... up to the keepalive interval.
-            let back = Duration::from_secs(1 << self.health.misses.min(5));
-            let interval = if self.cfg.keepalive.is_zero() {
-                Duration::from_secs(30)
-            } else {
-                self.cfg.keepalive
-            };
-            let at = now + back.min(interval);
+            // Probe again soon: 1 s, 2 s, 4 s, 4 s ...
+            let at = now + policy::lost_probe_delay(self.health.misses);
             self.health.generation += 1;
             self.timers
                 .push(at, TimerKey::Keepalive, self.health.generation);
             return;
         }
-        if self.server_up && self.cfg.keepalive.is_zero() {
+        if self.server_up && self.keepalive_interval().is_none() {
             return;
         }
         self.probe(now);
@@ -80,8 +93,8 @@ impl Engine {
     pub(super) fn on_options_answer(&mut self, now: Instant) {
         self.health.waiting_since = None;
         self.health.misses = 0;
-        if !self.cfg.keepalive.is_zero() {
-            self.schedule_keepalive(now + self.cfg.keepalive);
+        if let Some(interval) = self.keepalive_interval() {
+            self.schedule_keepalive(now + interval);
         }
     }
 
@@ -92,14 +105,15 @@ impl Engine {
         }
         self.server_up = true;
         self.health.transport_down = false;
+        self.health.connect_attempts = 0;
         if !self.auth_failed {
             self.set_connection(ConnectionState::Connected, now);
         }
         // Start (again): every subscription that is not final gets a fresh
         // dialog, paced by the window, starting with a single probe.
         self.window.reset();
-        for i in 0..self.subs.len() {
-            if matches!(self.subs[i].phase, Phase::Waiting | Phase::Established)
+        for i in self.subs.ids() {
+            if matches!(self.subs[i].phase(), Phase::Waiting | Phase::Established)
                 && self.subs[i].tx.is_none()
             {
                 self.queue_new_dialog(i);
@@ -132,15 +146,18 @@ impl Engine {
             self.window.on_abandon();
         }
         self.queue.clear();
-        for i in 0..self.subs.len() {
-            if self.subs[i].phase == Phase::Stopped {
+        for i in self.subs.ids() {
+            if self.subs[i].phase() == Phase::Stopped {
+                if self.subs[i].awaiting_final_notify {
+                    self.forget_dialog(i); // no final NOTIFY from a lost server
+                }
                 continue;
             }
             self.mark_stale(i, now);
             self.cancel_expiry(i);
             self.cancel_sub_timer(i);
             self.forget_dialog(i);
-            self.subs[i].phase = Phase::Waiting;
+            self.subs[i].wait();
             self.set_status(
                 i,
                 SubscriptionStatus::Error(format!("server lost: {why}")),
@@ -164,12 +181,51 @@ impl Engine {
         self.health.transport_down = true;
         self.health.waiting_since = None;
         self.health.generation += 1; // no probes without a connection
+        self.schedule_reconnect(now);
+    }
+
+    /// A connect attempt the engine asked for failed: try again later.
+    pub fn connect_failed(&mut self, now: Instant, why: &str) {
+        tracing::debug!(
+            attempt = self.health.connect_attempts,
+            "connect failed: {why}"
+        );
+        if self.health.transport_down {
+            self.schedule_reconnect(now);
+        }
+    }
+
+    /// True once when the runtime should open a (new) connection now.
+    pub fn poll_connect(&mut self) -> bool {
+        std::mem::take(&mut self.health.connect_wanted)
     }
 
     /// A (new) connection to the server is up: probe it; the first answer
     /// restarts every subscription.
     pub fn transport_connected(&mut self, now: Instant) {
         self.health.transport_down = false;
+        self.health.connect_wanted = false;
+        self.health.reconnect_gen += 1;
         self.probe(now);
+    }
+
+    fn schedule_reconnect(&mut self, now: Instant) {
+        if self.shutting_down || !self.cfg.transport.reliable() {
+            return;
+        }
+        let at = now + policy::reconnect_delay(self.health.connect_attempts);
+        self.health.connect_attempts = self.health.connect_attempts.saturating_add(1);
+        self.health.reconnect_gen += 1;
+        self.timers
+            .push(at, TimerKey::Reconnect, self.health.reconnect_gen);
+    }
+
+    pub(super) fn on_reconnect_timer(&mut self, generation: u64) {
+        if generation == self.health.reconnect_gen
+            && self.health.transport_down
+            && !self.shutting_down
+        {
+            self.health.connect_wanted = true;
+        }
     }
 }

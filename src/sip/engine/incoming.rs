@@ -5,8 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::sub::Phase;
-use super::{Engine, Transmit};
+use super::{Engine, SubId, Transmit, policy};
 use crate::body::notify::{self, Notified};
 use crate::presence::{EventKind, SubscriptionStatus};
 use crate::sip::codec::{Method, Request, response_to};
@@ -59,7 +58,8 @@ impl Engine {
             resp.headers.push("Allow", "NOTIFY, OPTIONS");
         }
         if answer.status == 489 {
-            resp.headers.push("Allow-Events", "presence, dialog");
+            let all = EventKind::ALL.map(EventKind::as_str).join(", ");
+            resp.headers.push("Allow-Events", all);
         }
         resp.headers.push("User-Agent", self.cfg.user_agent.clone());
         tracing::debug!(status = answer.status, "answered");
@@ -79,12 +79,11 @@ impl Engine {
         let Some(event) = req.headers.get("Event").and_then(|v| parse_event(v).ok()) else {
             return bad("Missing or bad Event header");
         };
-        let kind = match event.package.as_str() {
-            "presence" => EventKind::Presence,
-            "dialog" => EventKind::Dialog,
-            other => {
+        let kind = match event.kind() {
+            Some(kind) => kind,
+            None => {
                 tracing::warn!(
-                    package = other,
+                    package = event.package,
                     "NOTIFY for an event we never subscribed to"
                 );
                 return Answer {
@@ -165,7 +164,7 @@ impl Engine {
     /// last state it read, shown not current, never a guessed one.
     fn apply_notify_body(
         &mut self,
-        i: usize,
+        i: SubId,
         kind: EventKind,
         req: &Request,
         state: &SubscriptionState,
@@ -213,7 +212,7 @@ impl Engine {
         self.emit(ev);
     }
 
-    fn apply_substate(&mut self, i: usize, state: SubscriptionState, now: Instant) {
+    fn apply_substate(&mut self, i: SubId, state: SubscriptionState, now: Instant) {
         match state {
             SubscriptionState::Active { expires } | SubscriptionState::Pending { expires } => {
                 if let Some(secs) = expires.filter(|&s| s > 0) {
@@ -232,7 +231,7 @@ impl Engine {
     /// RFC 6665 4.1.3: what a terminated subscription's reason asks of us.
     fn on_terminated(
         &mut self,
-        i: usize,
+        i: SubId,
         now: Instant,
         reason: Option<TerminationReason>,
         retry_after: Option<u32>,
@@ -264,12 +263,7 @@ impl Engine {
                 // The server says the resource is unavailable for now: our
                 // monitoring is down, which proves nothing about the phone.
                 let status = SubscriptionStatus::Unavailable(why);
-                self.retry(
-                    i,
-                    now,
-                    status,
-                    Some(wait.unwrap_or(Duration::from_secs(30))),
-                );
+                self.retry(i, now, status, Some(wait.unwrap_or(policy::PROBATION_WAIT)));
             }
             Some(TerminationReason::Rejected) => {
                 self.stop_after_notify(i, now, SubscriptionStatus::AccessDenied)
@@ -285,9 +279,9 @@ impl Engine {
         }
     }
 
-    fn stop_after_notify(&mut self, i: usize, now: Instant, status: SubscriptionStatus) {
+    fn stop_after_notify(&mut self, i: SubId, now: Instant, status: SubscriptionStatus) {
         self.forget_dialog(i);
-        self.subs[i].phase = Phase::Stopped;
+        self.subs[i].stop();
         self.mark_stale(i, now);
         self.set_status(i, status, now);
     }

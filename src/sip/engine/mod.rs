@@ -3,10 +3,13 @@
 //! Bytes and `now` go in ([`Engine::handle_datagram`],
 //! [`Engine::handle_timeout`], [`Engine::transport_lost`] ...); messages to
 //! send ([`Engine::poll_transmit`]), events ([`Engine::poll_event`]) and the
-//! next wake-up ([`Engine::poll_timeout`]) come out. The runtime owns the
-//! sockets and the clock; tests drive it with a fake clock.
+//! next wake-up ([`Engine::poll_timeout`]) and, over TCP, when to connect
+//! ([`Engine::poll_connect`]) come out. The runtime owns the sockets and
+//! the clock; tests drive it with a fake clock. Every timing number is in
+//! [`policy`].
 //!
-//! - `sub`       — one subscription's state
+//! - `sub`       — one subscription: its id, dialog and phase (the lifecycle)
+//! - `policy`    — every timing number, each with its reason
 //! - `requests`  — building SUBSCRIBE / OPTIONS
 //! - `responses` — what each answer to our requests means (the rules)
 //! - `incoming`  — NOTIFYs and other requests from the server
@@ -19,6 +22,7 @@ mod bookkeeping;
 mod health;
 mod incoming;
 pub mod pacing;
+pub mod policy;
 mod requests;
 mod responses;
 pub mod rng;
@@ -40,7 +44,8 @@ use crate::sip::transaction::{ClientTransaction, ResponseCache, Timers};
 
 use pacing::Window;
 use rng::Rng;
-use sub::{Phase, Sub};
+pub use sub::SubId;
+use sub::{Phase, Sub, Subs};
 use timers::{TimerHeap, TimerKey};
 
 pub use crate::sip::Transport;
@@ -94,8 +99,8 @@ impl EngineConfig {
             dialog: true,
             expires: 600,
             window: 64,
-            keepalive: Duration::from_secs(30),
-            keepalive_timeout: Duration::from_secs(5),
+            keepalive: policy::KEEPALIVE_INTERVAL,
+            keepalive_timeout: policy::KEEPALIVE_TIMEOUT,
             timers: Timers::default(),
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
@@ -115,8 +120,8 @@ pub struct Transmit {
 /// What a client transaction of ours is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TxKind {
-    Subscribe(usize),
-    Unsubscribe(usize),
+    Subscribe(SubId),
+    Unsubscribe(SubId),
     Options,
 }
 
@@ -135,14 +140,14 @@ struct TxEntry {
 #[derive(Debug)]
 pub struct Engine {
     cfg: EngineConfig,
-    subs: Vec<Sub>,
-    by_call_id: HashMap<String, usize>,
+    subs: Subs,
+    by_call_id: HashMap<String, SubId>,
     txs: HashMap<u64, TxEntry>,
     by_branch: HashMap<String, u64>,
     next_tx: u64,
-    queue: VecDeque<usize>,
+    queue: VecDeque<SubId>,
     /// Subscriptions to end (at shutdown), paced by the window.
-    unsubscribe_queue: VecDeque<usize>,
+    unsubscribe_queue: VecDeque<SubId>,
     window: Window,
     auth: Option<DigestClient>,
     auth_failed: bool,
@@ -166,7 +171,7 @@ impl Engine {
     /// One subscription per contact and enabled event package. Nothing is
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
-        let mut subs = Vec::new();
+        let mut subs = Subs::default();
         for (id, uri) in contacts {
             for (on, event) in [
                 (cfg.presence, EventKind::Presence),
@@ -177,7 +182,7 @@ impl Engine {
                 }
             }
         }
-        let responses = ResponseCache::new(cfg.timers.t1 * 64);
+        let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
         let mut engine = Engine {
             window: Window::new(cfg.window),
             rng: Rng::new(cfg.seed),
@@ -255,6 +260,7 @@ impl Engine {
                 TimerKey::NotifyWait(i) => self.on_notify_wait(i, generation, now),
                 TimerKey::Tx(id) => self.on_tx_timer(id, generation, now),
                 TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
+                TimerKey::Reconnect => self.on_reconnect_timer(generation),
                 TimerKey::Pump => {}
                 TimerKey::Responses => {
                     self.responses_armed = false;
@@ -280,31 +286,61 @@ impl Engine {
         self.pump(now);
     }
 
+    /// A message read off a stream whose body (`length` bytes) was over the
+    /// limit and discarded: a request is answered 413 (RFC 3261 21.4.11),
+    /// nothing it carried is applied, the connection and every state shown
+    /// stay as they were.
+    pub fn handle_oversized(
+        &mut self,
+        now: Instant,
+        from: Option<SocketAddr>,
+        head: &[u8],
+        length: usize,
+    ) {
+        use crate::sip::codec::{Message, Method, parse_head, response_to};
+        match parse_head(head) {
+            Ok(Message::Request(req)) if req.method != Method::Ack => {
+                tracing::warn!(
+                    method = req.method.as_str(),
+                    length,
+                    "request body over our limit: answered 413, last state kept"
+                );
+                self.server_heard(now);
+                let mut resp = response_to(&req, 413, "Request Entity Too Large", None);
+                resp.headers.push("User-Agent", self.cfg.user_agent.clone());
+                let bytes = resp.to_bytes();
+                self.transmits.push_back(Transmit { to: from, bytes });
+            }
+            Ok(_) => tracing::warn!(length, "message body over our limit: dropped"),
+            Err(e) => {
+                tracing::warn!(error = %e, length, "oversized message with a bad head: dropped")
+            }
+        }
+        self.pump(now);
+    }
+
     /// Start ending every subscription (SUBSCRIBE with Expires: 0).
     pub fn shutdown(&mut self, now: Instant) {
         self.shutting_down = true;
         self.queue.clear();
-        for i in 0..self.subs.len() {
+        for i in self.subs.ids() {
             if let Some(tx) = self.subs[i].tx.take() {
                 self.drop_tx(tx);
                 self.window.on_abandon();
             }
             let sub = &self.subs[i];
-            let live = matches!(
-                sub.phase,
-                Phase::Established | Phase::Sending | Phase::Queued
-            );
-            if sub.in_dialog() && live && self.server_up {
+            if sub.in_dialog() && sub.is_live() && self.server_up {
                 self.unsubscribe_queue.push_back(i);
             }
-            self.subs[i].phase = Phase::Stopped;
+            self.subs[i].stop();
         }
         // Paced by the same window as everything else: a burst of
         // thousands of un-SUBSCRIBEs would mostly be dropped by the server.
         self.pump(now);
     }
 
-    /// True once every un-SUBSCRIBE was answered or timed out.
+    /// True once every un-SUBSCRIBE was answered (and its final NOTIFY
+    /// arrived) or timed out.
     pub fn is_shut_down(&self) -> bool {
         self.shutting_down
             && self.unsubscribe_queue.is_empty()
@@ -312,6 +348,7 @@ impl Engine {
                 .txs
                 .values()
                 .any(|t| matches!(t.kind, TxKind::Unsubscribe(_)))
+            && !self.subs.iter().any(|s| s.awaiting_final_notify)
     }
 
     /// One timer at a time for the response cache (its oldest entry's
@@ -347,7 +384,7 @@ impl Engine {
             // One probe at a time, and only when the pause is over.
             if self.window.in_flight() == 0 && now >= self.auth_retry_at {
                 while let Some(i) = self.queue.pop_front() {
-                    if self.subs[i].phase == Phase::Queued {
+                    if self.subs[i].phase() == Phase::Queued {
                         self.send_subscribe(i, now);
                         break;
                     }
@@ -359,7 +396,7 @@ impl Engine {
             let Some(i) = self.queue.pop_front() else {
                 break;
             };
-            if self.subs[i].phase != Phase::Queued {
+            if self.subs[i].phase() != Phase::Queued {
                 continue;
             }
             self.send_subscribe(i, now);
@@ -367,13 +404,12 @@ impl Engine {
     }
 }
 
-/// The longest wait before trying again, whatever a server asks for.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(300);
-
+/// The wait before the next try: a server's Retry-After (honoured, but
+/// never beyond [`policy::MAX_WAIT`], plus up to a second of jitter) or
+/// the backoff.
 fn backoff_or(at_least: Option<Duration>, failures: u32, unit: f64) -> Duration {
     match at_least {
-        // Retry-After is honoured, but never beyond five minutes.
-        Some(d) => d.min(MAX_RETRY_WAIT) + Duration::from_millis((unit * 1000.0) as u64),
-        None => sub::backoff_delay(failures, unit),
+        Some(d) => d.min(policy::MAX_WAIT) + policy::RETRY_AFTER_JITTER.mul_f64(unit),
+        None => policy::backoff(failures, unit),
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::timers::TimerKey;
-use super::{Engine, TxEntry, TxKind};
+use super::{Engine, SubId, TxEntry, TxKind};
 use crate::presence::SubscriptionStatus;
 use crate::sip::codec::{Method, Request};
 use crate::sip::transaction::ClientTransaction;
@@ -108,7 +108,7 @@ impl Engine {
 
     /// Send the SUBSCRIBE a subscription needs now: initial (new dialog) or
     /// refresh (in dialog). Takes a window slot.
-    pub(super) fn send_subscribe(&mut self, i: usize, now: Instant) {
+    pub(super) fn send_subscribe(&mut self, i: SubId, now: Instant) {
         // A request still in flight for this subscription is superseded:
         // forget it and give its window slot back.
         if let Some(old) = self.subs[i].tx.take() {
@@ -130,9 +130,7 @@ impl Engine {
         }
         let expires = self.subs[i].expires;
         let req_id = self.build_subscribe(i, expires, now);
-        let sub = &mut self.subs[i];
-        sub.phase = super::sub::Phase::Sending;
-        sub.tx = Some(req_id);
+        self.subs[i].sending(req_id);
         self.window.on_send();
         if !self.subs[i].refresh {
             self.set_status(i, SubscriptionStatus::Requesting, now);
@@ -141,7 +139,7 @@ impl Engine {
 
     /// Build and send a SUBSCRIBE for subscription `i` with `expires`;
     /// returns the transaction id.
-    fn build_subscribe(&mut self, i: usize, expires: u32, now: Instant) -> u64 {
+    fn build_subscribe(&mut self, i: SubId, expires: u32, now: Instant) -> u64 {
         let branch = format!("z9hG4bK{}", self.rng.token());
         let sub = &self.subs[i];
         let target = match (&sub.dialog.remote_target, sub.in_dialog()) {
@@ -187,20 +185,18 @@ impl Engine {
     }
 
     /// End a subscription: SUBSCRIBE with Expires: 0 in its dialog.
-    pub(super) fn send_unsubscribe(&mut self, i: usize, now: Instant) {
+    pub(super) fn send_unsubscribe(&mut self, i: SubId, now: Instant) {
         self.build_subscribe(i, 0, now);
         self.window.on_send();
     }
 
     /// Send a SUBSCRIBE again with fresh credentials or a new Expires,
     /// keeping its window slot (same dialog, next CSeq).
-    pub(super) fn resend_subscribe(&mut self, i: usize, now: Instant) {
+    pub(super) fn resend_subscribe(&mut self, i: SubId, now: Instant) {
         let expires = self.subs[i].expires;
         let id = self.build_subscribe(i, expires, now);
-        let sub = &mut self.subs[i];
-        sub.tx = Some(id);
         // In flight again: expiry, NOTIFYs and shutdown must see it so.
-        sub.phase = super::sub::Phase::Sending;
+        self.subs[i].sending(id);
     }
 
     /// An OPTIONS to the server (keepalive and start-up probe).

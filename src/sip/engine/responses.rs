@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::sub::{Phase, refresh_delay};
 use super::timers::TimerKey;
-use super::{Engine, TxKind};
+use super::{Engine, SubId, TxKind, policy};
 use crate::presence::SubscriptionStatus;
 use crate::sip::auth::{DigestClient, parse_challenge};
 use crate::sip::codec::Response;
@@ -53,23 +53,38 @@ impl Engine {
             TxKind::Options => self.on_options_answer(now),
             TxKind::Unsubscribe(i) => {
                 self.window.on_success();
-                self.forget_dialog(i);
+                self.on_unsubscribe_final(i, now, resp.status);
             }
             TxKind::Subscribe(i) => {
                 if self.subs[i].tx != Some(id) {
                     return; // superseded
                 }
-                self.subs[i].tx = None;
                 // Decided below: established, retried, stopped or resent.
-                self.subs[i].phase = Phase::Waiting;
+                self.subs[i].answered();
                 self.on_subscribe_final(i, now, &resp, auth_nonce);
             }
         }
     }
 
+    /// RFC 6665 4.1.2.3: an accepted un-SUBSCRIBE is followed by a final
+    /// NOTIFY (terminated); the dialog lives until it arrives (answered 200,
+    /// not 481) or Timer N runs out. A refused one ends the dialog now.
+    fn on_unsubscribe_final(&mut self, i: SubId, now: Instant, status: u16) {
+        let sub = &mut self.subs[i];
+        if !(200..300).contains(&status) || !sub.in_dialog() {
+            self.forget_dialog(i);
+            return;
+        }
+        sub.awaiting_final_notify = true;
+        sub.notify_gen += 1;
+        let at = now + policy::timer_n(self.cfg.timers.t1);
+        self.timers
+            .push(at, TimerKey::NotifyWait(i), sub.notify_gen);
+    }
+
     fn on_subscribe_final(
         &mut self,
-        i: usize,
+        i: SubId,
         now: Instant,
         resp: &Response,
         auth_nonce: Option<String>,
@@ -89,7 +104,7 @@ impl Engine {
                     .headers
                     .get("Min-Expires")
                     .and_then(|v| parse_expires(v).ok())
-                    .filter(|&m| m > self.subs[i].expires && m <= 86_400);
+                    .filter(|&m| m > self.subs[i].expires && m <= policy::MAX_MIN_EXPIRES);
                 match min {
                     Some(m) => {
                         tracing::info!(uri = %self.subs[i].uri, min = m, "423: retrying with Min-Expires");
@@ -155,7 +170,7 @@ impl Engine {
         }
     }
 
-    fn on_subscribe_ok(&mut self, i: usize, now: Instant, resp: &Response) {
+    fn on_subscribe_ok(&mut self, i: SubId, now: Instant, resp: &Response) {
         if self.auth_failed {
             // The credentials work again (the password was fixed server-side).
             self.auth_failed = false;
@@ -191,7 +206,7 @@ impl Engine {
         if !sub.got_notify {
             // Timer N: the first NOTIFY must follow within 64*T1.
             sub.notify_gen += 1;
-            let at = now + self.cfg.timers.t1 * 64;
+            let at = now + policy::timer_n(self.cfg.timers.t1);
             self.timers
                 .push(at, TimerKey::NotifyWait(i), sub.notify_gen);
         }
@@ -208,10 +223,10 @@ impl Engine {
     /// Timers are only moved when they must: NOTIFYs repeat the remaining
     /// time with every update, and rescheduling on each would grow the
     /// timer heap by two entries per NOTIFY.
-    pub(super) fn established(&mut self, i: usize, now: Instant, granted: u32) {
+    pub(super) fn established(&mut self, i: SubId, now: Instant, granted: u32) {
         let unit = self.rng.unit();
         let sub = &self.subs[i];
-        if sub.phase == Phase::Stopped {
+        if sub.phase() == Phase::Stopped {
             return;
         }
         let expiry = now + Duration::from_secs(u64::from(granted));
@@ -221,23 +236,20 @@ impl Engine {
             } else {
                 expiry - old
             };
-            diff < Duration::from_secs(2)
+            diff < policy::EXPIRY_TOLERANCE
         });
         if !same_expiry {
             self.schedule_expiry(i, expiry);
         }
-        if matches!(self.subs[i].phase, Phase::Sending | Phase::Queued) {
+        if matches!(self.subs[i].phase(), Phase::Sending | Phase::Queued) {
             // A request is pending; its answer schedules the refresh.
             return;
         }
-        let keep_refresh = self.subs[i].phase == Phase::Established
+        let keep_refresh = self.subs[i].phase() == Phase::Established
             && self.subs[i]
                 .refresh_at
-                .is_some_and(|r| r > now && r + Duration::from_secs(2) < expiry);
-        self.subs[i].phase = Phase::Established;
-        if self.subs[i].established_at.is_none() {
-            self.subs[i].established_at = Some(now);
-        }
+                .is_some_and(|r| r > now && r + policy::EXPIRY_TOLERANCE < expiry);
+        self.subs[i].establish(now);
         if !keep_refresh {
             let at = now + refresh_delay(granted, unit);
             self.schedule_sub(i, at);
@@ -247,7 +259,7 @@ impl Engine {
 
     fn on_challenge(
         &mut self,
-        i: usize,
+        i: SubId,
         now: Instant,
         resp: &Response,
         auth_nonce: Option<String>,
@@ -306,14 +318,13 @@ impl Engine {
     /// Our credentials were refused. Nothing more is sent until a single
     /// probe, after a growing pause, shows they work again: a wrong password
     /// costs one request per minute or so, not one per contact.
-    fn auth_failure(&mut self, i: usize, now: Instant, why: &str) {
+    fn auth_failure(&mut self, i: SubId, now: Instant, why: &str) {
         // May quote a header the server wrote: made harmless once, here.
         let why = &crate::text::harmless_line(why);
         tracing::error!(uri = %self.subs[i].uri, "{why}");
         self.auth_failed = true;
         self.auth_failures = self.auth_failures.saturating_add(1);
-        let pause =
-            Duration::from_secs(30u64 << self.auth_failures.min(4)).min(Duration::from_secs(300));
+        let pause = policy::auth_pause(self.auth_failures);
         self.auth_retry_at = now + pause;
         self.timers.push(self.auth_retry_at, TimerKey::Pump, 0);
         self.set_connection(ConnectionState::AuthFailed(why.to_string()), now);
@@ -325,12 +336,12 @@ impl Engine {
     }
 
     /// A final failure: stop and show why.
-    fn stop(&mut self, i: usize, now: Instant, status: SubscriptionStatus) {
+    fn stop(&mut self, i: SubId, now: Instant, status: SubscriptionStatus) {
         self.window.on_success();
         self.cancel_sub_timer(i);
         self.cancel_expiry(i);
         self.forget_dialog(i);
-        self.subs[i].phase = Phase::Stopped;
+        self.subs[i].stop();
         self.mark_stale(i, now);
         self.set_status(i, status, now);
     }
@@ -338,7 +349,7 @@ impl Engine {
     /// A transient failure: show why, try again later.
     pub(super) fn retry(
         &mut self,
-        i: usize,
+        i: SubId,
         now: Instant,
         status: SubscriptionStatus,
         at_least: Option<Duration>,
@@ -356,7 +367,7 @@ impl Engine {
         self.retry_later(i, now, at_least);
     }
 
-    fn fail(&mut self, i: usize, now: Instant, status: u16, why: &str, overload: bool) {
+    fn fail(&mut self, i: SubId, now: Instant, status: u16, why: &str, overload: bool) {
         if overload {
             self.window.on_overload();
         } else {
@@ -407,7 +418,10 @@ impl Engine {
     fn on_tx_timeout(&mut self, kind: TxKind, id: u64, now: Instant) {
         match kind {
             TxKind::Options => {} // the keepalive deadline handles it
-            TxKind::Unsubscribe(_) => self.window.on_overload(),
+            TxKind::Unsubscribe(i) => {
+                self.window.on_overload();
+                self.forget_dialog(i);
+            }
             TxKind::Subscribe(i) => {
                 if self.subs[i].tx != Some(id) {
                     return;

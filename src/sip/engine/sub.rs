@@ -1,7 +1,18 @@
-//! One subscription (one contact, one event package): its dialog and the
-//! phase it is in. The engine drives it; this file only holds state.
+//! One subscription (one contact, one event package): its id, its dialog
+//! and the phase it is in. The phase changes only through the methods
+//! here (the one home of the lifecycle); the engine decides *when*.
+//!
+//! ```text
+//!  Waiting --queue_*--> Queued --sending--> Sending --answered--> (decided)
+//!     ^                                         |
+//!     +------ wait <---- Established <- establish
+//!  any --stop--> Stopped (final: not found, denied, shutting down)
+//! ```
 
+use std::ops::{Index, IndexMut};
 use std::time::{Duration, Instant};
+
+use super::policy;
 
 use crate::presence::ContactId;
 use crate::presence::{EventKind, SubscriptionStatus};
@@ -60,6 +71,68 @@ pub fn record_routes<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
+/// A subscription's id: its index among the engine's subscriptions, fixed
+/// for the engine's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubId(u32);
+
+impl SubId {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Every subscription of an engine, addressed by [`SubId`].
+#[derive(Debug, Clone, Default)]
+pub struct Subs(Vec<Sub>);
+
+impl Subs {
+    /// Adds `sub`; its id is returned.
+    pub fn push(&mut self, sub: Sub) -> SubId {
+        let id = SubId(u32::try_from(self.0.len()).unwrap_or(u32::MAX));
+        self.0.push(sub);
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, id: SubId) -> Option<&Sub> {
+        self.0.get(id.index())
+    }
+
+    /// Every id (does not borrow: the engine mutates while iterating).
+    pub fn ids(&self) -> impl Iterator<Item = SubId> + use<> {
+        (0..u32::try_from(self.0.len()).unwrap_or(u32::MAX)).map(SubId)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Sub> {
+        self.0.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Sub> {
+        self.0.iter_mut()
+    }
+}
+
+impl Index<SubId> for Subs {
+    type Output = Sub;
+    fn index(&self, id: SubId) -> &Sub {
+        &self.0[id.index()]
+    }
+}
+
+impl IndexMut<SubId> for Subs {
+    fn index_mut(&mut self, id: SubId) -> &mut Sub {
+        &mut self.0[id.index()]
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Sub {
     pub contact: ContactId,
@@ -67,7 +140,8 @@ pub struct Sub {
     /// The contact's URI (Request-URI and To of the initial SUBSCRIBE).
     pub uri: String,
     pub dialog: DialogIds,
-    pub phase: Phase,
+    /// Changed only by the methods below.
+    phase: Phase,
     /// True when the queued/in-flight request is an in-dialog refresh.
     pub refresh: bool,
     /// The status last reported to the store.
@@ -96,6 +170,9 @@ pub struct Sub {
     pub got_notify: bool,
     /// Generation of the NOTIFY wait (Timer N).
     pub notify_gen: u64,
+    /// Our un-SUBSCRIBE was accepted: the dialog is kept for the final
+    /// NOTIFY (RFC 6665 4.1.2.3), which gets a 200, not a 481.
+    pub awaiting_final_notify: bool,
 }
 
 impl Sub {
@@ -120,7 +197,77 @@ impl Sub {
             expiry_gen: 0,
             got_notify: false,
             notify_gen: 0,
+            awaiting_final_notify: false,
         }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Waiting for a window slot to start a new dialog.
+    pub fn queue_initial(&mut self) {
+        self.refresh = false;
+        self.phase = Phase::Queued;
+    }
+
+    /// Waiting for a window slot to refresh within the dialog.
+    pub fn queue_refresh(&mut self) {
+        self.refresh = true;
+        self.phase = Phase::Queued;
+    }
+
+    /// A SUBSCRIBE (transaction `tx`) is in flight.
+    pub fn sending(&mut self, tx: u64) {
+        self.tx = Some(tx);
+        self.phase = Phase::Sending;
+    }
+
+    /// The final answer to our SUBSCRIBE arrived; the rules decide next.
+    pub fn answered(&mut self) {
+        self.tx = None;
+        self.phase = Phase::Waiting;
+    }
+
+    /// The server accepted (or a NOTIFY confirmed) the subscription.
+    pub fn establish(&mut self, now: Instant) {
+        self.phase = Phase::Established;
+        self.established_at.get_or_insert(now);
+    }
+
+    /// A failed refresh of a still valid subscription: it stays established
+    /// (RFC 6665 4.1.2.2) and is refreshed again later.
+    pub fn keep_established(&mut self) {
+        self.phase = Phase::Established;
+    }
+
+    /// Waiting out a backoff, or for the server to come back.
+    pub fn wait(&mut self) {
+        self.phase = Phase::Waiting;
+    }
+
+    /// Final: nothing more is sent for it.
+    pub fn stop(&mut self) {
+        self.phase = Phase::Stopped;
+    }
+
+    /// Leave the dialog (a new SUBSCRIBE starts a new one); its Call-ID,
+    /// if it had one. A NOTIFY wait of the old dialog is void.
+    pub fn forget_dialog(&mut self) -> Option<String> {
+        let old = std::mem::take(&mut self.dialog).call_id;
+        self.got_notify = false;
+        self.notify_gen += 1;
+        self.established_at = None;
+        self.awaiting_final_notify = false;
+        (!old.is_empty()).then_some(old)
+    }
+
+    /// Still something the server holds for us (ended at shutdown).
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Established | Phase::Sending | Phase::Queued
+        )
     }
 
     /// True when a dialog with the server exists (a refresh is possible).
@@ -134,20 +281,14 @@ impl Sub {
 /// subscriptions granted at the same second do not refresh together.
 pub fn refresh_delay(expires: u32, unit: f64) -> Duration {
     let granted = Duration::from_secs(u64::from(expires));
-    if expires <= 64 {
+    if granted <= policy::SHORT_GRANT {
         // Short grants: refresh at 40..60 %.
         granted.mul_f64(0.4 + 0.2 * unit)
     } else {
         // Long grants: refresh at 55..80 %, at least 32 s before expiry.
         let at = granted.mul_f64(0.55 + 0.25 * unit);
-        at.min(granted.saturating_sub(Duration::from_secs(32)))
+        at.min(granted.saturating_sub(policy::REFRESH_MARGIN))
     }
-}
-
-/// Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 5 minutes.
-pub fn backoff_delay(failures: u32, unit: f64) -> Duration {
-    let base = 2u64.saturating_pow(failures.clamp(1, 9)).min(300);
-    Duration::from_secs(base).mul_f64(0.5 + 0.5 * unit)
 }
 
 #[cfg(test)]
@@ -176,13 +317,5 @@ mod tests {
                 "<sip:p3;lr;x=\"1,2\">"
             ]
         );
-    }
-
-    #[test]
-    fn backoff_grows_and_caps_at_five_minutes() {
-        assert!(backoff_delay(1, 0.99) <= Duration::from_secs(2));
-        assert!(backoff_delay(3, 0.0) >= Duration::from_secs(4));
-        assert!(backoff_delay(50, 0.99) <= Duration::from_secs(300));
-        assert!(backoff_delay(50, 0.0) >= Duration::from_secs(150));
     }
 }

@@ -6,19 +6,23 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
+use super::SubId;
+
 /// What a timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKey {
     /// A subscription's next action (refresh, retry, NOTIFY wait).
-    Sub(usize),
+    Sub(SubId),
     /// A subscription's expiry.
-    Expiry(usize),
+    Expiry(SubId),
     /// RFC 6665 Timer N: the NOTIFY that must follow an accepted SUBSCRIBE.
-    NotifyWait(usize),
+    NotifyWait(SubId),
     /// A client transaction's timers (E, F, K).
     Tx(u64),
     /// Keepalive OPTIONS and server health.
     Keepalive,
+    /// Time to open a new TCP connection.
+    Reconnect,
     /// The response cache for retransmitted requests.
     Responses,
     /// Only a reason to send queued requests (an auth retry is due).
@@ -70,18 +74,18 @@ mod tests {
     fn pops_in_deadline_order_only_when_due() {
         let t0 = Instant::now();
         let mut h = TimerHeap::default();
-        h.push(t0 + Duration::from_secs(5), TimerKey::Sub(1), 0);
-        h.push(t0 + Duration::from_secs(1), TimerKey::Sub(2), 0);
+        h.push(t0 + Duration::from_secs(5), TimerKey::Tx(1), 0);
+        h.push(t0 + Duration::from_secs(1), TimerKey::Tx(2), 0);
         assert_eq!(h.peek(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(h.pop_due(t0), None);
         assert_eq!(
             h.pop_due(t0 + Duration::from_secs(2)),
-            Some((TimerKey::Sub(2), 0))
+            Some((TimerKey::Tx(2), 0))
         );
         assert_eq!(h.pop_due(t0 + Duration::from_secs(2)), None);
         assert_eq!(
             h.pop_due(t0 + Duration::from_secs(9)),
-            Some((TimerKey::Sub(1), 0))
+            Some((TimerKey::Tx(1), 0))
         );
     }
 }

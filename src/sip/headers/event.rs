@@ -113,6 +113,14 @@ pub struct EventHeader {
     pub id: Option<String>,
 }
 
+impl EventHeader {
+    /// The package as one of ours; `None` for any other package
+    /// (`presence.winfo` included).
+    pub fn kind(&self) -> Option<crate::presence::EventKind> {
+        crate::presence::EventKind::from_package(&self.package)
+    }
+}
+
 /// Parses an Event value (also the compact `o` header's value).
 pub fn parse_event(s: &str) -> Result<EventHeader, HeaderError> {
     const H: &str = "Event";

@@ -220,3 +220,18 @@ fn event_expires_retry_after_etag_content_type() {
         "application/pidf+xml"
     ));
 }
+
+#[test]
+fn an_event_header_names_one_of_our_kinds_or_none() {
+    use crate::presence::EventKind;
+    assert_eq!(
+        parse_event("Presence;id=1").unwrap().kind(),
+        Some(EventKind::Presence)
+    );
+    assert_eq!(
+        parse_event("dialog").unwrap().kind(),
+        Some(EventKind::Dialog)
+    );
+    assert_eq!(parse_event("presence.winfo").unwrap().kind(), None);
+    assert_eq!(parse_event("message-summary").unwrap().kind(), None);
+}

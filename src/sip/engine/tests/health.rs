@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn an_unanswered_keepalive_marks_everything_stale_at_once_and_recovery_resubscribes() {
     let mut cfg = config(Transport::Udp);
-    cfg.keepalive = Duration::from_secs(10);
+    cfg.keepalive = Duration::from_secs(30);
     let mut h = Harness::new(cfg, 5);
     h.connect();
     let subs = establish_all(&mut h);
@@ -20,10 +20,10 @@ fn an_unanswered_keepalive_marks_everything_stale_at_once_and_recovery_resubscri
     h.sent();
     // The server dies: the next keepalive goes unanswered.
     h.alive = false;
-    h.advance(Duration::from_secs(10));
+    h.advance(policy::KEEPALIVE_INTERVAL);
     let probe = h.requests(Method::Options);
     assert_eq!(probe.len(), 1);
-    h.advance(Duration::from_secs(6));
+    h.advance(policy::KEEPALIVE_TIMEOUT + Duration::from_millis(100));
     assert!(h.events.iter().any(|e| matches!(
         e,
         EngineEvent::Connection {
@@ -122,4 +122,109 @@ fn an_expired_subscription_goes_stale() {
     // Refreshes go unanswered (but the transport says nothing).
     h.advance(Duration::from_secs(61));
     assert_eq!(h.stale_count(), 1);
+}
+
+/// The first `ConnectionState::Unreachable` event's instant, if any.
+fn lost_at(h: &Harness) -> Option<Instant> {
+    h.events.iter().find_map(|e| match e {
+        EngineEvent::Connection {
+            state: ConnectionState::Unreachable(_),
+            at,
+        } => Some(*at),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_server_lost_over_udp_is_noticed_within_ten_seconds_even_with_a_30_s_keepalive() {
+    let mut cfg = config(Transport::Udp);
+    cfg.keepalive = Duration::from_secs(30); // the config file's default
+    let mut h = Harness::new(cfg, 2);
+    h.connect();
+    establish_all(&mut h);
+    // The worst moment: the server dies right after answering a keepalive.
+    h.advance(policy::KEEPALIVE_INTERVAL);
+    let died = h.now;
+    h.alive = false;
+    while lost_at(&h).is_none() && h.now < died + Duration::from_secs(30) {
+        h.advance(Duration::from_millis(100));
+    }
+    let noticed = lost_at(&h).expect("the lost server is noticed");
+    assert!(
+        noticed - died <= Duration::from_secs(10),
+        "noticed after {:?}",
+        noticed - died
+    );
+}
+
+/// Fails every connect attempt the engine asks for until `until`; returns
+/// the instants of the attempts.
+fn refuse_connects(h: &mut Harness, until: Instant) -> Vec<Instant> {
+    let mut attempts = Vec::new();
+    while h.now < until {
+        h.advance(Duration::from_millis(50));
+        if h.engine.poll_connect() {
+            attempts.push(h.now);
+            h.engine.connect_failed(h.now, "connection refused");
+        }
+    }
+    attempts
+}
+
+#[test]
+fn tcp_reconnects_on_a_short_capped_schedule_and_a_server_back_after_a_minute_is_current_within_5_s()
+ {
+    let mut cfg = config(Transport::Tcp);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 3);
+    h.connect();
+    establish_all(&mut h);
+    let t0 = h.now;
+    h.engine.transport_lost(h.now, "connection reset");
+    assert!(!h.engine.poll_connect(), "not at once: no busy loop");
+    let attempts = refuse_connects(&mut h, t0 + Duration::from_secs(60));
+    let gaps: Vec<u128> = std::iter::once(t0)
+        .chain(attempts.iter().copied())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis())
+        .collect();
+    // 50 ms steps of the fake clock: each gap is the schedule, rounded up.
+    for (gap, want) in gaps.iter().zip([250u128, 500, 1000, 2000, 2000, 2000]) {
+        assert!(*gap >= want && *gap < want + 50, "gaps {:?}", &gaps[..6]);
+    }
+    assert!(gaps.iter().all(|g| *g < 2050), "never more than 2 s apart");
+    // The server is back after a minute: the next attempt succeeds.
+    let back = h.now;
+    let mut connected = false;
+    while !connected && h.now < back + Duration::from_secs(10) {
+        h.advance(Duration::from_millis(50));
+        if h.engine.poll_connect() {
+            h.engine.transport_connected(h.now);
+            connected = true;
+        }
+    }
+    assert!(connected);
+    // The server answers at once (the harness answers the OPTIONS probe).
+    establish_all(&mut h);
+    let current = h.events.iter().rev().find_map(|e| match e {
+        EngineEvent::Subscription {
+            status: SubscriptionStatus::Active,
+            at,
+            ..
+        } => Some(*at),
+        _ => None,
+    });
+    let current = current.expect("subscriptions active again");
+    assert!(
+        current - back <= Duration::from_secs(5),
+        "current again {:?} after the server came back",
+        current - back
+    );
+    assert_eq!(
+        (0..3)
+            .filter(|&c| h.statuses(c).last() == Some(&SubscriptionStatus::Active))
+            .count(),
+        3
+    );
 }

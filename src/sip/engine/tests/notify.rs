@@ -230,3 +230,39 @@ fn shutdown_never_sends_an_unsubscribe_outside_a_dialog() {
     }
     assert!(h.engine.is_shut_down());
 }
+
+#[test]
+fn an_oversized_notify_is_answered_413_and_keeps_the_last_state() {
+    let mut h = presence_only(1);
+    let s = establish_all(&mut h).pop().unwrap();
+    h.deliver(notify(
+        &s,
+        2,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    h.sent();
+    let before = h.events.len();
+    // The framing layer hands over the head of a NOTIFY whose body it skips.
+    let big = notify(&s, 3, "active;expires=600", None);
+    let head = String::from_utf8(big)
+        .unwrap()
+        .replace("Content-Length: 0", "Content-Length: 9999999");
+    h.engine.handle_oversized(
+        h.now,
+        Some(SERVER.parse().unwrap()),
+        head.as_bytes(),
+        9_999_999,
+    );
+    h.drain_events();
+    let answers = h.responses();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].status, 413);
+    assert_eq!(
+        h.events.len(),
+        before,
+        "nothing changes: no stale, no status, no state: {:?}",
+        &h.events[before..]
+    );
+    assert!(h.sent().is_empty(), "no new SUBSCRIBE, no reconnect");
+}

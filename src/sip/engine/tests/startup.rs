@@ -119,7 +119,46 @@ fn shutdown_unsubscribes_every_established_dialog() {
     for r in &bye {
         h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
     }
+    assert!(
+        !h.engine.is_shut_down(),
+        "the dialogs wait for their final NOTIFYs"
+    );
+    h.sent();
+    for r in &bye {
+        h.deliver(notify(r, 2, "terminated;reason=timeout", None));
+    }
+    let answers = h.responses();
+    assert_eq!(answers.len(), 6);
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "RFC 6665 4.1.2.3: the final NOTIFY after an un-SUBSCRIBE gets 200, not 481: {:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     assert!(h.engine.is_shut_down());
+}
+
+#[test]
+fn a_final_notify_before_the_unsubscribe_answer_gets_200_too() {
+    let mut h = presence_only(1);
+    let s = establish_all(&mut h).pop().unwrap();
+    h.engine.shutdown(h.now);
+    let bye = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(notify(&s, 2, "terminated;reason=timeout", None));
+    assert_eq!(h.responses()[0].status, 200);
+    h.deliver(reply(&bye, 200, &[("Expires", "0")]).to_bytes());
+    assert!(h.engine.is_shut_down());
+}
+
+#[test]
+fn a_missing_final_notify_ends_the_wait_after_timer_n() {
+    let mut h = presence_only(1);
+    establish_all(&mut h);
+    h.engine.shutdown(h.now);
+    let bye = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(reply(&bye, 200, &[("Expires", "0")]).to_bytes());
+    assert!(!h.engine.is_shut_down());
+    h.advance(policy::timer_n(h.engine.config().timers.t1));
+    assert!(h.engine.is_shut_down(), "no NOTIFY: the dialog is let go");
 }
 
 #[test]
@@ -144,6 +183,7 @@ fn shutdown_paces_the_unsubscribes_through_the_window() {
         for r in &batch {
             assert_eq!(r.headers.get("Expires"), Some("0"));
             h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
+            h.deliver(notify(r, 2, "terminated;reason=timeout", None));
             ended += 1;
         }
     }

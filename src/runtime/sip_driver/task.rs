@@ -1,0 +1,454 @@
+//! The driver task: the engine, its socket (UDP, or TCP with the connect
+//! the engine asked for) and one `select!` per round over a command, the
+//! engine's next timer, input, room to write and a finished connect. Each
+//! wake-up is handled by one small function.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+
+use super::Command;
+use crate::presence::ContactId;
+use crate::sip::codec::{StreamItem, StreamReader};
+use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport, policy};
+use crate::sip::events::EngineEvent;
+
+/// A TCP connect bounded by a timeout.
+type PendingConnect = Pin<
+    Box<
+        dyn std::future::Future<Output = Result<io::Result<TcpStream>, tokio::time::error::Elapsed>>
+            + Send,
+    >,
+>;
+
+enum Io {
+    Udp {
+        socket: UdpSocket,
+        /// Datagrams the socket could not take yet.
+        backlog: VecDeque<Transmit>,
+        /// The receive buffer (one datagram at a time).
+        buf: Vec<u8>,
+    },
+    Tcp {
+        stream: Option<TcpStream>,
+        reader: StreamReader,
+        outbuf: Vec<u8>,
+        /// The connect the engine asked for, in progress.
+        connecting: Option<PendingConnect>,
+    },
+}
+
+/// What woke the driver.
+enum Wake {
+    Command(Option<Command>),
+    Timer,
+    UdpReceived(io::Result<(usize, SocketAddr)>),
+    UdpWritable,
+    TcpReadable,
+    TcpWritable,
+    Connected(Result<io::Result<TcpStream>, tokio::time::error::Elapsed>),
+}
+
+/// The driver task's state: the engine and its sockets.
+pub(super) struct Driver {
+    engine: Engine,
+    io: Io,
+    server: SocketAddr,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    commands: mpsc::Receiver<Command>,
+    shutting_down: bool,
+}
+
+fn bind_addr(server: SocketAddr) -> SocketAddr {
+    if server.ip().is_loopback() {
+        SocketAddr::new(server.ip(), 0)
+    } else if server.is_ipv6() {
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+    }
+}
+
+impl Driver {
+    pub(super) async fn open(
+        mut cfg: EngineConfig,
+        server: SocketAddr,
+        contacts: &[(ContactId, String)],
+        events: mpsc::UnboundedSender<EngineEvent>,
+        commands: mpsc::Receiver<Command>,
+    ) -> io::Result<Self> {
+        let now = Instant::now();
+        let bind = bind_addr(server);
+        let (engine, io) = match cfg.transport {
+            Transport::Udp => {
+                let socket = UdpSocket::bind(bind).await?;
+                // Connected: ICMP errors (nobody listening) come back to us.
+                socket.connect(server).await?;
+                cfg.local = socket.local_addr()?;
+                let io = Io::Udp {
+                    socket,
+                    backlog: VecDeque::new(),
+                    buf: vec![0u8; 65_536],
+                };
+                (Engine::new(cfg, contacts, now), io)
+            }
+            Transport::Tcp => {
+                let (stream, err) = match TcpStream::connect(server).await {
+                    Ok(s) => {
+                        cfg.local = s.local_addr()?;
+                        let _ = s.set_nodelay(true);
+                        (Some(s), None)
+                    }
+                    Err(e) => {
+                        cfg.local = SocketAddr::new(bind.ip(), 0);
+                        (None, Some(e))
+                    }
+                };
+                let mut engine = Engine::new(cfg, contacts, now);
+                if let Some(e) = err {
+                    // The engine schedules the next attempt.
+                    let why = format!("cannot connect to {server} over TCP: {e}");
+                    engine.transport_lost(now, &why);
+                }
+                let io = Io::Tcp {
+                    stream,
+                    reader: StreamReader::new(),
+                    outbuf: Vec::new(),
+                    connecting: None,
+                };
+                (engine, io)
+            }
+        };
+        Ok(Driver {
+            engine,
+            io,
+            server,
+            events,
+            commands,
+            shutting_down: false,
+        })
+    }
+
+    /// The task: until shut down (or both loops' ends are gone).
+    pub(super) async fn run(mut self) {
+        loop {
+            self.forward_events();
+            if self.shutting_down && self.engine.is_shut_down() {
+                break;
+            }
+            self.start_connect_if_asked();
+            self.queue_transmits();
+            let wake = self.wait().await;
+            self.handle(wake);
+        }
+        // Push out whatever is still queued.
+        self.queue_transmits();
+        let _ = tokio::time::timeout(Duration::from_millis(200), self.flush_tcp()).await;
+    }
+
+    /// Hand the engine's events to the loops.
+    fn forward_events(&mut self) {
+        while let Some(ev) = self.engine.poll_event() {
+            if self.events.send(ev).is_err() && !self.shutting_down {
+                // Nobody listens any more: end the subscriptions.
+                self.begin_shutdown();
+            }
+        }
+    }
+
+    fn begin_shutdown(&mut self) {
+        if !self.shutting_down {
+            self.shutting_down = true;
+            self.engine.shutdown(Instant::now());
+        }
+    }
+
+    /// The engine asked for a (new) TCP connection.
+    fn start_connect_if_asked(&mut self) {
+        let server = self.server;
+        if let Io::Tcp { connecting, .. } = &mut self.io
+            && self.engine.poll_connect()
+            && connecting.is_none()
+        {
+            *connecting = Some(Box::pin(tokio::time::timeout(
+                policy::CONNECT_TIMEOUT,
+                TcpStream::connect(server),
+            )));
+        }
+    }
+
+    /// Move the engine's transmits into the socket (or its buffer).
+    fn queue_transmits(&mut self) {
+        while let Some(t) = self.engine.poll_transmit() {
+            match &mut self.io {
+                Io::Udp {
+                    socket, backlog, ..
+                } => {
+                    if !backlog.is_empty() {
+                        backlog.push_back(t);
+                        continue;
+                    }
+                    let res = match t.to {
+                        Some(addr) if addr != self.server => socket.try_send_to(&t.bytes, addr),
+                        _ => socket.try_send(&t.bytes),
+                    };
+                    match res {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => backlog.push_back(t),
+                        Err(e) => tracing::warn!(error = %e, "UDP send failed"),
+                    }
+                }
+                Io::Tcp { stream, outbuf, .. } => {
+                    if stream.is_some() {
+                        outbuf.extend_from_slice(&t.bytes);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Wait for the first of: a command, the engine's next timer, socket
+    /// input, room to write, a connect finishing.
+    async fn wait(&mut self) -> Wake {
+        let deadline = self.engine.poll_timeout();
+        let timer = async move {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let listening = !self.shutting_down;
+        let commands = &mut self.commands;
+        match &mut self.io {
+            Io::Udp {
+                socket,
+                backlog,
+                buf,
+            } => {
+                let want_write = !backlog.is_empty();
+                tokio::select! {
+                    c = commands.recv(), if listening => Wake::Command(c),
+                    r = socket.recv_from(buf) => Wake::UdpReceived(r),
+                    r = socket.writable(), if want_write => match r {
+                        Ok(()) => Wake::UdpWritable,
+                        Err(_) => Wake::Timer,
+                    },
+                    () = timer => Wake::Timer,
+                }
+            }
+            Io::Tcp {
+                stream,
+                outbuf,
+                connecting,
+                ..
+            } => {
+                let want_write = !outbuf.is_empty();
+                let connect = async {
+                    match connecting {
+                        Some(f) => f.await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let stream = stream.as_ref();
+                let readable = async move {
+                    match stream {
+                        Some(s) => s.readable().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let writable = async move {
+                    match stream {
+                        Some(s) if want_write => s.writable().await,
+                        _ => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    c = commands.recv(), if listening => Wake::Command(c),
+                    r = connect => Wake::Connected(r),
+                    _ = readable => Wake::TcpReadable,
+                    _ = writable => Wake::TcpWritable,
+                    () = timer => Wake::Timer,
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, wake: Wake) {
+        match wake {
+            // Shutdown, or every loop's end dropped.
+            Wake::Command(Some(Command::Shutdown)) | Wake::Command(None) => self.begin_shutdown(),
+            Wake::Timer => self.engine.handle_timeout(Instant::now()),
+            Wake::UdpReceived(r) => self.on_udp_received(r),
+            Wake::UdpWritable => self.flush_udp_backlog(),
+            Wake::TcpReadable => self.read_tcp(),
+            Wake::TcpWritable => self.write_tcp(),
+            Wake::Connected(r) => self.on_connected(r),
+        }
+    }
+
+    fn on_udp_received(&mut self, r: io::Result<(usize, SocketAddr)>) {
+        let Io::Udp { buf, .. } = &self.io else {
+            return;
+        };
+        let now = Instant::now();
+        match r {
+            Ok((n, from)) => {
+                let data = buf.get(..n).unwrap_or(&[]);
+                if data.iter().all(|b| b.is_ascii_whitespace()) {
+                    return; // keepalive CRLFs
+                }
+                self.engine.handle_datagram(now, Some(from), data);
+            }
+            Err(e) => {
+                // ICMP port unreachable on a connected socket.
+                tracing::warn!(error = %e, "UDP receive error");
+                let why = format!("nothing answers over UDP ({e})");
+                self.engine.transport_error(now, &why);
+            }
+        }
+    }
+
+    fn flush_udp_backlog(&mut self) {
+        let Io::Udp {
+            socket, backlog, ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        while let Some(t) = backlog.front() {
+            match socket.try_send(&t.bytes) {
+                Ok(_) => {
+                    backlog.pop_front();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    backlog.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Read what the stream has and hand every whole message to the engine.
+    fn read_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            reader,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        let mut chunk = [0u8; 16_384];
+        let n = match s.try_read(&mut chunk) {
+            Ok(0) => return self.tcp_lost("the server closed the connection".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => return self.tcp_lost(e.to_string()),
+        };
+        reader.push(chunk.get(..n).unwrap_or(&[]));
+        let now = Instant::now();
+        let from = Some(self.server);
+        loop {
+            match reader.next_item() {
+                Ok(None) => break,
+                Ok(Some(StreamItem::Keepalive(_))) => {}
+                Ok(Some(StreamItem::Message(msg))) => self.engine.handle_datagram(now, from, &msg),
+                Ok(Some(StreamItem::Oversized { head, length })) => {
+                    self.engine.handle_oversized(now, from, &head, length)
+                }
+                Err(e) => return self.tcp_lost(format!("unreadable SIP stream: {e}")),
+            }
+        }
+    }
+
+    fn write_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            outbuf,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        match s.try_write(outbuf) {
+            Ok(n) => {
+                outbuf.drain(..n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => self.tcp_lost(e.to_string()),
+        }
+    }
+
+    fn on_connected(&mut self, r: Result<io::Result<TcpStream>, tokio::time::error::Elapsed>) {
+        let Io::Tcp {
+            stream,
+            reader,
+            outbuf,
+            connecting,
+        } = &mut self.io
+        else {
+            return;
+        };
+        *connecting = None;
+        let now = Instant::now();
+        match r {
+            Ok(Ok(new)) => {
+                let _ = new.set_nodelay(true);
+                if let Ok(local) = new.local_addr() {
+                    self.engine.set_local_addr(local);
+                }
+                tracing::info!(server = %self.server, "TCP connection established");
+                *stream = Some(new);
+                reader.clear();
+                outbuf.clear();
+                self.engine.transport_connected(now);
+            }
+            Ok(Err(e)) => self.engine.connect_failed(now, &e.to_string()),
+            Err(_) => self.engine.connect_failed(now, "connect timed out"),
+        }
+    }
+
+    fn tcp_lost(&mut self, why: String) {
+        if let Io::Tcp {
+            stream,
+            reader,
+            outbuf,
+            ..
+        } = &mut self.io
+        {
+            tracing::warn!(server = %self.server, "{why}");
+            *stream = None;
+            reader.clear();
+            outbuf.clear();
+        }
+        self.engine.transport_lost(Instant::now(), &why);
+    }
+
+    async fn flush_tcp(&mut self) {
+        let Io::Tcp {
+            stream: Some(s),
+            outbuf,
+            ..
+        } = &mut self.io
+        else {
+            return;
+        };
+        while !outbuf.is_empty() {
+            if s.writable().await.is_err() {
+                break;
+            }
+            match s.try_write(outbuf) {
+                Ok(n) => {
+                    outbuf.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => break,
+            }
+        }
+    }
+}

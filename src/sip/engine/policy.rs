@@ -1,0 +1,153 @@
+//! Every timing number of the subscription engine, each with why it is what
+//! it is. Nothing else in the engine writes a literal duration: a change of
+//! policy is a change of this file (and of the fake-clock tests that hold
+//! it to its promises).
+//!
+//! RFC 3261 transaction timers (T1, T2, T4) are not here: they are
+//! configuration ([`crate::sip::transaction::Timers`]); the numbers derived
+//! from them (Timer N, the response cache) are functions of T1 below.
+
+use std::time::Duration;
+
+// ---- subscriptions -------------------------------------------------------
+
+/// A subscription the server ended (deactivated/timeout) after living this
+/// long is started again at once; a shorter life gets backoff, so a server
+/// that accepts and ends at once is no loop.
+pub const LIVED: Duration = Duration::from_secs(30);
+
+/// A long grant is refreshed at least this long before it expires: room for
+/// a full transaction timeout (64*T1 = 32 s) so a lost refresh is retried
+/// before anything goes stale.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(32);
+
+/// Grants up to this long count as short: refreshed at 40..60 % of the grant
+/// (the margin above would leave no time at all).
+pub const SHORT_GRANT: Duration = Duration::from_secs(64);
+
+/// The longest wait before trying again, for anything: exponential backoff,
+/// a server's Retry-After, the pause after refused credentials. Five
+/// minutes: long enough not to hammer a sick server, short enough that a
+/// receptionist sees a repaired line within a coffee break.
+pub const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// The first step of the backoff after a failed SUBSCRIBE (doubled per
+/// consecutive failure, jittered to 50..100 %, capped at [`MAX_WAIT`]).
+pub const BACKOFF_BASE: Duration = Duration::from_secs(2);
+
+/// Probation / giveup without Retry-After: RFC 6665 4.1.3 asks for a pause
+/// before the next try; half a minute.
+pub const PROBATION_WAIT: Duration = Duration::from_secs(30);
+
+/// The first pause after refused credentials (doubled per refusal, capped at
+/// [`MAX_WAIT`]): a wrong password costs one request a minute or so, not one
+/// per contact.
+pub const AUTH_PAUSE: Duration = Duration::from_secs(30);
+
+/// A NOTIFY repeating the remaining time within this tolerance does not move
+/// the expiry or refresh timers (two heap entries per NOTIFY otherwise).
+pub const EXPIRY_TOLERANCE: Duration = Duration::from_secs(2);
+
+/// The largest Min-Expires (423) we follow: a day. Beyond that the server
+/// asks for something no console should hold.
+pub const MAX_MIN_EXPIRES: u32 = 86_400;
+
+/// RFC 6665 Timer N: the first NOTIFY must follow an accepted SUBSCRIBE
+/// within 64*T1; the same wait bounds the final NOTIFY after an
+/// un-SUBSCRIBE (RFC 6665 4.1.2.3 keeps the dialog until it arrives).
+pub fn timer_n(t1: Duration) -> Duration {
+    t1 * 64
+}
+
+/// How long a final answer to a server's request is kept to answer its
+/// retransmissions (RFC 3261 17.2.2: 64*T1).
+pub fn response_cache(t1: Duration) -> Duration {
+    t1 * 64
+}
+
+/// Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at [`MAX_WAIT`];
+/// `unit` in [0, 1) spreads a thousand retries over the second half.
+pub fn backoff(failures: u32, unit: f64) -> Duration {
+    let base = BACKOFF_BASE
+        .saturating_mul(1u32 << (failures.clamp(1, 9) - 1))
+        .min(MAX_WAIT);
+    base.mul_f64(0.5 + 0.5 * unit)
+}
+
+/// The pause after the `refusals`-th refused credentials.
+pub fn auth_pause(refusals: u32) -> Duration {
+    AUTH_PAUSE
+        .saturating_mul(1u32 << refusals.min(4))
+        .min(MAX_WAIT)
+}
+
+// ---- the server's health -------------------------------------------------
+
+/// Interval of keepalive OPTIONS. With [`KEEPALIVE_TIMEOUT`] a server that
+/// dies just after answering is noticed within 5 + 4 = 9 s (< 10 s, the
+/// promise). One OPTIONS every 5 s is nothing for a presence server.
+/// A configured interval longer than this is shortened to it (the config's
+/// value is a NAT-binding keepalive; server health needs this one).
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How long a keepalive may stay unanswered before the server counts as
+/// lost: several UDP retransmissions (Timer E: 0.5, 1, 2 s) fit in it.
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// While the server is lost, probes go out 1, 2, 4 ... s apart, never
+/// further apart than this: a server back is noticed within it.
+pub const LOST_PROBE_MAX: Duration = Duration::from_secs(4);
+
+/// The wait before the next probe after the `misses`-th unanswered one:
+/// 1, 2, 4, 4 ... s.
+pub fn lost_probe_delay(misses: u32) -> Duration {
+    Duration::from_secs(1u64 << misses.min(5)).min(LOST_PROBE_MAX)
+}
+
+/// Added (times a unit in [0, 1)) to a server's Retry-After, so that
+/// everything it refused does not come back in the same instant.
+pub const RETRY_AFTER_JITTER: Duration = Duration::from_secs(1);
+
+/// TCP reconnect schedule: 0.25, 0.5, 1, 2, then every 2 s. A server
+/// restarted after any outage is connected again within 2 s of coming
+/// back (plus one OPTIONS and one SUBSCRIBE round trip: current within 5 s).
+/// Not immediately: a server that accepts and closes at once is no busy
+/// loop. Every 2 s is one SYN per console: nothing for a server.
+pub fn reconnect_delay(attempt: u32) -> Duration {
+    const FIRST: Duration = Duration::from_millis(250);
+    const MAX: Duration = Duration::from_secs(2);
+    FIRST.saturating_mul(1u32 << attempt.min(4)).min(MAX)
+}
+
+/// A TCP connect attempt that takes longer than this failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps_at_five_minutes() {
+        assert!(backoff(1, 0.99) <= Duration::from_secs(2));
+        assert!(backoff(3, 0.0) >= Duration::from_secs(4));
+        assert!(backoff(50, 0.99) <= MAX_WAIT);
+        assert!(backoff(50, 0.0) >= MAX_WAIT / 2);
+    }
+
+    #[test]
+    fn reconnect_schedule_is_short_and_capped_at_two_seconds() {
+        let got: Vec<u128> = (0..7).map(|a| reconnect_delay(a).as_millis()).collect();
+        assert_eq!(got, [250, 500, 1000, 2000, 2000, 2000, 2000]);
+    }
+
+    #[test]
+    fn a_dead_server_is_noticed_within_ten_seconds() {
+        assert!(KEEPALIVE_INTERVAL + KEEPALIVE_TIMEOUT < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn auth_pause_grows_to_the_common_cap() {
+        assert_eq!(auth_pause(1), Duration::from_secs(60));
+        assert_eq!(auth_pause(9), MAX_WAIT);
+    }
+}
