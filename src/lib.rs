@@ -1,16 +1,22 @@
 //! Switchboard: a terminal attendant console for SIP SIMPLE presence.
 //!
-//! Layout (where to look):
-//! - `config`    — the TOML configuration, with file/line/key errors
-//! - `presence`  — domain types (presence, line state, subscription status)
-//! - `sip`       — sans-IO SIP: codec wrapper, headers, digest, transactions,
-//!   subscriptions and the engine (bytes + `now` in, bytes + events out)
-//! - `body`      — PIDF and dialog-info parsing into domain documents
-//! - `store`     — per-contact state and the rules that combine sources
-//! - `runtime`   — the only code touching sockets, clocks and terminals
-//! - `watch`     — `switchboard watch`: JSON lines of the store
-//! - `demo`      — the embedded demo presence server and its simulated office
-//! - `app`, `ui`, `search` — the console: model/update, drawing, fuzzy search
+//! Layers, lowest first; a module names only those below it
+//! (`tests/layering.rs` checks it):
+//! - `presence`, `text` — the domain: presence, line state, subscription
+//!   status, contacts; the one function that makes outside strings harmless
+//! - `body`      — PIDF and dialog-info parsing, and what a NOTIFY body means
+//!   for its package (`body::notify`)
+//! - `sip`       — sans-IO SIP: codec, headers, digest, transactions and the
+//!   subscription engine (bytes + `now` in, bytes + events out); every
+//!   timing number in `sip::engine::policy`
+//! - `store`     — per-contact state and the rules that combine sources;
+//!   `demo`'s server side sits here too (domain, body and sip only)
+//! - `search`, `watch` — fuzzy search over the directory; JSON lines
+//! - `app`       — the console's model, `update`, key map and geometry
+//! - `ui`        — the pure `view`: drawing and the theme
+//! - `config`    — the TOML configuration, the one validator (file/line/key)
+//! - `runtime`   — the only code touching sockets, clocks, tasks, terminals
+//! - `cli`       — the command line and exit codes
 #![cfg_attr(
     test,
     allow(
