@@ -158,7 +158,7 @@ impl SipUri {
     /// The user part with unreserved escapes decoded (`%61lice` → `alice`),
     /// case kept: the form users are compared in.
     pub fn user_unescaped(&self) -> Option<String> {
-        self.user.as_deref().map(unescape)
+        self.user.as_deref().map(user_key)
     }
 
     /// The hash-map key: equal for any two URIs that are [`same_as`] each
@@ -286,6 +286,12 @@ impl<V> UriMap<V> {
             .find(|(u, _)| u.same_as(uri))
             .map(|(_, v)| v)
     }
+}
+
+/// A user part in the form users compare in (case kept, unreserved escapes
+/// decoded): `user_key(a) == user_key(b)` is RFC 3261's user comparison.
+pub fn user_key(user: &str) -> String {
+    unescape(user)
 }
 
 /// `name=value&name=value` after the `?`.
