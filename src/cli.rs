@@ -137,7 +137,7 @@ pub fn run(args: Args) -> ExitCode {
                 read_only: args.read_only || ui.read_only,
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
-                keys: cfg.as_ref().map(|c| c.keys.clone()).unwrap_or_default(),
+                keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
             };

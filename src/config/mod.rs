@@ -8,23 +8,25 @@
 //! key.
 
 mod error;
+pub mod exit;
 mod raw;
 mod schema;
+mod sections;
 mod uri;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, escape};
 
+use crate::app::Keymap;
 use crate::presence::ContactInfo;
 
 /// The environment variable naming the configuration file.
@@ -147,8 +149,9 @@ pub struct Config {
     pub server: Server,
     pub subscribe: Subscribe,
     pub ui: Ui,
-    /// Action name -> key specs, unchecked (the UI validates them).
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// The key bindings: the defaults with `[keys]` applied (checked here,
+    /// with file, line and key on error).
+    pub keymap: Keymap,
     pub contacts: Vec<ContactInfo>,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
@@ -214,12 +217,13 @@ pub fn default_path() -> Option<PathBuf> {
 /// Read and parse `path`, with the real environment; adds a warning when the
 /// file holds a password and others can read it.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| error::not_utf8(path, &bytes, &e))?;
     let (mut config, literal_password) =
-        validate::parse(&text, path, &|name| std::env::var(name).ok())?;
+        validate::parse(text, path, &|name| std::env::var(name).ok())?;
     if literal_password {
         config.warnings.extend(permission_warning(path));
     }

@@ -306,16 +306,6 @@ async fn favourites_are_saved_in_the_data_directory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn bad_key_bindings_are_refused_before_the_terminal_is_touched() {
-    let opts = ConsoleOptions {
-        keys: BTreeMap::from([("quit".to_string(), vec!["x".to_string()])]),
-        ..ConsoleOptions::default()
-    };
-    let e = settings(&opts).unwrap_err().to_string();
-    assert!(e.contains("quit") && e.contains("\"x\""), "{e}");
-}
-
 /// Counts the bytes written to the "terminal".
 #[derive(Clone, Default)]
 struct Counter(Arc<std::sync::atomic::AtomicUsize>);
