@@ -15,9 +15,7 @@ use switchboard::config;
 /// A configuration with `n` contacts, as a person would write it.
 fn config_text(n: usize) -> String {
     let mut text = String::with_capacity(n * 110 + 200);
-    text.push_str(
-        "[account]\nuri = \"sip:attendant@example.test\"\npassword_env = \"SB_BENCH\"\n\n",
-    );
+    text.push_str("[account]\nuri = \"sip:attendant@example.test\"\n\n");
     text.push_str(
         "[server]\naddress = \"127.0.0.1:5060\"\n\n[keys]\nquit = [\"F10\", \"Ctrl-q\"]\n",
     );
