@@ -15,7 +15,7 @@ use super::raw::{RawAccount, RawContact, RawServer, RawSubscribe, RawUi};
 use super::sections::Reader;
 use super::uri::{check_sip_uri, parse_address};
 use super::{Account, Config, DEFAULT_PORT, Server, Subscribe, Transport, Ui};
-use crate::app::{KeyProblem, Keymap};
+use crate::app::Keymap;
 use crate::presence::ContactInfo;
 use crate::sip::uri::{SipUri, UriMap};
 
@@ -364,11 +364,7 @@ fn check_keys(r: &mut Reader<'_, '_>) -> Keymap {
             .iter()
             .find(|(name, ..)| *name == e.action)
             .map_or(0..0, |(_, span, _)| span.clone());
-        let hint = match e.problem {
-            KeyProblem::UnknownAction { .. } => "; the README's key table lists them",
-            _ => "",
-        };
-        let message = format!("{}{hint}", e.problem);
+        let message = e.problem.to_string();
         r.push(r.src.invalid(span, format!("keys.{}", e.action), message));
     }
     keymap

@@ -257,3 +257,22 @@ fn errors_deep_in_a_big_file_name_the_right_line() {
     let msg = error(&refs, 6005, "contact[2001].uri");
     assert!(msg.contains("already listed at line 26"), "{msg}");
 }
+
+/// The example lists every action `[keys]` accepts, and every key it
+/// binds is one the keymap reads.
+#[test]
+fn the_example_config_lists_every_action() {
+    let listed: String = EXAMPLE
+        .lines()
+        .skip_while(|l| !l.starts_with("[keys]"))
+        .take_while(|l| !l.starts_with("[["))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for action in crate::app::Action::ALL {
+        let name = action.name();
+        let word = listed
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == name);
+        assert!(word, "the example's [keys] comment does not list {name}");
+    }
+}
