@@ -116,8 +116,9 @@ pub fn run(args: Args) -> ExitCode {
         match load_config(args.config.as_deref()) {
             Ok(c) => c,
             Err(e) => {
-                for one in e.all() {
-                    eprintln!("switchboard: {one}");
+                // One line per mistake (at most `MAX_SHOWN`, then a count).
+                for line in e.to_string().lines() {
+                    eprintln!("switchboard: {line}");
                 }
                 return ExitCode::from(e.exit_code());
             }
