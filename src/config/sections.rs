@@ -69,24 +69,33 @@ impl<'a, 'i> Reader<'a, 'i> {
         path: &str,
         allowed: Option<&'static [&'static str]>,
     ) -> Option<Spanned<T>> {
-        let mut value = value.clone();
-        if let (DeValue::Table(t), Some(allowed)) = (value.get_mut(), allowed) {
+        // A copy is made only when something must be dropped from it.
+        let mut edited: Option<Spanned<DeValue<'i>>> = None;
+        if let (DeValue::Table(t), Some(allowed)) = (value.get_ref(), allowed) {
             let unknown = schema::unknown_keys(t, path, allowed, self.src);
-            self.errors.extend(unknown);
-            drop_keys(t, |k, _| !allowed.contains(&k.get_ref().as_ref()));
+            if !unknown.is_empty() {
+                self.errors.extend(unknown);
+                let mut copy = value.clone();
+                if let DeValue::Table(t) = copy.get_mut() {
+                    drop_keys(t, |k, _| !allowed.contains(&k.get_ref().as_ref()));
+                }
+                edited = Some(copy);
+            }
         }
         for _ in 0..MAX_REREADS {
-            let e = match serde::Deserialize::deserialize(ValueDeserializer::from(value.clone())) {
+            let attempt = edited.as_ref().unwrap_or(value).clone();
+            let e = match serde::Deserialize::deserialize(ValueDeserializer::from(attempt)) {
                 Ok(t) => return Some(t),
                 Err(e) => e,
             };
-            let offset = e.span().map_or(value.span().start, |s| s.start);
+            let current = edited.get_or_insert_with(|| value.clone());
+            let offset = e.span().map_or(current.span().start, |s| s.start);
             let error = self.type_error(&e, offset, path);
             if let Some(key) = error.key() {
                 self.refused.insert(key.to_string());
             }
             self.errors.push(error);
-            let DeValue::Table(t) = value.get_mut() else {
+            let DeValue::Table(t) = current.get_mut() else {
                 return None;
             };
             if drop_keys(t, |k, v| {
