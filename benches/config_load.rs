@@ -1,7 +1,8 @@
 //! Loading a large configuration: what the start costs before the first
 //! socket. `config::parse` of a file with 10,000 and 100,000 `[[contact]]`
 //! tables (TOML parsing, every check, the RFC 3261 duplicate check), and
-//! `config::load` of the 100,000-contact file from disk.
+//! `config::load` of the 100,000-contact file from disk; and the `toml`
+//! crate's parse alone, to show what our checks add to it.
 //!
 //! `cargo bench --bench config_load`. Under `cargo test --all-targets` the
 //! same path runs once over 100 contacts (a smoke test, not a measurement).
@@ -50,6 +51,22 @@ fn parse(c: &mut Criterion, sizes: &[usize]) {
     group.finish();
 }
 
+/// The TOML parse alone (the `toml` crate's tree), for comparison: what
+/// our checks add on top of it.
+fn toml_only(c: &mut Criterion, n: usize) {
+    let text = config_text(n);
+    let mut group = c.benchmark_group("config_load/toml_only");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter(|| {
+            let (doc, errors) = toml::de::DeTable::parse_recoverable(black_box(&text));
+            black_box((doc.get_ref().len(), errors.len()))
+        })
+    });
+    group.finish();
+}
+
 fn load(c: &mut Criterion, n: usize) {
     let path = std::env::temp_dir().join(format!("switchboard-bench-{}.toml", std::process::id()));
     std::fs::write(&path, config_text(n)).expect("bench file written");
@@ -80,9 +97,12 @@ fn main() {
     // proves the path works.
     if std::env::args().any(|a| a == "--bench") {
         parse(&mut c, &[10_000, 100_000]);
+        toml_only(&mut c, 10_000);
+        toml_only(&mut c, 100_000);
         load(&mut c, 100_000);
     } else {
         parse(&mut c, &[100]);
+        toml_only(&mut c, 100);
         load(&mut c, 100);
     }
     c.final_summary();
