@@ -10,7 +10,7 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::DeTable;
 
-use super::error::{ConfigError, Src};
+use super::error::{ConfigError, MAX_SHOWN, Src};
 use super::raw::{RawAccount, RawContact, RawServer, RawSubscribe, RawUi};
 use super::sections::Reader;
 use super::uri::{check_sip_uri, parse_address};
@@ -28,7 +28,14 @@ pub(super) fn parse(
 ) -> Result<(Config, bool), ConfigError> {
     let src = Src::new(text, path);
     let (doc, syntax) = DeTable::parse_recoverable(text);
-    if let Some(e) = ConfigError::collect(syntax.iter().map(|e| syntax_error(&src, e)).collect()) {
+    // Every syntax error the parser recovered from; the key of each is
+    // looked up (a walk over the lines) only for those that are printed.
+    let syntax = syntax
+        .iter()
+        .enumerate()
+        .map(|(i, e)| syntax_error(&src, e, i < MAX_SHOWN))
+        .collect();
+    if let Some(e) = ConfigError::collect(syntax) {
         return Err(e);
     }
     let mut r = Reader::new(&src, doc.get_ref());
@@ -92,12 +99,12 @@ pub(super) fn parse(
     Ok((config, literal_password))
 }
 
-fn syntax_error(src: &Src<'_>, e: &toml::de::Error) -> ConfigError {
+fn syntax_error(src: &Src<'_>, e: &toml::de::Error, with_key: bool) -> ConfigError {
     let line = e.span().map_or(1, |s| src.line(s.start));
     ConfigError::Syntax {
         path: src.path.to_path_buf(),
         line,
-        key: key_on_line(src.text, line),
+        key: with_key.then(|| key_on_line(src.text, line)).flatten(),
         message: e.message().trim_end().to_string(),
     }
 }

@@ -276,3 +276,40 @@ fn the_example_config_lists_every_action() {
         assert!(word, "the example's [keys] comment does not list {name}");
     }
 }
+
+#[test]
+fn several_syntax_errors_are_all_reported() {
+    let err = parse_lines(&[
+        "[account]",
+        "uri = \"sip:attendant@example.test\"",
+        "[ui]",
+        "mono = yes",
+        "ascii = no",
+    ])
+    .expect_err("rejected");
+    let found: Vec<_> = err.all().iter().map(|e| (e.line(), e.key())).collect();
+    assert_eq!(
+        found,
+        [(Some(4), Some("ui.mono")), (Some(5), Some("ui.ascii"))],
+        "{err}"
+    );
+}
+
+#[test]
+fn a_long_list_of_mistakes_is_printed_up_to_a_cap_then_counted() {
+    let mut lines = vec![
+        "[account]".to_string(),
+        "uri = \"sip:op@example.test\"".into(),
+    ];
+    for i in 0..60 {
+        lines.push("[[contact]]".into());
+        lines.push(format!("name = \"C{i}\""));
+        lines.push("uri = \"tel:1\"".into());
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let err = parse_lines(&refs).expect_err("rejected");
+    assert_eq!(err.all().len(), 60);
+    let text = err.to_string();
+    assert_eq!(text.lines().count(), error::MAX_SHOWN + 1, "{text}");
+    assert_eq!(text.lines().last(), Some("... and 10 more errors"));
+}
