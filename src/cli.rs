@@ -8,16 +8,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use switchboard::config::{self, Config, ConfigError};
+use switchboard::config::{self, Config, ConfigError, exit};
 use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
-
-/// Exit codes.
-pub const EXIT_CONFIG: u8 = 2;
-pub const EXIT_SERVER: u8 = 3;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,18 +104,23 @@ pub fn run(args: Args) -> ExitCode {
             let mut out = std::io::stdout();
             demo::run_standalone(opts, &mut out)
                 .await
-                .map(|()| ExitCode::SUCCESS)
+                .map(|()| ExitCode::from(exit::OK))
         });
     }
     let _log_guard = init_logging(args.log.as_deref());
+    // Everything the configuration says is checked here, key bindings
+    // included, before any runtime, socket, demo server or terminal exists.
     let cfg = if args.demo {
         None
     } else {
         match load_config(args.config.as_deref()) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("switchboard: {e}");
-                return ExitCode::from(EXIT_CONFIG);
+                // One line per mistake (at most `MAX_SHOWN`, then a count).
+                for line in e.to_string().lines() {
+                    eprintln!("switchboard: {line}");
+                }
+                return ExitCode::from(e.exit_code());
             }
         }
     };
@@ -128,7 +129,7 @@ pub fn run(args: Args) -> ExitCode {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             block_on(watch(cfg, once, timeout, args.seed, args.speed))
         }
-        Some(Command::DemoServer { .. }) => ExitCode::SUCCESS, // handled above
+        Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
             let ui = cfg.as_ref().map(|c| c.ui).unwrap_or_default();
             let opts = ConsoleOptions {
@@ -137,7 +138,7 @@ pub fn run(args: Args) -> ExitCode {
                 read_only: args.read_only || ui.read_only,
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
-                keys: cfg.as_ref().map(|c| c.keys.clone()).unwrap_or_default(),
+                keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
                 startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
@@ -158,14 +159,14 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) ->
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("switchboard: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(exit::FAILURE);
         }
     };
     match rt.block_on(fut) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("switchboard: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::FAILURE)
         }
     }
 }
@@ -252,7 +253,7 @@ async fn start(
         Ok(t) => t,
         Err(why) => {
             eprintln!("switchboard: {why}");
-            return Ok(Err(ExitCode::from(EXIT_SERVER)));
+            return Ok(Err(ExitCode::from(exit::SERVER)));
         }
     };
     let driver = SipHandle::start(t.engine.clone(), t.server, &targets(&t.contacts))
@@ -285,10 +286,10 @@ async fn watch(
         demo.shutdown().await;
     }
     Ok(match end {
-        watch_run::WatchEnd::Done | watch_run::WatchEnd::Signal(_) => ExitCode::SUCCESS,
+        watch_run::WatchEnd::Done | watch_run::WatchEnd::Signal(_) => ExitCode::from(exit::OK),
         watch_run::WatchEnd::ServerFailure(why) => {
             eprintln!("switchboard: {why}");
-            ExitCode::from(EXIT_SERVER)
+            ExitCode::from(exit::SERVER)
         }
     })
 }
@@ -317,7 +318,7 @@ async fn console(
     if let Some(demo) = t.demo {
         demo.shutdown().await;
     }
-    result.map(|()| ExitCode::SUCCESS)
+    result.map(|()| ExitCode::from(exit::OK))
 }
 
 /// Log to a file (never to the terminal the console owns).

@@ -180,7 +180,45 @@ fn a_wrong_password_for_the_demo_exits_3() {
     let demo = Demo::start(5, 1.0, PASSWORD);
     let cfg = demo.config("demo-watch-badpw", Some("not-the-password"));
     let (code, lines, stderr) = once(&cfg, 10);
-    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(
+        code,
+        i32::from(switchboard::config::exit::SERVER),
+        "{stderr}"
+    );
     assert!(lines.is_empty());
     assert!(stderr.contains("rejects our credentials"), "{stderr}");
+}
+
+/// RFC 3261 19.1.4: `sip:x@h` and `sip:x@h:5060` are two URIs, so the
+/// configuration accepts both and each is its own line in `watch`, with its
+/// own answer from the server.
+#[test]
+fn a_uri_with_and_without_the_default_port_are_two_contacts_in_watch() {
+    let demo = Demo::start(3, 1.0, PASSWORD);
+    let cfg = demo.config("demo-watch-twin-uris", None);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let first = text
+        .lines()
+        .skip_while(|l| !l.starts_with("[[contact]]"))
+        .find_map(|l| l.strip_prefix("uri = "))
+        .expect("a contact URI")
+        .trim_matches('"')
+        .to_string();
+    assert!(!first.contains(":5060"), "{first}");
+    let twin = format!("{first}:5060");
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[[contact]]\nname = \"Twin\"\nuri = \"{twin}\"\n"),
+    )
+    .unwrap();
+    let (code, lines, stderr) = once(&cfg, 10);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    for uri in [&first, &twin] {
+        let line = lines
+            .iter()
+            .find(|l| s(l, "contact") == uri.as_str())
+            .unwrap_or_else(|| panic!("no line for {uri}: {lines:?}"));
+        assert_eq!(s(line, "subscription"), "active", "{line}");
+    }
 }

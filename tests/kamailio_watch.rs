@@ -104,7 +104,11 @@ fn a_wrong_password_exits_3_with_a_clear_message() {
         "",
     );
     let (code, lines, stderr) = once(&cfg, 10);
-    assert_eq!(code, 3, "stderr: {stderr}");
+    assert_eq!(
+        code,
+        i32::from(switchboard::config::exit::SERVER),
+        "stderr: {stderr}"
+    );
     assert!(lines.is_empty());
     assert!(
         stderr.contains("rejects our credentials") && stderr.contains("attendant"),
@@ -125,7 +129,11 @@ fn an_unreachable_server_exits_3() {
         "",
     );
     let (code, _, stderr) = once(&cfg, 10);
-    assert_eq!(code, 3, "stderr: {stderr}");
+    assert_eq!(
+        code,
+        i32::from(switchboard::config::exit::SERVER),
+        "stderr: {stderr}"
+    );
     assert!(stderr.contains("cannot reach the server"), "{stderr}");
 }
 

@@ -2,7 +2,10 @@
 //! as the console does: a real Kamailio must see one un-SUBSCRIBE per
 //! subscription, and `watch` exits 0. (Before, a signal killed it at once
 //! and the server kept every subscription, NOTIFYing nobody.)
-#![allow(clippy::disallowed_methods, reason = "a test/bench harness: real clock, real processes and threads")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
 
 mod support;
 

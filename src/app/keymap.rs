@@ -278,27 +278,31 @@ impl fmt::Display for Key {
     }
 }
 
-/// A `[keys]` entry that cannot be used.
+/// A `[keys]` entry that cannot be used: the action name as written and
+/// what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeymapError {
-    #[error("[keys]: unknown action {action:?} (known actions: {known})")]
-    UnknownAction { action: String, known: String },
+#[error("[keys] {action}: {problem}")]
+pub struct KeymapError {
+    /// The entry's action name, as written in the file.
+    pub action: String,
+    pub problem: KeyProblem,
+}
+
+/// What is wrong with one `[keys]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("unknown action (known actions: {known})")]
+    UnknownAction { known: String },
+    #[error("unknown key {key:?} (e.g. \"F2\", \"Ctrl-Q\", \"Alt-x\", \"Enter\", \"PgDn\")")]
+    UnknownKey { key: String },
     #[error(
-        "[keys] {action}: unknown key {key:?} (e.g. \"F2\", \"Ctrl-Q\", \"Alt-x\", \"Enter\", \"PgDn\")"
+        "key {key:?} cannot carry a command: plain letters, digits and space type into the search (use a function key, Ctrl- or Alt-)"
     )]
-    UnknownKey { action: String, key: String },
-    #[error(
-        "[keys] {action}: key {key:?} cannot carry a command: plain letters, digits and space type into the search (use a function key, Ctrl- or Alt-)"
-    )]
-    TypingKey { action: String, key: String },
-    #[error("[keys]: key {key:?} is bound to both {first} and {second}")]
-    Duplicate {
-        key: String,
-        first: String,
-        second: String,
-    },
-    #[error("[keys] {action}: no key given")]
-    Empty { action: String },
+    TypingKey { key: String },
+    #[error("key {key:?} is already bound to {first}; give each key to one action")]
+    Duplicate { key: String, first: String },
+    #[error("no key given, e.g. quit = [\"F10\", \"Ctrl-q\"]")]
+    Empty,
 }
 
 /// The bindings in force: action → keys (first key is the one hinted).
@@ -340,53 +344,43 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The defaults with the config's `[keys]` applied: each named action
-    /// gets exactly the keys given; a key taken from another action's
-    /// defaults moves to the new action.
+    /// The defaults with the config's `[keys]` applied; the first problem
+    /// when there is one (see [`Keymap::from_entries`]).
     pub fn from_config(keys: &BTreeMap<String, Vec<String>>) -> Result<Keymap, KeymapError> {
+        let entries: Vec<(&str, &[String])> = keys
+            .iter()
+            .map(|(a, k)| (a.as_str(), k.as_slice()))
+            .collect();
+        let (map, mut errors) = Keymap::from_entries(&entries);
+        match errors.is_empty() {
+            true => Ok(map),
+            false => Err(errors.swap_remove(0)),
+        }
+    }
+
+    /// The defaults with `[keys]` entries (in file order) applied: each
+    /// named action gets exactly the keys given; a key taken from another
+    /// action's defaults moves to the new action. Every problem comes back,
+    /// in entry order, each naming its entry; entries with a problem are
+    /// left out of the map.
+    pub fn from_entries(entries: &[(&str, &[String])]) -> (Keymap, Vec<KeymapError>) {
         let mut map = Keymap::default();
         let mut configured: HashMap<Key, Action> = HashMap::new();
         let mut overrides = Vec::new();
-        for (name, specs) in keys {
-            let action = Action::parse(name).ok_or_else(|| KeymapError::UnknownAction {
-                action: name.clone(),
-                known: Action::ALL
-                    .iter()
-                    .map(|a| a.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
-            if specs.is_empty() {
-                return Err(KeymapError::Empty {
-                    action: name.clone(),
-                });
+        let mut errors = Vec::new();
+        for (name, specs) in entries {
+            match parse_entry(name, specs, &configured) {
+                Ok((action, keys)) => {
+                    for key in &keys {
+                        configured.insert(*key, action);
+                    }
+                    overrides.push((action, keys));
+                }
+                Err(problem) => errors.push(KeymapError {
+                    action: name.to_string(),
+                    problem,
+                }),
             }
-            let mut parsed = Vec::new();
-            for spec in specs {
-                let key = Key::parse(spec).ok_or_else(|| KeymapError::UnknownKey {
-                    action: name.clone(),
-                    key: spec.clone(),
-                })?;
-                if key.is_typing() {
-                    return Err(KeymapError::TypingKey {
-                        action: name.clone(),
-                        key: spec.clone(),
-                    });
-                }
-                if let Some(first) = configured.insert(key, action)
-                    && first != action
-                {
-                    return Err(KeymapError::Duplicate {
-                        key: spec.clone(),
-                        first: first.name().into(),
-                        second: action.name().into(),
-                    });
-                }
-                if !parsed.contains(&key) {
-                    parsed.push(key);
-                }
-            }
-            overrides.push((action, parsed));
         }
         for (action, keys) in overrides {
             map.bindings.insert(action, keys);
@@ -394,7 +388,7 @@ impl Keymap {
         for (action, keys) in map.bindings.iter_mut() {
             keys.retain(|k| configured.get(k).is_none_or(|a| a == action));
         }
-        Ok(map)
+        (map, errors)
     }
 
     /// The action a key event triggers, if any.
@@ -410,6 +404,44 @@ impl Keymap {
     pub fn keys(&self, action: Action) -> &[Key] {
         self.bindings.get(&action).map(Vec::as_slice).unwrap_or(&[])
     }
+}
+
+/// One `[keys]` entry: its action and keys (duplicates dropped), checked
+/// against the keys earlier entries took.
+fn parse_entry(
+    name: &str,
+    specs: &[String],
+    configured: &HashMap<Key, Action>,
+) -> Result<(Action, Vec<Key>), KeyProblem> {
+    let action = Action::parse(name).ok_or_else(|| KeyProblem::UnknownAction {
+        known: Action::ALL
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    if specs.is_empty() {
+        return Err(KeyProblem::Empty);
+    }
+    let mut parsed = Vec::new();
+    for spec in specs {
+        let key = Key::parse(spec).ok_or_else(|| KeyProblem::UnknownKey { key: spec.clone() })?;
+        if key.is_typing() {
+            return Err(KeyProblem::TypingKey { key: spec.clone() });
+        }
+        if let Some(first) = configured.get(&key)
+            && *first != action
+        {
+            return Err(KeyProblem::Duplicate {
+                key: spec.clone(),
+                first: first.name().into(),
+            });
+        }
+        if !parsed.contains(&key) {
+            parsed.push(key);
+        }
+    }
+    Ok((action, parsed))
 }
 
 #[cfg(test)]

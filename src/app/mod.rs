@@ -13,7 +13,7 @@ pub mod sample;
 pub mod update;
 
 pub use cmd::Cmd;
-pub use keymap::{Action, Key, Keymap, KeymapError};
+pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};
 pub use model::{Focus, Model, Settings};
 pub use msg::Msg;
 pub use update::update;

@@ -1,70 +1,127 @@
 //! The shape of the file, checked on the parsed TOML tree (which keeps the
-//! span of every key): unknown keys with their full path, and the key path
-//! of whatever sits at a byte offset (to place serde's type errors).
+//! span of every key): unknown keys with their full path, the key path of
+//! whatever sits at a byte offset (to place serde's type errors), and an
+//! example for every key. The key lists are read from the `raw` structs'
+//! serde derive, never written out by hand; a test checks that
+//! `assets/example-config.toml` shows every one of them.
 
 use std::ops::Range;
 
+use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::{ConfigError, Src};
+use super::raw::{RawAccount, RawConfig, RawContact, RawServer, RawSubscribe, RawUi};
 
-const TOP: &[&str] = &["account", "server", "subscribe", "ui", "keys", "contact"];
-const ACCOUNT: &[&str] = &[
-    "uri",
-    "auth_user",
-    "password",
-    "password_env",
-    "display_name",
-];
-const SERVER: &[&str] = &["address", "transport", "keepalive"];
-const SUBSCRIBE: &[&str] = &["presence", "dialog", "expires", "window"];
-const UI: &[&str] = &["mono", "ascii", "read_only"];
-const CONTACT: &[&str] = &["name", "uri", "extension", "department"];
+/// The keys of each table, read from the `Raw*` structs themselves (see
+/// [`fields_of`]): the schema is written once, in `raw.rs`.
+pub(super) struct Keys {
+    pub top: &'static [&'static str],
+    pub account: &'static [&'static str],
+    pub server: &'static [&'static str],
+    pub subscribe: &'static [&'static str],
+    pub ui: &'static [&'static str],
+    pub contact: &'static [&'static str],
+}
 
-/// Report the first unknown key (in file order) with its path and the keys
-/// its table accepts.
-pub(super) fn check_unknown_keys(doc: &DeTable<'_>, src: &Src<'_>) -> Result<(), ConfigError> {
-    let mut unknown: Vec<(Range<usize>, String, &'static [&'static str])> = Vec::new();
-    collect_unknown(doc, "", TOP, &mut unknown);
-    for (name, allowed) in [
-        ("account", ACCOUNT),
-        ("server", SERVER),
-        ("subscribe", SUBSCRIBE),
-        ("ui", UI),
-    ] {
-        if let Some(DeValue::Table(t)) = doc.get(name).map(|v| v.get_ref()) {
-            collect_unknown(t, name, allowed, &mut unknown);
-        }
-    }
-    if let Some(DeValue::Array(contacts)) = doc.get("contact").map(|v| v.get_ref()) {
-        for (i, c) in contacts.iter().enumerate() {
-            if let DeValue::Table(t) = c.get_ref() {
-                collect_unknown(t, &format!("contact[{}]", i + 1), CONTACT, &mut unknown);
-            }
-        }
-    }
-    match unknown.into_iter().min_by_key(|(span, ..)| span.start) {
-        None => Ok(()),
-        Some((span, key, allowed)) => Err(ConfigError::UnknownKey {
-            path: src.path.to_path_buf(),
-            line: src.line(span.start),
-            key,
-            expected: allowed.iter().map(|s| s.to_string()).collect(),
-        }),
+pub(super) fn keys() -> Keys {
+    Keys {
+        top: fields_of::<RawConfig>(),
+        account: fields_of::<RawAccount>(),
+        server: fields_of::<RawServer>(),
+        subscribe: fields_of::<RawSubscribe>(),
+        ui: fields_of::<RawUi>(),
+        contact: fields_of::<RawContact>(),
     }
 }
 
-fn collect_unknown(
+/// The keys a table may hold, by the table's name (`None`: any key, or not
+/// a table we check).
+pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
+    let k = keys();
+    Some(match table {
+        "" => k.top,
+        "account" => k.account,
+        "server" => k.server,
+        "subscribe" => k.subscribe,
+        "ui" => k.ui,
+        "contact" => k.contact,
+        _ => return None,
+    })
+}
+
+/// Every unknown key of `table` (whose path is `prefix`), with the keys it
+/// accepts.
+pub(super) fn unknown_keys(
     table: &DeTable<'_>,
     prefix: &str,
     allowed: &'static [&'static str],
-    out: &mut Vec<(Range<usize>, String, &'static [&'static str])>,
-) {
-    for key in table.keys() {
-        if !allowed.contains(&key.get_ref().as_ref()) {
-            out.push((key.span(), join(prefix, key.get_ref()), allowed));
-        }
+    src: &Src<'_>,
+) -> Vec<ConfigError> {
+    table
+        .keys()
+        .filter(|key| !allowed.contains(&key.get_ref().as_ref()))
+        .map(|key| ConfigError::UnknownKey {
+            path: src.path.to_path_buf(),
+            line: src.line(key.span().start),
+            key: join(prefix, key.get_ref()),
+            expected: allowed.iter().map(|s| s.to_string()).collect(),
+        })
+        .collect()
+}
+
+/// The field names serde's derive gives `T` (what `deny_unknown_fields`
+/// accepts): asked of the derive itself by a deserializer that only
+/// records them.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    match T::deserialize(FieldNames) {
+        Err(Captured(Some(fields))) => fields,
+        _ => &[],
+    }
+}
+
+/// A deserializer that answers every request with an error, carrying the
+/// field list when a struct is asked for.
+struct FieldNames;
+
+#[derive(Debug)]
+struct Captured(Option<&'static [&'static str]>);
+
+impl std::fmt::Display for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("field names captured")
+    }
+}
+
+impl std::error::Error for Captured {}
+
+impl serde::de::Error for Captured {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Captured(None)
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for FieldNames {
+    type Error = Captured;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
+        Err(Captured(None))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Captured> {
+        Err(Captured(Some(fields)))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
     }
 }
 

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::*;
+use crate::app::Action;
 
 const FILE: &str = "/home/x/config.toml";
 
@@ -30,7 +31,7 @@ fn error(lines: &[&str], line: usize, key: &str) -> String {
     assert_eq!(err.line(), Some(line), "{msg}");
     assert_eq!(err.key(), Some(key), "{msg}");
     assert_eq!(err.path(), Some(Path::new(FILE)), "{msg}");
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.exit_code(), exit::CONFIG);
     assert!(msg.starts_with(&format!("{FILE}:{line}: ")), "{msg}");
     assert!(msg.contains(key), "{msg}");
     msg
@@ -90,10 +91,13 @@ fn full_valid_config() {
             read_only: false
         }
     );
-    assert_eq!(
-        c.keys.get("quit"),
-        Some(&vec!["F10".to_string(), "Ctrl-q".to_string()])
-    );
+    let quit: Vec<String> = c
+        .keymap
+        .keys(Action::Quit)
+        .iter()
+        .map(|k| k.label(true))
+        .collect();
+    assert_eq!(quit, ["F10", "Ctrl-Q"]);
     assert_eq!(c.contacts.len(), 3);
     assert_eq!(
         c.contacts[0],
@@ -129,8 +133,8 @@ fn every_key_set_to_a_non_default() {
         "ascii = true",
         "read_only = true",
         "[keys]",
-        "quit = \"q\"",
-        "search = [\"/\", \"Ctrl-f\"]",
+        "quit = \"F9\"",
+        "clear_search = [\"Ctrl-f\", \"Alt-x\"]",
     ])
     .unwrap();
     let a = &c.account;
@@ -161,8 +165,10 @@ fn every_key_set_to_a_non_default() {
             read_only: true
         }
     );
-    assert_eq!(c.keys["quit"], vec!["q"]);
-    assert_eq!(c.keys["search"], vec!["/", "Ctrl-f"]);
+    let label =
+        |a: Action| -> Vec<String> { c.keymap.keys(a).iter().map(|k| k.label(true)).collect() };
+    assert_eq!(label(Action::Quit), ["F9"]);
+    assert_eq!(label(Action::ClearSearch), ["Ctrl-F", "Alt-X"]);
 }
 
 #[test]
@@ -191,7 +197,8 @@ fn defaults_when_only_the_account_uri_is_given() {
         }
     );
     assert_eq!(c.ui, Ui::default());
-    assert!(c.keys.is_empty() && c.contacts.is_empty());
+    assert_eq!(c.keymap, Keymap::default());
+    assert!(c.contacts.is_empty());
     assert_eq!(c.warnings.len(), 1);
     assert!(
         c.warnings[0].contains("no [[contact]] entries"),
@@ -284,7 +291,12 @@ fn socket_addr_resolves_names_and_reports_failures() {
         "key server.address: cannot resolve \"pbx.example.test:5060\": no such host; \
          check the host name or use an IP address, e.g. \"192.0.2.10:5060\""
     );
-    assert_eq!((err.key(), err.exit_code()), (Some("server.address"), 2));
+    // The binary exits 3 for it (the server cannot be reached), and so
+    // says the error.
+    assert_eq!(
+        (err.key(), err.exit_code()),
+        (Some("server.address"), exit::SERVER)
+    );
 }
 
 #[test]
@@ -398,7 +410,8 @@ fn unreadable_file_is_named() {
         )),
         "{err}"
     );
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.exit_code(), exit::CONFIG);
 }
 
 mod errors;
+mod reporting;

@@ -17,22 +17,6 @@ pub(crate) struct UriParts<'a> {
     pub hostport: &'a str,
 }
 
-impl UriParts<'_> {
-    /// A form for comparing URIs: lower-case scheme and host, no parameters.
-    pub fn canonical(&self) -> String {
-        let mut out = format!(
-            "{}:{}@{}",
-            self.scheme.to_ascii_lowercase(),
-            self.user,
-            self.host.to_ascii_lowercase()
-        );
-        if let Some(port) = self.port {
-            out.push_str(&format!(":{port}"));
-        }
-        out
-    }
-}
-
 const URI_EXAMPLE: &str = "e.g. \"sip:alice@example.test\"";
 
 /// Check a SIP URI: scheme `sip`/`sips`, `user@host`, optional `:port`,
@@ -178,13 +162,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uri_parts_and_canonical_form() {
+    fn uri_parts() {
         let u = check_sip_uri("SIP:alice@Example.TEST:5070;transport=tcp").unwrap();
         assert_eq!(
             (u.user, u.host, u.port, u.hostport),
             ("alice", "Example.TEST", Some(5070), "Example.TEST:5070")
         );
-        assert_eq!(u.canonical(), "sip:alice@example.test:5070");
         let v6 = check_sip_uri("sips:bob@[2001:db8::1]:5061").unwrap();
         assert_eq!((v6.host, v6.port), ("[2001:db8::1]", Some(5061)));
     }

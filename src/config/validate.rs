@@ -1,20 +1,23 @@
 //! From the raw file to a checked [`Config`]: syntax, unknown keys, types,
-//! then every value's meaning, each error placed at its line and key.
+//! then every value's meaning. Each error is placed at its line and key,
+//! and all of them are reported together, in line order: a check that
+//! finds a problem records it and the next check still runs.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
-use super::error::{ConfigError, Src};
-use super::raw::{RawAccount, RawConfig, RawContact, RawServer, RawSubscribe};
+use super::error::{ConfigError, MAX_SHOWN, Src};
+use super::raw::{RawAccount, RawContact, RawServer, RawSubscribe, RawUi};
+use super::sections::Reader;
 use super::uri::{check_sip_uri, parse_address};
-use super::{Account, Config, DEFAULT_PORT, Server, Subscribe, Transport, Ui, schema};
+use super::{Account, Config, DEFAULT_PORT, Server, Subscribe, Transport, Ui};
+use crate::app::Keymap;
 use crate::presence::ContactInfo;
+use crate::sip::uri::{SipUri, UriMap};
 
 /// Parse and check. The flag says whether the file itself holds a password
 /// (`account.password`, as opposed to `password_env`).
@@ -23,38 +26,60 @@ pub(super) fn parse(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Config, bool), ConfigError> {
-    let src = Src { text, path };
-    let doc = DeTable::parse(text).map_err(|e| syntax_error(&src, &e))?;
-    schema::check_unknown_keys(doc.get_ref(), &src)?;
-    let raw = RawConfig::deserialize(toml::de::Deserializer::from(doc.clone()))
-        .map_err(|e| type_error(&src, doc.get_ref(), &e))?;
-
-    let mut warnings = Vec::new();
-    let Some(account) = raw.account else {
-        return Err(src.missing(
-            0..0,
-            "account",
-            "add an [account] table with uri = \"sip:attendant@example.test\"",
-        ));
-    };
-    let literal_password = account.get_ref().password.is_some();
-    let account = check_account(&src, account, env)?;
-    let server = check_server(&src, raw.server, &account)?;
-    let subscribe = check_subscribe(&src, raw.subscribe)?;
-    let ui = raw
-        .ui
-        .map(|u| u.into_inner())
-        .map_or_else(Ui::default, |u| Ui {
-            mono: u.mono.unwrap_or(false),
-            ascii: u.ascii.unwrap_or(false),
-            read_only: u.read_only.unwrap_or(false),
-        });
-    let keys = raw
-        .keys
-        .into_iter()
-        .map(|(action, specs)| (action, specs.into_inner().0))
+    let src = Src::new(text, path);
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    // Every syntax error the parser recovered from; the key of each is
+    // looked up (a walk over the lines) only for those that are printed.
+    let syntax = syntax
+        .iter()
+        .enumerate()
+        .map(|(i, e)| syntax_error(&src, e, i < MAX_SHOWN))
         .collect();
-    let contacts = check_contacts(&src, raw.contact)?;
+    if let Some(e) = ConfigError::collect(syntax) {
+        return Err(e);
+    }
+    let mut r = Reader::new(&src, doc.get_ref());
+    if let Some(top) = super::schema::allowed("") {
+        for e in super::schema::unknown_keys(doc.get_ref(), "", top, &src) {
+            r.push(e);
+        }
+    }
+    let raw_account = r.table::<RawAccount>("account");
+    let literal_password = raw_account
+        .as_ref()
+        .is_some_and(|a| a.get_ref().password.is_some());
+    let account = match raw_account {
+        Some(a) => check_account(&mut r, a, env),
+        None => {
+            let e = src.missing(
+                0..0,
+                "account",
+                "add an [account] table with uri = \"sip:attendant@example.test\"",
+            );
+            r.push(e);
+            None
+        }
+    };
+    let server = r.table::<RawServer>("server");
+    let server = check_server(&mut r, server, account.as_ref());
+    let subscribe = r.table::<RawSubscribe>("subscribe");
+    let subscribe = check_subscribe(&mut r, subscribe);
+    let ui = r.table::<RawUi>("ui").map(Spanned::into_inner);
+    let ui = ui.map_or_else(Ui::default, |u| Ui {
+        mono: u.mono.unwrap_or(false),
+        ascii: u.ascii.unwrap_or(false),
+        read_only: u.read_only.unwrap_or(false),
+    });
+    let keymap = check_keys(&mut r);
+    let contacts = r.contacts();
+    let contacts = check_contacts(&mut r, contacts);
+    let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
+        (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
+        (Some(e), ..) => return Err(e),
+        // Each `None` above came with an error; kept total all the same.
+        (None, ..) => return Err(src.invalid(0..0, "account", "the configuration is incomplete")),
+    };
+    let mut warnings = Vec::new();
     if contacts.is_empty() {
         warnings.push(format!(
             "{} has no [[contact]] entries: the console will be empty (add one [[contact]] table per person)",
@@ -67,19 +92,19 @@ pub(super) fn parse(
         server,
         subscribe,
         ui,
-        keys,
+        keymap,
         contacts,
         warnings,
     };
     Ok((config, literal_password))
 }
 
-fn syntax_error(src: &Src<'_>, e: &toml::de::Error) -> ConfigError {
+fn syntax_error(src: &Src<'_>, e: &toml::de::Error, with_key: bool) -> ConfigError {
     let line = e.span().map_or(1, |s| src.line(s.start));
     ConfigError::Syntax {
         path: src.path.to_path_buf(),
         line,
-        key: key_on_line(src.text, line),
+        key: with_key.then(|| key_on_line(src.text, line)).flatten(),
         message: e.message().trim_end().to_string(),
     }
 }
@@ -124,67 +149,40 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
     None
 }
 
-fn type_error(src: &Src<'_>, doc: &DeTable<'_>, e: &toml::de::Error) -> ConfigError {
-    let offset = e.span().map_or(0, |s| s.start);
-    let key = e.span().and_then(|s| schema::path_at(doc, s.start));
-    let key = key.unwrap_or_else(|| "(top level)".to_string());
-    let message = if key == "contact" {
-        "write [[contact]] (double brackets) for each person, not [contact]".to_string()
-    } else {
-        let mut message = humanize(e.message());
-        if let Some(example) = schema::example(&key) {
-            message.push_str(&format!(", e.g. {example}"));
-        }
-        message
-    };
-    src.invalid(offset..offset, key, message)
-}
-
-/// serde's words for types, in the words of a TOML file.
-fn humanize(message: &str) -> String {
-    let mut out = message.trim_end().replace('`', "\"");
-    for (from, to) in [
-        ("i64", "an integer"),
-        ("u64", "an integer"),
-        ("a sequence", "a list"),
-        ("a map", "a table"),
-    ] {
-        out = out.replace(&format!("expected {from}"), &format!("expected {to}"));
-    }
-    if let Some(at) = out.find("expected struct Raw") {
-        out.truncate(at);
-        out.push_str("expected a table");
-    }
-    out
-}
-
 fn check_account(
-    src: &Src<'_>,
+    r: &mut Reader<'_, '_>,
     account: Spanned<RawAccount>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Account, ConfigError> {
+) -> Option<Account> {
+    let src = r.src;
     let header = account.span();
     let a = account.into_inner();
     let Some(uri) = a.uri else {
-        return Err(src.missing(
+        r.push(src.missing(
             header,
             "account.uri",
             "add uri = \"sip:attendant@example.test\" (who we are)",
         ));
+        return None;
     };
-    let parts =
-        check_sip_uri(uri.get_ref()).map_err(|why| src.invalid(uri.span(), "account.uri", why))?;
-    let (user, domain) = (parts.user.to_string(), parts.hostport.to_string());
+    let parts = r.keep(
+        check_sip_uri(uri.get_ref()).map_err(|why| src.invalid(uri.span(), "account.uri", why)),
+    );
+    let uri_ok = parts.is_some();
+    let (user, domain) = parts.map_or_else(Default::default, |p| {
+        (p.user.to_string(), p.hostport.to_string())
+    });
     let auth_user = match a.auth_user {
         Some(au) if au.get_ref().trim().is_empty() => {
-            return Err(src.invalid(
+            r.push(src.invalid(
                 au.span(),
                 "account.auth_user",
                 "auth_user is empty; remove it to use the user of account.uri",
             ));
+            None
         }
-        Some(au) => au.into_inner(),
-        None => user.clone(),
+        Some(au) => Some(au.into_inner()),
+        None => Some(user.clone()),
     };
     let password = match (a.password, a.password_env) {
         (Some(pw), Some(var)) => {
@@ -193,7 +191,7 @@ fn check_account(
             } else {
                 (var.span(), pw.span(), "account.password")
             };
-            return Err(src.invalid(
+            r.push(src.invalid(
                 second,
                 second_key,
                 format!(
@@ -201,21 +199,22 @@ fn check_account(
                     src.line(first.start)
                 ),
             ));
+            None
         }
-        (Some(pw), None) => Some(pw.into_inner()),
-        (None, Some(var)) => Some(password_from_env(src, &var, env)?),
-        (None, None) => None,
+        (Some(pw), None) => Some(Some(pw.into_inner())),
+        (None, Some(var)) => r.keep(password_from_env(src, &var, env)).map(Some),
+        (None, None) => Some(None),
     };
     let display_name = a
         .display_name
         .map(Spanned::into_inner)
         .filter(|d| !d.trim().is_empty());
-    Ok(Account {
-        uri: uri.into_inner(),
+    Some(Account {
+        uri: uri_ok.then(|| uri.into_inner())?,
         user,
         domain,
-        auth_user,
-        password,
+        auth_user: auth_user?,
+        password: password?,
         display_name,
     })
 }
@@ -243,82 +242,94 @@ fn password_from_env(
 }
 
 fn check_server(
-    src: &Src<'_>,
+    r: &mut Reader<'_, '_>,
     server: Option<Spanned<RawServer>>,
-    account: &Account,
-) -> Result<Server, ConfigError> {
+    account: Option<&Account>,
+) -> Option<Server> {
+    let src = r.src;
     let s = server.map(Spanned::into_inner).unwrap_or(RawServer {
         address: None,
         transport: None,
         keepalive: None,
     });
-    let (host, port) = match &s.address {
-        Some(addr) => parse_address(addr.get_ref(), DEFAULT_PORT)
-            .map_err(|why| src.invalid(addr.span(), "server.address", why))?,
+    let address = match (&s.address, account) {
+        (Some(addr), _) => r.keep(
+            parse_address(addr.get_ref(), DEFAULT_PORT)
+                .map_err(|why| src.invalid(addr.span(), "server.address", why)),
+        ),
         // No address: the domain of our own URI, as a SIP phone would do.
-        None => parse_address(&account.domain, DEFAULT_PORT)
-            .map_err(|why| src.invalid(0..0, "server.address", why))?,
+        (None, Some(account)) => r.keep(
+            parse_address(&account.domain, DEFAULT_PORT)
+                .map_err(|why| src.invalid(0..0, "server.address", why)),
+        ),
+        // No account either: its error is reported already.
+        (None, None) => None,
     };
     let transport = match &s.transport {
-        None => Transport::Udp,
-        Some(t) => match t.get_ref().to_ascii_lowercase().as_str() {
-            "udp" => Transport::Udp,
-            "tcp" => Transport::Tcp,
-            other => {
-                return Err(src.invalid(
+        None => Some(Transport::Udp),
+        Some(t) => {
+            match t.get_ref().to_ascii_lowercase().as_str() {
+                "udp" => Some(Transport::Udp),
+                "tcp" => Some(Transport::Tcp),
+                _ => {
+                    r.push(src.invalid(
                     t.span(),
                     "server.transport",
-                    format!("\"{other}\" is not a transport (expected udp or tcp), e.g. transport = \"udp\""),
+                    format!("\"{}\" is not a transport (expected udp or tcp), e.g. transport = \"udp\"", t.get_ref()),
                 ));
+                    None
+                }
             }
-        },
+        }
     };
-    let keepalive = in_range(
+    let keepalive = r.keep(in_range(
         src,
         s.keepalive.as_ref(),
         "server.keepalive",
         0..=86400,
         30,
         "seconds, 0 = off",
-    )?;
-    Ok(Server {
+    ));
+    let (host, port) = address?;
+    Some(Server {
         host,
         port,
-        transport,
-        keepalive: Duration::from_secs(keepalive),
+        transport: transport?,
+        keepalive: Duration::from_secs(keepalive?),
     })
 }
 
 fn check_subscribe(
-    src: &Src<'_>,
+    r: &mut Reader<'_, '_>,
     subscribe: Option<Spanned<RawSubscribe>>,
-) -> Result<Subscribe, ConfigError> {
+) -> Option<Subscribe> {
+    let src = r.src;
     let d = Subscribe::default();
     let Some(s) = subscribe.map(Spanned::into_inner) else {
-        return Ok(d);
+        return Some(d);
     };
-    let expires = in_range(
+    let expires = r.keep(in_range(
         src,
         s.expires.as_ref(),
         "subscribe.expires",
         60..=86400,
         d.expires.into(),
         "seconds",
-    )?;
-    let window = in_range(
+    ));
+    let window = r.keep(in_range(
         src,
         s.window.as_ref(),
         "subscribe.window",
         1..=1024,
         d.window as u64,
         "transactions",
-    )?;
-    Ok(Subscribe {
+    ));
+    Some(Subscribe {
         presence: s.presence.unwrap_or(d.presence),
         dialog: s.dialog.unwrap_or(d.dialog),
         // Both bounded above by the ranges just checked.
-        expires: u32::try_from(expires).unwrap_or(d.expires),
-        window: usize::try_from(window).unwrap_or(d.window),
+        expires: u32::try_from(expires?).unwrap_or(d.expires),
+        window: usize::try_from(window?).unwrap_or(d.window),
     })
 }
 
@@ -347,62 +358,101 @@ fn in_range(
     }
 }
 
-fn check_contacts(
-    src: &Src<'_>,
-    raw: Vec<Spanned<RawContact>>,
-) -> Result<Vec<ContactInfo>, ConfigError> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+/// `[keys]` into the keymap, each problem at the line of its entry.
+fn check_keys(r: &mut Reader<'_, '_>) -> Keymap {
+    let entries = r.key_entries();
+    let refs: Vec<(&str, &[String])> = entries
+        .iter()
+        .map(|(name, _, specs)| (name.as_str(), specs.as_slice()))
+        .collect();
+    let (keymap, problems) = Keymap::from_entries(&refs);
+    for e in problems {
+        let span = entries
+            .iter()
+            .find(|(name, ..)| *name == e.action)
+            .map_or(0..0, |(_, span, _)| span.clone());
+        let message = e.problem.to_string();
+        r.push(r.src.invalid(span, format!("keys.{}", e.action), message));
+    }
+    keymap
+}
+
+fn check_contacts(r: &mut Reader<'_, '_>, raw: Vec<Spanned<RawContact>>) -> Vec<ContactInfo> {
+    let mut seen: UriMap<usize> = UriMap::with_capacity(raw.len());
     let mut out = Vec::with_capacity(raw.len());
     for (i, c) in raw.into_iter().enumerate() {
-        let prefix = format!("contact[{}]", i + 1);
-        let header: Range<usize> = c.span();
-        let c = c.into_inner();
-        let Some(name) = c.name else {
-            return Err(src.missing(
-                header,
+        if let Some(contact) = check_contact(r, &mut seen, i, c) {
+            out.push(contact);
+        }
+    }
+    out
+}
+
+/// One `[[contact]]`; its URI must not be the same (RFC 3261 19.1.4) as an
+/// earlier contact's.
+fn check_contact(
+    r: &mut Reader<'_, '_>,
+    seen: &mut UriMap<usize>,
+    i: usize,
+    c: Spanned<RawContact>,
+) -> Option<ContactInfo> {
+    let src = r.src;
+    let prefix = format!("contact[{}]", i + 1);
+    let header: Range<usize> = c.span();
+    let c = c.into_inner();
+    let name = match c.name {
+        None => {
+            r.push(src.missing(
+                header.clone(),
                 format!("{prefix}.name"),
                 "add name = \"Alice Adams\" to this [[contact]]",
             ));
-        };
-        if name.get_ref().trim().is_empty() {
-            return Err(src.invalid(
+            None
+        }
+        Some(name) if name.get_ref().trim().is_empty() => {
+            r.push(src.invalid(
                 name.span(),
                 format!("{prefix}.name"),
                 "the name is empty, e.g. name = \"Alice Adams\"",
             ));
+            None
         }
-        let Some(uri) = c.uri else {
-            return Err(src.missing(
-                header,
-                format!("{prefix}.uri"),
-                "add uri = \"sip:alice@example.test\" to this [[contact]]",
-            ));
-        };
-        let parts = check_sip_uri(uri.get_ref())
-            .map_err(|why| src.invalid(uri.span(), format!("{prefix}.uri"), why))?;
-        let line = src.line(uri.span().start);
-        if let Some(&first_line) = seen.get(&parts.canonical()) {
-            return Err(ConfigError::DuplicateContact {
-                path: src.path.to_path_buf(),
-                line,
-                key: format!("{prefix}.uri"),
-                uri: uri.into_inner(),
-                first_line,
-            });
-        }
-        seen.insert(parts.canonical(), line);
-        out.push(ContactInfo {
-            name: name.into_inner().trim().to_string(),
+        Some(name) => Some(name.into_inner().trim().to_string()),
+    };
+    let Some(uri) = c.uri else {
+        r.push(src.missing(
+            header,
+            format!("{prefix}.uri"),
+            "add uri = \"sip:alice@example.test\" to this [[contact]]",
+        ));
+        return None;
+    };
+    let key = format!("{prefix}.uri");
+    let checked = check_sip_uri(uri.get_ref())
+        .map_err(|why| why.to_string())
+        .and_then(|_| SipUri::parse(uri.get_ref()).map_err(|e| e.to_string()));
+    let parsed = r.keep(checked.map_err(|why| src.invalid(uri.span(), key.clone(), why)))?;
+    let line = src.line(uri.span().start);
+    if let Err(&first_line) = seen.insert(parsed, line) {
+        r.push(ConfigError::DuplicateContact {
+            path: src.path.to_path_buf(),
+            line,
+            key,
             uri: uri.into_inner(),
-            extension: c
-                .extension
-                .map(|e| e.into_inner().0.trim().to_string())
-                .filter(|e| !e.is_empty()),
-            department: c
-                .department
-                .map(|d| d.into_inner().trim().to_string())
-                .filter(|d| !d.is_empty()),
+            first_line,
         });
+        return None;
     }
-    Ok(out)
+    Some(ContactInfo {
+        name: name?,
+        uri: uri.into_inner(),
+        extension: c
+            .extension
+            .map(|e| e.into_inner().0.trim().to_string())
+            .filter(|e| !e.is_empty()),
+        department: c
+            .department
+            .map(|d| d.into_inner().trim().to_string())
+            .filter(|d| !d.is_empty()),
+    })
 }

@@ -17,7 +17,6 @@ mod guard;
 mod tests;
 mod writer;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -61,8 +60,8 @@ pub struct ConsoleOptions {
     /// Some: show a "DEMO" mark and this one-line hint.
     pub demo_hint: Option<String>,
     pub own_uri: Option<String>,
-    /// From the config's `[keys]`: action name → key specs.
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// The key bindings, checked when the configuration was loaded.
+    pub keymap: Keymap,
     /// Favourites are persisted here (`favourites.toml`).
     pub data_dir: Option<PathBuf>,
     /// Warnings found while loading the config (e.g. a password readable by
@@ -81,9 +80,9 @@ const SAVE_DRAIN: Duration = Duration::from_millis(1000);
 const ENGINE_BATCH: usize = 1024;
 
 /// The model's settings from the options, the environment (`NO_COLOR`, the
-/// locale) and `favourites.toml`. Fails on a bad `[keys]` table.
+/// locale) and `favourites.toml`.
 pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
-    let keymap = Keymap::from_config(&opts.keys)?;
+    let keymap = opts.keymap.clone();
     let env = |k: &str| std::env::var(k).ok();
     let (no_color, lc_all, lc_ctype, lang) =
         (env("NO_COLOR"), env("LC_ALL"), env("LC_CTYPE"), env("LANG"));

@@ -1,6 +1,6 @@
 //! Headers we parse ourselves: the codec leaves every value as a string.
 //!
-//! - [`SipUri`], [`NameAddr`] (From/To/Contact), [`CSeq`], [`via_branch`]
+//! - [`SipUri`] (re-exported from `sip::uri`), [`NameAddr`] (From/To/Contact), [`CSeq`], [`via_branch`]
 //! - `event`: Event, Subscription-State, Expires, Retry-After, SIP-ETag,
 //!   Content-Type (re-exported here)
 
@@ -8,6 +8,7 @@ mod event;
 #[cfg(test)]
 mod tests;
 
+pub use crate::sip::uri::SipUri;
 pub use event::{
     EventHeader, SubscriptionState, TerminationReason, content_type_is, parse_etag, parse_event,
     parse_expires, parse_retry_after, parse_subscription_state,
@@ -37,114 +38,6 @@ pub(crate) fn invalid(header: &'static str, value: &str, reason: &'static str) -
         header,
         value,
         reason,
-    }
-}
-
-/// A `sip:` or `sips:` URI. The user part is kept as written (dots, `+`,
-/// escapes, and a deprecated `:password` if present).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SipUri {
-    /// `sip` or `sips`, lower case.
-    pub scheme: String,
-    pub user: Option<String>,
-    pub host: String,
-    pub port: Option<u16>,
-    pub params: Vec<(String, Option<String>)>,
-}
-
-impl SipUri {
-    /// Parses `sip:user@host:port;param=value`. IPv6 hosts in brackets are
-    /// kept with their brackets. URI headers (`?name=value`) are rejected:
-    /// nothing here would honour them.
-    pub fn parse(s: &str) -> Result<SipUri, HeaderError> {
-        const H: &str = "URI";
-        let s = s.trim();
-        let (scheme, rest) = s
-            .split_once(':')
-            .ok_or_else(|| invalid(H, s, "no scheme (expected sip: or sips:)"))?;
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "sip" && scheme != "sips" {
-            return Err(invalid(H, s, "scheme is not sip or sips"));
-        }
-        let (user, hostpart) = match rest.split_once('@') {
-            Some(("", _)) => return Err(invalid(H, s, "empty user part")),
-            Some((u, h)) => (Some(u.to_string()), h),
-            None => (None, rest),
-        };
-        let (host, after) = if hostpart.starts_with('[') {
-            let close = hostpart
-                .find(']')
-                .ok_or_else(|| invalid(H, s, "unclosed IPv6 bracket"))?;
-            hostpart.split_at(close + 1)
-        } else {
-            let end = hostpart.find([':', ';', '?']).unwrap_or(hostpart.len());
-            hostpart.split_at(end)
-        };
-        if host.is_empty()
-            || host
-                .chars()
-                .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '@' | ',' | '/'))
-        {
-            return Err(invalid(H, s, "missing or bad host"));
-        }
-        if after.contains('?') {
-            return Err(invalid(H, s, "URI headers (?...) are not supported"));
-        }
-        let (port_part, params_part) = match after.find(';') {
-            Some(i) => after.split_at(i),
-            None => (after, ""),
-        };
-        let port = match port_part.strip_prefix(':') {
-            Some(p) => Some(
-                p.parse::<u16>()
-                    .map_err(|_| invalid(H, s, "bad port number"))?,
-            ),
-            None if port_part.is_empty() => None,
-            None => return Err(invalid(H, s, "unexpected text after host")),
-        };
-        let params = parse_params(params_part).map_err(|reason| invalid(H, s, reason))?;
-        Ok(SipUri {
-            scheme,
-            user,
-            host: host.to_string(),
-            port,
-            params,
-        })
-    }
-
-    /// The address of record: `sip:user@host`, no port or parameters, host
-    /// in lower case.
-    pub fn aor(&self) -> String {
-        let host = self.host.to_ascii_lowercase();
-        match &self.user {
-            Some(user) => format!("{}:{}@{}", self.scheme, user, host),
-            None => format!("{}:{}", self.scheme, host),
-        }
-    }
-
-    /// `host` or `host:port`.
-    pub fn host_port(&self) -> String {
-        match self.port {
-            Some(port) => format!("{}:{}", self.host, port),
-            None => self.host.clone(),
-        }
-    }
-
-    /// The value of URI parameter `name` (case-insensitive); `Some("")` for
-    /// a parameter without value (`;lr`).
-    pub fn param(&self, name: &str) -> Option<&str> {
-        find_param(&self.params, name)
-    }
-}
-
-impl fmt::Display for SipUri {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", self.scheme)?;
-        if let Some(user) = &self.user {
-            write!(f, "{user}@")?;
-        }
-        write!(f, "{}", self.host_port())?;
-        write_params(f, &self.params)
     }
 }
 
@@ -283,7 +176,10 @@ pub(crate) fn find_param<'a>(
         .map(|(_, v)| v.as_deref().unwrap_or(""))
 }
 
-fn write_params(f: &mut fmt::Formatter<'_>, params: &[(String, Option<String>)]) -> fmt::Result {
+pub(crate) fn write_params(
+    f: &mut fmt::Formatter<'_>,
+    params: &[(String, Option<String>)],
+) -> fmt::Result {
     for (name, value) in params {
         match value {
             Some(v)

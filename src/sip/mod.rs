@@ -10,6 +10,7 @@
 //! - `engine`       — every subscription of a console (one per contact and
 //!   package), the subscription rules, pacing and keepalive
 //! - `events`       — what the engine reports
+//! - `uri`          — the one SIP URI type and RFC 3261 19.1.4 comparison
 
 pub mod auth;
 pub mod codec;
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod events;
 pub mod headers;
 pub mod transaction;
+pub mod uri;
 
 /// The transport of a SIP message (client, server and configuration alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

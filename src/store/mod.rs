@@ -10,7 +10,6 @@ pub mod rules;
 mod tests;
 mod uri;
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::body::{DialogDoc, DialogEntry, Direction, PresenceDoc};
@@ -64,8 +63,8 @@ impl Default for Shown {
 #[derive(Debug, Default)]
 pub struct Store {
     contacts: Vec<Contact>,
-    /// Normalised URI (see [`uri::key`]) → contact.
-    by_uri: HashMap<String, ContactId>,
+    /// Contact URI → contact, compared by RFC 3261 19.1.4.
+    by_uri: uri::UriIndex,
 }
 
 #[derive(Debug)]
@@ -224,23 +223,14 @@ fn peer_is(shown: Option<&Peer>, dialog: Option<&DialogEntry>) -> bool {
 
 impl Store {
     pub fn new(contacts: Vec<ContactInfo>) -> Self {
-        let mut by_uri = HashMap::with_capacity(contacts.len());
+        let mut by_uri = uri::UriIndex::with_capacity(contacts.len());
         let contacts: Vec<Contact> = contacts
             .into_iter()
             .take(u32::MAX as usize)
             .enumerate()
             .map(|(i, info)| {
                 let id = ContactId(i as u32);
-                match uri::key(&info.uri) {
-                    Some(key) => {
-                        if let Some(first) = by_uri.get(&key) {
-                            tracing::warn!(uri = %info.uri, ?first, "two contacts with one URI: find() returns the first");
-                        } else {
-                            by_uri.insert(key, id);
-                        }
-                    }
-                    None => tracing::warn!(uri = %info.uri, "contact URI cannot be looked up"),
-                }
+                by_uri.add(&info.uri, id);
                 Contact {
                     info,
                     src: Sources::default(),
@@ -267,9 +257,10 @@ impl Store {
     pub fn shown(&self, id: ContactId) -> &Shown {
         self.contact(id).map_or(&NO_SHOWN, |c| &c.shown)
     }
-    /// Find a contact by URI (compared without parameters, case-insensitive host).
+    /// Find a contact by URI, compared by RFC 3261 19.1.4 (see
+    /// [`crate::sip::uri`]): host case does not matter, the port does.
     pub fn find(&self, uri: &str) -> Option<ContactId> {
-        self.by_uri.get(&uri::key(uri)?).copied()
+        self.by_uri.find(uri)
     }
     /// The last PIDF document received (kept while a subscription is
     /// refused, for the "why" panel): activities, entity, raw rule.

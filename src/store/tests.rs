@@ -136,7 +136,9 @@ fn kamailio_caller_trying_is_active_not_ringing() {
 #[test]
 fn kamailio_presence_busy_then_away() {
     let (mut s, _, t0) = store();
-    let alice = s.find("<sip:alice@127.0.0.1:5060>;tag=x").unwrap();
+    // NOTIFYs reach a contact by their dialog; the From of this capture
+    // carries :5060, which RFC 3261 19.1.4 does not equate with no port.
+    let alice = s.find("<sip:alice@127.0.0.1>;tag=x").unwrap();
     let doc = pidf::parse(fixture!("presence-notify-pidf-initial.sip")).unwrap();
     assert!(s.apply_presence(alice, doc, t0));
     let shown = s.shown(alice);
@@ -332,13 +334,39 @@ fn true_only_on_real_change() {
 }
 
 #[test]
-fn find_ignores_parameters_port_and_case() {
+fn find_compares_by_rfc_3261_host_case_and_other_params_ignored_port_not() {
     let (s, bob, _) = store();
     assert_eq!(s.find("sip:bob@127.0.0.1"), Some(bob));
-    assert_eq!(s.find("SIP:bob@127.0.0.1:5072;transport=UDP"), Some(bob));
+    assert_eq!(s.find("SIP:bob@127.0.0.1;lr"), Some(bob));
+    assert_eq!(s.find("\"Bob\" <sip:bob@127.0.0.1>;tag=1"), Some(bob));
+    assert_eq!(
+        s.find("sip:bob@127.0.0.1:5060"),
+        None,
+        "a port is not its absence"
+    );
+    assert_eq!(s.find("sip:bob@127.0.0.1;transport=udp"), None);
     assert_eq!(s.find("sip:carol@127.0.0.1"), None);
     assert_eq!(s.find("sip:Bob@127.0.0.1"), None);
     assert_eq!(s.len(), 2);
     assert_eq!(s.ids().collect::<Vec<_>>(), [ContactId(0), ContactId(1)]);
     assert_eq!(s.info(bob).name, "Bob");
+}
+
+/// Contacts the configuration accepts as different (RFC 3261 19.1.4: a URI
+/// without a port is not the one with `:5060`) keep their own entries.
+#[test]
+fn uris_with_and_without_the_default_port_live_side_by_side() {
+    let s = Store::new(vec![
+        contact("Plain", "sip:a@example.test"),
+        contact("Ported", "sip:a@example.test:5060"),
+        contact("Tcp", "sip:a@example.test;transport=tcp"),
+    ]);
+    assert_eq!(s.find("sip:a@EXAMPLE.test"), Some(ContactId(0)));
+    assert_eq!(s.find("sip:a@example.test:5060"), Some(ContactId(1)));
+    assert_eq!(
+        s.find("sip:a@example.test;transport=TCP"),
+        Some(ContactId(2))
+    );
+    let names: Vec<&str> = s.ids().map(|id| s.info(id).name.as_str()).collect();
+    assert_eq!(names, ["Plain", "Ported", "Tcp"]);
 }

@@ -84,7 +84,7 @@ fn config_errors_name_the_action_and_key() {
     };
     let e = bad("make_coffee", "F5");
     assert!(
-        e.contains("unknown action \"make_coffee\"") && e.contains("toggle_favourite"),
+        e.contains("make_coffee: unknown action") && e.contains("toggle_favourite"),
         "{e}"
     );
     let e = bad("quit", "Hyper-Q");
@@ -102,5 +102,39 @@ fn config_errors_name_the_action_and_key() {
         ("help".to_string(), vec!["F9".to_string()]),
     ]))
     .unwrap_err();
-    assert!(matches!(e, KeymapError::Duplicate { .. }), "{e}");
+    assert!(matches!(e.problem, KeyProblem::Duplicate { .. }), "{e}");
+}
+
+#[test]
+fn every_problem_is_reported_in_entry_order() {
+    let specs = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (quit, coffee, help, open) = (
+        specs(&["F9"]),
+        specs(&["F5"]),
+        specs(&["F9", "Hyper-Q"]),
+        specs(&[]),
+    );
+    let entries: Vec<(&str, &[String])> = vec![
+        ("quit", &quit),
+        ("make_coffee", &coffee),
+        ("help", &help),
+        ("open", &open),
+    ];
+    let (km, errors) = Keymap::from_entries(&entries);
+    let got: Vec<(&str, &KeyProblem)> = errors
+        .iter()
+        .map(|e| (e.action.as_str(), &e.problem))
+        .collect();
+    assert_eq!(got.len(), 3, "{errors:?}");
+    assert!(matches!(
+        got[0],
+        ("make_coffee", KeyProblem::UnknownAction { .. })
+    ));
+    assert!(matches!(got[1], ("help", KeyProblem::Duplicate { first, .. }) if first == "quit"));
+    assert!(matches!(got[2], ("open", KeyProblem::Empty)));
+    // The good entry still applies.
+    assert_eq!(
+        km.action_for(&ev(KeyCode::F(9), KeyModifiers::NONE)),
+        Some(Action::Quit)
+    );
 }

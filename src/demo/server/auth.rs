@@ -15,6 +15,7 @@ use super::{Peer, Server};
 use crate::sip::auth::{Algorithm, challenge_value, parse_authorization, verify};
 use crate::sip::codec::Request;
 use crate::sip::headers::{NameAddr, SipUri};
+use crate::sip::uri::user_key;
 
 /// How long a nonce stays fresh.
 pub const NONCE_TTL: Duration = Duration::from_secs(300);
@@ -95,7 +96,7 @@ impl Server {
             .and_then(|na| SipUri::parse(&na.uri).ok())
             .and_then(|u| u.user);
         match from_user {
-            Some(f) if f.eq_ignore_ascii_case(user) => Verdict::Allowed,
+            Some(f) if user_key(&f) == user_key(user) => Verdict::Allowed,
             other => Verdict::Forbidden(format!(
                 "authenticated as {user}, but From is {}",
                 other.unwrap_or_else(|| "unreadable".into())

@@ -55,6 +55,7 @@ use crate::demo::state::{Change, PresenceState};
 use crate::presence::EventKind;
 use crate::sip::codec::{self, CodecError, Message, Method, Request, Response};
 use crate::sip::transaction::{ResponseCache, Timers, server_key};
+use crate::sip::uri::user_key;
 
 use notify::NotifyKind;
 pub use subscribe::Resource;
@@ -187,7 +188,9 @@ impl Server {
     }
 
     fn add_user(&mut self, user: String) -> usize {
-        let key = user.to_ascii_lowercase();
+        // The user part compares as RFC 3261 19.1.4 says: case-sensitive,
+        // unreserved escapes decoded (see `crate::sip::uri`).
+        let key = user_key(&user);
         if let Some(&i) = self.by_user.get(&key) {
             return i;
         }
@@ -204,7 +207,7 @@ impl Server {
 
     /// The index of a user part, as `set_*` take it.
     pub fn user_index(&self, user: &str) -> Option<usize> {
-        self.by_user.get(&user.to_ascii_lowercase()).copied()
+        self.by_user.get(&user_key(user)).copied()
     }
 
     /// The user part of user `index`.

@@ -12,6 +12,7 @@ use super::{Peer, Server, Timer};
 use crate::presence::EventKind;
 use crate::sip::codec::Request;
 use crate::sip::headers::{SipUri, content_type_is, parse_etag, parse_event, parse_expires};
+use crate::sip::uri::user_key;
 
 /// Expiry of a publication without Expires.
 pub const DEFAULT_PUBLISH_EXPIRES: u32 = 3600;
@@ -41,7 +42,7 @@ impl Server {
             return self.respond(now, from, key, resp);
         };
         if let (Some((me, _)), Some(target)) = (&self.cfg.credentials, &target)
-            && !me.eq_ignore_ascii_case(target)
+            && user_key(me) != user_key(target)
         {
             let verdict = Verdict::Forbidden(format!("{me} may not publish for {target}"));
             return self.refuse(now, from, key, req, verdict);

@@ -459,16 +459,6 @@ async fn config_warnings_show_in_the_console_until_the_next_key() {
     result.unwrap();
 }
 
-#[test]
-fn bad_key_bindings_are_refused_before_the_terminal_is_touched() {
-    let opts = ConsoleOptions {
-        keys: BTreeMap::from([("quit".to_string(), vec!["x".to_string()])]),
-        ..ConsoleOptions::default()
-    };
-    let e = settings(&opts).unwrap_err().to_string();
-    assert!(e.contains("quit") && e.contains("\"x\""), "{e}");
-}
-
 /// Counts the bytes written to the "terminal".
 #[derive(Clone, Default)]
 struct Counter(Arc<std::sync::atomic::AtomicUsize>);

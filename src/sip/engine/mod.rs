@@ -82,11 +82,9 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// Sensible defaults for everything but the identities.
     pub fn new(account_uri: &str, server: &str, local: SocketAddr, transport: Transport) -> Self {
-        let user = account_uri
-            .split_once(':')
-            .map(|(_, rest)| rest.split('@').next().unwrap_or(""))
-            .unwrap_or("")
-            .to_string();
+        let user = crate::sip::uri::SipUri::parse_loose(account_uri)
+            .and_then(|u| u.user)
+            .unwrap_or_default();
         EngineConfig {
             account_uri: account_uri.to_string(),
             display_name: None,
