@@ -94,7 +94,8 @@ pub struct Server {
     pub host: String,
     pub port: u16,
     pub transport: Transport,
-    /// Interval of OPTIONS keepalives over UDP; zero = off.
+    /// Longest interval of OPTIONS keepalives (the engine sends them at
+    /// least every `policy::KEEPALIVE_INTERVAL`); zero = off.
     pub keepalive: Duration,
 }
 
