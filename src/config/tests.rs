@@ -415,3 +415,13 @@ fn unreadable_file_is_named() {
 
 mod errors;
 mod reporting;
+
+#[test]
+fn contact_names_from_the_file_are_made_harmless() {
+    let text = "[account]\nuri = \"sip:me@example.test\"\n[[contact]]\nname = \"Eve \\u001b]0;pwned\\u0007 \\u202eX\"\nuri = \"sip:eve@example.test\"\ndepartment = \"Sales\\u009b31m\"\nextension = \"12\\u0000\"\n";
+    let c = parse(text, Path::new("c.toml"), &|_| None).unwrap();
+    let eve = &c.contacts[0];
+    assert_eq!(eve.name, "Eve ]0;pwned X");
+    assert_eq!(eve.department.as_deref(), Some("Sales31m"));
+    assert_eq!(eve.extension.as_deref(), Some("12"));
+}

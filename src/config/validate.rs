@@ -417,7 +417,9 @@ fn check_contact(
             ));
             None
         }
-        Some(name) => Some(name.into_inner().trim().to_string()),
+        // A name may come from an exported file: made harmless like any
+        // outside string before the store, `watch` or the screen see it.
+        Some(name) => Some(crate::text::harmless_line(name.get_ref().trim())),
     };
     let Some(uri) = c.uri else {
         r.push(src.missing(
@@ -448,11 +450,11 @@ fn check_contact(
         uri: uri.into_inner(),
         extension: c
             .extension
-            .map(|e| e.into_inner().0.trim().to_string())
+            .map(|e| crate::text::harmless_line(e.into_inner().0.trim()))
             .filter(|e| !e.is_empty()),
         department: c
             .department
-            .map(|d| d.into_inner().trim().to_string())
+            .map(|d| crate::text::harmless_line(d.into_inner().trim()))
             .filter(|d| !d.is_empty()),
     })
 }
