@@ -151,6 +151,21 @@ async fn until(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Sends the sample office's events (its six minutes have passed) and waits
+/// until the console shows them.
+async fn office_on_screen(events: &UnboundedSender<EngineEvent>, backend: &Shared) {
+    let base = Instant::now()
+        .checked_sub(Duration::from_secs(360))
+        .unwrap();
+    for ev in sample::office_events(base) {
+        events.send(ev).unwrap();
+    }
+    until("the events on screen", || {
+        text(&backend.screen()).contains("11 active")
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn keys_drive_the_loop_and_quit_ends_the_subscriptions() {
     let (_events, mut src, shut) = source();
@@ -184,17 +199,7 @@ async fn engine_events_redraw_without_input_and_a_ringing_line_blinks_on_its_own
     let mut terminal = Terminal::new(backend.clone()).unwrap();
     let mut model = office();
     let driver = async {
-        // The office's six minutes have passed.
-        let base = Instant::now()
-            .checked_sub(Duration::from_secs(360))
-            .unwrap();
-        for ev in sample::office_events(base) {
-            events.send(ev).unwrap();
-        }
-        until("the events on screen", || {
-            text(&backend.screen()).contains("11 active")
-        })
-        .await;
+        office_on_screen(&events, &backend).await;
         // Heidi's badge in the favourites row: column 26 of row 1.
         let badge = |b: &Buffer| b[(26u16, 1u16)].bg;
         until("the badge to turn orange", || {
@@ -348,16 +353,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         update: save_after_engine_messages,
     };
     let driver = async {
-        let base = Instant::now()
-            .checked_sub(Duration::from_secs(360))
-            .unwrap();
-        for ev in sample::office_events(base) {
-            events.send(ev).unwrap();
-        }
-        until("the events on screen", || {
-            text(&backend.screen()).contains("11 active")
-        })
-        .await;
+        office_on_screen(&events, &backend).await;
         keys.send(ctrl_q()).unwrap();
     };
     let (result, ()) = tokio::join!(
