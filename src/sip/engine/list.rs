@@ -552,12 +552,6 @@ impl Engine {
             .find(|l| l.event == event)
             .map_or(0, |l| l.members.len())
     }
-
-    /// The id each covered contact's subscriptions map to, for tests.
-    #[cfg(test)]
-    pub(super) fn single_sub(&self, contact: ContactId, event: EventKind) -> Option<SubId> {
-        self.lists.single(contact, event)
-    }
 }
 
 /// The `Require` header names `eventlist` (RFC 4662 section 4.2).
