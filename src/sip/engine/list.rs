@@ -179,10 +179,13 @@ impl Engine {
                 };
                 return self.list_fallback(i, &why, now);
             }
-            SubscriptionStatus::Active | SubscriptionStatus::Pending => {
-                let members = self.lists.get(i).map_or(0, |l| l.members.len());
-                ListState::Active { members }
-            }
+            SubscriptionStatus::Active | SubscriptionStatus::Pending => match self.lists.get(i) {
+                // Accepted, but no full state yet: the members are unknown.
+                Some(l) if l.version.is_some() => ListState::Active {
+                    members: l.members.len(),
+                },
+                _ => ListState::Requesting,
+            },
             _ => ListState::Requesting,
         };
         self.emit(EngineEvent::List {
@@ -309,10 +312,11 @@ impl Engine {
             }
             _ => ls.version = Some(doc.version),
         }
+        // Members first: the list counts as answered once they are known.
+        self.apply_members(i, kind, doc, now);
         if let Some(status) = live {
             self.set_status(i, status, now);
         }
-        self.apply_members(i, kind, doc, now);
     }
 
     /// A NOTIFY we cannot follow: start the list over in a new dialog.
