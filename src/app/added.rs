@@ -92,3 +92,108 @@ fn same_uri(a: &str, b: &str) -> bool {
         _ => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use crate::app::{Model, Msg, Settings, update};
+    use crate::body::notify::nothing_published;
+    use crate::presence::{ContactId, ContactInfo, EventKind, Presence};
+    use crate::sip::events::{EngineEvent, ListState};
+
+    fn member(name: &str, uri: &str) -> ContactInfo {
+        ContactInfo {
+            name: name.into(),
+            uri: uri.into(),
+            extension: None,
+            department: None,
+        }
+    }
+
+    #[test]
+    fn list_members_join_the_grid_and_the_search_and_their_state_shows() {
+        let at = Instant::now();
+        let mut m = Model::new(vec![member("Ann", "sip:ann@x")], Settings::default());
+        let added = vec![
+            (ContactId(1), member("Zed", "sip:zed@x")),
+            (ContactId(2), member("bob", "sip:bob@x")),
+        ];
+        update(
+            &mut m,
+            Msg::Engine(EngineEvent::ContactsAdded {
+                contacts: added,
+                at,
+            }),
+        );
+        assert_eq!(m.store.len(), 3);
+        let grid: Vec<&str> = m
+            .list
+            .cells
+            .iter()
+            .map(|c| m.store.info(c.id).name.as_str())
+            .collect();
+        assert_eq!(grid, ["Ann", "bob", "Zed"], "in the Other group, by name");
+        let mut doc = nothing_published();
+        doc.presence = Presence::Available;
+        update(
+            &mut m,
+            Msg::Engine(EngineEvent::Presence {
+                contact: ContactId(1),
+                doc,
+                at,
+            }),
+        );
+        assert_eq!(m.store.shown(ContactId(1)).presence, Presence::Available);
+        for c in "zed".chars() {
+            update(
+                &mut m,
+                Msg::Key(crossterm::event::KeyEvent::from(
+                    crossterm::event::KeyCode::Char(c),
+                )),
+            );
+        }
+        assert_eq!(
+            m.search.hits().first().map(|h| h.id),
+            Some(ContactId(1)),
+            "found by search"
+        );
+    }
+
+    #[test]
+    fn a_list_fallback_is_said_in_the_status_bar_and_the_message_line() {
+        let at = Instant::now();
+        let mut m = Model::new(Vec::new(), Settings::default());
+        let ev = |state| {
+            Msg::Engine(EngineEvent::List {
+                event: EventKind::Presence,
+                state,
+                at,
+            })
+        };
+        update(&mut m, ev(ListState::Active { members: 12 }));
+        assert_eq!(m.list_note.as_deref(), Some("list: 12"));
+        update(&mut m, ev(ListState::Fallback("404 Not Found".into())));
+        assert_eq!(m.list_note.as_deref(), Some("list refused: per contact"));
+        assert!(
+            m.message
+                .as_deref()
+                .is_some_and(|t| t.contains("404 Not Found")),
+            "{:?}",
+            m.message
+        );
+        update(
+            &mut m,
+            Msg::Engine(EngineEvent::List {
+                event: EventKind::Dialog,
+                state: ListState::Active { members: 12 },
+                at,
+            }),
+        );
+        assert_eq!(
+            m.list_note.as_deref(),
+            Some("list refused: per contact"),
+            "stays said"
+        );
+    }
+}
