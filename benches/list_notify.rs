@@ -177,7 +177,7 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("parse_and_apply_500_pidf_parts", |b| {
         b.iter_batched(
-            || listening(),
+            listening,
             |(mut engine, mut store, _)| {
                 let now = Instant::now();
                 engine.handle_datagram(now, Some(server()), &partial);
