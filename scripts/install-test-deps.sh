@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-utils-modules sip-tester sqlite3 tmux)
 commands=(kamailio sipp sqlite3 tmux)
 # one module file per module package
-modules=(presence.so presence_xml.so presence_dialoginfo.so pua.so pua_dialoginfo.so db_sqlite.so utils.so auth_db.so dialog.so)
+modules=(presence.so presence_xml.so presence_dialoginfo.so pua.so pua_dialoginfo.so db_sqlite.so utils.so auth_db.so dialog.so rls.so db_text.so)
 if [[ "${1:-}" == "--with-baresip" ]]; then
 	packages+=(baresip-core)
 	commands+=(baresip)

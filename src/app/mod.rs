@@ -1,6 +1,7 @@
 //! The console's state machine: one [`Msg`] type, one
 //! [`update`](update::update) function returning [`Cmd`]s for the runtime.
 
+mod added;
 pub mod cmd;
 pub mod favourites;
 pub mod grid_list;

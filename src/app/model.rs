@@ -136,6 +136,8 @@ pub struct Model {
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
+    /// The resource list's state for the status bar (`None`: no list).
+    pub list_note: Option<String>,
 }
 
 impl Model {
@@ -223,6 +225,7 @@ impl Model {
             own_id,
             dirty: true,
             quit: false,
+            list_note: None,
         };
         model.rebuild_list(None);
         model

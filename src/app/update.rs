@@ -66,6 +66,14 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
             model.connection = state.clone();
             model.dirty = true;
         }
+        EngineEvent::List { state, at, .. } => {
+            advance_clock(model, *at);
+            model.set_list_state(state);
+        }
+        EngineEvent::ContactsAdded { contacts, at } => {
+            let now = advance_clock(model, *at);
+            model.add_contacts(contacts, now);
+        }
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }

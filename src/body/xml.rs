@@ -16,7 +16,16 @@ const NODES_LIMIT: u32 = 50_000;
 
 /// Checks size and DTD, and decodes the body to text.
 pub(crate) fn decode<'a>(body: &'a [u8], what: &'static str) -> Result<Cow<'a, str>, BodyError> {
-    if body.len() > MAX_BODY {
+    decode_capped(body, what, MAX_BODY)
+}
+
+/// [`decode`] with another size cap (list documents are bigger).
+pub(crate) fn decode_capped<'a>(
+    body: &'a [u8],
+    what: &'static str,
+    cap: usize,
+) -> Result<Cow<'a, str>, BodyError> {
+    if body.len() > cap {
         return Err(BodyError::TooLarge(body.len()));
     }
     if has_doctype(body) {
@@ -34,9 +43,17 @@ pub(crate) fn decode<'a>(body: &'a [u8], what: &'static str) -> Result<Cow<'a, s
 
 /// Parses decoded text into a document (DTDs refused by roxmltree too).
 pub(crate) fn parse_doc(text: &str) -> Result<roxmltree::Document<'_>, BodyError> {
+    parse_doc_limited(text, NODES_LIMIT)
+}
+
+/// [`parse_doc`] with another node limit (list documents have more nodes).
+pub(crate) fn parse_doc_limited(
+    text: &str,
+    nodes_limit: u32,
+) -> Result<roxmltree::Document<'_>, BodyError> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
-        nodes_limit: NODES_LIMIT,
+        nodes_limit,
         ..roxmltree::ParsingOptions::default()
     };
     roxmltree::Document::parse_with_options(text, opts).map_err(|e| match e {

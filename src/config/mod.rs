@@ -97,6 +97,9 @@ pub struct Server {
     /// Longest interval of OPTIONS keepalives (the engine sends them at
     /// least every `policy::KEEPALIVE_INTERVAL`); zero = off.
     pub keepalive: Duration,
+    /// A resource list URI (RFC 4662): one subscription per enabled event
+    /// package for the whole list instead of one per contact.
+    pub list: Option<String>,
 }
 
 impl Server {

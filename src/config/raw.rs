@@ -44,6 +44,7 @@ pub(super) struct RawServer {
     pub address: Option<Spanned<String>>,
     pub transport: Option<Spanned<String>>,
     pub keepalive: Option<Spanned<i64>>,
+    pub list: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -194,6 +194,7 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "server.address" => "address = \"192.0.2.10:5060\"",
         "server.transport" => "transport = \"udp\"",
         "server.keepalive" => "keepalive = 30",
+        "server.list" => "list = \"sip:attendant-list@example.test\"",
         "subscribe" => "[subscribe] with expires = 600",
         "subscribe.presence" => "presence = true",
         "subscribe.dialog" => "dialog = true",

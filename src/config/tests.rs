@@ -277,6 +277,7 @@ fn socket_addr_resolves_names_and_reports_failures() {
         port: 5060,
         transport: Transport::Udp,
         keepalive: Duration::ZERO,
+        list: None,
     };
     let addr = server.socket_addr().expect("localhost resolves");
     assert!(addr.ip().is_loopback() && addr.port() == 5060, "{addr}");
@@ -424,4 +425,28 @@ fn contact_names_from_the_file_are_made_harmless() {
     assert_eq!(eve.name, "Eve ]0;pwned X");
     assert_eq!(eve.department.as_deref(), Some("Sales31m"));
     assert_eq!(eve.extension.as_deref(), Some("12"));
+}
+
+#[test]
+fn a_list_uri_alone_is_a_whole_console_over_tcp() {
+    let c = parse_with_account(&["[server]", "list = \"sip:attendant-list@example.test\""]);
+    assert_eq!(
+        c.server.list.as_deref(),
+        Some("sip:attendant-list@example.test")
+    );
+    assert_eq!(c.server.transport, Transport::Tcp, "lists default to TCP");
+    assert!(c.contacts.is_empty());
+    assert!(
+        !c.warnings.iter().any(|w| w.contains("no [[contact]]")),
+        "no empty-console warning with a list: {:?}",
+        c.warnings
+    );
+    let udp = parse_with_account(&["[server]", "list = \"sip:l@x\"", "transport = \"udp\""]);
+    assert_eq!(
+        udp.server.transport,
+        Transport::Udp,
+        "an explicit transport wins"
+    );
+    let msg = error_with_account(&["[server]", "list = \"attendant-list\""], 4, "server.list");
+    assert!(msg.contains("not a SIP URI"), "{msg}");
 }

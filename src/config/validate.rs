@@ -80,7 +80,7 @@ pub(super) fn parse(
         (None, ..) => return Err(src.invalid(0..0, "account", "the configuration is incomplete")),
     };
     let mut warnings = Vec::new();
-    if contacts.is_empty() {
+    if contacts.is_empty() && server.list.is_none() {
         warnings.push(format!(
             "{} has no [[contact]] entries: the console will be empty (add one [[contact]] table per person)",
             path.display()
@@ -251,6 +251,7 @@ fn check_server(
         address: None,
         transport: None,
         keepalive: None,
+        list: None,
     });
     let address = match (&s.address, account) {
         (Some(addr), _) => r.keep(
@@ -265,7 +266,16 @@ fn check_server(
         // No account either: its error is reported already.
         (None, None) => None,
     };
+    let list = s.list.as_ref().and_then(|l| {
+        r.keep(
+            check_sip_uri(l.get_ref())
+                .map(|_| l.get_ref().clone())
+                .map_err(|why| src.invalid(l.span(), "server.list", why)),
+        )
+    });
     let transport = match &s.transport {
+        // A list's full state exceeds a UDP datagram: TCP unless told.
+        None if s.list.is_some() => Some(Transport::Tcp),
         None => Some(Transport::Udp),
         Some(t) => {
             match t.get_ref().to_ascii_lowercase().as_str() {
@@ -296,6 +306,7 @@ fn check_server(
         port,
         transport: transport?,
         keepalive: Duration::from_secs(keepalive?),
+        list,
     })
 }
 

@@ -37,6 +37,7 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.expires = cfg.subscribe.expires;
     e.window = cfg.subscribe.window;
     e.keepalive = cfg.server.keepalive;
+    e.list = cfg.server.list.clone();
     e.seed = seed;
     e
 }

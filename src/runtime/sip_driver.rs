@@ -68,6 +68,8 @@ pub struct SipHandle {
     task: Option<JoinHandle<()>>,
     /// The server as configured (`host:port`), for messages.
     server: String,
+    /// The packages the engine subscribes to with a resource list.
+    lists: Vec<crate::presence::EventKind>,
 }
 
 impl SipHandle {
@@ -78,6 +80,15 @@ impl SipHandle {
         contacts: &[(ContactId, String)],
     ) -> io::Result<Self> {
         let name = cfg.server.clone();
+        use crate::presence::EventKind;
+        let lists: Vec<EventKind> = [
+            (cfg.presence, EventKind::Presence),
+            (cfg.dialog, EventKind::Dialog),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on && cfg.list.is_some())
+        .map(|(_, e)| e)
+        .collect();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::channel(8);
         let driver = Driver::open(cfg, server, contacts, events_tx, commands_rx).await?;
@@ -87,7 +98,13 @@ impl SipHandle {
             commands,
             task: Some(task),
             server: name,
+            lists,
         })
+    }
+
+    /// The packages the engine subscribes to with a resource list.
+    pub fn lists(&self) -> &[crate::presence::EventKind] {
+        &self.lists
     }
 
     /// The server as configured (`host:port`).

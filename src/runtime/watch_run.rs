@@ -7,12 +7,14 @@
 //! exits 0. Without it the server kept every subscription until expiry
 //! and NOTIFYed nobody.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::console::{SHUTDOWN_DEADLINE, stop_signals};
 use super::sip_driver::{Clock, SipHandle};
-use crate::sip::events::{ConnectionState, EngineEvent};
+use crate::presence::EventKind;
+use crate::sip::events::{ConnectionState, EngineEvent, ListState};
 use crate::store::Store;
 use crate::watch;
 
@@ -87,6 +89,9 @@ async fn follow(
     let mut snapshot_done = false;
     let mut ever_connected = false;
     let server = driver.server().to_string();
+    // With resource lists the directory is only known once each list has
+    // answered (its full state, or a fallback to single subscriptions).
+    let mut lists_waiting: HashSet<EventKind> = driver.lists().iter().copied().collect();
     loop {
         let ev = if snapshot_done {
             driver.next_event().await
@@ -123,9 +128,14 @@ async fn follow(
                 _ => {}
             }
         }
+        if let EngineEvent::List { event, state, .. } = &ev
+            && !matches!(state, ListState::Requesting)
+        {
+            lists_waiting.remove(event);
+        }
         let changed = store.apply_event(&ev);
         if !snapshot_done {
-            if watch::all_answered(&store) {
+            if lists_waiting.is_empty() && watch::all_answered(&store) {
                 print_all(&store, &clock, out)?;
                 snapshot_done = true;
                 tracing::info!(

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use crate::body::{DialogDoc, PresenceDoc};
-use crate::presence::ContactId;
+use crate::presence::{ContactId, ContactInfo};
 use crate::presence::{EventKind, SubscriptionStatus};
 
 /// The connection to the presence server as a whole.
@@ -64,4 +64,30 @@ pub enum EngineEvent {
     },
     /// The server connection changed.
     Connection { state: ConnectionState, at: Instant },
+    /// A resource list subscription (RFC 4662) changed state.
+    List {
+        event: EventKind,
+        state: ListState,
+        at: Instant,
+    },
+    /// Members of a resource list that are not in the directory: new
+    /// contacts, named by their URI (or the list's `<name>`), with the ids
+    /// every later event uses for them. Ids follow the directory's (the
+    /// engine hands out the next free one).
+    ContactsAdded {
+        contacts: Vec<(ContactId, ContactInfo)>,
+        at: Instant,
+    },
+}
+
+/// A resource list subscription's state, as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListState {
+    /// Subscribing to the list.
+    Requesting,
+    /// The server sends the list: it has this many members.
+    Active { members: usize },
+    /// The server cannot serve the list: one subscription per contact
+    /// instead, for this reason (made harmless).
+    Fallback(String),
 }

@@ -346,6 +346,19 @@ impl Store {
         })
     }
 
+    /// A contact learnt at run time (a resource list member not in the
+    /// directory): appended, its id returned (the next after the last).
+    pub fn add_contact(&mut self, info: ContactInfo) -> ContactId {
+        let id = ContactId(u32::try_from(self.contacts.len()).unwrap_or(u32::MAX));
+        self.by_uri.add(&info.uri, id);
+        self.contacts.push(Contact {
+            info,
+            src: Sources::default(),
+            shown: Shown::INITIAL,
+        });
+        id
+    }
+
     fn contact(&self, id: ContactId) -> Option<&Contact> {
         self.contacts.get(id.0 as usize)
     }
@@ -405,7 +418,16 @@ impl Store {
                 *contact,
                 self.mark_unreadable(*contact, *event, reason, *at),
             ),
-            E::Connection { .. } => return None,
+            E::ContactsAdded { contacts, .. } => {
+                for (id, info) in contacts {
+                    let got = self.add_contact(info.clone());
+                    if got != *id {
+                        tracing::warn!(?id, ?got, "store: an added contact got another id");
+                    }
+                }
+                return None;
+            }
+            E::Connection { .. } | E::List { .. } => return None,
         };
         changed.then_some(id)
     }

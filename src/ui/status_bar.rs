@@ -133,6 +133,15 @@ fn info_line(model: &Model) -> Line<'_> {
         }
     };
     spans.push(Span::styled(format!("{glyph} {text}"), style));
+    if let Some(note) = &model.list_note {
+        spans.push(sep());
+        let style = if note.starts_with("list refused") {
+            theme.warning()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(note.as_str(), style));
+    }
     spans.push(sep());
     let c = model.counts;
     spans.push(Span::raw(format!(

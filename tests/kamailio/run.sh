@@ -14,7 +14,9 @@
 #
 # USERS_FILE: one "username password" per line (no spaces in either).
 # Domain is 127.0.0.1. Logs: DIR/kamailio.log. Env: KAM_CHILDREN (UDP
-# worker processes, default 2).
+# worker processes, default 2), RLS_LIST=NAME (serve the resource list
+# sip:NAME@127.0.0.1 of every user to the watcher attendant, module rls),
+# KAM_SHM_MB (shared memory, default 64).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -112,17 +114,40 @@ cmd_start() {
 		}' "$users"
 		echo "COMMIT;"
 	} | sqlite3 "$dir/kamailio.sqlite" >/dev/null || die "could not create $dir/kamailio.sqlite"
+	if [[ -n "${RLS_LIST:-}" ]]; then
+		write_rls "$dir" "$users" "$RLS_LIST"
+	fi
 	echo "$port" >"$dir/port"
 	echo "=== run.sh start $(date '+%F %T') port $port users $(wc -l <"$users")" >>"$dir/kamailio.log"
 	# kamailio forks into the background; the parent exits once it is initialised
+	local defines=()
+	if [[ -n "${RLS_LIST:-}" ]]; then defines=(-A WITH_RLS); fi
 	if ! kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir" -w "$dir" \
-		-m 64 -M 8 </dev/null >>"$dir/kamailio.log" 2>&1; then
+		-m "${KAM_SHM_MB:-64}" -M 8 "${defines[@]}" </dev/null >>"$dir/kamailio.log" 2>&1; then
 		tail -n 40 "$dir/kamailio.log" >&2 || true
 		die "kamailio failed to start (log: $dir/kamailio.log)"
 	fi
 	if [[ "${KAM_NO_WAIT:-0}" != 1 ]]; then
 		cmd_wait "$dir" "$port" 20
 	fi
+}
+
+# RLS_LIST=NAME: the list sip:NAME@127.0.0.1 of every user but attendant,
+# for the watcher attendant (xcap row, doc_type 8 = rls-services), and the
+# db_text tables rls keeps its state in.
+write_rls() {
+	local dir="$1" users="$2" name="$3" doc
+	mkdir -p "$dir/rlsdb"
+	rm -f "$dir/rlsdb/"*
+	printf 'table_name(string) table_version(int) \nrls_presentity:1\nrls_watchers:3\n' >"$dir/rlsdb/version"
+	cp /usr/share/kamailio/dbtext/kamailio/rls_presentity /usr/share/kamailio/dbtext/kamailio/rls_watchers "$dir/rlsdb/"
+	doc="$(awk -v n="$name" 'BEGIN {
+			printf "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\" xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\"><service uri=\"sip:%s@127.0.0.1\"><list name=\"all\">", n
+		}
+		NF >= 2 && $1 != "attendant" { printf "<rl:entry uri=\"sip:%s@127.0.0.1\"/>", $1 }
+		END { printf "</list><packages><package>presence</package><package>dialog</package></packages></service></rls-services>" }' "$users")"
+	printf "INSERT INTO xcap (username, domain, doc, doc_type, etag, source, doc_uri, port) VALUES ('attendant', '127.0.0.1', '%s', 8, 'e1', 1, '/rls-services/global/index', 0);\n" "$doc" |
+		sqlite3 "$dir/kamailio.sqlite" || die "could not write the list into $dir/kamailio.sqlite"
 }
 
 cmd_stop() {

@@ -30,6 +30,8 @@ pub struct Kamailio {
     pub dir: PathBuf,
     pid: u32,
     users_file: PathBuf,
+    /// `RLS_LIST` for run.sh: the resource list served (None: no rls).
+    list: Option<String>,
 }
 
 impl Kamailio {
@@ -48,7 +50,19 @@ impl Kamailio {
         Self::start_with_lines(&lines)
     }
 
+    /// Starts an instance with these (user, password) accounts that also
+    /// serves the resource list `sip:<list>@127.0.0.1` of every user to the
+    /// watcher `attendant` (Kamailio's rls module; see run.sh).
+    pub fn start_with_list(users: &[(String, String)], list: &str) -> Kamailio {
+        let lines: Vec<String> = users.iter().map(|(u, p)| format!("{u} {p}")).collect();
+        Self::start_lines(&lines, Some(list.to_string()))
+    }
+
     fn start_with_lines(lines: &[String]) -> Kamailio {
+        Self::start_lines(lines, None)
+    }
+
+    fn start_lines(lines: &[String], list: Option<String>) -> Kamailio {
         ensure_installed();
         for line in lines {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -67,13 +81,14 @@ impl Kamailio {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            match launch(&dir, port, &users_file) {
+            match launch(&dir, port, &users_file, list.as_deref()) {
                 Ok(pid) => {
                     return Kamailio {
                         port,
                         dir,
                         pid,
                         users_file,
+                        list,
                     };
                 }
                 Err(e) => {
@@ -99,7 +114,7 @@ impl Kamailio {
         // Another test's free_port() probe may hold the port for an instant.
         let mut last_error = String::new();
         for _ in 0..3 {
-            match launch(&self.dir, self.port, &self.users_file) {
+            match launch(&self.dir, self.port, &self.users_file, self.list.as_deref()) {
                 Ok(pid) => {
                     self.pid = pid;
                     return;
@@ -202,14 +217,18 @@ fn stop_instance(dir: &Path, pid: u32) {
 
 /// `run.sh start` without its own wait, then our OPTIONS wait. Returns the
 /// main pid.
-fn launch(dir: &Path, port: u16, users_file: &Path) -> Result<u32, String> {
+fn launch(dir: &Path, port: u16, users_file: &Path, list: Option<&str>) -> Result<u32, String> {
     let started = Instant::now();
-    let out = Command::new(run_sh())
-        .arg("start")
+    let mut cmd = Command::new(run_sh());
+    cmd.arg("start")
         .arg(dir)
         .arg(port.to_string())
         .arg(users_file)
-        .env("KAM_NO_WAIT", "1")
+        .env("KAM_NO_WAIT", "1");
+    if let Some(list) = list {
+        cmd.env("RLS_LIST", list).env("KAM_SHM_MB", "256");
+    }
+    let out = cmd
         .output()
         .map_err(|e| format!("cannot run run.sh: {e}"))?;
     if !out.status.success() {

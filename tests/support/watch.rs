@@ -105,6 +105,23 @@ impl Watch {
         }
     }
 
+    /// [`Watch::wait_for`] that gives up quietly: `None` at the deadline.
+    pub fn try_wait_for(
+        &mut self,
+        timeout: Duration,
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> Option<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let v = self.lines.recv_timeout(left).ok()?;
+            self.seen.push((Instant::now(), v.clone()));
+            if pred(&v) {
+                return Some(v);
+            }
+        }
+    }
+
     /// Waits until the latest line of every one of `contacts` (URIs)
     /// satisfies `pred`, whatever order the lines come in.
     pub fn wait_for_all(

@@ -11,6 +11,8 @@
 //!   an unknown dialog.
 //! - PUBLISH (RFC 3903) for `presence`: SIP-ETag, refresh, modify, removal,
 //!   412 on an unknown ETag. A live publication wins over the simulation.
+//! - resource list subscriptions (RFC 4662) to `sip:attendant-list@<domain>`
+//!   covering every user: a full state, then partial NOTIFYs (`list`).
 //! - OPTIONS: 200.
 //! - Digest authentication (401, MD5, qop=auth) when credentials are set.
 //!   A wrong password gets a fresh 401 again (what Kamailio's
@@ -37,6 +39,7 @@
 //! age) if it did — never `LineState::Faulty`.
 
 mod auth;
+mod list;
 mod notify;
 mod publish;
 mod subscribe;
@@ -79,6 +82,9 @@ pub struct Transmit {
     pub bytes: Vec<u8>,
 }
 
+/// The list of every user the demo server serves by default.
+pub const DEFAULT_LIST_USER: &str = "attendant-list";
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// The domain of every user (`sip:<user>@<domain>`) and the realm.
@@ -94,6 +100,9 @@ pub struct ServerConfig {
     /// Longer expiries are cut to this.
     pub max_expires: u32,
     pub timers: Timers,
+    /// The user part of a resource list (RFC 4662) of every user:
+    /// `sip:<list_user>@<domain>` (`None`: no list).
+    pub list_user: Option<String>,
 }
 
 impl ServerConfig {
@@ -106,6 +115,7 @@ impl ServerConfig {
             min_expires: 60,
             max_expires: 3600,
             timers: Timers::default(),
+            list_user: Some(DEFAULT_LIST_USER.into()),
         }
     }
 }

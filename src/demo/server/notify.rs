@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::subscribe::Resource;
 use super::{Server, Timer, Transmit};
 use crate::presence::EventKind;
 use crate::sip::codec::{Method, Request, Response};
@@ -71,6 +72,11 @@ impl Server {
         for id in ids {
             self.notify(now, id, kind);
         }
+        // A list reports the member changed (a fault included) in its next
+        // partial NOTIFY.
+        for id in self.list_member_changed(user, event) {
+            self.notify(now, id, NotifyKind::Update);
+        }
     }
 
     /// Sends a NOTIFY now, or after the one in flight is answered.
@@ -97,13 +103,24 @@ impl Server {
         let Some(sub) = self.subs.get(&id) else {
             return;
         };
-        let user = sub.user();
-        let (content_type, body) = match sub.event {
-            EventKind::Presence => self.presence_body(user),
-            EventKind::Dialog => (
+        let is_list = sub.list.is_some();
+        let (content_type, body) = match (sub.resource, sub.event) {
+            // A list's final NOTIFY carries no body.
+            (_, _) if is_list && matches!(kind, NotifyKind::Final { .. }) => {
+                (String::new(), Vec::new())
+            }
+            (Resource::List, _) => {
+                let version = sub.version + 1;
+                self.list_body(id, version)
+            }
+            (Resource::User(user), EventKind::Presence) => self.presence_body(user),
+            (Resource::User(user), EventKind::Dialog) => (
                 "application/dialog-info+xml".into(),
                 self.dialog_body(user, sub.version),
             ),
+        };
+        let Some(sub) = self.subs.get(&id) else {
+            return;
         };
         let state = match kind {
             NotifyKind::Update => {
@@ -141,7 +158,12 @@ impl Server {
             None => h.push("Event", sub.event.as_str()),
         }
         h.push("Subscription-State", state);
-        h.push("Content-Type", content_type);
+        if is_list {
+            h.push("Require", "eventlist");
+        }
+        if !content_type.is_empty() {
+            h.push("Content-Type", content_type);
+        }
         req.body = body;
         let bytes = req.to_bytes();
         let peer = sub.peer;
@@ -151,7 +173,7 @@ impl Server {
         }
         if let Some(sub) = self.subs.get_mut(&id) {
             sub.cseq += 1;
-            if sub.event == EventKind::Dialog {
+            if sub.event == EventKind::Dialog || is_list {
                 sub.version += 1;
             }
             sub.terminating = matches!(kind, NotifyKind::Final { .. });

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::auth::Verdict;
+use super::list::ListWatch;
 use super::notify::{InFlight, NotifyKind};
 use super::{Peer, Server, Timer};
 use crate::presence::EventKind;
@@ -13,13 +14,12 @@ use crate::sip::headers::{NameAddr, SipUri, parse_cseq, parse_event, parse_expir
 /// Expiry when a SUBSCRIBE has no Expires (RFC 3856/4235 default).
 pub const DEFAULT_EXPIRES: u32 = 3600;
 
-/// What a subscription watches. Only single users today; an RFC 4662
-/// resource list (one subscription for the whole directory) becomes a
-/// second variant whose NOTIFYs carry multipart/related bodies, listed in
-/// the watchers of every member.
+/// What a subscription watches: one user, or the RFC 4662 resource list
+/// of every user (NOTIFYs with multipart/related bodies, see `list`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     User(usize),
+    List,
 }
 
 /// One subscription dialog, from our (notifier's) side.
@@ -53,12 +53,16 @@ pub(super) struct Subscription {
     pub queued: Option<NotifyKind>,
     /// The final NOTIFY was sent: the subscription ends with its answer.
     pub terminating: bool,
+    /// A list subscription's bookkeeping (`None` for a single user).
+    pub list: Option<ListWatch>,
 }
 
 impl Subscription {
-    pub fn user(&self) -> usize {
+    /// The user watched (`None`: the list).
+    pub fn user(&self) -> Option<usize> {
         match self.resource {
-            Resource::User(u) => u,
+            Resource::User(u) => Some(u),
+            Resource::List => None,
         }
     }
 
@@ -172,10 +176,16 @@ impl Server {
         req: &Request,
         p: Parsed,
     ) {
-        let user = SipUri::parse(&req.uri)
-            .ok()
-            .and_then(|u| u.user)
-            .and_then(|u| self.user_index(&u));
+        let user_part = SipUri::parse(&req.uri).ok().and_then(|u| u.user);
+        if user_part.as_deref().is_some_and(|u| self.is_list_user(u)) {
+            if !supports_eventlist(req) {
+                let mut resp = self.response(req, 421, "Extension Required");
+                resp.headers.push("Require", "eventlist");
+                return self.respond(now, from, key, resp);
+            }
+            return self.start_subscription(now, from, key, req, p, Resource::List);
+        }
+        let user = user_part.and_then(|u| self.user_index(&u));
         let Some(user) = user else {
             tracing::info!(%from.addr, uri = %req.uri, "404: no such user");
             let resp = self.response(req, 404, "Not Found");
@@ -197,11 +207,25 @@ impl Server {
                 .push("Retry-After", super::retry_secs(until - now).to_string());
             return self.respond(now, from, key, resp);
         }
+        self.start_subscription(now, from, key, req, p, Resource::User(user));
+    }
+
+    /// A new subscription dialog for `resource`: 200, the first NOTIFY.
+    fn start_subscription(
+        &mut self,
+        now: Instant,
+        from: Peer,
+        key: Option<&str>,
+        req: &Request,
+        p: Parsed,
+        resource: Resource,
+    ) {
         let id = self.next_number();
         let local_tag = self.token();
         let target = p.contact.clone().unwrap_or_else(|| p.from.uri.clone());
         let sub = Subscription {
-            resource: Resource::User(user),
+            resource,
+            list: (resource == Resource::List).then(ListWatch::default),
             event: p.event,
             event_id: p.event_id,
             call_id: p.call_id.clone(),
@@ -221,10 +245,13 @@ impl Server {
         };
         self.subs.insert(id, sub);
         self.by_dialog.insert((p.call_id, local_tag.clone()), id);
-        if let Some(u) = self.users.get_mut(user) {
+        if let Some(u) = self.users.get_mut(user_of(resource)) {
             u.watchers.push(id);
         }
-        let resp = self.subscribe_ok(req, &local_tag, p.expires);
+        let mut resp = self.subscribe_ok(req, &local_tag, p.expires);
+        if resource == Resource::List {
+            resp.headers.push("Require", "eventlist");
+        }
         self.respond(now, from, key, resp);
         tracing::debug!(%from.addr, uri = %req.uri, event = p.event.as_str(), expires = p.expires, "new subscription");
         if p.expires == 0 {
@@ -342,10 +369,27 @@ impl Server {
         if let Some(tx) = &sub.in_flight {
             self.by_branch.remove(&tx.branch);
         }
-        if let Some(u) = self.users.get_mut(sub.user()) {
+        if let Some(u) = sub.user().and_then(|u| self.users.get_mut(u)) {
             u.watchers.retain(|w| *w != id);
         }
     }
+}
+
+/// The user index a single subscription watches (`usize::MAX`, no user,
+/// for the list).
+fn user_of(resource: Resource) -> usize {
+    match resource {
+        Resource::User(u) => u,
+        Resource::List => usize::MAX,
+    }
+}
+
+/// `Supported: eventlist` (RFC 4662 section 4.2).
+fn supports_eventlist(req: &Request) -> bool {
+    req.headers
+        .get_all("Supported")
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("eventlist"))
 }
 
 /// Whether the SUBSCRIBE's Accept (if any) allows the package's body.

@@ -5,8 +5,11 @@ use super::{CodecError, Headers, Message, Method, Request, Response};
 
 /// The largest header section (start line + headers + blank line) accepted.
 pub const MAX_HEADER_SECTION: usize = 64 * 1024;
-/// The largest Content-Length accepted on a stream.
-pub const MAX_CONTENT_LENGTH: usize = 1024 * 1024 + 64 * 1024;
+/// The largest Content-Length accepted on a stream: a resource list NOTIFY
+/// (several MB for a large list with its documents) plus room for its
+/// multipart framing. Single documents are capped lower when parsed
+/// (`body::MAX_BODY`).
+pub const MAX_CONTENT_LENGTH: usize = crate::body::MAX_LIST_BODY + 64 * 1024;
 
 /// Mandatory in every message we accept (RFC 3261 8.1.1).
 const MANDATORY: [&str; 5] = ["Via", "From", "To", "Call-ID", "CSeq"];

@@ -366,10 +366,10 @@ fn tcp_framing_reports_keepalives_and_stream_errors() {
         frame(no_length.as_bytes()),
         Err(CodecError::MissingContentLength)
     );
-    let huge = format!("SIP/2.0 200 OK\r\n{MINIMAL_HEADERS}Content-Length: 2000000\r\n\r\n");
+    let huge = format!("SIP/2.0 200 OK\r\n{MINIMAL_HEADERS}Content-Length: 20000000\r\n\r\n");
     assert_eq!(
         frame(huge.as_bytes()),
-        Err(CodecError::ContentLengthTooLarge { length: 2_000_000 })
+        Err(CodecError::ContentLengthTooLarge { length: 20_000_000 })
     );
     let twice = format!("SIP/2.0 200 OK\r\n{MINIMAL_HEADERS}Content-Length: 1\r\nl: 2\r\n\r\nab");
     assert_eq!(

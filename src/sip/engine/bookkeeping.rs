@@ -23,6 +23,9 @@ impl Engine {
 
     /// Report a subscription's status if it changed.
     pub(super) fn set_status(&mut self, i: SubId, status: SubscriptionStatus, now: Instant) {
+        if self.is_list(i) {
+            return self.list_status(i, status, now);
+        }
         let sub = &mut self.subs[i];
         if sub.status != status {
             sub.status = status.clone();
@@ -38,6 +41,9 @@ impl Engine {
 
     /// The state from this subscription is no longer backed by it.
     pub(super) fn mark_stale(&mut self, i: SubId, now: Instant) {
+        if self.is_list(i) {
+            return self.list_stale(i, now);
+        }
         let sub = &mut self.subs[i];
         if sub.has_state {
             sub.has_state = false;

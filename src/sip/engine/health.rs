@@ -147,6 +147,11 @@ impl Engine {
         }
         self.queue.clear();
         for i in self.subs.ids() {
+            if self.subs[i].phase() == Phase::Covered {
+                // Its list goes stale and starts over; it stays covered.
+                self.mark_stale(i, now);
+                continue;
+            }
             if self.subs[i].phase() == Phase::Stopped {
                 if self.subs[i].awaiting_final_notify {
                     self.forget_dialog(i); // no final NOTIFY from a lost server

@@ -153,7 +153,11 @@ impl Engine {
         {
             sub.dialog.remote_target = Some(c.uri);
         }
-        self.apply_notify_body(i, kind, req, &state, now);
+        if self.is_list(i) {
+            self.apply_list_notify(i, kind, req, &state, now);
+        } else {
+            self.apply_notify_body(i, kind, req, &state, now);
+        }
         self.apply_substate(i, state, now);
         OK
     }

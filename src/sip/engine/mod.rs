@@ -15,12 +15,15 @@
 //! - `incoming`  — NOTIFYs and other requests from the server
 //! - `health`    — keepalive, a lost server, recovery
 //! - `bookkeeping` — status, staleness and timers of one subscription
+//! - `list`      — resource list subscriptions (RFC 4662): members, versions,
+//!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
 mod health;
 mod incoming;
+mod list;
 pub mod pacing;
 pub mod policy;
 mod requests;
@@ -67,6 +70,10 @@ pub struct EngineConfig {
     pub dialog: bool,
     /// Requested subscription duration in seconds.
     pub expires: u32,
+    /// A resource list URI (RFC 4662): one subscription per enabled
+    /// package for every contact, each contact on its own only when the
+    /// list does not carry it.
+    pub list: Option<String>,
     /// Max outstanding SUBSCRIBE transactions.
     pub window: usize,
     /// Interval between keepalive OPTIONS (zero: only the start-up probe).
@@ -96,6 +103,7 @@ impl EngineConfig {
             presence: true,
             dialog: true,
             expires: 600,
+            list: None,
             window: 64,
             keepalive: policy::KEEPALIVE_INTERVAL,
             keepalive_timeout: policy::KEEPALIVE_TIMEOUT,
@@ -163,6 +171,7 @@ pub struct Engine {
     server_up: bool,
     health: health::Health,
     shutting_down: bool,
+    lists: list::Lists,
 }
 
 impl Engine {
@@ -181,7 +190,10 @@ impl Engine {
             }
         }
         let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
+        let lists = list::Lists::new(contacts, &list::subs_of(&subs));
+        let list_uri = cfg.list.clone();
         let mut engine = Engine {
+            lists,
             window: Window::new(cfg.window),
             rng: Rng::new(cfg.seed),
             cfg,
@@ -206,6 +218,9 @@ impl Engine {
             health: health::Health::default(),
             shutting_down: false,
         };
+        if let Some(uri) = list_uri {
+            engine.add_lists(&uri);
+        }
         engine.emit(EngineEvent::Connection {
             state: ConnectionState::Connecting,
             at: now,
@@ -260,6 +275,7 @@ impl Engine {
                 TimerKey::Keepalive => self.on_keepalive_timer(generation, now),
                 TimerKey::Reconnect => self.on_reconnect_timer(generation),
                 TimerKey::Pump => {}
+                TimerKey::ListGrace(i) => self.on_list_grace(i, generation),
                 TimerKey::Responses => {
                     self.responses_armed = false;
                     self.responses.expire(now);

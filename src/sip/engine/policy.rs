@@ -122,6 +122,14 @@ pub fn reconnect_delay(attempt: u32) -> Duration {
 /// A TCP connect attempt that takes longer than this failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long after a resource list's full state a member may stay without
+/// any state before it gets a subscription of its own. Kamailio's list
+/// server was seen to leave 3–10 of 1,000 members without state for over a
+/// minute, and delivering the last member 4.5–8.8 s after the SUBSCRIBE;
+/// the console must show a 1,000-member list within 3 s of start, so the
+/// list gets 1.5 s after its full state before stragglers are asked singly.
+pub const LIST_MEMBER_GRACE: Duration = Duration::from_millis(1500);
+
 #[cfg(test)]
 mod tests {
     use super::*;

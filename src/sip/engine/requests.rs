@@ -171,7 +171,13 @@ impl Engine {
         let contact = self.contact_header();
         req.headers.push("Contact", contact);
         req.headers.push("Event", event.as_str());
-        req.headers.push("Accept", event.accept());
+        if self.is_list(i) {
+            let accept = format!("{}, {}", event.accept(), super::list::LIST_ACCEPT_EXTRA);
+            req.headers.push("Accept", accept);
+            req.headers.push("Supported", "eventlist");
+        } else {
+            req.headers.push("Accept", event.accept());
+        }
         req.headers.push("Expires", expires.to_string());
         req.headers.push("Allow", "NOTIFY, OPTIONS");
         req.headers.push("User-Agent", self.cfg.user_agent.clone());

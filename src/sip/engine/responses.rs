@@ -70,6 +70,9 @@ impl Engine {
     /// NOTIFY (terminated); the dialog lives until it arrives (answered 200,
     /// not 481) or Timer N runs out. A refused one ends the dialog now.
     fn on_unsubscribe_final(&mut self, i: SubId, now: Instant, status: u16) {
+        if self.is_list(i) {
+            return self.list_unsubscribed(i);
+        }
         let sub = &mut self.subs[i];
         if !(200..300).contains(&status) || !sub.in_dialog() {
             self.forget_dialog(i);

@@ -7,6 +7,7 @@
 //!     ^                                         |
 //!     +------ wait <---- Established <- establish
 //!  any --stop--> Stopped (final: not found, denied, shutting down)
+//!  Covered --queue_initial--> Queued (a list member gets its own)
 //! ```
 
 use std::ops::{Index, IndexMut};
@@ -30,6 +31,9 @@ pub enum Phase {
     Waiting,
     /// Final: not found, access denied, rejected, event not supported.
     Stopped,
+    /// Covered by a resource list subscription (`list`): nothing is sent
+    /// for it until the list loses it or falls back to single ones.
+    Covered,
 }
 
 /// The SIP dialog a subscription lives in.
@@ -244,6 +248,11 @@ impl Sub {
     /// Waiting out a backoff, or for the server to come back.
     pub fn wait(&mut self) {
         self.phase = Phase::Waiting;
+    }
+
+    /// A resource list subscription carries this one's state.
+    pub fn cover(&mut self) {
+        self.phase = Phase::Covered;
     }
 
     /// Final: nothing more is sent for it.

@@ -27,6 +27,8 @@ pub enum TimerKey {
     Responses,
     /// Only a reason to send queued requests (an auth retry is due).
     Pump,
+    /// Members of a list subscription still without state get their own.
+    ListGrace(SubId),
 }
 
 #[derive(Debug, Default)]

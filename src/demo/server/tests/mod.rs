@@ -2,6 +2,7 @@
 
 mod auth;
 mod engine;
+mod list;
 mod publish;
 mod subscribe;
 mod transactions;

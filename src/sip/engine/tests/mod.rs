@@ -3,6 +3,7 @@
 
 mod auth;
 mod health;
+mod list;
 mod notify;
 mod rules;
 mod startup;

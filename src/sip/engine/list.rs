@@ -1,0 +1,594 @@
+//! Resource list subscriptions (RFC 4662): one SUBSCRIBE per event package
+//! for the whole directory.
+//!
+//! A list subscription is an ordinary [`Sub`] (refresh, 481, terminated and
+//! expiry follow the same rules as a contact's); what differs lives here:
+//!
+//! - every contact keeps its own subscription, [`Phase::Covered`] while the
+//!   list carries its state: nothing is sent for it. A contact the list does
+//!   not report (not a member, removed, or still without state
+//!   [`policy::LIST_MEMBER_GRACE`] after the full state: the list server
+//!   lost it) gets its own subscription, paced by the window like any;
+//! - the list's status is not a contact's: it is reported as
+//!   [`EngineEvent::List`]; when the list ends or goes stale, every member
+//!   it covered goes stale with it;
+//! - RLMI `version`: a stale or repeated one is ignored; a gap (or a first
+//!   NOTIFY that is not the full state) starts a fresh list subscription;
+//! - fallback: a server that answers without `Require: eventlist`, or
+//!   refuses the list (404, 489, any final refusal), gets one subscription
+//!   per contact instead, and the status bar says so;
+//! - members not in the directory become contacts ([`EngineEvent::ContactsAdded`]),
+//!   named by the RLMI `<name>` or their URI, each with covered subscriptions
+//!   of its own so a fallback reaches them too;
+//! - an un-SUBSCRIBE of a list waits for no final NOTIFY (Kamailio sends none).
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use super::sub::{Phase, Sub};
+use super::timers::TimerKey;
+use super::{Engine, SubId, policy};
+use crate::body::list::{self, MemberState};
+use crate::body::notify::Notified;
+use crate::presence::{ContactId, ContactInfo, EventKind, SubscriptionStatus};
+use crate::sip::codec::Request;
+use crate::sip::events::{EngineEvent, ListState};
+use crate::sip::headers::SubscriptionState;
+use crate::sip::uri::{SipUri, UriMap};
+use crate::text::harmless_line;
+
+/// Media types a list subscription accepts (RFC 4662 section 4.3).
+pub(super) const LIST_ACCEPT_EXTRA: &str = "multipart/related, application/rlmi+xml";
+
+/// Every list subscription of an engine and the contacts they may name.
+#[derive(Debug, Default)]
+pub(super) struct Lists {
+    lists: Vec<ListSub>,
+    /// Every contact (directory and added) by URI, RFC 3261 19.1.4.
+    by_uri: UriMap<ContactId>,
+    /// Each contact's own subscriptions: `[presence, dialog]`.
+    singles: Vec<[Option<SubId>; 2]>,
+}
+
+/// One list subscription's RLMI bookkeeping.
+#[derive(Debug)]
+struct ListSub {
+    sub: SubId,
+    event: EventKind,
+    /// The dialog (Call-ID) `version` belongs to; a new dialog starts over.
+    call_id: String,
+    version: Option<u64>,
+    /// The members of the last full state (and added since).
+    members: HashSet<ContactId>,
+    /// The list gave up: its contacts have their own subscriptions.
+    fallback: bool,
+}
+
+fn slot(event: EventKind) -> usize {
+    match event {
+        EventKind::Presence => 0,
+        EventKind::Dialog => 1,
+    }
+}
+
+impl Lists {
+    /// The list bookkeeping of `contacts` whose subscriptions are `subs`.
+    pub(super) fn new(
+        contacts: &[(ContactId, String)],
+        subs: &[(ContactId, SubId, EventKind)],
+    ) -> Self {
+        let mut by_uri = UriMap::with_capacity(contacts.len());
+        let mut singles = Vec::new();
+        for (id, uri) in contacts {
+            if let Some(parsed) = SipUri::parse_loose(uri) {
+                let _ = by_uri.insert(parsed, *id);
+            }
+        }
+        for &(id, sub, event) in subs {
+            let k = id.0 as usize;
+            if singles.len() <= k {
+                singles.resize(k + 1, [None, None]);
+            }
+            singles[k][slot(event)] = Some(sub);
+        }
+        Lists {
+            lists: Vec::new(),
+            by_uri,
+            singles,
+        }
+    }
+
+    fn get(&self, i: SubId) -> Option<&ListSub> {
+        self.lists.iter().find(|l| l.sub == i)
+    }
+
+    fn get_mut(&mut self, i: SubId) -> Option<&mut ListSub> {
+        self.lists.iter_mut().find(|l| l.sub == i)
+    }
+
+    /// True when `i` is a list subscription.
+    pub(super) fn is_list(&self, i: SubId) -> bool {
+        self.get(i).is_some()
+    }
+
+    fn single(&self, contact: ContactId, event: EventKind) -> Option<SubId> {
+        self.singles.get(contact.0 as usize)?[slot(event)]
+    }
+
+    /// The next contact id nobody has.
+    fn next_contact(&self) -> ContactId {
+        ContactId(u32::try_from(self.singles.len()).unwrap_or(u32::MAX))
+    }
+}
+
+impl Engine {
+    /// Adds a list subscription per enabled package and covers every
+    /// contact's own subscriptions (called once, from [`Engine::new`]).
+    pub(super) fn add_lists(&mut self, uri: &str) {
+        for i in self.subs.ids() {
+            self.subs[i].cover();
+        }
+        for (on, event) in [
+            (self.cfg.presence, EventKind::Presence),
+            (self.cfg.dialog, EventKind::Dialog),
+        ] {
+            if !on {
+                continue;
+            }
+            // The list's "contact" is never reported: its status goes out
+            // as `EngineEvent::List` (see `set_status`).
+            let sub = Sub::new(
+                ContactId(u32::MAX),
+                event,
+                uri.to_string(),
+                self.cfg.expires,
+            );
+            let id = self.subs.push(sub);
+            self.lists.lists.push(ListSub {
+                sub: id,
+                event,
+                call_id: String::new(),
+                version: None,
+                members: HashSet::new(),
+                fallback: false,
+            });
+        }
+    }
+
+    pub(super) fn is_list(&self, i: SubId) -> bool {
+        self.lists.is_list(i)
+    }
+
+    /// A list subscription's status changed: reported as the list's state;
+    /// a final refusal falls back to single subscriptions.
+    pub(super) fn list_status(&mut self, i: SubId, status: SubscriptionStatus, now: Instant) {
+        if self.subs[i].status == status {
+            return;
+        }
+        self.subs[i].status = status.clone();
+        let event = self.subs[i].event;
+        let stopped = self.subs[i].phase() == Phase::Stopped;
+        let state = match &status {
+            _ if stopped && !self.shutting_down => {
+                let why = match &status {
+                    SubscriptionStatus::NotFound => "the server has no such list (404)".to_string(),
+                    SubscriptionStatus::AccessDenied => "the server refused the list (403)".into(),
+                    other => other
+                        .reason()
+                        .map_or_else(|| "the list was refused".to_string(), str::to_string),
+                };
+                return self.list_fallback(i, &why, now);
+            }
+            SubscriptionStatus::Active | SubscriptionStatus::Pending => match self.lists.get(i) {
+                // Accepted, but no full state yet: the members are unknown.
+                Some(l) if l.version.is_some() => ListState::Active {
+                    members: l.members.len(),
+                },
+                _ => ListState::Requesting,
+            },
+            _ => ListState::Requesting,
+        };
+        self.emit(EngineEvent::List {
+            event,
+            state,
+            at: now,
+        });
+    }
+
+    /// What a list subscription showed is no longer backed: every contact
+    /// it covers goes stale.
+    pub(super) fn list_stale(&mut self, i: SubId, now: Instant) {
+        let Some(list) = self.lists.get(i) else {
+            return;
+        };
+        let event = list.event;
+        let covered: Vec<SubId> = list
+            .members
+            .iter()
+            .filter_map(|c| self.lists.single(*c, event))
+            .filter(|s| self.subs[*s].phase() == Phase::Covered)
+            .collect();
+        for s in covered {
+            self.mark_stale(s, now);
+        }
+        if let Some(list) = self.lists.get_mut(i) {
+            list.version = None;
+        }
+    }
+
+    /// The list cannot be had: one subscription per contact instead.
+    pub(super) fn list_fallback(&mut self, i: SubId, why: &str, now: Instant) {
+        let why = harmless_line(why);
+        let Some(list) = self.lists.get_mut(i) else {
+            return;
+        };
+        if list.fallback {
+            return;
+        }
+        list.fallback = true;
+        let event = list.event;
+        tracing::warn!(event = event.as_str(), %why, "resource list unavailable: one subscription per contact");
+        if self.subs[i].phase() != Phase::Stopped {
+            self.cancel_sub_timer(i);
+            self.cancel_expiry(i);
+            if self.subs[i].in_dialog() && self.subs[i].tx.is_none() {
+                self.send_unsubscribe(i, now);
+            }
+            self.subs[i].stop();
+        }
+        for s in self.subs.ids() {
+            if self.subs[s].event == event && self.subs[s].phase() == Phase::Covered {
+                self.queue_new_dialog(s);
+            }
+        }
+        self.emit(EngineEvent::List {
+            event,
+            state: ListState::Fallback(why),
+            at: now,
+        });
+    }
+
+    /// A NOTIFY in a list subscription's dialog: the RLMI and its parts.
+    pub(super) fn apply_list_notify(
+        &mut self,
+        i: SubId,
+        kind: EventKind,
+        req: &Request,
+        state: &SubscriptionState,
+        now: Instant,
+    ) {
+        let live = match state {
+            SubscriptionState::Active { .. } => Some(SubscriptionStatus::Active),
+            SubscriptionState::Pending { .. } => Some(SubscriptionStatus::Pending),
+            SubscriptionState::Terminated { .. } => None,
+        };
+        if req.body.is_empty() {
+            // Nothing about members (a pending or final NOTIFY).
+            if let Some(status) = live {
+                self.set_status(i, status, now);
+            }
+            return;
+        }
+        if !requires_eventlist(req) {
+            return self.list_fallback(
+                i,
+                "the server does not support resource lists (no Require: eventlist)",
+                now,
+            );
+        }
+        let ctype = req.headers.get("Content-Type").unwrap_or("");
+        let doc = match list::read(kind, ctype, &req.body) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let why = harmless_line(&format!("unreadable list document: {e}"));
+                tracing::warn!(uri = %self.subs[i].uri, %why, "list NOTIFY");
+                return self.list_resync(i, now, &why, false);
+            }
+        };
+        let call_id = self.subs[i].dialog.call_id.clone();
+        let Some(ls) = self.lists.get_mut(i) else {
+            return;
+        };
+        if ls.call_id != call_id {
+            ls.call_id = call_id;
+            ls.version = None;
+        }
+        match ls.version {
+            Some(v) if doc.version <= v => {
+                tracing::debug!(
+                    version = doc.version,
+                    last = v,
+                    "stale or repeated list version ignored"
+                );
+                return;
+            }
+            Some(v) if doc.version > v + 1 && !doc.full_state => {
+                let why = format!("list version gap ({v} then {})", doc.version);
+                return self.list_resync(i, now, &why, true);
+            }
+            None if !doc.full_state => {
+                let why = "the list's first NOTIFY is not its full state";
+                return self.list_resync(i, now, why, true);
+            }
+            _ => ls.version = Some(doc.version),
+        }
+        // Members first: the list counts as answered once they are known.
+        self.apply_members(i, kind, doc, now);
+        if let Some(status) = live {
+            self.set_status(i, status, now);
+        }
+    }
+
+    /// A NOTIFY we cannot follow: start the list over in a new dialog.
+    /// A gap (a lost NOTIFY) at once; an unreadable list with backoff, so
+    /// a server that keeps sending one is no loop.
+    fn list_resync(&mut self, i: SubId, now: Instant, why: &str, at_once: bool) {
+        tracing::warn!(uri = %self.subs[i].uri, %why, "resubscribing to the list");
+        if let Some(ls) = self.lists.get_mut(i) {
+            ls.version = None;
+        }
+        self.cancel_expiry(i);
+        self.subs[i].refresh = false;
+        if at_once {
+            // What the members show stays until the new full state.
+            self.queue_new_dialog(i);
+            self.set_status(i, SubscriptionStatus::Requesting, now);
+        } else {
+            self.retry(i, now, SubscriptionStatus::Error(why.to_string()), None);
+        }
+    }
+
+    fn apply_members(&mut self, i: SubId, kind: EventKind, doc: list::ListNotify, now: Instant) {
+        // Contacts first: new ones are announced before any state for them.
+        let mut added = Vec::new();
+        let mut resolved = Vec::with_capacity(doc.members.len());
+        for m in doc.members {
+            let Some((contact, info)) = self.member_contact(&m.uri, m.name.as_deref()) else {
+                continue;
+            };
+            if let Some(info) = info {
+                added.push((contact, info));
+            }
+            resolved.push((contact, m));
+        }
+        if !added.is_empty() {
+            tracing::info!(
+                count = added.len(),
+                "list members not in the directory added as contacts"
+            );
+            self.emit(EngineEvent::ContactsAdded {
+                contacts: added,
+                at: now,
+            });
+        }
+        let mut seen = HashSet::with_capacity(resolved.len());
+        for (contact, m) in resolved {
+            seen.insert(contact);
+            if let Some(s) = self.lists.single(contact, kind) {
+                self.apply_member(s, m.state, m.doc, now);
+            }
+        }
+        let Some(ls) = self.lists.get_mut(i) else {
+            return;
+        };
+        let before = ls.members.len();
+        if doc.full_state {
+            ls.members = seen;
+        } else {
+            ls.members.extend(seen);
+        }
+        let count = ls.members.len();
+        if doc.full_state {
+            self.uncovered_get_their_own(i, kind);
+            let generation = self.subs[i].notify_gen;
+            self.timers.push(
+                now + policy::LIST_MEMBER_GRACE,
+                TimerKey::ListGrace(i),
+                generation,
+            );
+        }
+        if count != before || doc.full_state {
+            self.emit(EngineEvent::List {
+                event: kind,
+                state: ListState::Active { members: count },
+                at: now,
+            });
+        }
+    }
+
+    /// The contact a member URI names; a new one (with its info) when it
+    /// is not in the directory. `None`: not a SIP URI.
+    fn member_contact(
+        &mut self,
+        uri: &str,
+        name: Option<&str>,
+    ) -> Option<(ContactId, Option<ContactInfo>)> {
+        let parsed = SipUri::parse_loose(uri)?;
+        if let Some(&c) = self.lists.by_uri.get(&parsed) {
+            return Some((c, None));
+        }
+        let contact = self.lists.next_contact();
+        if contact.0 == u32::MAX {
+            return None;
+        }
+        let _ = self.lists.by_uri.insert(parsed, contact);
+        let mut singles = [None, None];
+        for (on, event) in [
+            (self.cfg.presence, EventKind::Presence),
+            (self.cfg.dialog, EventKind::Dialog),
+        ] {
+            if on {
+                let mut sub = Sub::new(contact, event, uri.to_string(), self.cfg.expires);
+                sub.cover();
+                singles[slot(event)] = Some(self.subs.push(sub));
+            }
+        }
+        self.lists.singles.push(singles);
+        let info = ContactInfo {
+            name: name.map_or_else(|| display_of(uri), str::to_string),
+            uri: uri.to_string(),
+            extension: None,
+            department: None,
+        };
+        Some((contact, Some(info)))
+    }
+
+    /// One member's state and document onto its (covered) subscription.
+    fn apply_member(
+        &mut self,
+        s: SubId,
+        state: MemberState,
+        doc: Option<Result<Notified, crate::body::BodyError>>,
+        now: Instant,
+    ) {
+        let covered = self.subs[s].phase() == Phase::Covered;
+        if covered {
+            let status = match &state {
+                MemberState::NoInstance => SubscriptionStatus::Requesting,
+                MemberState::Active => SubscriptionStatus::Active,
+                MemberState::Pending => SubscriptionStatus::Pending,
+                MemberState::Terminated(reason) => member_terminated(reason.as_deref()),
+            };
+            if matches!(state, MemberState::Terminated(_)) {
+                self.mark_stale(s, now);
+            }
+            self.set_status(s, status, now);
+        }
+        let (contact, event) = (self.subs[s].contact, self.subs[s].event);
+        let ev = match doc {
+            None | Some(Ok(Notified::Nothing)) => return,
+            Some(Ok(Notified::Presence(doc))) => EngineEvent::Presence {
+                contact,
+                doc,
+                at: now,
+            },
+            Some(Ok(Notified::Dialog(doc))) => EngineEvent::Dialog {
+                contact,
+                doc,
+                at: now,
+            },
+            Some(Err(e)) => EngineEvent::Unreadable {
+                contact,
+                event,
+                reason: crate::body::notify::unreadable_reason(event, &e),
+                at: now,
+            },
+        };
+        if !matches!(ev, EngineEvent::Unreadable { .. }) {
+            self.subs[s].has_state = true;
+        }
+        self.emit(ev);
+    }
+
+    /// After a full state: a covered contact the list does not name gets
+    /// its own subscription (never left unknown because it is not a member).
+    fn uncovered_get_their_own(&mut self, i: SubId, event: EventKind) {
+        let Some(ls) = self.lists.get(i) else { return };
+        let outside: Vec<SubId> = self
+            .lists
+            .singles
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| !ls.members.contains(&ContactId(*c as u32)))
+            .filter_map(|(_, s)| s[slot(event)])
+            .filter(|s| self.subs[*s].phase() == Phase::Covered)
+            .collect();
+        if !outside.is_empty() {
+            tracing::info!(
+                count = outside.len(),
+                event = event.as_str(),
+                "contacts not in the list: subscribing to each"
+            );
+        }
+        for s in outside {
+            self.queue_new_dialog(s);
+        }
+    }
+
+    /// [`policy::LIST_MEMBER_GRACE`] after a full state: members still
+    /// without any state were lost by the list server; each gets its own.
+    pub(super) fn on_list_grace(&mut self, i: SubId, generation: u64) {
+        if self.shutting_down || self.subs[i].notify_gen != generation {
+            return;
+        }
+        let Some(ls) = self.lists.get(i) else { return };
+        if ls.fallback {
+            return;
+        }
+        let lost: Vec<SubId> = ls
+            .members
+            .iter()
+            .filter_map(|c| self.lists.single(*c, ls.event))
+            .filter(|s| {
+                let sub = &self.subs[*s];
+                sub.phase() == Phase::Covered
+                    && !sub.has_state
+                    && matches!(
+                        sub.status,
+                        SubscriptionStatus::Requesting
+                            | SubscriptionStatus::Active
+                            | SubscriptionStatus::NotRequested
+                    )
+            })
+            .collect();
+        if !lost.is_empty() {
+            tracing::warn!(
+                count = lost.len(),
+                "list members without state: subscribing to each"
+            );
+        }
+        for s in lost {
+            self.queue_new_dialog(s);
+        }
+    }
+
+    /// Our un-SUBSCRIBE of a list was answered: the dialog ends now
+    /// (Kamailio sends no final NOTIFY for a list).
+    pub(super) fn list_unsubscribed(&mut self, i: SubId) {
+        self.forget_dialog(i);
+    }
+
+    /// For tests and the status bar: the members of the list on `event`.
+    pub fn list_members(&self, event: EventKind) -> usize {
+        self.lists
+            .lists
+            .iter()
+            .find(|l| l.event == event)
+            .map_or(0, |l| l.members.len())
+    }
+}
+
+/// The `Require` header names `eventlist` (RFC 4662 section 4.2).
+fn requires_eventlist(req: &Request) -> bool {
+    req.headers
+        .get_all("Require")
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("eventlist"))
+}
+
+/// A member's back-end subscription ended, by the RFC 6665 reason.
+fn member_terminated(reason: Option<&str>) -> SubscriptionStatus {
+    match reason.map(str::to_ascii_lowercase).as_deref() {
+        Some("noresource") => SubscriptionStatus::NotFound,
+        Some("rejected") => SubscriptionStatus::AccessDenied,
+        Some(other) => SubscriptionStatus::Error(harmless_line(&format!(
+            "the list server ended this member ({other})"
+        ))),
+        None => SubscriptionStatus::Error("the list server ended this member".into()),
+    }
+}
+
+/// A contact's name from its URI: the user part, else the URI.
+fn display_of(uri: &str) -> String {
+    SipUri::parse_loose(uri)
+        .and_then(|u| u.user)
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| uri.to_string())
+}
+
+/// Each contact's subscriptions, for [`Lists::new`].
+pub(super) fn subs_of(subs: &super::sub::Subs) -> Vec<(ContactId, SubId, EventKind)> {
+    subs.ids()
+        .map(|i| (subs[i].contact, i, subs[i].event))
+        .collect()
+}
