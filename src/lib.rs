@@ -29,6 +29,7 @@ pub mod app;
 pub mod body;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod presence;
 pub mod runtime;
 pub mod search;

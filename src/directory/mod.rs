@@ -1,0 +1,182 @@
+//! Directory sources: contacts read from CSV and vCard files named in
+//! `[directory]`, merged with the `[[contact]]` entries by canonical URI.
+//!
+//! Pure: bytes and a file name in, [`Entry`]s and [`Problem`]s out (the
+//! runtime reads the files, watches them and hands the result to the store
+//! and the model, see `runtime::directory`). A malformed row is a
+//! [`Problem`] with its file and line; every other row still loads. Every
+//! string read from a file goes through [`crate::text`] before it is kept.
+//!
+//! - `csv`: the CSV reader (the `csv` crate: quoting, CRLF, embedded
+//!   newlines, done right and well kept; we add the header mapping, BOM,
+//!   non-UTF-8 rows and the per-row checks)
+//! - `vcard`: a small vCard 3/4 reader of our own (only FN, TEL, IMPP,
+//!   X-SIP, ORG are needed, with line unfolding and escapes; the vCard
+//!   crates bring a full data model and parse failures that lose the whole
+//!   file on one bad card)
+//! - `merge`: duplicates across sources, by the RFC 3261 19.1.4 rule
+
+mod csv;
+mod merge;
+mod vcard;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use merge::merge;
+
+use crate::presence::ContactInfo;
+use crate::sip::uri::SipUri;
+
+/// Longest name, department, extension or extra value kept (in chars).
+pub const MAX_FIELD: usize = 200;
+/// Most extra columns kept per contact.
+pub const MAX_EXTRA: usize = 32;
+
+/// The files named in `[directory]` (absolute, or relative to the working
+/// directory once the configuration resolved them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources {
+    pub csv: Vec<PathBuf>,
+    pub vcard: Vec<PathBuf>,
+}
+
+impl Sources {
+    pub fn is_empty(&self) -> bool {
+        self.csv.is_empty() && self.vcard.is_empty()
+    }
+
+    /// Every file, CSV first, in the order written.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.csv.iter().chain(&self.vcard).map(PathBuf::as_path)
+    }
+}
+
+/// One contact from a source, with the columns the console has no field for
+/// (shown in the details panel, searchable), in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub info: ContactInfo,
+    pub extra: Vec<(String, String)>,
+}
+
+impl From<ContactInfo> for Entry {
+    fn from(info: ContactInfo) -> Self {
+        Entry {
+            info,
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// A row or card that was not loaded (or a file that could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// 1-based; `None`: the whole file.
+    pub line: Option<u64>,
+    /// What is wrong and what to do, already harmless.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = crate::text::harmless_line(&self.path.display().to_string());
+        match self.line {
+            Some(line) => write!(f, "{path}:{line}: {}", self.message),
+            None => write!(f, "{path}: {}", self.message),
+        }
+    }
+}
+
+/// What one file (or all of them) gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<Problem>,
+}
+
+/// Which reader a file needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Vcard,
+}
+
+/// Parse one file's bytes (`path` names it in problems).
+pub fn parse(format: Format, bytes: &[u8], path: &Path) -> Loaded {
+    match format {
+        Format::Csv => csv::parse(bytes, path),
+        Format::Vcard => vcard::parse(bytes, path),
+    }
+}
+
+/// Read and parse every file of `sources`, then merge them after
+/// `contacts` (the `[[contact]]` entries, which win). A file that cannot be
+/// read is one problem; the others still load.
+pub fn load(contacts: &[ContactInfo], sources: &Sources) -> Loaded {
+    let mut parts = vec![Loaded {
+        entries: contacts.iter().cloned().map(Entry::from).collect(),
+        problems: Vec::new(),
+    }];
+    let files = (sources.csv.iter().map(|p| (Format::Csv, p)))
+        .chain(sources.vcard.iter().map(|p| (Format::Vcard, p)));
+    for (format, path) in files {
+        parts.push(match std::fs::read(path) {
+            Ok(bytes) => parse(format, &bytes, path),
+            Err(e) => Loaded {
+                entries: Vec::new(),
+                problems: vec![Problem {
+                    path: path.clone(),
+                    line: None,
+                    message: format!(
+                        "cannot be read ({e}); its contacts are left out until it can"
+                    ),
+                }],
+            },
+        });
+    }
+    merge(parts)
+}
+
+/// A field as kept: harmless, trimmed, at most [`MAX_FIELD`] chars.
+pub(crate) fn field(s: &str) -> String {
+    crate::text::line(s.trim(), MAX_FIELD).trim().to_string()
+}
+
+/// A contact's URI as written in a source: `sip:`/`sips:` kept, a bare
+/// `user@host` given `sip:`, anything else refused with why.
+pub(crate) fn contact_uri(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("no SIP URI: give each contact one, e.g. sip:alice@example.test".into());
+    }
+    let lower = s.to_ascii_lowercase();
+    let uri = if lower.starts_with("sip:") || lower.starts_with("sips:") {
+        s.to_string()
+    } else if !s.contains(':') && s.contains('@') {
+        format!("sip:{s}")
+    } else {
+        return Err(format!(
+            "\"{}\" is not a SIP URI, e.g. sip:alice@example.test",
+            crate::text::line(s, 80)
+        ));
+    };
+    if uri.chars().any(crate::text::is_hostile) || uri.chars().count() > crate::text::MAX_LINE_CHARS
+    {
+        return Err(format!(
+            "\"{}\" holds control characters or is too long",
+            crate::text::line(&uri, 80)
+        ));
+    }
+    match SipUri::parse(&uri) {
+        Ok(_) => Ok(uri),
+        Err(e) => Err(format!(
+            "\"{}\" is not a SIP URI ({e}), e.g. sip:alice@example.test",
+            crate::text::line(&uri, 80)
+        )),
+    }
+}
