@@ -413,5 +413,6 @@ fn unreadable_file_is_named() {
     assert_eq!(err.exit_code(), exit::CONFIG);
 }
 
+mod directory;
 mod errors;
 mod reporting;
