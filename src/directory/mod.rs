@@ -55,22 +55,8 @@ impl Sources {
     }
 }
 
-/// One contact from a source, with the columns the console has no field for
-/// (shown in the details panel, searchable), in file order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub info: ContactInfo,
-    pub extra: Vec<(String, String)>,
-}
-
-impl From<ContactInfo> for Entry {
-    fn from(info: ContactInfo) -> Self {
-        Entry {
-            info,
-            extra: Vec::new(),
-        }
-    }
-}
+/// One contact from a source (the domain's type: the store takes it too).
+pub use crate::presence::DirectoryEntry as Entry;
 
 /// A row or card that was not loaded (or a file that could not be read).
 #[derive(Debug, Clone, PartialEq, Eq)]
