@@ -2,6 +2,7 @@
 //! [`update`](update::update) function returning [`Cmd`]s for the runtime.
 
 pub mod cmd;
+pub mod directory;
 pub mod favourites;
 pub mod grid_list;
 pub mod keymap;

@@ -50,6 +50,11 @@ pub trait EventSource {
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
     /// End the subscriptions cleanly (the loop gives it [`SHUTDOWN_DEADLINE`]).
     fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
+    /// Where directory changes are sent (`None`: a source that has no
+    /// engine to tell, e.g. a test's).
+    fn commands(&self) -> Option<crate::runtime::sip_driver::CommandSender> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -279,7 +284,7 @@ where
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
-    let dispatch = Dispatch::new(hooks.update, back_tx);
+    let dispatch = Dispatch::new(hooks.update, back_tx).with_engine(source.commands());
     dispatch.send(
         model,
         Msg::Resize {
