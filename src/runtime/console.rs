@@ -72,6 +72,8 @@ pub struct ConsoleOptions {
     /// Warnings found while loading the config (e.g. a password readable by
     /// others): shown in the status bar until the next key.
     pub startup_warnings: Vec<String>,
+    /// `[directory]` files: loaded already, watched while the console runs.
+    pub directory: Option<super::directory::DirectoryFeed>,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -152,6 +154,16 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
+    let directory = opts.directory.as_ref().map(|feed| {
+        // The extra columns and the problems of the first load (its
+        // contacts are the ones the model and the engine started with).
+        model.apply_directory(feed.initial.clone());
+        let (rx, problems) = super::directory::start(feed);
+        if !problems.is_empty() {
+            model.message = Some(problems.join(" · "));
+        }
+        rx
+    });
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
     let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
@@ -167,6 +179,7 @@ pub async fn run_console<S: EventSource>(
         gate: Some(gate),
         stop: Box::pin(stop),
         update,
+        directory,
     };
     let result = run_loop_with(
         &mut model,
@@ -226,6 +239,7 @@ where
         gate: None,
         stop: Box::pin(std::future::pending()),
         update,
+        directory: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -245,6 +259,8 @@ pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
     pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
     pub update: dispatch::UpdateFn,
+    /// Directory reloads ([`super::directory`]), if files are watched.
+    pub directory: Option<mpsc::UnboundedReceiver<Msg>>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -341,6 +357,7 @@ where
                 Some(Msg::Tick(tokio::time::Instant::now().into_std()))
             }
             Some(msg) = back_rx.recv() => Some(msg),
+            Some(msg) = next_reload(hooks.directory.as_mut()) => Some(msg),
             () = wait_gate(gate.as_ref()), if waiting_for_terminal => None,
         };
         if let Some(msg) = msg {
@@ -381,6 +398,14 @@ fn drain_engine<S: EventSource>(
         }
     }
     None
+}
+
+/// The next directory reload; never, without a watcher.
+async fn next_reload(rx: Option<&mut mpsc::UnboundedReceiver<Msg>>) -> Option<Msg> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn wait_gate(gate: Option<&WriterGate>) {

@@ -1,0 +1,135 @@
+//! Watching the directory files: when one changes (written in place,
+//! replaced by an editor's rename, created, deleted), the whole directory
+//! is read again once things are quiet and handed to the console as one
+//! [`Msg::Directory`]; the model works out what was added, removed and
+//! changed.
+//!
+//! The watcher is the `notify` crate (inotify on Linux): the kernel wakes
+//! us only when a watched folder changes, so an idle console uses no CPU
+//! for this. The folders are watched, not the files, so a file replaced by
+//! a rename (what most editors and export jobs do) or created later is
+//! still seen. Bursts are debounced ([`QUIET`]); a reload that reads the
+//! same as the last one is not sent.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::app::Msg;
+use crate::directory::{self, Loaded, Sources};
+use crate::presence::ContactInfo;
+
+/// How long the files must stay unchanged before they are read (an export
+/// job writing a big CSV in pieces is read once, when done).
+pub const QUIET: Duration = Duration::from_millis(250);
+
+/// What the console needs to keep its directory current.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFeed {
+    /// The `[[contact]]` entries (merged first: they win).
+    pub contacts: Vec<ContactInfo>,
+    pub sources: Sources,
+    /// The first load (done before the engine started).
+    pub initial: Loaded,
+}
+
+/// Start watching `feed`'s files; reloads arrive on the returned channel.
+/// A folder that cannot be watched is logged and returned (for the message
+/// line); the rest is still watched.
+pub fn start(feed: &DirectoryFeed) -> (mpsc::UnboundedReceiver<Msg>, Vec<String>) {
+    let (out, rx) = mpsc::unbounded_channel();
+    let mut problems = Vec::new();
+    if feed.sources.is_empty() {
+        return (rx, problems);
+    }
+    let (wake_tx, wake_rx) = mpsc::unbounded_channel::<()>();
+    let names: HashSet<OsString> = feed
+        .sources
+        .files()
+        .filter_map(|p| p.file_name().map(OsString::from))
+        .collect();
+    let handler = move |res: notify::Result<notify::Event>| match res {
+        Ok(ev)
+            if ev
+                .paths
+                .iter()
+                .any(|p| p.file_name().is_some_and(|n| names.contains(n))) =>
+        {
+            let _ = wake_tx.send(());
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("directory watch: {e}"),
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
+        Ok(w) => w,
+        Err(e) => {
+            problems.push(report(format!("Directory files are not watched: {e}")));
+            return (rx, problems);
+        }
+    };
+    let mut folders: Vec<PathBuf> = feed.sources.files().map(folder).collect();
+    folders.sort();
+    folders.dedup();
+    for dir in &folders {
+        if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+            problems.push(report(format!(
+                "Directory folder {} is not watched: {e}",
+                crate::text::harmless_line(&dir.display().to_string())
+            )));
+        }
+    }
+    let contacts = feed.contacts.clone();
+    let sources = feed.sources.clone();
+    let last = feed.initial.clone();
+    tokio::spawn(reload_loop(watcher, wake_rx, out, contacts, sources, last));
+    (rx, problems)
+}
+
+/// The folder to watch for `file` (`.` for a bare file name).
+fn folder(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn report(message: String) -> String {
+    tracing::warn!("{message}");
+    message
+}
+
+/// Wait for a change, let it settle, read everything, send it if it
+/// differs. Ends when the console stops listening.
+async fn reload_loop(
+    watcher: notify::RecommendedWatcher,
+    mut wake: mpsc::UnboundedReceiver<()>,
+    out: mpsc::UnboundedSender<Msg>,
+    contacts: Vec<ContactInfo>,
+    sources: Sources,
+    mut last: Loaded,
+) {
+    let _watcher = watcher; // lives as long as the loop
+    while wake.recv().await.is_some() {
+        // Debounce: read only once nothing changed for QUIET.
+        while let Ok(Some(())) = tokio::time::timeout(QUIET, wake.recv()).await {}
+        let (c, s) = (contacts.clone(), sources.clone());
+        let loaded = match tokio::task::spawn_blocking(move || directory::load(&c, &s)).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("directory reload failed: {e}");
+                continue;
+            }
+        };
+        if loaded == last {
+            continue;
+        }
+        last = loaded.clone();
+        if out.send(Msg::Directory(loaded)).is_err() {
+            break;
+        }
+    }
+}
