@@ -173,3 +173,6 @@ impl Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
