@@ -161,15 +161,10 @@ pub fn run(args: Args) -> ExitCode {
 /// console needs to reload it.
 fn directory_feed(cfg: Option<&mut Config>) -> Option<DirectoryFeed> {
     let cfg = cfg.filter(|c| !c.directory.is_empty())?;
-    let initial = switchboard::directory::load(&cfg.contacts, &cfg.directory);
-    for p in &initial.problems {
+    let feed = DirectoryFeed::load(std::mem::take(&mut cfg.contacts), cfg.directory.clone());
+    for p in &feed.initial.problems {
         tracing::warn!("directory: {p}");
     }
-    let feed = DirectoryFeed {
-        contacts: std::mem::take(&mut cfg.contacts),
-        sources: cfg.directory.clone(),
-        initial,
-    };
     cfg.contacts = feed
         .initial
         .entries

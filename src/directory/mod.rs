@@ -23,6 +23,7 @@ mod vcard;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -104,28 +105,54 @@ pub fn parse(format: Format, bytes: &[u8], path: &Path) -> Loaded {
 /// `contacts` (the `[[contact]]` entries, which win). A file that cannot be
 /// read is one problem; the others still load.
 pub fn load(contacts: &[ContactInfo], sources: &Sources) -> Loaded {
-    let mut parts = vec![Loaded {
-        entries: contacts.iter().cloned().map(Entry::from).collect(),
-        problems: Vec::new(),
-    }];
-    let files = (sources.csv.iter().map(|p| (Format::Csv, p)))
-        .chain(sources.vcard.iter().map(|p| (Format::Vcard, p)));
-    for (format, path) in files {
-        parts.push(match std::fs::read(path) {
-            Ok(bytes) => parse(format, &bytes, path),
-            Err(e) => Loaded {
-                entries: Vec::new(),
-                problems: vec![Problem {
-                    path: path.clone(),
-                    line: None,
-                    message: format!(
-                        "cannot be read ({e}); its contacts are left out until it can"
-                    ),
-                }],
-            },
-        });
+    Reader::default().load(contacts, sources)
+}
+
+/// Reads the sources again and again (each reload), remembering what each
+/// file held when it was last read: a file that cannot be read for a moment
+/// (an export job deleting and writing it anew) keeps its contacts, and
+/// their live state, instead of dropping them all until it is back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reader {
+    last: HashMap<PathBuf, Vec<Entry>>,
+}
+
+impl Reader {
+    /// [`load`], with each unreadable file's last good contents.
+    pub fn load(&mut self, contacts: &[ContactInfo], sources: &Sources) -> Loaded {
+        let mut parts = vec![Loaded {
+            entries: contacts.iter().cloned().map(Entry::from).collect(),
+            problems: Vec::new(),
+        }];
+        let files = (sources.csv.iter().map(|p| (Format::Csv, p)))
+            .chain(sources.vcard.iter().map(|p| (Format::Vcard, p)));
+        for (format, path) in files {
+            parts.push(match std::fs::read(path) {
+                Ok(bytes) => {
+                    let loaded = parse(format, &bytes, path);
+                    self.last.insert(path.clone(), loaded.entries.clone());
+                    loaded
+                }
+                Err(e) => self.unreadable(path, &e),
+            });
+        }
+        merge(parts)
     }
-    merge(parts)
+
+    fn unreadable(&self, path: &Path, e: &std::io::Error) -> Loaded {
+        let (entries, kept) = match self.last.get(path) {
+            Some(last) => (last.clone(), "its contacts from the last read are kept"),
+            None => (Vec::new(), "its contacts are left out until it can"),
+        };
+        Loaded {
+            entries,
+            problems: vec![Problem {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("cannot be read ({e}); {kept}"),
+            }],
+        }
+    }
 }
 
 /// A field as kept: harmless, trimmed, at most [`MAX_FIELD`] chars.

@@ -256,3 +256,32 @@ fn load_reports_an_unreadable_file_and_keeps_the_rest() {
         "{missing}"
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_read_for_a_moment_keeps_its_last_contacts() {
+    let dir = std::env::temp_dir().join(format!("switchboard-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("staff.csv");
+    std::fs::write(&file, "name,uri\nAlice,sip:alice@example.test\n").unwrap();
+    let sources = Sources {
+        csv: vec![file.clone()],
+        vcard: Vec::new(),
+    };
+    let mut reader = Reader::default();
+    assert_eq!(reader.load(&[], &sources).entries.len(), 1);
+    std::fs::remove_file(&file).unwrap();
+    let l = reader.load(&[], &sources);
+    assert_eq!(names(&l), ["Alice"], "kept while the file is gone");
+    assert!(
+        l.problems[0]
+            .message
+            .contains("from the last read are kept"),
+        "{}",
+        l.problems[0]
+    );
+    assert!(
+        load(&[], &sources).entries.is_empty(),
+        "a first read has nothing to keep"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

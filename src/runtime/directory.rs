@@ -35,6 +35,22 @@ pub struct DirectoryFeed {
     pub sources: Sources,
     /// The first load (done before the engine started).
     pub initial: Loaded,
+    /// What read it (each file's last good contents).
+    pub reader: directory::Reader,
+}
+
+impl DirectoryFeed {
+    /// The first load of `sources` after `contacts`.
+    pub fn load(contacts: Vec<ContactInfo>, sources: Sources) -> DirectoryFeed {
+        let mut reader = directory::Reader::default();
+        let initial = reader.load(&contacts, &sources);
+        DirectoryFeed {
+            contacts,
+            sources,
+            initial,
+            reader,
+        }
+    }
 }
 
 /// Start watching `feed`'s files; reloads arrive on the returned channel.
@@ -82,10 +98,7 @@ pub fn start(feed: &DirectoryFeed) -> (mpsc::UnboundedReceiver<Msg>, Vec<String>
             )));
         }
     }
-    let contacts = feed.contacts.clone();
-    let sources = feed.sources.clone();
-    let last = feed.initial.clone();
-    tokio::spawn(reload_loop(watcher, wake_rx, out, contacts, sources, last));
+    tokio::spawn(reload_loop(watcher, wake_rx, out, feed.clone()));
     (rx, problems)
 }
 
@@ -108,20 +121,31 @@ async fn reload_loop(
     watcher: notify::RecommendedWatcher,
     mut wake: mpsc::UnboundedReceiver<()>,
     out: mpsc::UnboundedSender<Msg>,
-    contacts: Vec<ContactInfo>,
-    sources: Sources,
-    mut last: Loaded,
+    feed: DirectoryFeed,
 ) {
     let _watcher = watcher; // lives as long as the loop
+    let DirectoryFeed {
+        contacts,
+        sources,
+        initial: mut last,
+        mut reader,
+    } = feed;
     while wake.recv().await.is_some() {
         // Debounce: read only once nothing changed for QUIET.
         while let Ok(Some(())) = tokio::time::timeout(QUIET, wake.recv()).await {}
         let (c, s) = (contacts.clone(), sources.clone());
-        let loaded = match tokio::task::spawn_blocking(move || directory::load(&c, &s)).await {
-            Ok(l) => l,
+        let job = tokio::task::spawn_blocking(move || {
+            let loaded = reader.load(&c, &s);
+            (reader, loaded)
+        });
+        let loaded = match job.await {
+            Ok((r, l)) => {
+                reader = r;
+                l
+            }
             Err(e) => {
                 tracing::warn!("directory reload failed: {e}");
-                continue;
+                break;
             }
         };
         if loaded == last {
