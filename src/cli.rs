@@ -133,7 +133,12 @@ pub fn run(args: Args) -> ExitCode {
             for p in feed.iter().flat_map(|f| &f.initial.problems) {
                 eprintln!("switchboard: warning: {p}");
             }
-            block_on(watch(cfg, once, timeout, args.seed, args.speed))
+            let opts = watch_run::WatchOptions {
+                once,
+                timeout,
+                directory: feed,
+            };
+            block_on(watch(cfg, opts, args.seed, args.speed))
         }
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
@@ -290,8 +295,7 @@ async fn start(
 
 async fn watch(
     cfg: Option<Config>,
-    once: bool,
-    timeout: Duration,
+    opts: watch_run::WatchOptions,
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
@@ -301,13 +305,7 @@ async fn watch(
     };
     let store = Store::new(t.contacts);
     let mut stdout = std::io::stdout();
-    let end = watch_run::run(
-        driver,
-        store,
-        watch_run::WatchOptions { once, timeout },
-        &mut stdout,
-    )
-    .await?;
+    let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
         demo.shutdown().await;
     }
