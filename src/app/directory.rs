@@ -123,13 +123,13 @@ impl Model {
             self.search.update_doc(doc);
         }
         for &id in &change.added {
-            let uri = self.store.info(id).uri.clone();
+            // A favourite who left and came back is a favourite again.
             let favourite = self
                 .favourite_uris
                 .iter()
                 .any(|f| self.store.find(f) == Some(id));
             if let Some(m) = self.meta.get_mut(id.0 as usize) {
-                m.favourite = favourite && !uri.is_empty();
+                m.favourite = favourite;
             }
         }
         self.own_id = self.own_uri.as_deref().and_then(|u| self.store.find(u));

@@ -326,13 +326,13 @@ impl Search {
         }
     }
 
-    /// Number of docs in the directory.
+    /// Number of docs in the directory (removed ones not counted).
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.all.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.all.is_empty()
     }
 }
 

@@ -116,6 +116,7 @@ fn a_reload_adds_and_removes_contacts_and_keeps_state_and_selection() {
         }
     }
     assert_eq!(m.store.shown(zoe).presence, Presence::Unknown);
+    assert_eq!(m.search.len(), sample::office().len(), "one left, one came");
     let lost = usize::from(
         crate::app::model::SubClass::of(&shown_before[4]) != crate::app::model::SubClass::None,
     );
