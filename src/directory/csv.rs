@@ -1,6 +1,7 @@
 //! The CSV reader: a header row naming the columns (`name`, `uri`,
 //! `extension`, `department`, in any order and case; `ext`, `dept`, `sip`
-//! accepted too), then one contact per row. Other columns are kept as
+//! accepted too), then one contact per row. The separator is `,`, or `;`
+//! or a tab when the header row uses that instead (spreadsheet exports). Other columns are kept as
 //! extras under their header's name. Quoting, CRLF and quoted line breaks
 //! are the `csv` crate's; a UTF-8 byte order mark is skipped; each row is
 //! checked on its own, so a row that is not UTF-8 or has no URI is one
@@ -39,6 +40,7 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> Loaded {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter(bytes))
         .from_reader(bytes);
     let problem = |line: u64, message: String| Problem {
         path: path.to_path_buf(),
@@ -95,6 +97,18 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> Loaded {
         }
     }
     out
+}
+
+/// `,` unless the header row has none and has `;` (what spreadsheets
+/// write in locales whose decimal mark is a comma) or tabs.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let has = |c: u8| header.contains(&c);
+    match (has(b','), has(b';'), has(b'\t')) {
+        (false, true, _) => b';',
+        (false, false, true) => b'\t',
+        _ => b',',
+    }
 }
 
 /// The 1-based line a record starting at byte `offset` is on. The `csv`

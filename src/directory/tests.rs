@@ -285,3 +285,15 @@ fn a_file_that_cannot_be_read_for_a_moment_keeps_its_last_contacts() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn csv_with_semicolons_or_tabs_from_a_spreadsheet() {
+    for text in [
+        &b"Name;URI;Department\n\"Adams; Alice\";sip:alice@example.test;Sales, EMEA\n"[..],
+        &b"Name\tURI\tDepartment\nAdams; Alice\tsip:alice@example.test\tSales, EMEA\n"[..],
+    ] {
+        let l = parse(Format::Csv, text, Path::new("x.csv"));
+        assert_eq!(names(&l), ["Adams; Alice"], "{:?}", l.problems);
+        assert_eq!(l.entries[0].info.department.as_deref(), Some("Sales, EMEA"));
+    }
+}
