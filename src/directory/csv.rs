@@ -77,17 +77,22 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> Loaded {
         ));
         return out;
     }
+    let mut lines = Lines {
+        bytes,
+        offset: 0,
+        line: 1,
+    };
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(bytes, p.byte()));
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 out.problems
                     .push(problem(line, format!("cannot be read ({e}); row skipped")));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| line_at(bytes, p.byte()));
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         match row(&columns, &record) {
             Ok(Some(entry)) => out.entries.push(entry),
             Ok(None) => {}
@@ -111,21 +116,43 @@ fn delimiter(bytes: &[u8]) -> u8 {
     }
 }
 
-/// The 1-based line a record starting at byte `offset` is on. The `csv`
-/// crate's own line count skips blank lines, and its offset may point at
-/// the line break before the record (and blank lines), so those are
-/// passed first.
-fn line_at(bytes: &[u8], offset: u64) -> u64 {
-    let mut end = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(bytes.len());
-    while bytes.get(end).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
-        end += 1;
+/// Line numbers of records, counted on from the last record (records
+/// come in order, so the whole file is scanned once).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Where counting stopped, and the line there.
+    offset: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The 1-based line a record starting at byte `offset` is on. The
+    /// `csv` crate's own line count skips blank lines, and its offset may
+    /// point at the line break before the record (and blank lines), so
+    /// those are passed first.
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while self
+            .bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            end += 1;
+        }
+        if end < self.offset {
+            // Not in order (never seen): count from the start.
+            (self.offset, self.line) = (0, 1);
+        }
+        let newlines = self
+            .bytes
+            .get(self.offset..end)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        self.line += newlines as u64;
+        self.offset = end;
+        self.line
     }
-    bytes
-        .get(..end)
-        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) as u64
-        + 1
 }
 
 /// One row: `None` for a blank row.

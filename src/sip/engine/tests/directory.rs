@@ -105,3 +105,26 @@ fn contacts_added_before_the_server_answers_wait_for_it() {
         "{uris:?}"
     );
 }
+
+#[test]
+fn the_final_notify_of_a_removed_contact_starts_nothing_again() {
+    let mut h = presence_only(2);
+    let subs = establish_all(&mut h);
+    let carol = subs
+        .iter()
+        .find(|r| r.headers.get("To").unwrap().contains(&uri(1)))
+        .unwrap()
+        .clone();
+    h.engine.remove_contacts(&[ContactId(1)], h.now);
+    let bye = h.requests(Method::Subscribe);
+    assert_eq!(bye.len(), 1);
+    // Kamailio's final NOTIFY (reason=timeout) may come before the 200.
+    h.deliver(notify(&carol, 2, "terminated;reason=timeout", None));
+    assert_eq!(h.responses()[0].status, 200);
+    h.deliver(reply(&bye[0], 200, &[("Expires", "0")]).to_bytes());
+    h.advance(Duration::from_secs(5));
+    assert!(
+        h.requests(Method::Subscribe).is_empty(),
+        "no new subscription for the removed contact"
+    );
+}
