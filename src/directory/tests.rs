@@ -297,3 +297,15 @@ fn csv_with_semicolons_or_tabs_from_a_spreadsheet() {
         assert_eq!(l.entries[0].info.department.as_deref(), Some("Sales, EMEA"));
     }
 }
+
+#[test]
+fn csv_line_numbers_stay_right_across_blank_lines_and_quoted_breaks() {
+    let mut text = String::from("name,uri\n");
+    for i in 0..1000 {
+        text.push_str(&format!("\"P\n{i}\",sip:p{i}@x.test\n\n"));
+    }
+    text.push_str("Bad,\n");
+    let l = parse(Format::Csv, text.as_bytes(), Path::new("x.csv"));
+    assert_eq!(l.entries.len(), 1000);
+    assert_eq!(problem_lines(&l), [Some(1 + 3 * 1000 + 1)]);
+}
