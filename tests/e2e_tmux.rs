@@ -455,5 +455,15 @@ fn a_csv_edited_under_a_running_console_adds_and_removes_contacts_without_distur
         shows(s, "4 active · 0 pending · 0 failed") && bob_away(s)
     });
 
-    console.quit_and_check_terminal("C-q", &["Erin Evans"]);
+    // (d) The extra column is searchable and shown in the details panel.
+    console.tmux.type_text("b7");
+    console.wait_for(Duration::from_secs(5), "the search for b7", |s| {
+        shows(s, "Bob Brown") && !shows(s, "Alice Adams") && !shows(s, "Erin Evans")
+    });
+    console.tmux.key("Enter");
+    console.wait_for(Duration::from_secs(5), "Bob's details with his room", |s| {
+        s.iter().any(|r| r.contains("Room") && r.contains("B7"))
+    });
+
+    console.quit_and_check_terminal("C-q", &["Erin Evans", "Bob Brown"]);
 }

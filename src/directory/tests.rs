@@ -309,3 +309,18 @@ fn csv_line_numbers_stay_right_across_blank_lines_and_quoted_breaks() {
     assert_eq!(l.entries.len(), 1000);
     assert_eq!(problem_lines(&l), [Some(1 + 3 * 1000 + 1)]);
 }
+
+#[test]
+fn vcard_strings_are_made_harmless() {
+    let card = "BEGIN:VCARD\r\nFN:Mallory \u{1b}[2J\u{202e}Evil\r\nORG:X;\u{9b}31mRed\r\nIMPP:sip:m@x.test\r\nTITLE:\u{7}Boss\r\nEND:VCARD\r\n";
+    let l = parse(Format::Vcard, card.as_bytes(), Path::new("x.vcf"));
+    let e = &l.entries[0];
+    for s in [
+        &e.info.name,
+        e.info.department.as_ref().unwrap(),
+        &e.extra[0].1,
+    ] {
+        assert!(!s.chars().any(crate::text::is_hostile), "{s:?}");
+    }
+    assert_eq!(e.info.name, "Mallory [2JEvil");
+}
