@@ -156,12 +156,17 @@ pub async fn run_console<S: EventSource>(
     let mut model = Model::new(contacts, settings);
     let directory = opts.directory.as_ref().map(|feed| {
         // The extra columns and the problems of the first load (its
-        // contacts are the ones the model and the engine started with).
+        // contacts are the ones the model and the engine started with),
+        // after the configuration's own warnings.
+        let warnings = model.message.take();
         model.apply_directory(feed.initial.clone());
         let (rx, problems) = super::directory::start(feed);
-        if !problems.is_empty() {
-            model.message = Some(problems.join(" · "));
-        }
+        let parts: Vec<String> = warnings
+            .into_iter()
+            .chain(model.message.take())
+            .chain(problems)
+            .collect();
+        model.message = (!parts.is_empty()).then(|| parts.join(" · "));
         rx
     });
     let stop = stop_signals().context("cannot install signal handlers")?;
