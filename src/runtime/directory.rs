@@ -157,3 +157,63 @@ async fn reload_loop(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn next_directory(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Loaded {
+        let msg = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a reload within 10 s")
+            .expect("the watcher is running");
+        match msg {
+            Msg::Directory(l) => l,
+            other => panic!("not a directory reload: {other:?}"),
+        }
+    }
+
+    fn names(l: &Loaded) -> Vec<&str> {
+        l.entries.iter().map(|e| e.info.name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn an_edit_and_a_rename_over_the_file_each_give_one_reload() {
+        let dir = std::env::temp_dir().join(format!("switchboard-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("staff.csv");
+        std::fs::write(&csv, "name,uri\nAlice,sip:alice@x.test\n").unwrap();
+        let feed = DirectoryFeed::load(
+            Vec::new(),
+            Sources {
+                csv: vec![csv.clone()],
+                vcard: Vec::new(),
+            },
+        );
+        assert_eq!(names(&feed.initial), ["Alice"]);
+        let (mut rx, problems) = start(&feed);
+        assert!(problems.is_empty(), "{problems:?}");
+
+        // Written in place, in two steps: one reload, of the whole file.
+        std::fs::write(&csv, "name,uri\nAlice,sip:alice@x.test\n").unwrap();
+        std::fs::write(
+            &csv,
+            "name,uri\nAlice,sip:alice@x.test\nBob,sip:bob@x.test\n",
+        )
+        .unwrap();
+        assert_eq!(names(&next_directory(&mut rx).await), ["Alice", "Bob"]);
+
+        // Replaced by a rename (editors, export jobs); other files in the
+        // folder do not count.
+        std::fs::write(dir.join("other.txt"), "x").unwrap();
+        let tmp = dir.join("staff.csv.new");
+        std::fs::write(&tmp, "name,uri\nBob,sip:bob@x.test\n").unwrap();
+        std::fs::rename(&tmp, &csv).unwrap();
+        assert_eq!(names(&next_directory(&mut rx).await), ["Bob"]);
+        assert!(
+            tokio::time::timeout(QUIET * 4, rx.recv()).await.is_err(),
+            "nothing more without a change"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
