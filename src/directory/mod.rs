@@ -36,6 +36,8 @@ use crate::sip::uri::SipUri;
 pub const MAX_FIELD: usize = 200;
 /// Most extra columns kept per contact.
 pub const MAX_EXTRA: usize = 32;
+/// Largest directory file read (a 100,000-row CSV is about 10 MB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The files named in `[directory]` (absolute, or relative to the working
 /// directory once the configuration resolved them).
@@ -127,7 +129,7 @@ impl Reader {
         let files = (sources.csv.iter().map(|p| (Format::Csv, p)))
             .chain(sources.vcard.iter().map(|p| (Format::Vcard, p)));
         for (format, path) in files {
-            parts.push(match std::fs::read(path) {
+            parts.push(match read_capped(path) {
                 Ok(bytes) => {
                     let loaded = parse(format, &bytes, path);
                     self.last.insert(path.clone(), loaded.entries.clone());
@@ -153,6 +155,22 @@ impl Reader {
             }],
         }
     }
+}
+
+/// The whole file, unless it is over [`MAX_FILE_BYTES`].
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is over {} MiB: split it into several files",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// A field as kept: harmless, trimmed, at most [`MAX_FIELD`] chars.
