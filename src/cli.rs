@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use switchboard::config::{self, Config, ConfigError, exit};
 use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
+use switchboard::runtime::directory::DirectoryFeed;
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
@@ -124,10 +125,20 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     };
+    let mut cfg = cfg;
+    let feed = directory_feed(cfg.as_mut());
     match args.command {
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
-            block_on(watch(cfg, once, timeout, args.seed, args.speed))
+            for p in feed.iter().flat_map(|f| &f.initial.problems) {
+                eprintln!("switchboard: warning: {p}");
+            }
+            let opts = watch_run::WatchOptions {
+                once,
+                timeout,
+                directory: feed,
+            };
+            block_on(watch(cfg, opts, args.seed, args.speed))
         }
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
@@ -142,10 +153,30 @@ pub fn run(args: Args) -> ExitCode {
                 startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
+                directory: feed,
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
     }
+}
+
+/// Read the `[directory]` files once, before the engine starts: the
+/// configuration's contacts become the merged directory (so the engine, the
+/// model and `watch` start with every contact); the feed keeps what the
+/// console needs to reload it.
+fn directory_feed(cfg: Option<&mut Config>) -> Option<DirectoryFeed> {
+    let cfg = cfg.filter(|c| !c.directory.is_empty())?;
+    let feed = DirectoryFeed::load(std::mem::take(&mut cfg.contacts), cfg.directory.clone());
+    for p in &feed.initial.problems {
+        tracing::warn!("directory: {p}");
+    }
+    cfg.contacts = feed
+        .initial
+        .entries
+        .iter()
+        .map(|e| e.info.clone())
+        .collect();
+    Some(feed)
 }
 
 /// A runtime with two workers: the embedded demo server runs beside the
@@ -264,8 +295,7 @@ async fn start(
 
 async fn watch(
     cfg: Option<Config>,
-    once: bool,
-    timeout: Duration,
+    opts: watch_run::WatchOptions,
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
@@ -275,13 +305,7 @@ async fn watch(
     };
     let store = Store::new(t.contacts);
     let mut stdout = std::io::stdout();
-    let end = watch_run::run(
-        driver,
-        store,
-        watch_run::WatchOptions { once, timeout },
-        &mut stdout,
-    )
-    .await?;
+    let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
         demo.shutdown().await;
     }

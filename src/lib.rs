@@ -10,7 +10,8 @@
 //!   subscription engine (bytes + `now` in, bytes + events out); every
 //!   timing number in `sip::engine::policy`
 //! - `store`     — per-contact state and the rules that combine sources;
-//!   `demo`'s server side sits here too (domain, body and sip only)
+//!   `demo`'s server side sits here too (domain, body and sip only), and
+//!   `directory` (CSV and vCard files read and merged by canonical URI)
 //! - `search`, `watch` — fuzzy search over the directory; JSON lines
 //! - `app`       — the console's model, `update`, key map and geometry
 //! - `ui`        — the pure `view`: drawing and the theme
@@ -29,6 +30,7 @@ pub mod app;
 pub mod body;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod presence;
 pub mod runtime;
 pub mod search;

@@ -352,6 +352,24 @@ pub struct ContactInfo {
     pub department: Option<String>,
 }
 
+/// A contact from a directory source (`[[contact]]`, a CSV row, a vCard),
+/// with the columns the console has no field for: shown in the details
+/// panel and searchable, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub info: ContactInfo,
+    pub extra: Vec<(String, String)>,
+}
+
+impl From<ContactInfo> for DirectoryEntry {
+    fn from(info: ContactInfo) -> Self {
+        DirectoryEntry {
+            info,
+            extra: Vec::new(),
+        }
+    }
+}
+
 /// Index of a contact in the store (stable for the store's lifetime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ContactId(pub u32);

@@ -342,3 +342,128 @@ fn check_ascii(screen: &[String], escaped: &str) {
         );
     }
 }
+
+/// The glyph the grid shows for `p`.
+fn presence_glyph(p: switchboard::presence::Presence) -> char {
+    let at = switchboard::presence::Presence::ALL
+        .iter()
+        .position(|x| *x == p)
+        .unwrap_or(0);
+    UNICODE.presence[at].chars().next().unwrap_or('?')
+}
+
+#[test]
+fn a_csv_edited_under_a_running_console_adds_and_removes_contacts_without_disturbing_the_others() {
+    let kam = Kamailio::start(USERS);
+    const AWAY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:bob@127.0.0.1">
+<tuple id="t-bob"><status><basic>open</basic></status></tuple>
+<dm:person id="p-bob"><rpid:activities><rpid:away/></rpid:activities></dm:person>
+</presence>
+"#;
+    sipp::publish(kam.port, "bob", "bobpw", AWAY).expect("Bob's PUBLISH answered 200");
+    let dir = run_dir("e2e-directory");
+    let csv = dir.join("staff.csv");
+    std::fs::write(
+        &csv,
+        "name,uri,department,Room\r\nBob Brown,sip:bob@127.0.0.1,Sales,B7\r\nCarol Clark,sip:carol@127.0.0.1,Sales,C1\r\n",
+    )
+    .expect("write staff.csv");
+    let cfg = write_config(
+        &dir,
+        kam.port,
+        "udp",
+        ("attendant", "secret"),
+        &[("Alice Adams", "alice")],
+        "[directory]\ncsv = \"staff.csv\"\n",
+    );
+    let console = Console::start(&dir, &["--config", &cfg.to_string_lossy()]);
+    let away = presence_glyph(switchboard::presence::Presence::Away);
+    let bob_away = |s: &[String]| row_with(s, "Bob Brown").is_some_and(|r| r.contains(away));
+
+    // (a) The [[contact]] and the CSV's rows, all subscribed; Bob away.
+    console.wait_for(Duration::from_secs(20), "the first directory", |s| {
+        ["Alice Adams", "Bob Brown", "Carol Clark"]
+            .iter()
+            .all(|n| shows(s, n))
+            && shows(s, "3 active · 0 pending · 0 failed")
+            && bob_away(s)
+    });
+
+    // (b) The CSV replaced the way editors save (a new file renamed over
+    // the old): Carol leaves, Dave joins, a row without a URI is reported.
+    let tmp = dir.join("staff.csv.tmp");
+    std::fs::write(
+        &tmp,
+        "name,uri,department,Room\r\nBob Brown,sip:bob@127.0.0.1,Sales,B7\r\nNo Uri,,Sales,\r\nDave Davis,sip:dave@127.0.0.1,Support,D4\r\n",
+    )
+    .expect("write staff.csv.tmp");
+    std::fs::rename(&tmp, &csv).expect("rename over staff.csv");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut screen;
+    loop {
+        screen = console.tmux.capture();
+        assert!(
+            bob_away(&screen),
+            "Bob keeps his state through the reload:\n{}\n{}",
+            screen.join("\n"),
+            console.context()
+        );
+        let done = shows(&screen, "Dave Davis")
+            && !shows(&screen, "Carol Clark")
+            && shows(&screen, "Alice Adams");
+        if done {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Dave in, Carol out:\n{}\n{}",
+            screen.join("\n"),
+            console.context()
+        );
+        std::thread::sleep(POLL);
+    }
+    assert!(
+        shows(&screen, "staff.csv:3"),
+        "the bad row is named in the message line:\n{}",
+        screen.join("\n")
+    );
+    let log = tail(&console.log, 200);
+    assert!(log.contains("staff.csv:3: no SIP URI"), "{log}");
+    // A key clears the message line: Dave is subscribed, Carol's gone.
+    console.tmux.key("Escape");
+    console.wait_for(Duration::from_secs(20), "3 active after the reload", |s| {
+        shows(s, "3 active · 0 pending · 0 failed") && bob_away(s)
+    });
+
+    // (c) A row appended in place (an export job writing the same file).
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&csv)
+            .expect("open staff.csv");
+        f.write_all(b"Erin Evans,sip:erin@127.0.0.1,Support,E2\r\n")
+            .expect("append to staff.csv");
+    }
+    console.wait_for(Duration::from_secs(20), "Erin added", |s| {
+        shows(s, "Erin Evans") && bob_away(s)
+    });
+    // The row without a URI is still there: reported again, cleared by a key.
+    console.tmux.key("Escape");
+    console.wait_for(Duration::from_secs(20), "4 active", |s| {
+        shows(s, "4 active · 0 pending · 0 failed") && bob_away(s)
+    });
+
+    // (d) The extra column is searchable and shown in the details panel.
+    console.tmux.type_text("b7");
+    console.wait_for(Duration::from_secs(5), "the search for b7", |s| {
+        shows(s, "Bob Brown") && !shows(s, "Alice Adams") && !shows(s, "Erin Evans")
+    });
+    console.tmux.key("Enter");
+    console.wait_for(Duration::from_secs(5), "Bob's details with his room", |s| {
+        s.iter().any(|r| r.contains("Room") && r.contains("B7"))
+    });
+
+    console.quit_and_check_terminal("C-q", &["Erin Evans", "Bob Brown"]);
+}

@@ -224,3 +224,37 @@ fn a_server_restart_over_tcp_marks_everything_stale_and_recovers() {
 fn a_server_restart_over_udp_marks_everything_stale_and_recovers() {
     server_restart("udp");
 }
+
+#[test]
+fn watch_reads_a_directory_csv_and_follows_its_edits() {
+    let kam = Kamailio::start(USERS);
+    let dir = run_dir("watch-directory");
+    let csv = dir.join("staff.csv");
+    std::fs::create_dir_all(&dir).expect("run dir");
+    std::fs::write(&csv, "name,uri\nBob Brown,sip:bob@127.0.0.1\n").expect("write staff.csv");
+    let cfg = write_config(
+        &dir,
+        kam.port,
+        "udp",
+        ("attendant", "secret"),
+        &[("Alice Adams", "alice")],
+        "[directory]\ncsv = \"staff.csv\"\n",
+    );
+    let mut w = Watch::start(&cfg, &[]);
+    let snap = w.snapshot(2, Duration::from_secs(10));
+    let mut got: Vec<&str> = snap.iter().map(|l| s(l, "contact")).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [uri("alice"), uri("bob")],
+        "the [[contact]] and the CSV row"
+    );
+    std::fs::write(
+        &csv,
+        "name,uri\nBob Brown,sip:bob@127.0.0.1\nCarol Clark,sip:carol@127.0.0.1\n",
+    )
+    .expect("rewrite staff.csv");
+    w.wait_for(Duration::from_secs(10), "carol subscribed", |l| {
+        s(l, "contact") == uri("carol") && s(l, "subscription") == "active"
+    });
+}

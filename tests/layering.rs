@@ -24,6 +24,7 @@ const RANKS: &[(&str, u8)] = &[
     ("sip", 2),
     ("store", 3),
     ("demo", 3),
+    ("directory", 3),
     ("search", 4),
     ("watch", 4),
     ("app", 5),

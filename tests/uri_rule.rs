@@ -51,6 +51,7 @@ fn with_and_without_the_default_port_live_side_by_side() {
             department: String::new(),
             uri: store.info(id).uri.clone(),
             note: String::new(),
+            extra: String::new(),
         })
         .collect();
     let mut search = Search::new(docs);

@@ -41,6 +41,7 @@ impl Model {
                 department: info.department.clone().unwrap_or_default(),
                 uri: info.uri.clone(),
                 note: String::new(),
+                extra: String::new(),
             });
             added.push(id);
         }

@@ -13,4 +13,11 @@ pub enum Cmd {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// The directory changed: subscribe to `subscribe` (new contacts, with
+    /// their URIs) and end the subscriptions of `unsubscribe` (removed
+    /// ones), both paced by the engine's window.
+    Resubscribe {
+        subscribe: Vec<(crate::store::ContactId, String)>,
+        unsubscribe: Vec<crate::store::ContactId>,
+    },
 }

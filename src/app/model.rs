@@ -1,7 +1,7 @@
 //! The console's whole state. Changed only by [`crate::app::update`]; read by
 //! the `ui` module's `view`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::layout;
@@ -152,37 +152,12 @@ impl Model {
                 department: c.department.clone().unwrap_or_default(),
                 uri: c.uri.clone(),
                 note: String::new(),
+                extra: String::new(),
             })
             .collect();
-        let mut by_dept: BTreeMap<String, Vec<ContactId>> = BTreeMap::new();
-        let mut other = Vec::new();
-        for (i, c) in contacts.iter().enumerate() {
-            match c
-                .department
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
-                Some(d) => by_dept
-                    .entry(d.to_string())
-                    .or_default()
-                    .push(ContactId(i as u32)),
-                None => other.push(ContactId(i as u32)),
-            }
-        }
-        let name_key = |id: &ContactId| {
-            let c = contacts.get(id.0 as usize);
-            (c.map(|c| c.name.to_lowercase()).unwrap_or_default(), *id)
-        };
-        let mut departments: Vec<(String, Vec<ContactId>)> = by_dept.into_iter().collect();
-        if !other.is_empty() {
-            departments.push(("Other".into(), other));
-        }
-        for (_, ids) in &mut departments {
-            ids.sort_by_cached_key(name_key);
-        }
         let n = contacts.len();
         let store = Store::new(contacts);
+        let departments = super::directory::departments(&store);
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
         let mut meta = vec![ContactMeta::default(); n];
         for uri in &settings.favourites {
@@ -404,15 +379,7 @@ impl Model {
     /// The status note is searchable: give the search the new text.
     fn reindex_note(&mut self, id: ContactId) {
         let note = self.store.shown(id).note.clone();
-        let info = self.store.info(id);
-        let doc = SearchDoc {
-            id,
-            name: info.name.clone(),
-            extension: info.extension.clone().unwrap_or_default(),
-            department: info.department.clone().unwrap_or_default(),
-            uri: info.uri.clone(),
-            note: note.clone().unwrap_or_default(),
-        };
+        let doc = self.search_doc(id);
         self.search.update_doc(doc);
         if let Some(slot) = self.indexed_notes.get_mut(id.0 as usize) {
             *slot = note;

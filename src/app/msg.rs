@@ -28,4 +28,7 @@ pub enum Msg {
     Drawn,
     /// The console is leaving: the subscriptions are being ended.
     ShuttingDown,
+    /// The directory files were (re)read: the whole directory as it is
+    /// now, and what could not be loaded.
+    Directory(crate::directory::Loaded),
 }

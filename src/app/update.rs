@@ -49,6 +49,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.message = Some("Ending subscriptions…".into());
             model.dirty = true;
         }
+        Msg::Directory(loaded) => return crate::app::directory::on_directory(model, loaded),
     }
     Vec::new()
 }

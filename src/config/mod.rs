@@ -25,6 +25,7 @@
 //! `assets/example-config.toml` documents every key; a test checks it
 //! shows every key the structs accept.
 
+mod directory;
 mod error;
 pub mod exit;
 mod raw;
@@ -175,6 +176,8 @@ pub struct Config {
     /// with file, line and key on error).
     pub keymap: Keymap,
     pub contacts: Vec<ContactInfo>,
+    /// `[directory]`: files of more contacts (paths resolved).
+    pub directory: crate::directory::Sources,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub keys: BTreeMap<String, Spanned<KeySpecs>>,
     #[serde(default)]
     pub contact: Vec<Spanned<RawContact>>,
+    pub directory: Option<Spanned<RawDirectory>>,
 }
 
 /// No `Debug`: it holds the password.
@@ -118,6 +119,40 @@ impl<'de> Deserialize<'de> for KeySpecs {
                     keys.push(k);
                 }
                 Ok(KeySpecs(keys))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[directory]`: files of contacts (see `config::directory`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDirectory {
+    pub csv: Option<Spanned<Paths>>,
+    pub vcard: Option<Spanned<Paths>>,
+}
+
+/// Files: a list of paths, or a single path as a string.
+pub(super) struct Paths(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Paths;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a file name or a list of file names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Paths, E> {
+                Ok(Paths(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(p) = seq.next_element::<String>()? {
+                    paths.push(p);
+                }
+                Ok(Paths(paths))
             }
         }
         d.deserialize_any(V)

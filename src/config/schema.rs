@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::{ConfigError, Src};
-use super::raw::{RawAccount, RawConfig, RawContact, RawServer, RawSubscribe, RawUi};
+use super::raw::{RawAccount, RawConfig, RawContact, RawDirectory, RawServer, RawSubscribe, RawUi};
 
 /// The keys of each table, read from the `Raw*` structs themselves (see
 /// [`fields_of`]): the schema is written once, in `raw.rs`.
@@ -23,6 +23,7 @@ pub(super) struct Keys {
     pub subscribe: &'static [&'static str],
     pub ui: &'static [&'static str],
     pub contact: &'static [&'static str],
+    pub directory: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -33,6 +34,7 @@ pub(super) fn keys() -> Keys {
         subscribe: fields_of::<RawSubscribe>(),
         ui: fields_of::<RawUi>(),
         contact: fields_of::<RawContact>(),
+        directory: fields_of::<RawDirectory>(),
     }
 }
 
@@ -47,6 +49,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "subscribe" => k.subscribe,
         "ui" => k.ui,
         "contact" => k.contact,
+        "directory" => k.directory,
         _ => return None,
     })
 }
@@ -210,6 +213,9 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "contact.uri" => "uri = \"sip:alice@example.test\"",
         "contact.extension" => "extension = \"1001\"",
         "contact.department" => "department = \"Sales\"",
+        "directory" => "[directory] with csv = \"staff.csv\"",
+        "directory.csv" => "csv = [\"staff.csv\", \"/srv/export/branch.csv\"]",
+        "directory.vcard" => "vcard = \"staff.vcf\"",
         _ => return None,
     })
 }

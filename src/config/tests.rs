@@ -414,6 +414,7 @@ fn unreadable_file_is_named() {
     assert_eq!(err.exit_code(), exit::CONFIG);
 }
 
+mod directory;
 mod errors;
 mod reporting;
 

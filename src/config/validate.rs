@@ -73,6 +73,7 @@ pub(super) fn parse(
     let keymap = check_keys(&mut r);
     let contacts = r.contacts();
     let contacts = check_contacts(&mut r, contacts);
+    let directory = super::directory::check_directory(&mut r, path);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -80,7 +81,7 @@ pub(super) fn parse(
         (None, ..) => return Err(src.invalid(0..0, "account", "the configuration is incomplete")),
     };
     let mut warnings = Vec::new();
-    if contacts.is_empty() && server.list.is_none() {
+    if contacts.is_empty() && server.list.is_none() && directory.is_empty() {
         warnings.push(format!(
             "{} has no [[contact]] entries: the console will be empty (add one [[contact]] table per person)",
             path.display()
@@ -94,6 +95,7 @@ pub(super) fn parse(
         ui,
         keymap,
         contacts,
+        directory,
         warnings,
     };
     Ok((config, literal_password))

@@ -50,6 +50,11 @@ pub trait EventSource {
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
     /// End the subscriptions cleanly (the loop gives it [`SHUTDOWN_DEADLINE`]).
     fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
+    /// Where directory changes are sent (`None`: a source that has no
+    /// engine to tell, e.g. a test's).
+    fn commands(&self) -> Option<crate::runtime::sip_driver::CommandSender> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,6 +72,8 @@ pub struct ConsoleOptions {
     /// Warnings found while loading the config (e.g. a password readable by
     /// others): shown in the status bar until the next key.
     pub startup_warnings: Vec<String>,
+    /// `[directory]` files: loaded already, watched while the console runs.
+    pub directory: Option<super::directory::DirectoryFeed>,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -147,6 +154,21 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
+    let directory = opts.directory.as_ref().map(|feed| {
+        // The extra columns and the problems of the first load (its
+        // contacts are the ones the model and the engine started with),
+        // after the configuration's own warnings.
+        let warnings = model.message.take();
+        model.apply_directory(feed.initial.clone());
+        let (rx, problems) = super::directory::start(feed);
+        let parts: Vec<String> = warnings
+            .into_iter()
+            .chain(model.message.take())
+            .chain(problems)
+            .collect();
+        model.message = (!parts.is_empty()).then(|| parts.join(" · "));
+        rx
+    });
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
     let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
@@ -162,6 +184,7 @@ pub async fn run_console<S: EventSource>(
         gate: Some(gate),
         stop: Box::pin(stop),
         update,
+        directory,
     };
     let result = run_loop_with(
         &mut model,
@@ -221,6 +244,7 @@ where
         gate: None,
         stop: Box::pin(std::future::pending()),
         update,
+        directory: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -240,6 +264,8 @@ pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
     pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
     pub update: dispatch::UpdateFn,
+    /// Directory reloads ([`super::directory`]), if files are watched.
+    pub directory: Option<mpsc::UnboundedReceiver<Msg>>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -279,7 +305,7 @@ where
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
-    let dispatch = Dispatch::new(hooks.update, back_tx);
+    let dispatch = Dispatch::new(hooks.update, back_tx).with_engine(source.commands());
     dispatch.send(
         model,
         Msg::Resize {
@@ -336,6 +362,7 @@ where
                 Some(Msg::Tick(tokio::time::Instant::now().into_std()))
             }
             Some(msg) = back_rx.recv() => Some(msg),
+            Some(msg) = next_reload(hooks.directory.as_mut()) => Some(msg),
             () = wait_gate(gate.as_ref()), if waiting_for_terminal => None,
         };
         if let Some(msg) = msg {
@@ -376,6 +403,14 @@ fn drain_engine<S: EventSource>(
         }
     }
     None
+}
+
+/// The next directory reload; never, without a watcher.
+async fn next_reload(rx: Option<&mut mpsc::UnboundedReceiver<Msg>>) -> Option<Msg> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn wait_gate(gate: Option<&WriterGate>) {

@@ -53,18 +53,27 @@ impl Clock {
 }
 
 /// What the loops ask of the driver task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// End every subscription (paced un-SUBSCRIBEs), then stop.
     Shutdown,
+    /// The directory changed: subscribe to these contacts, end the
+    /// subscriptions of those (paced by the engine's window).
+    Resubscribe {
+        subscribe: Vec<(ContactId, String)>,
+        unsubscribe: Vec<ContactId>,
+    },
 }
+
+/// Where commands for a driver task go (the console's dispatch holds one).
+pub type CommandSender = mpsc::UnboundedSender<Command>;
 
 /// The loops' end of a running driver task. Dropping it without
 /// [`SipHandle::shutdown`] still ends the subscriptions: the task sees its
 /// command channel close and shuts down by itself.
 pub struct SipHandle {
     events: mpsc::UnboundedReceiver<EngineEvent>,
-    commands: mpsc::Sender<Command>,
+    commands: CommandSender,
     task: Option<JoinHandle<()>>,
     /// The server as configured (`host:port`), for messages.
     server: String,
@@ -90,7 +99,7 @@ impl SipHandle {
         .map(|(_, e)| e)
         .collect();
         let (events_tx, events) = mpsc::unbounded_channel();
-        let (commands, commands_rx) = mpsc::channel(8);
+        let (commands, commands_rx) = mpsc::unbounded_channel();
         let driver = Driver::open(cfg, server, contacts, events_tx, commands_rx).await?;
         let task = tokio::spawn(driver.run());
         Ok(SipHandle {
@@ -107,6 +116,11 @@ impl SipHandle {
         &self.lists
     }
 
+    /// A sender for more commands (directory changes).
+    pub fn commands(&self) -> CommandSender {
+        self.commands.clone()
+    }
+
     /// The server as configured (`host:port`).
     pub fn server(&self) -> &str {
         &self.server
@@ -120,7 +134,7 @@ impl SipHandle {
     /// End every subscription and wait for the driver task to finish, at
     /// most `deadline` (then it is aborted).
     pub async fn shutdown(&mut self, deadline: Duration) {
-        let _ = self.commands.send(Command::Shutdown).await;
+        let _ = self.commands.send(Command::Shutdown);
         let Some(mut task) = self.task.take() else {
             return;
         };
@@ -147,6 +161,9 @@ impl crate::runtime::console::EventSource for SipHandle {
     }
     fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + Send {
         SipHandle::shutdown(self, crate::runtime::console::SHUTDOWN_DEADLINE)
+    }
+    fn commands(&self) -> Option<CommandSender> {
+        Some(SipHandle::commands(self))
     }
 }
 

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::console::{SHUTDOWN_DEADLINE, stop_signals};
-use super::sip_driver::{Clock, SipHandle};
+use super::sip_driver::{Clock, Command, SipHandle};
 use crate::presence::EventKind;
 use crate::sip::events::{ConnectionState, EngineEvent, ListState};
 use crate::store::Store;
@@ -34,6 +34,17 @@ pub struct WatchOptions {
     /// `--once`: print the snapshot after this long even if some contacts
     /// have no answer yet. Streaming: the longest wait before the snapshot.
     pub timeout: Duration,
+    /// `[directory]` files: watched while streaming, as by the console
+    /// (new contacts are subscribed and printed as they change; removed
+    /// ones are unsubscribed and no longer printed).
+    pub directory: Option<super::directory::DirectoryFeed>,
+}
+
+/// What woke `follow`.
+enum Wake {
+    Event(Option<EngineEvent>),
+    SnapshotDue,
+    Reload(crate::directory::Loaded),
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
@@ -92,21 +103,33 @@ async fn follow(
     // With resource lists the directory is only known once each list has
     // answered (its full state, or a fallback to single subscriptions).
     let mut lists_waiting: HashSet<EventKind> = driver.lists().iter().copied().collect();
+    let mut reload = match (&opts.directory, opts.once) {
+        (Some(feed), false) => Some(super::directory::start(feed).0),
+        _ => None,
+    };
     loop {
-        let ev = if snapshot_done {
-            driver.next_event().await
-        } else {
-            match tokio::time::timeout_at(deadline, driver.next_event()).await {
-                Ok(ev) => ev,
-                Err(_) => {
-                    tracing::info!("snapshot timeout: printing what we have");
-                    print_all(&store, &clock, out)?;
-                    snapshot_done = true;
-                    if opts.once {
-                        return Ok(WatchEnd::Done);
-                    }
-                    continue;
+        let wake = tokio::select! {
+            ev = driver.next_event() => Wake::Event(ev),
+            () = tokio::time::sleep_until(deadline), if !snapshot_done => Wake::SnapshotDue,
+            Some(msg) = next_reload(reload.as_mut()) => match msg {
+                crate::app::Msg::Directory(loaded) => Wake::Reload(loaded),
+                _ => continue,
+            },
+        };
+        let ev = match wake {
+            Wake::Event(ev) => ev,
+            Wake::SnapshotDue => {
+                tracing::info!("snapshot timeout: printing what we have");
+                print_all(&store, &clock, out)?;
+                snapshot_done = true;
+                if opts.once {
+                    return Ok(WatchEnd::Done);
                 }
+                continue;
+            }
+            Wake::Reload(loaded) => {
+                reload_directory(driver, &mut store, loaded);
+                continue;
             }
         };
         let Some(ev) = ev else {
@@ -154,6 +177,44 @@ async fn follow(
             )?;
             out.flush()?;
         }
+    }
+}
+
+/// The directory files changed: the store follows, the engine subscribes
+/// to the new contacts and lets the removed ones go.
+fn reload_directory(driver: &SipHandle, store: &mut Store, loaded: crate::directory::Loaded) {
+    for p in &loaded.problems {
+        tracing::warn!("directory: {p}");
+    }
+    let change = store.apply_directory(loaded.entries);
+    if change.added.is_empty() && change.removed.is_empty() {
+        return;
+    }
+    tracing::info!(
+        added = change.added.len(),
+        removed = change.removed.len(),
+        "directory reloaded"
+    );
+    let subscribe = change
+        .added
+        .iter()
+        .map(|&id| (id, store.info(id).uri.clone()))
+        .collect();
+    let sent = driver.commands().send(Command::Resubscribe {
+        subscribe,
+        unsubscribe: change.removed,
+    });
+    if sent.is_err() {
+        tracing::warn!("directory change not sent: the SIP driver is gone");
+    }
+}
+
+async fn next_reload(
+    rx: Option<&mut tokio::sync::mpsc::UnboundedReceiver<crate::app::Msg>>,
+) -> Option<crate::app::Msg> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

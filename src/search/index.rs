@@ -14,7 +14,7 @@ use super::column::Column;
 use crate::presence::ContactId;
 
 /// Number of indexed columns.
-pub(crate) const COLUMNS: usize = 6;
+pub(crate) const COLUMNS: usize = 7;
 
 /// A searchable field. The discriminant is the column index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,18 +28,21 @@ pub(crate) enum Col {
     Note = 4,
     /// The whole URI without its scheme, for `uri:` filters.
     Uri = 5,
+    /// A directory file's extra columns (values joined by spaces).
+    Extra = 6,
 }
 
 impl Col {
     /// The columns a plain word is matched against, in priority order: the
     /// first that matches gives the score (and the name comes first, so what
     /// is highlighted in the name is what matched).
-    pub(crate) const FREE: [Col; 5] = [
+    pub(crate) const FREE: [Col; 6] = [
         Col::Name,
         Col::Extension,
         Col::Department,
         Col::UriUser,
         Col::Note,
+        Col::Extra,
     ];
 
     /// Every column by index.
@@ -50,6 +53,7 @@ impl Col {
         Col::UriUser,
         Col::Note,
         Col::Uri,
+        Col::Extra,
     ];
 
     /// Rank weight in tenths: a name match counts fully, a match of the same
@@ -58,7 +62,7 @@ impl Col {
         match self {
             Col::Name | Col::Extension => 10,
             Col::Department => 9,
-            Col::UriUser | Col::Uri | Col::Note => 8,
+            Col::UriUser | Col::Uri | Col::Note | Col::Extra => 8,
         }
     }
 }
@@ -93,6 +97,8 @@ pub(crate) fn strip_scheme(uri: &str) -> &str {
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     ids: Vec<ContactId>,
+    /// Per doc: removed from the directory (never matched again).
+    retired: Vec<bool>,
     /// Per doc: the union of its column masks.
     any: Vec<u64>,
     cols: [Column; COLUMNS],
@@ -118,15 +124,27 @@ impl Index {
         self.ids.len()
     }
 
+    /// Doc `i`; `None` past the end or once retired.
     pub(crate) fn doc(&self, i: u32) -> Option<Doc<'_>> {
         let i = i as usize;
-        (i < self.ids.len()).then_some(Doc { index: self, i })
+        let live = i < self.ids.len() && !self.retired.get(i).copied().unwrap_or(false);
+        live.then_some(Doc { index: self, i })
+    }
+
+    /// Doc `i` leaves the directory: its text is dropped and it never
+    /// matches again (its index is not reused).
+    pub(crate) fn retire(&mut self, i: u32, blank: &SearchDoc) {
+        self.replace(i, blank);
+        if let Some(r) = self.retired.get_mut(i as usize) {
+            *r = true;
+        }
     }
 
     /// Append a doc; returns its index.
     pub(crate) fn push(&mut self, doc: &SearchDoc) -> u32 {
         let i = self.ids.len();
         self.ids.push(doc.id);
+        self.retired.push(false);
         self.any.push(0);
         self.fill(i, doc);
         to_u32(i)
@@ -150,6 +168,7 @@ impl Index {
             user,
             &doc.note,
             uri,
+            &doc.extra,
         ];
         let mut any = 0;
         for (col, text) in self.cols.iter_mut().zip(texts) {

@@ -88,6 +88,8 @@ pub struct SearchDoc {
     pub uri: String,
     /// The person's status note (later also the attendant's note).
     pub note: String,
+    /// A directory file's extra columns, values joined by spaces.
+    pub extra: String,
 }
 
 /// One result.
@@ -257,6 +259,33 @@ impl Search {
         self.ensure_highlights(0..self.highlight_top);
     }
 
+    /// A contact left the directory: it is no longer listed nor matched.
+    pub fn remove_doc(&mut self, id: ContactId) {
+        let Some(index) = self.by_id.remove(&id) else {
+            return;
+        };
+        let blank = SearchDoc {
+            id,
+            name: String::new(),
+            extension: String::new(),
+            department: String::new(),
+            uri: String::new(),
+            note: String::new(),
+            extra: String::new(),
+        };
+        self.index.retire(index, &blank);
+        self.all.retain(|h| h.id != id);
+        if self.matched.contains(index)
+            && let Some(pos) = self.hit_keys.iter().position(|&k| key_doc(k) == index)
+        {
+            self.hit_keys.remove(pos);
+            self.lit.remove(pos);
+            let old = self.hits.remove(pos);
+            recycle(&mut self.pool, old.name_indices);
+            self.matched.set(index, false);
+        }
+    }
+
     /// Set the query and match now. When the query extends the previous one
     /// only the previous hits are re-matched.
     pub fn set_query(&mut self, query: &str) {
@@ -297,13 +326,13 @@ impl Search {
         }
     }
 
-    /// Number of docs in the directory.
+    /// Number of docs in the directory (removed ones not counted).
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.all.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.all.is_empty()
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Syntax: whitespace separates terms; every term must match (any order).
 //! A plain term is fuzzy-matched against the name, extension, department,
-//! URI user part and note: the first of these it matches gives its score.
+//! URI user part, note and a directory file's extra columns: the first of
+//! these it matches gives its score.
 //! `key:value` restricts a term to one column: `name:` (fuzzy),
 //! `ext:`/`extension:` (prefix), `dept:`/`department:`, `uri:` (the whole
 //! URI; also `sip:`/`sips:`, so a pasted URI works) and `note:`

@@ -169,6 +169,7 @@ pub fn directory(n: usize, seed: u64) -> Vec<SearchDoc> {
                     ascii_slug(last)
                 ),
                 note,
+                extra: String::new(),
             }
         })
         .collect()

@@ -13,6 +13,7 @@ fn doc(id: u32, name: &str, ext: &str, dept: &str, note: &str) -> SearchDoc {
         department: dept.to_owned(),
         uri: format!("sip:{slug}@example.com"),
         note: note.to_owned(),
+        extra: String::new(),
     }
 }
 

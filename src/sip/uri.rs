@@ -278,6 +278,18 @@ impl<V> UriMap<V> {
         }
     }
 
+    /// Removes the URI that is the same as `uri`; its value, if any.
+    pub fn remove(&mut self, uri: &SipUri) -> Option<V> {
+        let key = uri.key();
+        let bucket = self.buckets.get_mut(&key)?;
+        let i = bucket.iter().position(|(u, _)| u.same_as(uri))?;
+        let (_, value) = bucket.swap_remove(i);
+        if bucket.is_empty() {
+            self.buckets.remove(&key);
+        }
+        Some(value)
+    }
+
     /// The value of the URI that is the same as `uri`, if any.
     pub fn get(&self, uri: &SipUri) -> Option<&V> {
         self.buckets

@@ -5,6 +5,7 @@
 //! combined [`Shown`] state of each contact.
 
 mod dialogs;
+mod directory;
 pub mod rules;
 #[cfg(test)]
 mod tests;
@@ -19,6 +20,7 @@ use crate::presence::{
 use dialogs::DialogTracker;
 
 pub use crate::presence::{ContactId, ContactInfo};
+pub use directory::DirectoryChange;
 
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +72,11 @@ pub struct Store {
 #[derive(Debug)]
 struct Contact {
     info: ContactInfo,
+    /// Directory columns without a field of their own (details, search).
+    extra: Vec<(String, String)>,
+    /// Removed from the directory: the slot is kept (ids stay stable) and
+    /// never given to another contact; nothing is applied to it any more.
+    retired: bool,
     src: Sources,
     shown: Shown,
 }
@@ -231,23 +238,23 @@ impl Store {
             .map(|(i, info)| {
                 let id = ContactId(i as u32);
                 by_uri.add(&info.uri, id);
-                Contact {
-                    info,
-                    src: Sources::default(),
-                    shown: Shown::INITIAL,
-                }
+                Contact::new(info, Vec::new())
             })
             .collect();
         Store { contacts, by_uri }
     }
+    /// Slots: every id given out (`0..len`), retired ones included.
     pub fn len(&self) -> usize {
         self.contacts.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Every contact in the directory (retired slots left out).
     pub fn ids(&self) -> impl Iterator<Item = ContactId> + '_ {
-        (0..self.len() as u32).map(ContactId)
+        (0..self.len() as u32)
+            .map(ContactId)
+            .filter(|id| self.contact(*id).is_some_and(|c| !c.retired))
     }
     /// The contact's configuration (an empty one for an unknown id).
     pub fn info(&self, id: ContactId) -> &ContactInfo {
@@ -351,11 +358,7 @@ impl Store {
     pub fn add_contact(&mut self, info: ContactInfo) -> ContactId {
         let id = ContactId(u32::try_from(self.contacts.len()).unwrap_or(u32::MAX));
         self.by_uri.add(&info.uri, id);
-        self.contacts.push(Contact {
-            info,
-            src: Sources::default(),
-            shown: Shown::INITIAL,
-        });
+        self.contacts.push(Contact::new(info, Vec::new()));
         id
     }
 
@@ -377,6 +380,9 @@ impl Store {
             tracing::warn!(?id, "store: no such contact");
             return false;
         };
+        if c.retired {
+            return false; // removed from the directory: late news is void
+        }
         if !f(&mut c.src) {
             return false;
         }

@@ -35,4 +35,13 @@ impl UriIndex {
     pub fn find(&self, uri: &str) -> Option<ContactId> {
         self.0.get(&SipUri::parse_loose(uri)?).copied()
     }
+
+    /// Forget `uri` (a contact retired from the directory), if it is `id`'s.
+    pub fn remove(&mut self, uri: &str, id: ContactId) {
+        if let Some(parsed) = SipUri::parse_loose(uri)
+            && self.0.get(&parsed) == Some(&id)
+        {
+            self.0.remove(&parsed);
+        }
+    }
 }

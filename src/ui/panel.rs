@@ -180,6 +180,18 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         out.push(Line::raw(sub.join(g.sep)));
     }
     out.push(Line::styled(info.uri.as_str(), theme.dim()));
+    // A directory file's other columns (already harmless), label cut to
+    // the label column.
+    for (key, value) in model.store.extra(id) {
+        let label: String = key.chars().take(LABEL_W.saturating_sub(1)).collect();
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{label:<LABEL_W$}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(value.as_str()),
+        ]));
+    }
     out.push(Line::raw(""));
 
     let p = shown.presence;
@@ -310,5 +322,38 @@ mod tests {
             let out = hang_wrap(Line::raw("a bbbbbbbbbbbb c"), 0, w);
             assert!(out.iter().all(|l| l.width() <= w), "{w}: {:?}", texts(&out));
         }
+    }
+
+    #[test]
+    fn extra_directory_columns_are_listed_under_the_uri() {
+        use crate::app::{Model, Msg, Settings, update};
+        use crate::directory::{Entry, Loaded};
+        let mut m = Model::new(Vec::new(), Settings::default());
+        let mut e = Entry::from(crate::presence::ContactInfo {
+            name: "Zoe".into(),
+            uri: "sip:zoe@example.com".into(),
+            extension: None,
+            department: None,
+        });
+        e.extra = vec![
+            ("Room".into(), "Attic 7".into()),
+            ("A very long column header".into(), "x".into()),
+        ];
+        update(
+            &mut m,
+            Msg::Directory(Loaded {
+                entries: vec![e],
+                problems: Vec::new(),
+            }),
+        );
+        let got = texts(&lines(&m));
+        assert_eq!(
+            got[1..4],
+            [
+                "sip:zoe@example.com".to_string(),
+                "Room         Attic 7".to_string(),
+                "A very long  x".to_string()
+            ]
+        );
     }
 }

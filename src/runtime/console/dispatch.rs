@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::{Cmd, Model, Msg};
+use crate::runtime::sip_driver::{Command, CommandSender};
 
 /// The update function the loop uses (tests wrap `app::update` to observe
 /// what the loop does with the returned commands).
@@ -26,6 +27,8 @@ pub(crate) type UpdateFn = fn(&mut Model, Msg) -> Vec<Cmd>;
 pub(crate) struct Dispatch {
     update: UpdateFn,
     saves: SaveSlot,
+    /// The SIP driver's command channel (directory changes).
+    engine: Option<CommandSender>,
 }
 
 impl Dispatch {
@@ -35,7 +38,14 @@ impl Dispatch {
         Dispatch {
             update,
             saves: SaveSlot::start(back),
+            engine: None,
         }
+    }
+
+    /// Directory changes go to this driver.
+    pub(crate) fn with_engine(mut self, engine: Option<CommandSender>) -> Dispatch {
+        self.engine = engine;
+        self
     }
 
     /// Apply one message and run what it asks for.
@@ -50,6 +60,20 @@ impl Dispatch {
             // The loop ends when it sees `model.quit`; nothing else to do.
             Cmd::Quit => {}
             Cmd::SaveFavourites { path, contents } => self.saves.put(Save { path, contents }),
+            Cmd::Resubscribe {
+                subscribe,
+                unsubscribe,
+            } => {
+                let sent = self.engine.as_ref().map(|e| {
+                    e.send(Command::Resubscribe {
+                        subscribe,
+                        unsubscribe,
+                    })
+                });
+                if !matches!(sent, Some(Ok(()))) {
+                    tracing::warn!("directory change not sent: the SIP driver is gone");
+                }
+            }
         }
     }
 

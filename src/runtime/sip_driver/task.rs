@@ -60,7 +60,7 @@ pub(super) struct Driver {
     io: Io,
     server: SocketAddr,
     events: mpsc::UnboundedSender<EngineEvent>,
-    commands: mpsc::Receiver<Command>,
+    commands: mpsc::UnboundedReceiver<Command>,
     shutting_down: bool,
 }
 
@@ -80,7 +80,7 @@ impl Driver {
         server: SocketAddr,
         contacts: &[(ContactId, String)],
         events: mpsc::UnboundedSender<EngineEvent>,
-        commands: mpsc::Receiver<Command>,
+        commands: mpsc::UnboundedReceiver<Command>,
     ) -> io::Result<Self> {
         let now = Instant::now();
         let bind = bind_addr(server);
@@ -282,6 +282,14 @@ impl Driver {
         match wake {
             // Shutdown, or every loop's end dropped.
             Wake::Command(Some(Command::Shutdown)) | Wake::Command(None) => self.begin_shutdown(),
+            Wake::Command(Some(Command::Resubscribe {
+                subscribe,
+                unsubscribe,
+            })) => {
+                let now = Instant::now();
+                self.engine.remove_contacts(&unsubscribe, now);
+                self.engine.add_contacts(&subscribe, now);
+            }
             Wake::Timer => self.engine.handle_timeout(Instant::now()),
             Wake::UdpReceived(r) => self.on_udp_received(r),
             Wake::UdpWritable => self.flush_udp_backlog(),

@@ -240,8 +240,9 @@ impl Engine {
         reason: Option<TerminationReason>,
         retry_after: Option<u32>,
     ) {
-        if self.shutting_down {
-            // Ending anyway: nothing to start again.
+        if self.shutting_down || self.subs[i].phase() == super::sub::Phase::Stopped {
+            // Ending anyway (shutdown, or a contact removed from the
+            // directory): nothing to start again.
             self.forget_dialog(i);
             return;
         }

@@ -115,6 +115,27 @@ impl Lists {
         self.singles.get(contact.0 as usize)?[slot(event)]
     }
 
+    /// A contact added at run time by a directory reload: its URI now names
+    /// it (a list member with that URI is the same contact), and the next
+    /// id the list hands out comes after it.
+    pub(super) fn register_contact(&mut self, id: ContactId, uri: &str, subs: [Option<SubId>; 2]) {
+        if let Some(parsed) = SipUri::parse_loose(uri) {
+            let _ = self.by_uri.insert(parsed, id);
+        }
+        let k = id.0 as usize;
+        if self.singles.len() <= k {
+            self.singles.resize(k + 1, [None, None]);
+        }
+        self.singles[k] = subs;
+    }
+
+    /// A contact removed by a directory reload: its URI names nobody now.
+    pub(super) fn forget_contact(&mut self, uri: &str) {
+        if let Some(parsed) = SipUri::parse_loose(uri) {
+            let _ = self.by_uri.remove(&parsed);
+        }
+    }
+
     /// The next contact id nobody has.
     fn next_contact(&self) -> ContactId {
         ContactId(u32::try_from(self.singles.len()).unwrap_or(u32::MAX))

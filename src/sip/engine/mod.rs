@@ -18,9 +18,11 @@
 //! - `list`      — resource list subscriptions (RFC 4662): members, versions,
 //!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
+//! - `directory` — contacts added and removed while running
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
+mod directory;
 mod health;
 mod incoming;
 mod list;
@@ -380,20 +382,14 @@ impl Engine {
     /// Send queued requests while the window allows.
     fn pump(&mut self, now: Instant) {
         if self.shutting_down {
-            while self.window.can_send() {
-                let Some(i) = self.unsubscribe_queue.pop_front() else {
-                    break;
-                };
-                // The server may have ended it meanwhile (a final NOTIFY).
-                if self.subs[i].in_dialog() {
-                    self.send_unsubscribe(i, now);
-                }
-            }
+            self.pump_unsubscribes(now);
             return;
         }
         if !self.server_up {
             return;
         }
+        // Contacts removed from the directory (see `directory`).
+        self.pump_unsubscribes(now);
         if self.auth_failed {
             // One probe at a time, and only when the pause is over.
             if self.window.in_flight() == 0 && now >= self.auth_retry_at {

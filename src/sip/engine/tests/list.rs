@@ -556,3 +556,39 @@ fn next_subscribes(h: &mut Harness) -> Vec<Request> {
     }
     Vec::new()
 }
+
+#[test]
+fn a_contact_added_by_a_directory_reload_is_never_given_to_a_list_member_too() {
+    let mut h = with_list(1);
+    let s = accept_list(&mut h);
+    // A directory reload adds contact 1 before the list's first NOTIFY.
+    let now = h.now;
+    h.engine
+        .add_contacts(&[(ContactId(1), "sip:filed@127.0.0.1".into())], now);
+    h.deliver(list_notify(
+        &s,
+        1,
+        1,
+        true,
+        &[
+            m("sip:user0000@127.0.0.1", None, None),
+            m("sip:filed@127.0.0.1", None, None),
+            m("sip:newbie@127.0.0.1", None, None),
+        ],
+    ));
+    let added: Vec<(u32, String)> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::ContactsAdded { contacts, .. } => Some(contacts),
+            _ => None,
+        })
+        .flatten()
+        .map(|(id, info)| (id.0, info.uri.clone()))
+        .collect();
+    assert_eq!(
+        added,
+        [(2, "sip:newbie@127.0.0.1".to_string())],
+        "the filed contact is the member with its URI; the new member gets the next id"
+    );
+}
