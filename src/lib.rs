@@ -29,6 +29,8 @@ pub mod app;
 pub mod body;
 pub mod config;
 pub mod demo;
+pub mod notes;
+pub mod notes_db;
 pub mod presence;
 pub mod runtime;
 pub mod search;
