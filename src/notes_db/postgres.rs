@@ -66,14 +66,21 @@ fn connect_client(url: &str, password: Option<&str>) -> Result<Client, NotesErro
 }
 
 fn pg_err(location: &str, e: postgres::Error) -> NotesError {
-    if e.is_closed() || e.as_db_error().is_none() {
+    // Class 08: connection exception; 57: operator intervention (shutdown,
+    // restart): the server is away, not the request wrong.
+    let server_away = e
+        .code()
+        .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57"));
+    if e.is_closed() || e.as_db_error().is_none() || server_away {
         NotesError::Offline {
             reason: format!("{location}: {e}"),
         }
     } else {
         NotesError::Backend {
             location: location.to_string(),
-            reason: e.to_string(),
+            reason: e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string()),
         }
     }
 }
@@ -94,7 +101,7 @@ impl PgNotes {
         let loc = self.location.clone();
         let e = |err| pg_err(&loc, err);
         let mut tx = self.client.transaction().map_err(e)?;
-        tx.execute("SELECT pg_advisory_xact_lock(7_339_001)", &[])
+        tx.execute("SELECT pg_advisory_xact_lock(7339001)", &[])
             .map_err(e)?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS switchboard_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
