@@ -27,6 +27,7 @@
 
 mod error;
 pub mod exit;
+mod notes;
 mod raw;
 mod schema;
 mod sections;
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, escape};
+pub use notes::Notes;
 
 use crate::app::Keymap;
 use crate::presence::ContactInfo;
@@ -172,6 +174,8 @@ pub struct Config {
     /// with file, line and key on error).
     pub keymap: Keymap,
     pub contacts: Vec<ContactInfo>,
+    /// `[notes]`: where the attendant notes live, who writes them.
+    pub notes: Notes,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

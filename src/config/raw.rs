@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub keys: BTreeMap<String, Spanned<KeySpecs>>,
     #[serde(default)]
     pub contact: Vec<Spanned<RawContact>>,
+    pub notes: Option<Spanned<super::notes::RawNotes>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -23,6 +23,7 @@ pub(super) struct Keys {
     pub subscribe: &'static [&'static str],
     pub ui: &'static [&'static str],
     pub contact: &'static [&'static str],
+    pub notes: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -33,6 +34,7 @@ pub(super) fn keys() -> Keys {
         subscribe: fields_of::<RawSubscribe>(),
         ui: fields_of::<RawUi>(),
         contact: fields_of::<RawContact>(),
+        notes: fields_of::<super::notes::RawNotes>(),
     }
 }
 
@@ -47,6 +49,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "subscribe" => k.subscribe,
         "ui" => k.ui,
         "contact" => k.contact,
+        "notes" => k.notes,
         _ => return None,
     })
 }
@@ -209,6 +212,12 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "contact.uri" => "uri = \"sip:alice@example.test\"",
         "contact.extension" => "extension = \"1001\"",
         "contact.department" => "department = \"Sales\"",
+        "notes" => "[notes] with operator = \"Ann\"",
+        "notes.path" => "path = \"/srv/switchboard/notes.sqlite\"",
+        "notes.url" => "url = \"postgres://switchboard@db.example.test/switchboard\"",
+        "notes.password_env" => "password_env = \"SWITCHBOARD_NOTES_PASSWORD\"",
+        "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
+        "notes.operator" => "operator = \"Ann\"",
         _ => return None,
     })
 }

@@ -414,4 +414,5 @@ fn unreadable_file_is_named() {
 }
 
 mod errors;
+mod notes;
 mod reporting;

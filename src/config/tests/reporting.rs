@@ -210,6 +210,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("subscribe", k.subscribe),
         ("ui", k.ui),
         ("contact", k.contact),
+        ("notes", k.notes),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -221,7 +222,15 @@ fn the_example_config_shows_every_key_of_the_schema() {
     };
     assert_eq!(
         k.top,
-        ["account", "server", "subscribe", "ui", "keys", "contact"]
+        [
+            "account",
+            "server",
+            "subscribe",
+            "ui",
+            "keys",
+            "contact",
+            "notes"
+        ]
     );
     for top in k.top {
         assert!(shown(top), "the example has no [{top}]");
