@@ -1,5 +1,7 @@
 //! Command-line arguments and what each command runs.
 
+mod notes;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,6 +81,11 @@ pub enum Command {
         #[arg(long, requires = "user")]
         password: Option<String>,
     },
+    /// The shared attendant notes: set, show, clear, history, export, import.
+    Notes {
+        #[command(subcommand)]
+        cmd: notes::NotesCmd,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -125,6 +132,13 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     match args.command {
+        Some(Command::Notes { cmd }) => {
+            let contacts = match &cfg {
+                Some(c) => c.contacts.clone(),
+                None => demo_contacts(),
+            };
+            notes::run(cmd, cfg.as_ref(), &contacts)
+        }
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             block_on(watch(cfg, once, timeout, args.seed, args.speed))
@@ -146,6 +160,13 @@ pub fn run(args: Args) -> ExitCode {
             block_on(console(cfg, opts, args.seed, args.speed))
         }
     }
+}
+
+/// The demo office's people (what a console without configuration shows).
+fn demo_contacts() -> Vec<ContactInfo> {
+    demo::directory::load(0)
+        .map(|people| people.iter().map(|p| p.contact_info("127.0.0.1")).collect())
+        .unwrap_or_default()
 }
 
 /// A runtime with two workers: the embedded demo server runs beside the

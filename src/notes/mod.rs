@@ -22,6 +22,7 @@
 //!   [`MAX_NOTE_BYTES`] before it is stored ([`clean_text`]).
 
 pub mod date;
+pub mod resolve;
 
 use thiserror::Error;
 
