@@ -146,6 +146,14 @@ pub fn run(args: Args) -> ExitCode {
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
             let ui = cfg.as_ref().map(|c| c.ui).unwrap_or_default();
+            let mut startup_warnings = cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default();
+            let notes = match notes::target_and_operator(cfg.as_ref()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    startup_warnings.push(format!("attendant notes are off: {e:#}"));
+                    None
+                }
+            };
             let opts = ConsoleOptions {
                 mono: args.mono || ui.mono,
                 ascii: args.ascii || ui.ascii,
@@ -153,7 +161,8 @@ pub fn run(args: Args) -> ExitCode {
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
                 keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
-                startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
+                startup_warnings,
+                notes,
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
             };

@@ -13,4 +13,10 @@ pub enum Cmd {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// Save an attendant note (the notes thread answers with
+    /// [`crate::app::notes::NotesEvent`]: saved, conflict, offline, failed).
+    SaveNote(crate::notes::Edit),
+    /// Read the history of one contact's note (answered with
+    /// `NotesEvent::History`).
+    LoadNoteHistory { contact: String },
 }

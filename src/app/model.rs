@@ -32,6 +32,9 @@ pub struct Settings {
     pub favourites_path: Option<std::path::PathBuf>,
     /// A problem found while loading (shown once in the status bar).
     pub startup_message: Option<String>,
+    /// The author of attendant notes written here; `None`: no notes
+    /// database (notes are off).
+    pub notes_operator: Option<String>,
 }
 
 /// Which panel has the keyboard.
@@ -133,6 +136,8 @@ pub struct Model {
     pub demo_hint: Option<String>,
     pub own_uri: Option<String>,
     pub own_id: Option<ContactId>,
+    /// The attendant notes: rows, online state, the open overlay.
+    pub notes: crate::app::notes::NotesState,
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
@@ -180,6 +185,12 @@ impl Model {
             ids.sort_by_cached_key(name_key);
         }
         let n = contacts.len();
+        let notes = crate::app::notes::NotesState {
+            enabled: settings.notes_operator.is_some(),
+            operator: settings.notes_operator.clone().unwrap_or_default(),
+            keys: crate::app::notes::keys_of(contacts.iter().map(|c| c.uri.clone())),
+            ..Default::default()
+        };
         let store = Store::new(contacts);
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
         let mut meta = vec![ContactMeta::default(); n];
@@ -221,6 +232,7 @@ impl Model {
             demo_hint: settings.demo_hint,
             own_uri: settings.own_uri,
             own_id,
+            notes,
             dirty: true,
             quit: false,
         };
@@ -398,9 +410,11 @@ impl Model {
         self.dirty = true;
     }
 
-    /// The status note is searchable: give the search the new text.
-    fn reindex_note(&mut self, id: ContactId) {
+    /// The status note and the attendant note are searchable: give the
+    /// search the new text.
+    pub(crate) fn reindex_note(&mut self, id: ContactId) {
         let note = self.store.shown(id).note.clone();
+        let attendant = self.notes.current(id).and_then(|n| n.text.clone());
         let info = self.store.info(id);
         let doc = SearchDoc {
             id,
@@ -408,7 +422,10 @@ impl Model {
             extension: info.extension.clone().unwrap_or_default(),
             department: info.department.clone().unwrap_or_default(),
             uri: info.uri.clone(),
-            note: note.clone().unwrap_or_default(),
+            note: match (&note, attendant) {
+                (Some(s), Some(a)) => format!("{s}\n{a}"),
+                (s, a) => s.clone().or(a).unwrap_or_default(),
+            },
         };
         self.search.update_doc(doc);
         if let Some(slot) = self.indexed_notes.get_mut(id.0 as usize) {

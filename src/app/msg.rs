@@ -28,4 +28,6 @@ pub enum Msg {
     Drawn,
     /// The console is leaving: the subscriptions are being ended.
     ShuttingDown,
+    /// A report from the attendant notes thread.
+    Notes(crate::app::notes::NotesEvent),
 }

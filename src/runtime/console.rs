@@ -67,6 +67,8 @@ pub struct ConsoleOptions {
     /// Warnings found while loading the config (e.g. a password readable by
     /// others): shown in the status bar until the next key.
     pub startup_warnings: Vec<String>,
+    /// The attendant notes database and the operator's name (`None`: off).
+    pub notes: Option<(crate::notes::NotesTarget, String)>,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -120,6 +122,7 @@ pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
         favourites,
         favourites_path: path,
         startup_message,
+        notes_operator: opts.notes.as_ref().map(|(_, op)| op.clone()),
     })
 }
 
@@ -162,6 +165,7 @@ pub async fn run_console<S: EventSource>(
         gate: Some(gate),
         stop: Box::pin(stop),
         update,
+        notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
     };
     let result = run_loop_with(
         &mut model,
@@ -221,6 +225,7 @@ where
         gate: None,
         stop: Box::pin(std::future::pending()),
         update,
+        notes: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -240,6 +245,8 @@ pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
     pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
     pub update: dispatch::UpdateFn,
+    /// The attendant notes database (`None`: notes are off).
+    pub notes: Option<crate::notes::NotesTarget>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -279,7 +286,7 @@ where
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
-    let dispatch = Dispatch::new(hooks.update, back_tx);
+    let dispatch = Dispatch::new(hooks.update, back_tx).with_notes(hooks.notes.take());
     dispatch.send(
         model,
         Msg::Resize {

@@ -11,6 +11,7 @@
 )]
 
 pub mod console;
+pub mod notes;
 pub mod sip_driver;
 pub mod watch_run;
 

@@ -29,6 +29,8 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     let labels: Vec<(String, &str, &str)> = Action::ALL
         .into_iter()
         .filter(|a| !model.keymap.keys(*a).is_empty())
+        // The notes keys only when this console has a notes database.
+        .filter(|a| model.notes.enabled || !matches!(a, Action::EditNote | Action::NoteHistory))
         .map(|a| {
             let keys: Vec<String> = model
                 .keymap

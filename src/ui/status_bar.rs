@@ -178,6 +178,16 @@ fn info_line(model: &Model) -> Line<'_> {
             }
         }
     }
+    if model.notes.offline.is_some() {
+        spans.push(sep());
+        let queued = model.notes.queued;
+        let text = if queued > 0 {
+            format!("notes offline ({queued} waiting)")
+        } else {
+            "notes offline".to_string()
+        };
+        spans.push(Span::styled(text, theme.error()));
+    }
     if model.read_only {
         spans.push(sep());
         spans.push(Span::styled("READ-ONLY", theme.warning()));

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::app::notes::NotesEvent;
 use crate::app::{Cmd, Model, Msg};
 
 /// The update function the loop uses (tests wrap `app::update` to observe
@@ -26,6 +27,9 @@ pub(crate) type UpdateFn = fn(&mut Model, Msg) -> Vec<Cmd>;
 pub(crate) struct Dispatch {
     update: UpdateFn,
     saves: SaveSlot,
+    /// The attendant notes thread (`None`: notes are off).
+    notes: Option<crate::runtime::notes::NotesHandle>,
+    back: mpsc::UnboundedSender<Msg>,
 }
 
 impl Dispatch {
@@ -34,8 +38,17 @@ impl Dispatch {
     pub(crate) fn new(update: UpdateFn, back: mpsc::UnboundedSender<Msg>) -> Dispatch {
         Dispatch {
             update,
-            saves: SaveSlot::start(back),
+            saves: SaveSlot::start(back.clone()),
+            notes: None,
+            back,
         }
+    }
+
+    /// Start the notes thread on `target` (reports come back as `Msg::Notes`).
+    pub(crate) fn with_notes(mut self, target: Option<crate::notes::NotesTarget>) -> Dispatch {
+        self.notes =
+            target.map(|t| crate::runtime::notes::NotesHandle::start(t, self.back.clone()));
+        self
     }
 
     /// Apply one message and run what it asks for.
@@ -50,11 +63,28 @@ impl Dispatch {
             // The loop ends when it sees `model.quit`; nothing else to do.
             Cmd::Quit => {}
             Cmd::SaveFavourites { path, contents } => self.saves.put(Save { path, contents }),
+            Cmd::SaveNote(edit) => match &self.notes {
+                Some(n) => n.save(edit),
+                None => {
+                    let _ = self.back.send(Msg::Notes(NotesEvent::Failed {
+                        contact: edit.contact,
+                        reason: "no notes database".into(),
+                    }));
+                }
+            },
+            Cmd::LoadNoteHistory { contact } => {
+                if let Some(n) = &self.notes {
+                    n.history(contact);
+                }
+            }
         }
     }
 
     /// Wait (at most `deadline`) until the newest pending save is written.
     pub(crate) async fn finish(self, deadline: Duration) {
+        if let Some(n) = &self.notes {
+            n.stop();
+        }
         self.saves.finish(deadline).await;
     }
 }
