@@ -107,10 +107,13 @@ impl SqliteNotes {
         tx.commit().map_err(err)
     }
 
-    /// SQLite's `data_version`: changes when another connection commits.
-    pub fn data_version(&self) -> Result<i64, NotesError> {
+    /// A number that grows with every save by anyone: the last history
+    /// row's id (an index lookup). The live watcher compares it after a file
+    /// event; `PRAGMA data_version` proved unreliable when read while the
+    /// writer's WAL index update is still under way.
+    pub fn change_mark(&self) -> Result<i64, NotesError> {
         self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM history", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
 

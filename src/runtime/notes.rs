@@ -4,10 +4,12 @@
 //!
 //! Live updates without polling:
 //! - SQLite: an inotify watch (the `notify` crate) on the database's folder
-//!   wakes the thread when the file or its `-wal` changes; `PRAGMA
-//!   data_version` then says whether another connection committed (our own
-//!   commits do not change it), and only then are the rows read again. An
-//!   idle console sleeps in `recv()`: no timer at all.
+//!   wakes the thread when the file or its `-wal` changes; the last history
+//!   id (`SqliteNotes::change_mark`) then says whether anything was saved,
+//!   and only then are the rows read again. A file event can come before the
+//!   writer has published its commit in the WAL index, so the mark is read
+//!   again [`RECHECK`] later (timers only after file activity). An idle
+//!   console sleeps in `recv()`: no timer at all.
 //! - PostgreSQL: a second connection `LISTEN`s ([`PgListener`]) on its own
 //!   thread, blocked on its socket. When the server goes away, that thread
 //!   reports it, reconnects with a growing pause (0.5 s to 5 s) and says when
@@ -32,6 +34,9 @@ use crate::notes_db::sqlite::SqliteNotes;
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
 /// The first pause.
 const RECONNECT_MIN: Duration = Duration::from_millis(500);
+/// After a file event, the change mark is read again this much later (the
+/// commit may not have been visible yet).
+const RECHECK: [Duration; 2] = [Duration::from_millis(40), Duration::from_millis(250)];
 /// How long a PostgreSQL listener blocks before checking its connection.
 const LISTEN_WAIT: Duration = Duration::from_secs(300);
 
@@ -91,9 +96,12 @@ struct Worker {
     back: mpsc::UnboundedSender<Msg>,
     own: std_mpsc::Sender<Request>,
     db: Option<Box<dyn NoteStore>>,
-    /// SQLite only: to tell others' commits from nothing.
+    /// SQLite only: a second connection reading the change mark.
     sqlite: Option<SqliteNotes>,
-    data_version: i64,
+    /// The last change mark seen (SQLite).
+    mark: i64,
+    /// When to read the change mark again (after file events).
+    rechecks: Vec<std::time::Instant>,
     queue: Vec<Edit>,
     next_expiry: Option<i64>,
     /// Keeps the inotify watch alive.
@@ -112,7 +120,8 @@ impl Worker {
             own,
             db: None,
             sqlite: None,
-            data_version: 0,
+            mark: 0,
+            rechecks: Vec::new(),
             queue: Vec::new(),
             next_expiry: None,
             _watcher: None,
@@ -138,19 +147,15 @@ impl Worker {
             }
         }
         loop {
-            let req = match self.next_expiry {
-                Some(at) => {
-                    let wait = Duration::from_millis((at - now_ms()).clamp(0, 3_600_000) as u64);
-                    match rx.recv_timeout(wait) {
-                        Ok(r) => r,
-                        Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                            self.send(NotesEvent::Clock { now_ms: now_ms() });
-                            self.reload();
-                            continue;
-                        }
-                        Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+            let req = match self.next_wake() {
+                Some(wait) => match rx.recv_timeout(wait) {
+                    Ok(r) => r,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                        self.on_timer();
+                        continue;
                     }
-                }
+                    Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                },
                 None => match rx.recv() {
                     Ok(r) => r,
                     Err(_) => break,
@@ -189,17 +194,17 @@ impl Worker {
             }
             if let NotesTarget::Sqlite(path) = &self.target {
                 self.sqlite = SqliteNotes::open(path).ok();
-                self.data_version = self.current_data_version();
+                self.mark = self.current_mark();
             }
             self.send(NotesEvent::Online);
         }
         self.reload();
     }
 
-    fn current_data_version(&self) -> i64 {
+    fn current_mark(&self) -> i64 {
         self.sqlite
             .as_ref()
-            .and_then(|s| s.data_version().ok())
+            .and_then(|s| s.change_mark().ok())
             .unwrap_or(0)
     }
 
@@ -247,6 +252,8 @@ impl Worker {
         };
         match db.save(&edit) {
             Ok(SaveOutcome::Saved(note)) => {
+                // Our own save: not news to reload for.
+                self.mark = self.mark.max(self.current_mark());
                 if let Some(e) = note.expires_ms.filter(|e| *e > edit.now_ms) {
                     self.next_expiry = Some(self.next_expiry.map_or(e, |n| n.min(e)));
                 }
@@ -289,15 +296,56 @@ impl Worker {
         }
     }
 
+    /// A file event (SQLite) or a notification (PostgreSQL).
     fn changed(&mut self) {
         if self.sqlite.is_some() {
-            let v = self.current_data_version();
-            if v == self.data_version {
-                return; // our own write, or nothing committed
-            }
-            self.data_version = v;
+            let now = std::time::Instant::now();
+            self.rechecks = RECHECK.iter().map(|d| now + *d).collect();
+            self.check_mark();
+        } else {
+            self.reload();
         }
-        self.reload();
+    }
+
+    /// Reload when the change mark moved.
+    fn check_mark(&mut self) {
+        let m = self.current_mark();
+        if m != self.mark {
+            self.mark = m;
+            self.reload();
+        }
+    }
+
+    /// How long to sleep: until the next recheck or expiry (`None`: until
+    /// a request comes).
+    fn next_wake(&self) -> Option<Duration> {
+        let now = std::time::Instant::now();
+        let recheck = self
+            .rechecks
+            .iter()
+            .min()
+            .map(|t| t.saturating_duration_since(now));
+        let expiry = self
+            .next_expiry
+            .map(|at| Duration::from_millis((at - now_ms()).clamp(0, 3_600_000) as u64));
+        match (recheck, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A timed wake-up: due rechecks, then a passed expiry.
+    fn on_timer(&mut self) {
+        let now = std::time::Instant::now();
+        let due = self.rechecks.len();
+        self.rechecks.retain(|t| *t > now);
+        if self.rechecks.len() != due {
+            self.check_mark();
+        }
+        if self.next_expiry.is_some_and(|e| e <= now_ms()) {
+            self.send(NotesEvent::Clock { now_ms: now_ms() });
+            self.reload();
+        }
     }
 
     fn lost(&mut self, reason: String) {

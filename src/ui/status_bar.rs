@@ -133,6 +133,17 @@ fn info_line(model: &Model) -> Line<'_> {
         }
     };
     spans.push(Span::styled(format!("{glyph} {text}"), style));
+    // Before the counts: it must not be cut off on a narrow terminal.
+    if model.notes.offline.is_some() {
+        spans.push(sep());
+        let queued = model.notes.queued;
+        let text = if queued > 0 {
+            format!("notes offline ({queued} waiting)")
+        } else {
+            "notes offline".to_string()
+        };
+        spans.push(Span::styled(text, theme.error()));
+    }
     spans.push(sep());
     let c = model.counts;
     spans.push(Span::raw(format!(
@@ -177,16 +188,6 @@ fn info_line(model: &Model) -> Line<'_> {
                 spans.push(Span::styled(text, theme.warning()));
             }
         }
-    }
-    if model.notes.offline.is_some() {
-        spans.push(sep());
-        let queued = model.notes.queued;
-        let text = if queued > 0 {
-            format!("notes offline ({queued} waiting)")
-        } else {
-            "notes offline".to_string()
-        };
-        spans.push(Span::styled(text, theme.error()));
     }
     if model.read_only {
         spans.push(sep());

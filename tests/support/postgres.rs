@@ -141,6 +141,11 @@ impl Postgres {
         assert!(gone, "postgres did not stop:\n{}", self.log());
     }
 
+    /// Start again after [`Postgres::stop`], on the same port and data.
+    pub fn resume(&mut self) {
+        self.run();
+    }
+
     /// Stop and start again on the same port and data.
     pub fn restart(&mut self) {
         self.stop();
