@@ -238,7 +238,7 @@ fn postgres_notifies_listeners_and_survives_a_restart() {
     assert_eq!(got, [ALICE]);
     assert!(listener.wait(Duration::from_millis(50)).unwrap().is_empty());
     pg.restart();
-    let err = db.get(ALICE).err().expect("the old connection is gone");
+    let err = db.get(ALICE).expect_err("the old connection is gone");
     assert!(matches!(err, NotesError::Offline { .. }), "{err}");
     let mut db = notes_db::open(&target).unwrap();
     assert_eq!(
