@@ -246,3 +246,25 @@ fn postgres_notifies_listeners_and_survives_a_restart() {
         Some("hello")
     );
 }
+
+/// A URL that asks for TLS from a server without it fails with a clear
+/// error instead of connecting in the clear.
+#[test]
+fn postgres_sslmode_require_is_never_silently_plain() {
+    let pg = Postgres::start();
+    let target = NotesTarget::Postgres {
+        url: format!("{}?sslmode=require", pg.url()),
+        password: None,
+    };
+    let err = notes_db::open(&target).err().expect("refused");
+    let msg = err.to_string();
+    assert!(msg.contains("TLS") || msg.contains("tls"), "{msg}");
+    // sslmode=prefer (the default) still connects to a server without TLS.
+    assert!(
+        notes_db::open(&NotesTarget::Postgres {
+            url: pg.url(),
+            password: None
+        })
+        .is_ok()
+    );
+}

@@ -7,14 +7,16 @@
 //! before and never for a rolled-back save. A [`PgListener`] is a second
 //! connection that only `LISTEN`s (a blocking wait on its socket: no polling).
 //!
-//! TLS: the URL's `sslmode` is honoured by the `postgres` crate's parser;
-//! this build connects without TLS (`NoTls`), so `sslmode=require` fails
-//! with a clear error rather than silently connecting in the clear.
+//! TLS: the URL's `sslmode` decides, as with libpq: `disable` never,
+//! `prefer` (the default) when the server offers it, `require` or else the
+//! connection fails. The TLS is the system's OpenSSL (`postgres-native-tls`):
+//! the server certificate is checked against the system's trusted roots and
+//! the host name (install a private CA into the system store).
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 
 use crate::notes::{
     Edit, HistoryEntry, Note, NoteStore, NotesError, SCHEMA_VERSION, SaveOutcome, apply, may_write,
@@ -58,11 +60,26 @@ fn config(url: &str, password: Option<&str>) -> Result<Config, NotesError> {
 }
 
 fn connect_client(url: &str, password: Option<&str>) -> Result<Client, NotesError> {
-    config(url, password)?
-        .connect(NoTls)
+    let cfg = config(url, password)?;
+    let tls = native_tls::TlsConnector::new().map_err(|e| NotesError::Backend {
+        location: redact_url(url),
+        reason: format!("cannot set up TLS: {e}"),
+    })?;
+    cfg.connect(postgres_native_tls::MakeTlsConnector::new(tls))
         .map_err(|e| NotesError::Offline {
-            reason: format!("{}: {e}", redact_url(url)),
+            reason: format!("{}: {}", redact_url(url), error_text(&e)),
         })
+}
+
+/// The error with its cause (the `postgres` crate's own text is often
+/// only "error performing TLS handshake" or "db error").
+fn error_text(e: &postgres::Error) -> String {
+    use std::error::Error as _;
+    match (e.as_db_error(), e.source()) {
+        (Some(db), _) => db.message().to_string(),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
 }
 
 fn pg_err(location: &str, e: postgres::Error) -> NotesError {
