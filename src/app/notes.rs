@@ -96,6 +96,8 @@ pub struct NotesState {
     /// Saves waiting for the database.
     pub queued: usize,
     pub overlay: Option<Overlay>,
+    /// The operator was told that quitting now drops unsaved notes.
+    pub quit_warned: bool,
 }
 
 impl NotesState {
@@ -223,6 +225,20 @@ fn name_of(model: &Model, key: &str) -> String {
 /// The contact keys of a directory, in its order.
 pub fn keys_of(uris: impl Iterator<Item = String>) -> Vec<String> {
     uris.map(|u| contact_key(&u)).collect()
+}
+
+/// Quit asked while notes wait for the database: the first time, say so
+/// and stay (`true`); a second quit leaves (the notes are dropped, as said).
+pub fn hold_quit(model: &mut Model) -> bool {
+    if model.notes.queued == 0 || model.notes.quit_warned {
+        return false;
+    }
+    model.notes.quit_warned = true;
+    model.message = Some(format!(
+        "{} note(s) not saved yet: notes offline. Quit again to leave without them",
+        model.notes.queued
+    ));
+    true
 }
 
 /// F4: open the editor on the selected contact.

@@ -146,6 +146,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     model.dirty = true;
     let details = model.focus == Focus::Details && model.details_open;
     match action {
+        Action::Quit if crate::app::notes::hold_quit(model) => {}
         Action::Quit => {
             model.quit = true;
             return vec![Cmd::Quit];

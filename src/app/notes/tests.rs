@@ -208,6 +208,18 @@ fn offline_is_shown_and_a_failed_save_is_told() {
         }),
     );
     assert!(m.message.as_deref().unwrap().contains("NOT saved"));
+    // A note waiting for the database: quitting warns once.
+    update(
+        &mut m,
+        Msg::Notes(NotesEvent::Offline {
+            reason: "down".into(),
+            queued: 1,
+        }),
+    );
+    assert!(key(&mut m, KeyCode::F(10)).is_empty());
+    assert!(!m.quit);
+    assert!(m.message.as_deref().unwrap().contains("not saved yet"));
+    assert_eq!(key(&mut m, KeyCode::F(10)), vec![Cmd::Quit]);
     update(&mut m, Msg::Notes(NotesEvent::Online));
     assert!(m.notes.offline.is_none());
 }
