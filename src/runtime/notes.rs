@@ -133,7 +133,8 @@ impl Worker {
     }
 
     fn run(mut self, rx: std_mpsc::Receiver<Request>) {
-        self.open();
+        // Watch (or listen) first, then read the rows: a save in between is
+        // seen twice at worst, never missed.
         match self.target.clone() {
             NotesTarget::Sqlite(path) => self.watch_file(&path),
             NotesTarget::Postgres { url, password } => {
@@ -146,6 +147,7 @@ impl Worker {
                 }
             }
         }
+        self.open();
         loop {
             let req = match self.next_wake() {
                 Some(wait) => match rx.recv_timeout(wait) {
@@ -357,6 +359,10 @@ impl Worker {
     fn watch_file(&mut self, path: &Path) {
         use notify::{RecursiveMode, Watcher};
         let Some(dir) = path.parent() else { return };
+        // The folder must exist to be watched (opening creates it too).
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            tracing::warn!("notes: cannot create {}: {e}", dir.display());
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -393,7 +399,14 @@ fn listen(url: &str, password: Option<&str>, own: &std_mpsc::Sender<Request>) {
         match PgListener::connect(url, password) {
             Ok(mut l) => {
                 pause = RECONNECT_MIN;
-                if !was_connected && own.send(Request::Back).is_err() {
+                // Anything saved before this LISTEN began was not notified
+                // to us: read the rows again now that nothing can be missed.
+                let hello = if was_connected {
+                    Request::Changed
+                } else {
+                    Request::Back
+                };
+                if own.send(hello).is_err() {
                     return;
                 }
                 loop {
