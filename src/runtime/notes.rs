@@ -358,7 +358,10 @@ impl Worker {
     /// Watch the SQLite file's folder; each change pokes the thread.
     fn watch_file(&mut self, path: &Path) {
         use notify::{RecursiveMode, Watcher};
-        let Some(dir) = path.parent() else { return };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
         // The folder must exist to be watched (opening creates it too).
         if let Err(e) = std::fs::create_dir_all(dir) {
             tracing::warn!("notes: cannot create {}: {e}", dir.display());
