@@ -268,3 +268,20 @@ fn postgres_sslmode_require_is_never_silently_plain() {
         .is_ok()
     );
 }
+
+/// A row written into the database by another program, with terminal
+/// controls in it, is read back harmless.
+#[test]
+fn sqlite_a_hostile_row_is_read_back_harmless() {
+    let path: PathBuf = support::proc::run_dir("notes").join("hostile.sqlite");
+    let mut db = SqliteNotes::open(&path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute(
+        "INSERT INTO notes VALUES (?1, ?2, ?3, 1, NULL, 1)",
+        [ALICE, "line\x1b]0;pwned\x07\u{202e}", "\x1b[2Jmallory"],
+    )
+    .unwrap();
+    let n = db.get(ALICE).unwrap().unwrap();
+    assert_eq!(n.text.as_deref(), Some("line]0;pwned"));
+    assert_eq!(n.author, "[2Jmallory");
+}

@@ -56,6 +56,17 @@ impl Note {
         self.text.is_some() && self.expires_ms.is_none_or(|e| now_ms < e)
     }
 
+    /// The row as read from a database, made harmless: another program (or
+    /// an older switchboard) may have written anything into it.
+    pub fn made_harmless(mut self) -> Note {
+        self.text = self
+            .text
+            .map(|t| crate::text::multiline(&t, MAX_NOTE_BYTES).into_owned());
+        self.author = clean_author(&self.author);
+        self.contact = crate::text::line(&self.contact, crate::text::MAX_LINE_CHARS).into_owned();
+        self
+    }
+
     /// The text when current.
     pub fn current_text(&self, now_ms: i64) -> Option<&str> {
         self.text.as_deref().filter(|_| self.is_current(now_ms))
@@ -73,6 +84,18 @@ pub struct HistoryEntry {
     pub old_text: Option<String>,
     pub new_text: Option<String>,
     pub expires_ms: Option<i64>,
+}
+
+impl HistoryEntry {
+    /// As [`Note::made_harmless`].
+    pub fn made_harmless(mut self) -> HistoryEntry {
+        let clean =
+            |t: Option<String>| t.map(|t| crate::text::multiline(&t, MAX_NOTE_BYTES).into_owned());
+        self.old_text = clean(self.old_text);
+        self.new_text = clean(self.new_text);
+        self.author = clean_author(&self.author);
+        self
+    }
 }
 
 /// A change an operator wants to make.

@@ -164,6 +164,7 @@ fn note_from_row(r: &postgres::Row) -> Note {
         expires_ms: r.get(4),
         version: r.get(5),
     }
+    .made_harmless()
 }
 
 const SELECT_NOTE: &str =
@@ -262,14 +263,17 @@ impl NoteStore for PgNotes {
             .map_err(|e| pg_err(&self.location, e))?;
         Ok(rows
             .iter()
-            .map(|r| HistoryEntry {
-                contact: r.get(0),
-                version: r.get(1),
-                author: r.get(2),
-                at_ms: r.get(3),
-                old_text: r.get(4),
-                new_text: r.get(5),
-                expires_ms: r.get(6),
+            .map(|r| {
+                HistoryEntry {
+                    contact: r.get(0),
+                    version: r.get(1),
+                    author: r.get(2),
+                    at_ms: r.get(3),
+                    old_text: r.get(4),
+                    new_text: r.get(5),
+                    expires_ms: r.get(6),
+                }
+                .made_harmless()
             })
             .collect())
     }

@@ -147,7 +147,8 @@ fn note_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Note> {
         written_ms: r.get(3)?,
         expires_ms: r.get(4)?,
         version: r.get(5)?,
-    })
+    }
+    .made_harmless())
 }
 
 const NOTE_COLUMNS: &str = "contact, text, author, written_ms, expires_ms, version";
@@ -268,7 +269,8 @@ impl NoteStore for SqliteNotes {
                     old_text: r.get(4)?,
                     new_text: r.get(5)?,
                     expires_ms: r.get(6)?,
-                })
+                }
+                .made_harmless())
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(err)?;
