@@ -131,6 +131,9 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
         av(Availability::Custom(String::new()))
     )));
     out.push(Line::raw(format!("{}3m stale, 3m ago", g.stale)));
+    if model.notes.enabled {
+        out.push(Line::raw(format!("{} attendant note", g.note)));
+    }
     out
 }
 
