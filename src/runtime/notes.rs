@@ -16,7 +16,8 @@
 //!   it is back; saves made meanwhile are queued and written then (each
 //!   answered with saved, conflict or failed: the operator is always told).
 //!
-//! The only timed wake-up is the next expiry of a shown note.
+//! The only timed wake-ups: the next expiry of a shown note, and one a
+//! minute while any note is shown (its age, "5 min ago", moves on).
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
@@ -37,6 +38,9 @@ const RECONNECT_MIN: Duration = Duration::from_millis(500);
 /// After a file event, the change mark is read again this much later (the
 /// commit may not have been visible yet).
 const RECHECK: [Duration; 2] = [Duration::from_millis(40), Duration::from_millis(250)];
+/// While any note is shown, the console's clock (ages: "5 min ago") is
+/// advanced this often; with no note, never.
+const CLOCK_TICK: Duration = Duration::from_secs(60);
 /// How long a PostgreSQL listener blocks before checking its connection.
 const LISTEN_WAIT: Duration = Duration::from_secs(300);
 
@@ -104,6 +108,10 @@ struct Worker {
     rechecks: Vec<std::time::Instant>,
     queue: Vec<Edit>,
     next_expiry: Option<i64>,
+    /// Some current note exists: ages must move on.
+    any_note: bool,
+    /// When the next clock tick is due (only with `any_note`).
+    next_clock: Option<std::time::Instant>,
     /// Keeps the inotify watch alive.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -124,6 +132,8 @@ impl Worker {
             rechecks: Vec::new(),
             queue: Vec::new(),
             next_expiry: None,
+            any_note: false,
+            next_clock: None,
             _watcher: None,
         }
     }
@@ -215,6 +225,10 @@ impl Worker {
         match db.all() {
             Ok(notes) => {
                 let now = now_ms();
+                self.any_note = notes.iter().any(|n| n.is_current(now));
+                self.next_clock = self
+                    .any_note
+                    .then(|| std::time::Instant::now() + CLOCK_TICK);
                 self.next_expiry = notes
                     .iter()
                     .filter(|n| n.text.is_some())
@@ -254,6 +268,10 @@ impl Worker {
         };
         match db.save(&edit) {
             Ok(SaveOutcome::Saved(note)) => {
+                if note.text.is_some() && !self.any_note {
+                    self.any_note = true;
+                    self.next_clock = Some(std::time::Instant::now() + CLOCK_TICK);
+                }
                 // Our own save: not news to reload for.
                 self.mark = self.mark.max(self.current_mark());
                 if let Some(e) = note.expires_ms.filter(|e| *e > edit.now_ms) {
@@ -325,6 +343,7 @@ impl Worker {
         let recheck = self
             .rechecks
             .iter()
+            .chain(self.next_clock.iter())
             .min()
             .map(|t| t.saturating_duration_since(now));
         let expiry = self
@@ -347,6 +366,9 @@ impl Worker {
         if self.next_expiry.is_some_and(|e| e <= now_ms()) {
             self.send(NotesEvent::Clock { now_ms: now_ms() });
             self.reload();
+        } else if self.next_clock.is_some_and(|t| t <= now) {
+            self.next_clock = Some(now + CLOCK_TICK);
+            self.send(NotesEvent::Clock { now_ms: now_ms() });
         }
     }
 
