@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the real-server integration tests need (Debian/Ubuntu):
 # Kamailio 5.x with the presence, sqlite and utils modules, sipp (package
-# sip-tester), sqlite3 and tmux. Does nothing when all of it is present.
+# sip-tester), sqlite3, tmux and PostgreSQL (the notes tests start a private
+# cluster with its initdb; the server is never started as a service). Does nothing when all of it is present.
 #
 #   scripts/install-test-deps.sh [--with-baresip]
 #
@@ -11,7 +12,7 @@
 # Exit status: 0 when everything is installed afterwards, 1 otherwise.
 set -euo pipefail
 
-packages=(kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-utils-modules sip-tester sqlite3 tmux)
+packages=(kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-utils-modules sip-tester sqlite3 tmux postgresql)
 commands=(kamailio sipp sqlite3 tmux)
 # one module file per module package
 modules=(presence.so presence_xml.so presence_dialoginfo.so pua.so pua_dialoginfo.so db_sqlite.so utils.so auth_db.so dialog.so rls.so db_text.so)
@@ -32,6 +33,9 @@ missing() {
 	for c in "${commands[@]}"; do
 		command -v "$c" >/dev/null 2>&1 || echo "command $c"
 	done
+	# Debian keeps initdb off the PATH, under /usr/lib/postgresql/<version>/bin
+	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo "postgresql (initdb)"
+	id postgres >/dev/null 2>&1 || echo "postgresql (the postgres user)"
 	if dir="$(module_dir)"; then
 		for m in "${modules[@]}"; do
 			[[ -f "$dir/$m" ]] || echo "kamailio module $m"

@@ -1,5 +1,7 @@
 //! Command-line arguments and what each command runs.
 
+mod notes;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -80,6 +82,11 @@ pub enum Command {
         #[arg(long, requires = "user")]
         password: Option<String>,
     },
+    /// The shared attendant notes: set, show, clear, history, export, import.
+    Notes {
+        #[command(subcommand)]
+        cmd: notes::NotesCmd,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -128,6 +135,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut cfg = cfg;
     let feed = directory_feed(cfg.as_mut());
     match args.command {
+        Some(Command::Notes { cmd }) => {
+            let contacts = match &cfg {
+                Some(c) => c.contacts.clone(),
+                None => demo_contacts(),
+            };
+            notes::run(cmd, cfg.as_ref(), &contacts)
+        }
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             for p in feed.iter().flat_map(|f| &f.initial.problems) {
@@ -143,6 +157,14 @@ pub fn run(args: Args) -> ExitCode {
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
             let ui = cfg.as_ref().map(|c| c.ui).unwrap_or_default();
+            let mut startup_warnings = cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default();
+            let notes = match notes::target_and_operator(cfg.as_ref()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    startup_warnings.push(format!("attendant notes are off: {e:#}"));
+                    None
+                }
+            };
             let opts = ConsoleOptions {
                 mono: args.mono || ui.mono,
                 ascii: args.ascii || ui.ascii,
@@ -150,7 +172,8 @@ pub fn run(args: Args) -> ExitCode {
                 demo_hint: None,
                 own_uri: cfg.as_ref().map(|c| c.account.uri.clone()),
                 keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
-                startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
+                startup_warnings,
+                notes,
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
                 directory: feed,
@@ -177,6 +200,13 @@ fn directory_feed(cfg: Option<&mut Config>) -> Option<DirectoryFeed> {
         .map(|e| e.info.clone())
         .collect();
     Some(feed)
+}
+
+/// The demo office's people (what a console without configuration shows).
+fn demo_contacts() -> Vec<ContactInfo> {
+    demo::directory::load(0)
+        .map(|people| people.iter().map(|p| p.contact_info("127.0.0.1")).collect())
+        .unwrap_or_default()
 }
 
 /// A runtime with two workers: the embedded demo server runs beside the

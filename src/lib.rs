@@ -31,6 +31,8 @@ pub mod body;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod notes;
+pub mod notes_db;
 pub mod presence;
 pub mod runtime;
 pub mod search;

@@ -1,8 +1,10 @@
 //! The layers point one way: a module never names one above it.
 //!
 //! domain (`presence`) < `body` < `sip` < `store`, `demo` (its server side
-//! sees domain, body and sip only) < `search`, `watch` < `app` < `ui`,
-//! `config` < `runtime` < `cli`. This test reads every production source file
+//! sees domain, body and sip only), `notes` (the pure notes domain) <
+//! `search`, `watch` < `app` < `ui`, `config`, `notes_db` (the notes
+//! databases: blocking I/O, no tasks or clock, just below the runtime that
+//! runs them on a thread) < `runtime` < `cli`. This test reads every production source file
 //! under `src/` and fails on any `crate::X` path that names a module of the
 //! same rank (other than its own) or a higher one. Test-only code (`tests.rs`,
 //! `tests/` folders, `sample.rs`, and what follows `#[cfg(test)]`) is exempt:
@@ -25,11 +27,13 @@ const RANKS: &[(&str, u8)] = &[
     ("store", 3),
     ("demo", 3),
     ("directory", 3),
+    ("notes", 3),
     ("search", 4),
     ("watch", 4),
     ("app", 5),
     ("ui", 6),
     ("config", 6),
+    ("notes_db", 6),
     ("runtime", 7),
     ("cli", 8),
     ("main", 8),

@@ -294,7 +294,12 @@ fn help_overlay_is_generated_from_the_keymap() {
         "{t}"
     );
     assert!(t.contains("Name in [keys]"), "{t}");
-    for action in switchboard::app::Action::ALL {
+    use switchboard::app::Action;
+    // The notes keys are listed when the console has a notes database.
+    for action in Action::ALL
+        .into_iter()
+        .filter(|a| !matches!(a, Action::EditNote | Action::NoteHistory))
+    {
         assert!(t.contains(action.name()), "{} missing: {t}", action.name());
     }
     assert!(!t.contains("F2 "), "{t}");

@@ -20,4 +20,10 @@ pub enum Cmd {
         subscribe: Vec<(crate::store::ContactId, String)>,
         unsubscribe: Vec<crate::store::ContactId>,
     },
+    /// Save an attendant note (the notes thread answers with
+    /// [`crate::app::notes::NotesEvent`]: saved, conflict, offline, failed).
+    SaveNote(crate::notes::Edit),
+    /// Read the history of one contact's note (answered with
+    /// `NotesEvent::History`).
+    LoadNoteHistory { contact: String },
 }

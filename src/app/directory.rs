@@ -93,7 +93,15 @@ impl Model {
             extension: info.extension.clone().unwrap_or_default(),
             department: info.department.clone().unwrap_or_default(),
             uri: info.uri.clone(),
-            note: self.store.shown(id).note.clone().unwrap_or_default(),
+            // The person's status note and the attendant note are both
+            // searched.
+            note: match (
+                self.store.shown(id).note.as_deref(),
+                self.notes.current(id).and_then(|n| n.text.as_deref()),
+            ) {
+                (Some(s), Some(a)) => format!("{s}\n{a}"),
+                (s, a) => s.or(a).unwrap_or_default().to_string(),
+            },
             extra: extra.join(" "),
         }
     }

@@ -30,10 +30,12 @@ pub enum Action {
     ToggleFavourite,
     SearchBackspace,
     ClearSearch,
+    EditNote,
+    NoteHistory,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -49,6 +51,8 @@ impl Action {
         Action::SearchBackspace,
         Action::ClearSearch,
         Action::ToggleFavourite,
+        Action::EditNote,
+        Action::NoteHistory,
         Action::Help,
         Action::Quit,
     ];
@@ -73,6 +77,8 @@ impl Action {
             Action::ToggleFavourite => "toggle_favourite",
             Action::SearchBackspace => "search_backspace",
             Action::ClearSearch => "clear_search",
+            Action::EditNote => "edit_note",
+            Action::NoteHistory => "note_history",
         }
     }
 
@@ -97,6 +103,8 @@ impl Action {
             Action::ToggleFavourite => "Add/remove favourite",
             Action::SearchBackspace => "Delete a search letter",
             Action::ClearSearch => "Clear the search",
+            Action::EditNote => "Edit attendant note",
+            Action::NoteHistory => "Note history",
         }
     }
 
@@ -315,7 +323,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 17] = [
+        let defaults: [(Action, Vec<Key>); 19] = [
             (
                 Action::Quit,
                 vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
@@ -336,6 +344,8 @@ impl Default for Keymap {
             (Action::ToggleFavourite, vec![p(K::F(2))]),
             (Action::SearchBackspace, vec![p(K::Backspace)]),
             (Action::ClearSearch, vec![Key::ctrl('u')]),
+            (Action::EditNote, vec![p(K::F(4))]),
+            (Action::NoteHistory, vec![p(K::F(6))]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

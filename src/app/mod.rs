@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod msg;
+pub mod notes;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 pub mod update;

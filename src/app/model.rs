@@ -32,6 +32,9 @@ pub struct Settings {
     pub favourites_path: Option<std::path::PathBuf>,
     /// A problem found while loading (shown once in the status bar).
     pub startup_message: Option<String>,
+    /// The author of attendant notes written here; `None`: no notes
+    /// database (notes are off).
+    pub notes_operator: Option<String>,
 }
 
 /// Which panel has the keyboard.
@@ -133,6 +136,8 @@ pub struct Model {
     pub demo_hint: Option<String>,
     pub own_uri: Option<String>,
     pub own_id: Option<ContactId>,
+    /// The attendant notes: rows, online state, the open overlay.
+    pub notes: crate::app::notes::NotesState,
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
@@ -156,6 +161,12 @@ impl Model {
             })
             .collect();
         let n = contacts.len();
+        let notes = crate::app::notes::NotesState {
+            enabled: settings.notes_operator.is_some(),
+            operator: settings.notes_operator.clone().unwrap_or_default(),
+            keys: crate::app::notes::keys_of(contacts.iter().map(|c| c.uri.clone())),
+            ..Default::default()
+        };
         let store = Store::new(contacts);
         let departments = super::directory::departments(&store);
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
@@ -198,6 +209,7 @@ impl Model {
             demo_hint: settings.demo_hint,
             own_uri: settings.own_uri,
             own_id,
+            notes,
             dirty: true,
             quit: false,
             list_note: None,
@@ -376,8 +388,9 @@ impl Model {
         self.dirty = true;
     }
 
-    /// The status note is searchable: give the search the new text.
-    fn reindex_note(&mut self, id: ContactId) {
+    /// The status note and the attendant note are searchable: give the
+    /// search the new text.
+    pub(crate) fn reindex_note(&mut self, id: ContactId) {
         let note = self.store.shown(id).note.clone();
         let doc = self.search_doc(id);
         self.search.update_doc(doc);

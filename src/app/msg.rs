@@ -31,4 +31,6 @@ pub enum Msg {
     /// The directory files were (re)read: the whole directory as it is
     /// now, and what could not be loaded.
     Directory(crate::directory::Loaded),
+    /// A report from the attendant notes thread.
+    Notes(crate::app::notes::NotesEvent),
 }

@@ -20,6 +20,7 @@ use crate::sip::events::EngineEvent;
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => return on_key(model, key),
+        Msg::Paste(text) if crate::app::notes::on_paste(model, &text) => {}
         Msg::Paste(text) => {
             let text: String = text.chars().filter(|c| !c.is_control()).collect();
             if !text.is_empty() {
@@ -50,6 +51,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.dirty = true;
         }
         Msg::Directory(loaded) => return crate::app::directory::on_directory(model, loaded),
+        Msg::Notes(ev) => crate::app::notes::on_event(model, ev),
     }
     Vec::new()
 }
@@ -117,6 +119,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.message.take().is_some() {
         model.dirty = true;
     }
+    if let Some(cmds) = crate::app::notes::on_key(model, key) {
+        return cmds;
+    }
     let action = model.keymap.action_for(&key);
     if model.help_open {
         model.dirty = true;
@@ -150,6 +155,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     model.dirty = true;
     let details = model.focus == Focus::Details && model.details_open;
     match action {
+        Action::Quit if crate::app::notes::hold_quit(model) => {}
         Action::Quit => {
             model.quit = true;
             return vec![Cmd::Quit];
@@ -201,6 +207,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             }
         }
         Action::ToggleFavourite => return toggle_favourite(model),
+        Action::EditNote => crate::app::notes::open_editor(model),
+        Action::NoteHistory => return crate::app::notes::open_history(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

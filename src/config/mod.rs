@@ -28,6 +28,7 @@
 mod directory;
 mod error;
 pub mod exit;
+mod notes;
 mod raw;
 mod schema;
 mod sections;
@@ -44,6 +45,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, escape};
+pub use notes::Notes;
 
 use crate::app::Keymap;
 use crate::presence::ContactInfo;
@@ -178,6 +180,8 @@ pub struct Config {
     pub contacts: Vec<ContactInfo>,
     /// `[directory]`: files of more contacts (paths resolved).
     pub directory: crate::directory::Sources,
+    /// `[notes]`: where the attendant notes live, who writes them.
+    pub notes: Notes,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -26,6 +26,7 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub contact: Vec<Spanned<RawContact>>,
     pub directory: Option<Spanned<RawDirectory>>,
+    pub notes: Option<Spanned<super::notes::RawNotes>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -24,6 +24,7 @@ pub(super) struct Keys {
     pub ui: &'static [&'static str],
     pub contact: &'static [&'static str],
     pub directory: &'static [&'static str],
+    pub notes: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -35,6 +36,7 @@ pub(super) fn keys() -> Keys {
         ui: fields_of::<RawUi>(),
         contact: fields_of::<RawContact>(),
         directory: fields_of::<RawDirectory>(),
+        notes: fields_of::<super::notes::RawNotes>(),
     }
 }
 
@@ -50,6 +52,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "ui" => k.ui,
         "contact" => k.contact,
         "directory" => k.directory,
+        "notes" => k.notes,
         _ => return None,
     })
 }
@@ -216,6 +219,12 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "directory" => "[directory] with csv = \"staff.csv\"",
         "directory.csv" => "csv = [\"staff.csv\", \"/srv/export/branch.csv\"]",
         "directory.vcard" => "vcard = \"staff.vcf\"",
+        "notes" => "[notes] with operator = \"Ann\"",
+        "notes.path" => "path = \"/srv/switchboard/notes.sqlite\"",
+        "notes.url" => "url = \"postgres://switchboard@db.example.test/switchboard\"",
+        "notes.password_env" => "password_env = \"SWITCHBOARD_NOTES_PASSWORD\"",
+        "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
+        "notes.operator" => "operator = \"Ann\"",
         _ => return None,
     })
 }

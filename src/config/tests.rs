@@ -416,6 +416,7 @@ fn unreadable_file_is_named() {
 
 mod directory;
 mod errors;
+mod notes;
 mod reporting;
 
 #[test]

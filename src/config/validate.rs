@@ -70,6 +70,8 @@ pub(super) fn parse(
         ascii: u.ascii.unwrap_or(false),
         read_only: u.read_only.unwrap_or(false),
     });
+    let raw_notes = r.table::<super::notes::RawNotes>("notes");
+    let notes = super::notes::check_notes(&mut r, &src, raw_notes, env);
     let keymap = check_keys(&mut r);
     let contacts = r.contacts();
     let contacts = check_contacts(&mut r, contacts);
@@ -96,6 +98,7 @@ pub(super) fn parse(
         keymap,
         contacts,
         directory,
+        notes,
         warnings,
     };
     Ok((config, literal_password))

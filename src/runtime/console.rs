@@ -74,6 +74,8 @@ pub struct ConsoleOptions {
     pub startup_warnings: Vec<String>,
     /// `[directory]` files: loaded already, watched while the console runs.
     pub directory: Option<super::directory::DirectoryFeed>,
+    /// The attendant notes database and the operator's name (`None`: off).
+    pub notes: Option<(crate::notes::NotesTarget, String)>,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -127,6 +129,7 @@ pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
         favourites,
         favourites_path: path,
         startup_message,
+        notes_operator: opts.notes.as_ref().map(|(_, op)| op.clone()),
     })
 }
 
@@ -185,6 +188,7 @@ pub async fn run_console<S: EventSource>(
         stop: Box::pin(stop),
         update,
         directory,
+        notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
     };
     let result = run_loop_with(
         &mut model,
@@ -245,6 +249,7 @@ where
         stop: Box::pin(std::future::pending()),
         update,
         directory: None,
+        notes: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -266,6 +271,8 @@ pub(crate) struct Hooks<'a> {
     pub update: dispatch::UpdateFn,
     /// Directory reloads ([`super::directory`]), if files are watched.
     pub directory: Option<mpsc::UnboundedReceiver<Msg>>,
+    /// The attendant notes database (`None`: notes are off).
+    pub notes: Option<crate::notes::NotesTarget>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -305,7 +312,9 @@ where
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
-    let dispatch = Dispatch::new(hooks.update, back_tx).with_engine(source.commands());
+    let dispatch = Dispatch::new(hooks.update, back_tx)
+        .with_engine(source.commands())
+        .with_notes(hooks.notes.take());
     dispatch.send(
         model,
         Msg::Resize {

@@ -12,6 +12,7 @@
 
 pub mod console;
 pub mod directory;
+pub mod notes;
 pub mod sip_driver;
 pub mod watch_run;
 

@@ -1,11 +1,11 @@
 //! The grid of contact cells. A cell, `w` columns wide, reads:
 //!
 //! ```text
-//! ●✓ Alice Smith-Jon… ?3m 201⌂
-//! ││ name (ellipsised) │   │  └ availability marker (its column is kept
-//! │└ line state        │   │    so that extensions line up)
-//! └ presence           │   └ extension
-//!                      └ age, when the state is stale or unknown
+//! ●✓✎Alice Smith-Jon… ?3m 201⌂
+//! │││name (ellipsised) │   │  └ availability marker (its column is kept
+//! ││└ attendant note   │   │    so that extensions line up)
+//! │└ line state        │   └ extension
+//! └ presence           └ age, when the state is stale or unknown
 //! ```
 //!
 //! The name gets every column the other parts do not need: one space
@@ -149,6 +149,10 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     };
     // Background of the selected cell: from the name to the marker.
     buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
+    if model.notes.current(cell.id).is_some() {
+        // The badge's gap column: a current attendant note.
+        put(buf, x + 2, y, g.note, base.patch(theme.header()));
+    }
     let name_x = x + BADGE;
     let end = x + width;
     let tail = Tail::of(model, cell, end, name_x, &info.name);

@@ -29,6 +29,8 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     let labels: Vec<(String, &str, &str)> = Action::ALL
         .into_iter()
         .filter(|a| !model.keymap.keys(*a).is_empty())
+        // The notes keys only when this console has a notes database.
+        .filter(|a| model.notes.enabled || !matches!(a, Action::EditNote | Action::NoteHistory))
         .map(|a| {
             let keys: Vec<String> = model
                 .keymap
@@ -129,6 +131,9 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
         av(Availability::Custom(String::new()))
     )));
     out.push(Line::raw(format!("{}3m stale, 3m ago", g.stale)));
+    if model.notes.enabled {
+        out.push(Line::raw(format!("{} attendant note", g.note)));
+    }
     out
 }
 

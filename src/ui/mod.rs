@@ -3,6 +3,7 @@
 
 pub mod grid;
 pub mod help;
+pub mod notes;
 pub mod panel;
 pub mod status_bar;
 pub mod theme;
@@ -40,4 +41,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
     if model.help_open {
         help::render(model, screen, buf);
     }
+    notes::render_overlay(model, screen, buf);
 }

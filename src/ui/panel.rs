@@ -122,7 +122,7 @@ fn hang_wrap(line: Line<'_>, indent: usize, width: usize) -> Vec<Line<'static>> 
     out
 }
 
-fn field<'a>(label: &'a str, value: Vec<Span<'a>>) -> Line<'a> {
+pub(crate) fn field<'a>(label: &'a str, value: Vec<Span<'a>>) -> Line<'a> {
     let mut spans = vec![Span::styled(
         format!("{label:<LABEL_W$}"),
         Style::new().add_modifier(Modifier::BOLD),
@@ -233,6 +233,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         None => Span::styled(g.none, theme.dim()),
     };
     out.push(field("Note", vec![note]));
+    out.extend(crate::ui::notes::panel_lines(model, theme));
     out.push(Line::raw(""));
 
     let sub_style = match shown.subscription.severity() {

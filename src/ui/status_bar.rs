@@ -133,6 +133,17 @@ fn info_line(model: &Model) -> Line<'_> {
         }
     };
     spans.push(Span::styled(format!("{glyph} {text}"), style));
+    // Before the counts: it must not be cut off on a narrow terminal.
+    if model.notes.offline.is_some() {
+        spans.push(sep());
+        let queued = model.notes.queued;
+        let text = if queued > 0 {
+            format!("notes offline ({queued} waiting)")
+        } else {
+            "notes offline".to_string()
+        };
+        spans.push(Span::styled(text, theme.error()));
+    }
     if let Some(note) = &model.list_note {
         spans.push(sep());
         let style = if note.starts_with("list refused") {

@@ -18,6 +18,8 @@ pub struct Glyphs {
     /// Break, business trip, home office, vacation, custom.
     pub availability: [&'static str; 5],
     pub favourite: &'static str,
+    /// The contact has an attendant note (in the gap after the badge).
+    pub note: &'static str,
     pub stale: &'static str,
     pub ellipsis: &'static str,
     pub rule: &'static str,
@@ -38,6 +40,7 @@ pub static UNICODE: Glyphs = Glyphs {
     line: ["✓", "☎", "⇄", "✗", "↪", "⊗", "·"],
     availability: ["‖", "✈", "⌂", "☀", "※"],
     favourite: "★",
+    note: "✎",
     stale: "?",
     ellipsis: "…",
     rule: "─",
@@ -55,6 +58,7 @@ pub static ASCII: Glyphs = Glyphs {
     line: ["-", "*", "=", "x", ">", "%", "."],
     availability: ["B", "T", "H", "V", "C"],
     favourite: "*",
+    note: "N",
     stale: "?",
     ellipsis: "~",
     rule: "-",

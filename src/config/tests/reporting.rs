@@ -211,6 +211,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("ui", k.ui),
         ("contact", k.contact),
         ("directory", k.directory),
+        ("notes", k.notes),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -229,7 +230,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "ui",
             "keys",
             "contact",
-            "directory"
+            "directory",
+            "notes"
         ]
     );
     for top in k.top {

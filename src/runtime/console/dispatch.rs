@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::app::notes::NotesEvent;
 use crate::app::{Cmd, Model, Msg};
 use crate::runtime::sip_driver::{Command, CommandSender};
 
@@ -29,6 +30,9 @@ pub(crate) struct Dispatch {
     saves: SaveSlot,
     /// The SIP driver's command channel (directory changes).
     engine: Option<CommandSender>,
+    /// The attendant notes thread (`None`: notes are off).
+    notes: Option<crate::runtime::notes::NotesHandle>,
+    back: mpsc::UnboundedSender<Msg>,
 }
 
 impl Dispatch {
@@ -37,14 +41,23 @@ impl Dispatch {
     pub(crate) fn new(update: UpdateFn, back: mpsc::UnboundedSender<Msg>) -> Dispatch {
         Dispatch {
             update,
-            saves: SaveSlot::start(back),
+            saves: SaveSlot::start(back.clone()),
             engine: None,
+            notes: None,
+            back,
         }
     }
 
     /// Directory changes go to this driver.
     pub(crate) fn with_engine(mut self, engine: Option<CommandSender>) -> Dispatch {
         self.engine = engine;
+        self
+    }
+
+    /// Start the notes thread on `target` (reports come back as `Msg::Notes`).
+    pub(crate) fn with_notes(mut self, target: Option<crate::notes::NotesTarget>) -> Dispatch {
+        self.notes =
+            target.map(|t| crate::runtime::notes::NotesHandle::start(t, self.back.clone()));
         self
     }
 
@@ -74,11 +87,28 @@ impl Dispatch {
                     tracing::warn!("directory change not sent: the SIP driver is gone");
                 }
             }
+            Cmd::SaveNote(edit) => match &self.notes {
+                Some(n) => n.save(edit),
+                None => {
+                    let _ = self.back.send(Msg::Notes(NotesEvent::Failed {
+                        contact: edit.contact,
+                        reason: "no notes database".into(),
+                    }));
+                }
+            },
+            Cmd::LoadNoteHistory { contact } => {
+                if let Some(n) = &self.notes {
+                    n.history(contact);
+                }
+            }
         }
     }
 
     /// Wait (at most `deadline`) until the newest pending save is written.
     pub(crate) async fn finish(self, deadline: Duration) {
+        if let Some(n) = &self.notes {
+            n.stop();
+        }
         self.saves.finish(deadline).await;
     }
 }

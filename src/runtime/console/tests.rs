@@ -266,6 +266,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
         stop: Box::pin(async { Stop::Signal("SIGTERM") }),
         update,
         directory: None,
+        notes: None,
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
@@ -353,6 +354,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         stop: Box::pin(std::future::pending()),
         update: save_after_engine_messages,
         directory: None,
+        notes: None,
     };
     let driver = async {
         office_on_screen(&events, &backend).await;

@@ -1,0 +1,153 @@
+//! The attendant notes on an 80x24 screen: the grid mark, the panel rows,
+//! the editor, the conflict view, "notes offline", and the help that still
+//! fits with the two notes keys.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use switchboard::app::notes::NotesEvent;
+use switchboard::app::{Model, Msg, Settings, sample, update};
+use switchboard::notes::{Edit, Note};
+use switchboard::ui::view;
+
+const NOW: i64 = 1_800_000_000_000;
+
+fn console(ascii: bool) -> Model {
+    let mut m = Model::new(
+        sample::office(),
+        Settings {
+            ascii,
+            notes_operator: Some("ann".into()),
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    m
+}
+
+fn key(m: &mut Model, code: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn text(m: &Model) -> String {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| view(m, f)).unwrap();
+    let buf: Buffer = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn with_note(m: &mut Model, text: &str) -> Note {
+    let id = m.selected().unwrap();
+    let n = Note {
+        contact: m.notes.keys[id.0 as usize].clone(),
+        text: Some(text.into()),
+        author: "bob".into(),
+        written_ms: NOW - 5 * 60_000,
+        expires_ms: Some(NOW + 86_400_000),
+        version: 1,
+    };
+    update(
+        m,
+        Msg::Notes(NotesEvent::All {
+            notes: vec![n.clone()],
+            now_ms: NOW,
+        }),
+    );
+    n
+}
+
+#[test]
+fn a_note_is_marked_in_the_grid_and_shown_with_author_age_and_expiry() {
+    let mut m = console(false);
+    with_note(&mut m, "On leave\nCalls to Bob");
+    let name = m.store.info(m.selected().unwrap()).name.clone();
+    let t = text(&m);
+    assert!(t.contains(&format!("✎{name}")), "{t}");
+    key(&mut m, KeyCode::Enter);
+    let t = text(&m);
+    assert!(t.contains("Attendant    On leave"), "{t}");
+    assert!(t.contains("Calls to Bob"), "{t}");
+    assert!(t.contains("by bob, 5 min"), "{t}");
+    assert!(t.contains("2027-01-16"), "{t}");
+    let ascii = {
+        let mut a = console(true);
+        with_note(&mut a, "x");
+        text(&a)
+    };
+    assert!(ascii.contains(&format!("N{name}")), "{ascii}");
+}
+
+#[test]
+fn the_editor_and_the_conflict_view_fit_80x24() {
+    let mut m = console(false);
+    let theirs = with_note(&mut m, "theirs");
+    key(&mut m, KeyCode::F(4));
+    let t = text(&m);
+    assert!(t.contains("Note: "), "{t}");
+    assert!(t.contains("Ctrl-s save"), "{t}");
+    let mine = Edit {
+        contact: theirs.contact.clone(),
+        text: Some("mine".into()),
+        author: "ann".into(),
+        expires_ms: None,
+        base_version: 0,
+        now_ms: NOW,
+    };
+    key(&mut m, KeyCode::Esc);
+    update(&mut m, Msg::Notes(NotesEvent::Conflict { mine, theirs }));
+    let t = text(&m);
+    assert!(t.contains("bob changed this note"), "{t}");
+    assert!(
+        t.contains("m keep mine · t keep theirs · e merge by hand"),
+        "{t}"
+    );
+}
+
+#[test]
+fn notes_offline_shows_in_the_status_bar_at_80_columns() {
+    let mut m = console(false);
+    update(
+        &mut m,
+        Msg::Notes(NotesEvent::Offline {
+            reason: "connection refused".into(),
+            queued: 2,
+        }),
+    );
+    let t = text(&m);
+    assert!(t.contains("notes offline (2 waiting)"), "{t}");
+}
+
+#[test]
+fn the_help_lists_the_notes_keys_and_mark_and_still_fits() {
+    let mut m = console(false);
+    key(&mut m, KeyCode::F(1));
+    let t = text(&m);
+    for needle in [
+        "F4",
+        "edit_note",
+        "F6",
+        "note_history",
+        "✎ attendant note",
+        "F10, Ctrl-Q, Ctrl-C quit",
+    ] {
+        assert!(t.contains(needle), "{needle}: {t}");
+    }
+}
