@@ -5,10 +5,10 @@ use super::*;
 use crate::presence::{ContactInfo, Presence};
 use crate::sip::events::ListState;
 
-const LIST: &str = "sip:attendant-list@127.0.0.1";
+pub(super) const LIST: &str = "sip:attendant-list@127.0.0.1";
 
 /// A connected harness with a list for presence and `n` directory contacts.
-fn with_list(n: usize) -> Harness {
+pub(super) fn with_list(n: usize) -> Harness {
     let mut cfg = config(Transport::Tcp);
     cfg.dialog = false;
     cfg.list = Some(LIST.into());
@@ -19,14 +19,14 @@ fn with_list(n: usize) -> Harness {
 
 /// One member of a list NOTIFY: URI, name, instance state (`None`: no
 /// instance), PIDF body.
-struct M<'a> {
-    uri: &'a str,
-    name: Option<&'a str>,
-    state: Option<&'a str>,
-    pidf: Option<&'a str>,
+pub(super) struct M<'a> {
+    pub uri: &'a str,
+    pub name: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub pidf: Option<&'a str>,
 }
 
-fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
+pub(super) fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
     M {
         uri,
         name: None,
@@ -35,7 +35,7 @@ fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
     }
 }
 
-fn pidf(uri: &str, basic: &str) -> String {
+pub(super) fn pidf(uri: &str, basic: &str) -> String {
     format!(
         r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="{uri}"><tuple id="t"><status><basic>{basic}</basic></status></tuple></presence>"#
     )
@@ -43,7 +43,13 @@ fn pidf(uri: &str, basic: &str) -> String {
 
 /// A list NOTIFY (multipart/related, RLMI root, a PIDF part per member
 /// with a body), with `Require: eventlist`.
-fn list_notify(sub: &Request, cseq: u32, version: u64, full: bool, members: &[M<'_>]) -> Vec<u8> {
+pub(super) fn list_notify(
+    sub: &Request,
+    cseq: u32,
+    version: u64,
+    full: bool,
+    members: &[M<'_>],
+) -> Vec<u8> {
     let mut rlmi = format!(
         r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" uri="{LIST}" version="{version}" fullState="{full}">"#
     );
@@ -81,14 +87,14 @@ fn list_notify(sub: &Request, cseq: u32, version: u64, full: bool, members: &[M<
     ))
 }
 
-fn with_require(msg: Vec<u8>) -> Vec<u8> {
+pub(super) fn with_require(msg: Vec<u8>) -> Vec<u8> {
     let text = String::from_utf8(msg).unwrap();
     let (first, rest) = text.split_once("\r\n").unwrap();
     format!("{first}\r\nRequire: eventlist\r\n{rest}").into_bytes()
 }
 
 /// Connect and accept the list SUBSCRIBE; returns it.
-fn accept_list(h: &mut Harness) -> Request {
+pub(super) fn accept_list(h: &mut Harness) -> Request {
     let subs = h.requests(Method::Subscribe);
     assert_eq!(subs.len(), 1, "one SUBSCRIBE for the whole list");
     let s = subs.into_iter().next().unwrap();
@@ -103,7 +109,7 @@ fn accept_list(h: &mut Harness) -> Request {
     s
 }
 
-fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
+pub(super) fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
     h.events
         .iter()
         .filter_map(|e| match e {
@@ -115,7 +121,7 @@ fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
         .collect()
 }
 
-fn list_states(h: &Harness) -> Vec<ListState> {
+pub(super) fn list_states(h: &Harness) -> Vec<ListState> {
     h.events
         .iter()
         .filter_map(|e| match e {
@@ -125,7 +131,7 @@ fn list_states(h: &Harness) -> Vec<ListState> {
         .collect()
 }
 
-fn subscribed_uris(reqs: &[Request]) -> Vec<String> {
+pub(super) fn subscribed_uris(reqs: &[Request]) -> Vec<String> {
     let mut uris: Vec<String> = reqs.iter().map(|r| r.uri.clone()).collect();
     uris.sort();
     uris.dedup();
@@ -476,83 +482,4 @@ fn a_lost_server_makes_members_stale_and_keeps_them_on_the_list() {
         [LIST],
         "only the list again, not every contact"
     );
-}
-
-#[test]
-fn the_list_is_refreshed_in_its_dialog_and_started_over_when_the_server_ends_it() {
-    let mut h = with_list(2);
-    let s = accept_list(&mut h);
-    let open = pidf("sip:user0000@127.0.0.1", "open");
-    let both = [
-        m("sip:user0000@127.0.0.1", Some("active"), Some(&open)),
-        m("sip:user0001@127.0.0.1", Some("active"), Some(&open)),
-    ];
-    h.deliver(list_notify(&s, 1, 1, true, &both));
-    let refresh = next_subscribes(&mut h);
-    assert_eq!(refresh.len(), 1, "one refresh for the whole list");
-    assert_eq!(
-        refresh[0].headers.get("Call-ID"),
-        s.headers.get("Call-ID"),
-        "in its dialog"
-    );
-    assert_eq!(refresh[0].headers.get("Supported"), Some("eventlist"));
-    h.deliver(reply(&refresh[0], 200, &[("Expires", "600")]).to_bytes());
-
-    // The server ends the list (deactivated): a new list subscription.
-    let mut ended =
-        String::from_utf8(notify(&s, 2, "terminated;reason=deactivated", None)).unwrap();
-    ended = ended.replacen("\r\n", "\r\nRequire: eventlist\r\n", 1);
-    h.deliver(ended.into_bytes());
-    let again = h.requests(Method::Subscribe);
-    assert_eq!(subscribed_uris(&again), [LIST]);
-    assert_ne!(again[0].headers.get("Call-ID"), s.headers.get("Call-ID"));
-    h.deliver(reply(&again[0], 200, &[("Expires", "600")]).to_bytes());
-
-    // Its new full state leaves user0001 out: removed from the list, it
-    // gets a subscription of its own.
-    h.deliver(list_notify(&again[0], 1, 1, true, &both[..1]));
-    h.advance(Duration::from_millis(10));
-    assert_eq!(
-        subscribed_uris(&h.requests(Method::Subscribe)),
-        ["sip:user0001@127.0.0.1"]
-    );
-}
-
-#[test]
-fn a_481_to_a_list_refresh_subscribes_to_the_list_again() {
-    let mut h = with_list(1);
-    let s = accept_list(&mut h);
-    let open = pidf("sip:user0000@127.0.0.1", "open");
-    h.deliver(list_notify(
-        &s,
-        1,
-        1,
-        true,
-        &[m("sip:user0000@127.0.0.1", Some("active"), Some(&open))],
-    ));
-    let refresh = next_subscribes(&mut h)
-        .into_iter()
-        .find(|r| r.headers.get("Call-ID") == s.headers.get("Call-ID"))
-        .expect("the list refresh");
-    h.deliver(reply(&refresh, 481, &[]).to_bytes());
-    h.advance(Duration::from_millis(10));
-    let again: Vec<Request> = h
-        .requests(Method::Subscribe)
-        .into_iter()
-        .filter(|r| r.uri == LIST)
-        .collect();
-    assert_eq!(again.len(), 1, "a new list subscription");
-    assert_ne!(again[0].headers.get("Call-ID"), s.headers.get("Call-ID"));
-}
-
-/// The next SUBSCRIBEs the engine sends, a second at a time (at most 10 min).
-fn next_subscribes(h: &mut Harness) -> Vec<Request> {
-    for _ in 0..600 {
-        h.advance(Duration::from_secs(1));
-        let subs = h.requests(Method::Subscribe);
-        if !subs.is_empty() {
-            return subs;
-        }
-    }
-    Vec::new()
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod health;
 mod list;
+mod list_lifecycle;
 mod notify;
 mod rules;
 mod startup;
