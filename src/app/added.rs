@@ -112,12 +112,7 @@ mod tests {
     use crate::sip::events::{EngineEvent, ListState};
 
     fn member(name: &str, uri: &str) -> ContactInfo {
-        ContactInfo {
-            name: name.into(),
-            uri: uri.into(),
-            extension: None,
-            department: None,
-        }
+        ContactInfo::named(name.into(), uri.into())
     }
 
     #[test]

@@ -42,12 +42,7 @@ impl World {
         cfg.list = Some(format!("sip:{DEFAULT_LIST_USER}@127.0.0.1"));
         let contacts: Vec<_> = names[..known]
             .iter()
-            .map(|n| crate::presence::ContactInfo {
-                name: n.clone(),
-                uri: format!("sip:{n}@127.0.0.1"),
-                extension: None,
-                department: None,
-            })
+            .map(|n| crate::presence::ContactInfo::named(n.clone(), format!("sip:{n}@127.0.0.1")))
             .collect();
         let targets: Vec<_> = contacts
             .iter()

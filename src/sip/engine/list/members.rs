@@ -110,12 +110,8 @@ impl Engine {
             }
         }
         self.lists.singles.push(singles);
-        let info = ContactInfo {
-            name: name.map_or_else(|| display_of(uri), str::to_string),
-            uri: uri.to_string(),
-            extension: None,
-            department: None,
-        };
+        let name = name.map_or_else(|| display_of(uri), str::to_string);
+        let info = ContactInfo::named(name, uri.to_string());
         Some((contact, Some(info)))
     }
 
