@@ -174,8 +174,8 @@ impl Engine {
         let state = match &status {
             _ if stopped && !self.shutting_down => {
                 let why = match &status {
-                    SubscriptionStatus::NotFound => "the server has no such list (404)".to_string(),
-                    SubscriptionStatus::AccessDenied => "the server refused the list (403)".into(),
+                    SubscriptionStatus::NotFound => "the server has no such list".to_string(),
+                    SubscriptionStatus::AccessDenied => "the server refuses us the list".into(),
                     other => other
                         .reason()
                         .map_or_else(|| "the list was refused".to_string(), str::to_string),
@@ -345,15 +345,6 @@ impl Engine {
     /// (Kamailio sends no final NOTIFY for a list).
     pub(super) fn list_unsubscribed(&mut self, i: SubId) {
         self.forget_dialog(i);
-    }
-
-    /// For tests and the status bar: the members of the list on `event`.
-    pub fn list_members(&self, event: EventKind) -> usize {
-        self.lists
-            .lists
-            .iter()
-            .find(|l| l.event == event)
-            .map_or(0, |l| l.members.len())
     }
 }
 
