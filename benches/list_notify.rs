@@ -105,12 +105,7 @@ fn notify(sub: &Request, cseq: u64, body: &str) -> Vec<u8> {
 /// and the list SUBSCRIBE.
 fn listening() -> (Engine, Store, Request) {
     let contacts: Vec<ContactInfo> = (0..MEMBERS)
-        .map(|i| ContactInfo {
-            name: format!("User {i:05}"),
-            uri: member(i),
-            extension: None,
-            department: None,
-        })
+        .map(|i| ContactInfo::named(format!("User {i:05}"), member(i)))
         .collect();
     let targets: Vec<(ContactId, String)> = contacts
         .iter()

@@ -370,6 +370,19 @@ impl From<ContactInfo> for DirectoryEntry {
     }
 }
 
+impl ContactInfo {
+    /// A contact known only by name and URI (a resource list member that
+    /// is not in the directory).
+    pub fn named(name: String, uri: String) -> Self {
+        ContactInfo {
+            name,
+            uri,
+            extension: None,
+            department: None,
+        }
+    }
+}
+
 /// Index of a contact in the store (stable for the store's lifetime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ContactId(pub u32);

@@ -32,6 +32,15 @@ impl Model {
             self.meta.push(ContactMeta {
                 favourite: self.favourite_uris.iter().any(|u| same_uri(u, &info.uri)),
             });
+            if self.own_id.is_none()
+                && self
+                    .own_uri
+                    .as_deref()
+                    .is_some_and(|u| same_uri(u, &info.uri))
+            {
+                // The operator is on the list: the status bar shows them.
+                self.own_id = Some(id);
+            }
             self.sub_class.push(SubClass::None);
             self.indexed_notes.push(None);
             self.search.update_doc(SearchDoc {
@@ -104,18 +113,18 @@ mod tests {
     use crate::sip::events::{EngineEvent, ListState};
 
     fn member(name: &str, uri: &str) -> ContactInfo {
-        ContactInfo {
-            name: name.into(),
-            uri: uri.into(),
-            extension: None,
-            department: None,
-        }
+        ContactInfo::named(name.into(), uri.into())
     }
 
     #[test]
     fn list_members_join_the_grid_and_the_search_and_their_state_shows() {
         let at = Instant::now();
-        let mut m = Model::new(vec![member("Ann", "sip:ann@x")], Settings::default());
+        let settings = Settings {
+            own_uri: Some("sip:zed@x".into()),
+            ..Settings::default()
+        };
+        let mut m = Model::new(vec![member("Ann", "sip:ann@x")], settings);
+        assert_eq!(m.own_id, None);
         let added = vec![
             (ContactId(1), member("Zed", "sip:zed@x")),
             (ContactId(2), member("bob", "sip:bob@x")),
@@ -128,6 +137,11 @@ mod tests {
             }),
         );
         assert_eq!(m.store.len(), 3);
+        assert_eq!(
+            m.own_id,
+            Some(ContactId(1)),
+            "the operator found on the list"
+        );
         let grid: Vec<&str> = m
             .list
             .cells

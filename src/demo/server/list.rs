@@ -1,9 +1,13 @@
 //! Resource list subscriptions (RFC 4662) to the whole directory, like
 //! Kamailio's `rls` module: `SUBSCRIBE sip:<list_user>@<domain>` with
 //! `Supported: eventlist` gets one dialog whose first NOTIFY is the full
-//! state (RLMI listing every user, a document part for each), and whose
-//! later NOTIFYs are partial: only the members that changed since the last
-//! one (coalesced while one is in flight, like a single subscription's).
+//! state: the RLMI listing every user, without instances (nothing about
+//! them yet, as Kamailio's first NOTIFY); the members' documents follow in
+//! partial NOTIFYs of at most [`LIST_CHUNK`] members each, one after the
+//! other as each is answered (Kamailio sends 500 per NOTIFY: a 10,000-member
+//! full state with documents would be ~7 MB in one message). Later changes
+//! go out the same way: only the members that changed since the last
+//! NOTIFY (coalesced while one is in flight, like a single subscription's).
 //! RLMI `version` counts the list's NOTIFYs (1, 2, …); every NOTIFY says
 //! `Require: eventlist`. A list SUBSCRIBE without `Supported: eventlist`
 //! gets `421 Extension Required` (RFC 4662 section 4.2).
@@ -13,6 +17,9 @@ use std::fmt::Write as _;
 
 use super::Server;
 use crate::presence::EventKind;
+
+/// At most this many member documents in one list NOTIFY.
+pub const LIST_CHUNK: usize = 500;
 
 /// The MIME boundary of our multipart bodies (never inside an XML document
 /// we build: no document has two dashes followed by this).
@@ -31,6 +38,14 @@ impl Server {
     /// Whether `user` (a Request-URI user part) names the directory's list.
     pub(super) fn is_list_user(&self, user: &str) -> bool {
         self.cfg.list_user.as_deref() == Some(user) && self.user_index(user).is_none()
+    }
+
+    /// List subscription `id` still owes member documents.
+    pub(super) fn list_pending(&self, id: u64) -> bool {
+        self.subs
+            .get(&id)
+            .and_then(|s| s.list.as_ref())
+            .is_some_and(|w| !w.changed.is_empty())
     }
 
     /// `user` changed: every list subscription of `event` owes it.
@@ -62,10 +77,18 @@ impl Server {
         let full = !watch.full_sent;
         watch.full_sent = true;
         let members: Vec<usize> = if full {
-            watch.changed.clear();
+            // Every member listed now, their documents in the partials.
+            watch.changed = (0..self.users.len()).collect();
             (0..self.users.len()).collect()
         } else {
-            std::mem::take(&mut watch.changed).into_iter().collect()
+            let mut next = Vec::with_capacity(LIST_CHUNK.min(watch.changed.len()));
+            while next.len() < LIST_CHUNK {
+                let Some(user) = watch.changed.pop_first() else {
+                    break;
+                };
+                next.push(user);
+            }
+            next
         };
         let mut rlmi = String::with_capacity(120 + members.len() * 160);
         let _ = write!(
@@ -77,6 +100,10 @@ impl Server {
             let Some(u) = self.users.get(user) else {
                 continue;
             };
+            if full {
+                let _ = write!(rlmi, "<resource uri=\"{}\"/>", u.aor);
+                continue;
+            }
             let cid = format!("m{user}v{version}@switchboard-demo");
             let _ = write!(
                 rlmi,

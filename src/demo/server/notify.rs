@@ -234,6 +234,9 @@ impl Server {
         }
         if let Some(kind) = queued {
             self.send_notify(now, id, kind);
+        } else if self.list_pending(id) {
+            // The next chunk of a list's member documents.
+            self.send_notify(now, id, NotifyKind::Update);
         }
     }
 

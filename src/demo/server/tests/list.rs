@@ -42,12 +42,7 @@ impl World {
         cfg.list = Some(format!("sip:{DEFAULT_LIST_USER}@127.0.0.1"));
         let contacts: Vec<_> = names[..known]
             .iter()
-            .map(|n| crate::presence::ContactInfo {
-                name: n.clone(),
-                uri: format!("sip:{n}@127.0.0.1"),
-                extension: None,
-                department: None,
-            })
+            .map(|n| crate::presence::ContactInfo::named(n.clone(), format!("sip:{n}@127.0.0.1")))
             .collect();
         let targets: Vec<_> = contacts
             .iter()
@@ -110,9 +105,10 @@ impl World {
 
 #[test]
 fn a_console_with_only_a_list_uri_shows_every_user_with_two_subscriptions() {
-    let mut w = World::new(300, 0);
-    w.run(Duration::from_secs(3));
-    assert_eq!(w.store.len(), 300, "every member became a contact");
+    // More than one chunk of member documents (LIST_CHUNK per NOTIFY).
+    let mut w = World::new(1200, 0);
+    w.run(Duration::from_secs(1));
+    assert_eq!(w.store.len(), 1200, "every member became a contact");
     assert_eq!(
         w.server.subscription_count(),
         2,
@@ -134,7 +130,7 @@ fn a_console_with_only_a_list_uri_shows_every_user_with_two_subscriptions() {
         );
     }
     assert!(
-        w.lists.contains(&ListState::Active { members: 300 }),
+        w.lists.contains(&ListState::Active { members: 1200 }),
         "{:?}",
         w.lists
     );

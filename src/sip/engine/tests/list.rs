@@ -5,10 +5,10 @@ use super::*;
 use crate::presence::{ContactInfo, Presence};
 use crate::sip::events::ListState;
 
-const LIST: &str = "sip:attendant-list@127.0.0.1";
+pub(super) const LIST: &str = "sip:attendant-list@127.0.0.1";
 
 /// A connected harness with a list for presence and `n` directory contacts.
-fn with_list(n: usize) -> Harness {
+pub(super) fn with_list(n: usize) -> Harness {
     let mut cfg = config(Transport::Tcp);
     cfg.dialog = false;
     cfg.list = Some(LIST.into());
@@ -19,14 +19,14 @@ fn with_list(n: usize) -> Harness {
 
 /// One member of a list NOTIFY: URI, name, instance state (`None`: no
 /// instance), PIDF body.
-struct M<'a> {
-    uri: &'a str,
-    name: Option<&'a str>,
-    state: Option<&'a str>,
-    pidf: Option<&'a str>,
+pub(super) struct M<'a> {
+    pub uri: &'a str,
+    pub name: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub pidf: Option<&'a str>,
 }
 
-fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
+pub(super) fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
     M {
         uri,
         name: None,
@@ -35,7 +35,7 @@ fn m<'a>(uri: &'a str, state: Option<&'a str>, pidf: Option<&'a str>) -> M<'a> {
     }
 }
 
-fn pidf(uri: &str, basic: &str) -> String {
+pub(super) fn pidf(uri: &str, basic: &str) -> String {
     format!(
         r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="{uri}"><tuple id="t"><status><basic>{basic}</basic></status></tuple></presence>"#
     )
@@ -43,7 +43,13 @@ fn pidf(uri: &str, basic: &str) -> String {
 
 /// A list NOTIFY (multipart/related, RLMI root, a PIDF part per member
 /// with a body), with `Require: eventlist`.
-fn list_notify(sub: &Request, cseq: u32, version: u64, full: bool, members: &[M<'_>]) -> Vec<u8> {
+pub(super) fn list_notify(
+    sub: &Request,
+    cseq: u32,
+    version: u64,
+    full: bool,
+    members: &[M<'_>],
+) -> Vec<u8> {
     let mut rlmi = format!(
         r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" uri="{LIST}" version="{version}" fullState="{full}">"#
     );
@@ -81,14 +87,14 @@ fn list_notify(sub: &Request, cseq: u32, version: u64, full: bool, members: &[M<
     ))
 }
 
-fn with_require(msg: Vec<u8>) -> Vec<u8> {
+pub(super) fn with_require(msg: Vec<u8>) -> Vec<u8> {
     let text = String::from_utf8(msg).unwrap();
     let (first, rest) = text.split_once("\r\n").unwrap();
     format!("{first}\r\nRequire: eventlist\r\n{rest}").into_bytes()
 }
 
 /// Connect and accept the list SUBSCRIBE; returns it.
-fn accept_list(h: &mut Harness) -> Request {
+pub(super) fn accept_list(h: &mut Harness) -> Request {
     let subs = h.requests(Method::Subscribe);
     assert_eq!(subs.len(), 1, "one SUBSCRIBE for the whole list");
     let s = subs.into_iter().next().unwrap();
@@ -103,7 +109,7 @@ fn accept_list(h: &mut Harness) -> Request {
     s
 }
 
-fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
+pub(super) fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
     h.events
         .iter()
         .filter_map(|e| match e {
@@ -115,7 +121,7 @@ fn presences(h: &Harness, contact: u32) -> Vec<Presence> {
         .collect()
 }
 
-fn list_states(h: &Harness) -> Vec<ListState> {
+pub(super) fn list_states(h: &Harness) -> Vec<ListState> {
     h.events
         .iter()
         .filter_map(|e| match e {
@@ -125,7 +131,7 @@ fn list_states(h: &Harness) -> Vec<ListState> {
         .collect()
 }
 
-fn subscribed_uris(reqs: &[Request]) -> Vec<String> {
+pub(super) fn subscribed_uris(reqs: &[Request]) -> Vec<String> {
     let mut uris: Vec<String> = reqs.iter().map(|r| r.uri.clone()).collect();
     uris.sort();
     uris.dedup();

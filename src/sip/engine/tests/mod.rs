@@ -5,6 +5,7 @@ mod auth;
 mod directory;
 mod health;
 mod list;
+mod list_lifecycle;
 mod notify;
 mod rules;
 mod startup;
