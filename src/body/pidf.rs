@@ -17,7 +17,7 @@ mod build;
 #[cfg(test)]
 mod tests;
 
-pub use build::build;
+pub use build::{Extras, build, build_with};
 
 use roxmltree::Node;
 
