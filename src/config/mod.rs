@@ -30,6 +30,7 @@ pub mod exit;
 mod raw;
 mod schema;
 mod sections;
+mod status;
 mod uri;
 mod validate;
 
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, escape};
+pub use status::{CalendarSource, OnExit, StatusConfig};
 
 use crate::app::Keymap;
 use crate::presence::ContactInfo;
@@ -172,6 +174,8 @@ pub struct Config {
     /// with file, line and key on error).
     pub keymap: Keymap,
     pub contacts: Vec<ContactInfo>,
+    /// `[status]`: one's own status (defaults when absent).
+    pub status: StatusConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub keys: BTreeMap<String, Spanned<KeySpecs>>,
     #[serde(default)]
     pub contact: Vec<Spanned<RawContact>>,
+    pub status: Option<Spanned<super::status::RawStatus>>,
 }
 
 /// No `Debug`: it holds the password.

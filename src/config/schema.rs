@@ -23,6 +23,8 @@ pub(super) struct Keys {
     pub subscribe: &'static [&'static str],
     pub ui: &'static [&'static str],
     pub contact: &'static [&'static str],
+    pub status: &'static [&'static str],
+    pub status_profile: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -33,6 +35,8 @@ pub(super) fn keys() -> Keys {
         subscribe: fields_of::<RawSubscribe>(),
         ui: fields_of::<RawUi>(),
         contact: fields_of::<RawContact>(),
+        status: fields_of::<super::status::RawStatus>(),
+        status_profile: fields_of::<super::status::RawProfile>(),
     }
 }
 
@@ -47,6 +51,8 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "subscribe" => k.subscribe,
         "ui" => k.ui,
         "contact" => k.contact,
+        "status" => k.status,
+        "status.profile" => k.status_profile,
         _ => return None,
     })
 }
@@ -209,6 +215,6 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "contact.uri" => "uri = \"sip:alice@example.test\"",
         "contact.extension" => "extension = \"1001\"",
         "contact.department" => "department = \"Sales\"",
-        _ => return None,
+        other => return super::status::example(other),
     })
 }

@@ -73,6 +73,7 @@ pub(super) fn parse(
     let keymap = check_keys(&mut r);
     let contacts = r.contacts();
     let contacts = check_contacts(&mut r, contacts);
+    let status = super::status::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -94,6 +95,7 @@ pub(super) fn parse(
         ui,
         keymap,
         contacts,
+        status,
         warnings,
     };
     Ok((config, literal_password))

@@ -210,6 +210,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("subscribe", k.subscribe),
         ("ui", k.ui),
         ("contact", k.contact),
+        ("status", k.status),
+        ("status.profile", k.status_profile),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -217,11 +219,20 @@ fn the_example_config_shows_every_key_of_the_schema() {
             l.starts_with(&format!("{key} ="))
                 || l.starts_with(&format!("[{key}]"))
                 || l.starts_with(&format!("[[{key}]]"))
+                || l.ends_with(&format!(".{key}]]"))
         })
     };
     assert_eq!(
         k.top,
-        ["account", "server", "subscribe", "ui", "keys", "contact"]
+        [
+            "account",
+            "server",
+            "subscribe",
+            "ui",
+            "keys",
+            "contact",
+            "status"
+        ]
     );
     for top in k.top {
         assert!(shown(top), "the example has no [{top}]");
