@@ -245,7 +245,7 @@ fn profiles(r: &mut Reader<'_, '_>, src: &Src<'_>, raw: &[Spanned<RawProfile>]) 
             .map(|n| crate::text::line(n.get_ref().trim(), 40).into_owned())
             .filter(|n| !n.is_empty())
         else {
-            r.push(src.missing(span, &key("name"), "name = \"Lunch\""));
+            r.push(src.missing(span, key("name"), "name = \"Lunch\""));
             continue;
         };
         if out.iter().any(|o| o.name.eq_ignore_ascii_case(&name)) {
@@ -258,7 +258,7 @@ fn profiles(r: &mut Reader<'_, '_>, src: &Src<'_>, raw: &[Spanned<RawProfile>]) 
             continue;
         }
         let Some(state_v) = p.state.as_ref() else {
-            r.push(src.missing(span, &key("state"), "state = \"away\""));
+            r.push(src.missing(span, key("state"), "state = \"away\""));
             continue;
         };
         let Some(state) = r.keep(Chosen::parse(state_v.get_ref()).map_err(|_| {
