@@ -1,5 +1,7 @@
 //! Command-line arguments and what each command runs.
 
+mod status;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,6 +81,11 @@ pub enum Command {
         #[arg(long, requires = "user")]
         password: Option<String>,
     },
+    /// Your own status: set, profile, clear, show.
+    Status {
+        #[command(subcommand)]
+        action: status::StatusCommand,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -113,7 +120,8 @@ pub fn run(args: Args) -> ExitCode {
     let cfg = if args.demo {
         None
     } else {
-        match load_config(args.config.as_deref()) {
+        let status_only = matches!(args.command, Some(Command::Status { .. }));
+        match load_config(args.config.as_deref(), status_only) {
             Ok(c) => c,
             Err(e) => {
                 // One line per mistake (at most `MAX_SHOWN`, then a count).
@@ -125,6 +133,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     match args.command {
+        Some(Command::Status { action }) => status::run(action, cfg, args.log.clone()),
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             block_on(watch(cfg, once, timeout, args.seed, args.speed))
@@ -172,12 +181,15 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) ->
 }
 
 /// Load the configuration the user pointed at (or the default one).
-fn load_config(cli: Option<&Path>) -> Result<Option<Config>, ConfigError> {
+/// `status_only`: a user who only sets their own status needs no contacts
+/// (that warning is for the console).
+fn load_config(cli: Option<&Path>, status_only: bool) -> Result<Option<Config>, ConfigError> {
     let Some(src) = config::locate(cli, std::env::var_os(config::CONFIG_ENV)) else {
         return Ok(None);
     };
     let cfg = config::load(src.path())?;
-    for w in &cfg.warnings {
+    let console_only = |w: &&String| status_only && w.contains("[[contact]]");
+    for w in cfg.warnings.iter().filter(|w| !console_only(w)) {
         eprintln!("switchboard: warning: {w}");
     }
     Ok(Some(cfg))
@@ -358,4 +370,42 @@ fn init_stderr_logging() {
 fn log_filter() -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+/// What the server says about our own presence now: one subscription to
+/// our own URI (presence only), its first document, then un-SUBSCRIBE.
+async fn own_presence(cfg: &Config) -> anyhow::Result<String> {
+    use switchboard::sip::events::EngineEvent;
+    let server = cfg.server.socket_addr()?;
+    let mut engine = runtime::engine_config(cfg, runtime::seed_from_clock());
+    engine.dialog = false;
+    let me = [(ContactId(0), cfg.account.uri.clone())];
+    let mut driver = SipHandle::start(engine, server, &me).await?;
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(ev) = driver.next_event().await {
+            match ev {
+                EngineEvent::Presence { doc, .. } => {
+                    let mut line = doc.presence.as_str().to_string();
+                    if let Some(a) = &doc.availability {
+                        line.push_str(&format!(" · {}", a.as_str()));
+                    }
+                    if let Some(n) = &doc.note {
+                        line.push_str(&format!(" · {n:?}"));
+                    }
+                    return Ok(format!("{line} (what a watcher sees now)"));
+                }
+                EngineEvent::Subscription { status, .. }
+                    if status.severity() == switchboard::presence::Severity::Refused =>
+                {
+                    return Err(anyhow::anyhow!("the server refuses: {}", status.label()));
+                }
+                _ => {}
+            }
+        }
+        Err(anyhow::anyhow!("the connection ended"))
+    })
+    .await
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 5 s")));
+    driver.shutdown(Duration::from_secs(1)).await;
+    answer
 }

@@ -477,6 +477,9 @@ mod status_section {
         .to_string();
         assert!(e.contains(":4") && e.contains("status.default"), "{e}");
         assert!(e.contains(":5") && e.contains("status.idle_after"), "{e}");
-        assert!(e.contains(":8") && e.contains("status.profile[1].state"), "{e}");
+        assert!(
+            e.contains(":8") && e.contains("status.profile[1].state"),
+            "{e}"
+        );
     }
 }

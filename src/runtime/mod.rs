@@ -11,6 +11,7 @@
 )]
 
 pub mod console;
+pub mod publisher;
 pub mod sip_driver;
 pub mod watch_run;
 

@@ -316,10 +316,12 @@ impl Publication {
     }
 
     /// When to refresh a grant of `granted` received at `now` (None: the
-    /// `until` comes first, so no refresh).
+    /// grant reaches the `until`, or the `until` comes first: no refresh).
     fn refresh_time(&self, now: Instant, granted: Duration) -> Option<Instant> {
         let at = now + policy::refresh_after(granted);
         match self.until {
+            // The grant reaches the until: the publication may simply lapse.
+            Some(u) if now + granted + policy::UNTIL_SLACK >= u => None,
             Some(u) if at + policy::UNTIL_SLACK >= u => None,
             _ => Some(at),
         }

@@ -213,6 +213,59 @@ fn expires_never_reaches_past_until_and_until_is_reported() {
     p.set(t0, DOC.to_vec(), Some(until));
     let req = sent(&mut p);
     assert_eq!(req.headers.get("Expires"), Some("90"));
+    // The server shortens every grant to 30 s: refreshes follow, each one
+    // capped at what is left of the until.
+    answer(
+        &mut p,
+        t0,
+        &req,
+        200,
+        &[("SIP-ETag", "e1"), ("Expires", "30")],
+    );
+    events(&mut p);
+    let mut now = t0;
+    let mut refreshes = 0;
+    while let Some(next) = p.poll_timeout() {
+        now = next;
+        p.handle_timeout(now);
+        while let Some(bytes) = p.poll_transmit() {
+            let Message::Request(req) = parse(&bytes).expect("parses") else {
+                panic!("a request");
+            };
+            let e: u64 = req
+                .headers
+                .get("Expires")
+                .and_then(|e| e.parse().ok())
+                .expect("Expires");
+            assert!(
+                now + Duration::from_secs(e) <= until,
+                "Expires {e} past until"
+            );
+            refreshes += 1;
+            let granted = e.min(30).to_string();
+            answer(
+                &mut p,
+                now,
+                &req,
+                200,
+                &[("SIP-ETag", "e2"), ("Expires", &granted)],
+            );
+        }
+        if events(&mut p).contains(&PublicationEvent::UntilReached) {
+            break;
+        }
+    }
+    assert!(refreshes >= 2, "refreshed {refreshes} times");
+    assert_eq!(now, until, "until is reported at until");
+}
+
+#[test]
+fn a_grant_that_reaches_until_is_not_refreshed() {
+    let t0 = Instant::now();
+    let until = t0 + Duration::from_secs(90);
+    let mut p = Publication::new(cfg());
+    p.set(t0, DOC.to_vec(), Some(until));
+    let req = sent(&mut p);
     answer(
         &mut p,
         t0,
@@ -220,43 +273,13 @@ fn expires_never_reaches_past_until_and_until_is_reported() {
         200,
         &[("SIP-ETag", "e1"), ("Expires", "90")],
     );
-    events(&mut p);
-    // Refreshed before the grant ends, again capped at what is left.
-    let at = p.poll_timeout().expect("refresh");
-    assert_eq!(at, t0 + Duration::from_secs(50));
-    p.handle_timeout(at);
-    let req = sent(&mut p);
-    assert_eq!(req.headers.get("Expires"), Some("40"));
-    answer(
-        &mut p,
-        at,
-        &req,
-        200,
-        &[("SIP-ETag", "e2"), ("Expires", "40")],
+    assert_eq!(p.poll_timeout(), Some(until), "only the until is due");
+    p.handle_timeout(until);
+    assert!(
+        p.poll_transmit().is_none(),
+        "no PUBLISH: it lapses at until"
     );
-    events(&mut p);
-    let mut now = at;
-    while let Some(next) = p.poll_timeout() {
-        now = next;
-        p.handle_timeout(now);
-        while let Some(req) = p.poll_transmit() {
-            let req = match parse(&req).expect("parses") {
-                Message::Request(r) => r,
-                Message::Response(_) => unreachable!(),
-            };
-            let e: u64 = req
-                .headers
-                .get("Expires")
-                .and_then(|e| e.parse().ok())
-                .expect("Expires");
-            assert!(now + Duration::from_secs(e) <= until, "Expires past until");
-            answer(&mut p, now, &req, 200, &[("SIP-ETag", "e3")]);
-        }
-        if events(&mut p).contains(&PublicationEvent::UntilReached) {
-            break;
-        }
-    }
-    assert_eq!(now, until, "until is reported at until");
+    assert_eq!(events(&mut p).last(), Some(&PublicationEvent::UntilReached));
 }
 
 #[test]
