@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use switchboard::config::{self, Config, ConfigError, exit};
 use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
+use switchboard::runtime::publisher::{self, StatusLink};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
@@ -151,6 +152,12 @@ pub fn run(args: Args) -> ExitCode {
                 startup_warnings: cfg.as_ref().map(|c| c.warnings.clone()).unwrap_or_default(),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
+                status: cfg.as_ref().map(|c| StatusLink::Socket {
+                    path: publisher::socket_path(&c.account.uri, &c.server.authority()),
+                    config: c.path.clone(),
+                    log: args.log.clone(),
+                }),
+                status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -325,6 +332,20 @@ async fn console(
                 .unwrap_or_else(|| "a config.toml".into())
         ));
         opts.own_uri = Some(demo.account.0.clone());
+        // The demo's account is this process's: its keeper runs in here.
+        let (uri, user, password) = demo.account.clone();
+        let mut p =
+            switchboard::sip::publication::PublicationConfig::new(&uri, demo.addr, Transport::Udp);
+        p.auth_user = user;
+        p.password = (!password.is_empty()).then_some(password);
+        p.seed = runtime::seed_from_clock();
+        opts.status = Some(StatusLink::InProcess(publisher::spawn_in_process(
+            publisher::KeeperConfig {
+                publication: p,
+                server: demo.addr,
+                status: opts.status_config.clone(),
+            },
+        )));
     }
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {

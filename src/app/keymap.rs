@@ -30,10 +30,11 @@ pub enum Action {
     ToggleFavourite,
     SearchBackspace,
     ClearSearch,
+    StatusPicker,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -49,6 +50,7 @@ impl Action {
         Action::SearchBackspace,
         Action::ClearSearch,
         Action::ToggleFavourite,
+        Action::StatusPicker,
         Action::Help,
         Action::Quit,
     ];
@@ -73,6 +75,7 @@ impl Action {
             Action::ToggleFavourite => "toggle_favourite",
             Action::SearchBackspace => "search_backspace",
             Action::ClearSearch => "clear_search",
+            Action::StatusPicker => "status_picker",
         }
     }
 
@@ -97,6 +100,7 @@ impl Action {
             Action::ToggleFavourite => "Add/remove favourite",
             Action::SearchBackspace => "Delete a search letter",
             Action::ClearSearch => "Clear the search",
+            Action::StatusPicker => "Set my own status",
         }
     }
 
@@ -315,7 +319,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 17] = [
+        let defaults: [(Action, Vec<Key>); 18] = [
             (
                 Action::Quit,
                 vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
@@ -336,6 +340,7 @@ impl Default for Keymap {
             (Action::ToggleFavourite, vec![p(K::F(2))]),
             (Action::SearchBackspace, vec![p(K::Backspace)]),
             (Action::ClearSearch, vec![Key::ctrl('u')]),
+            (Action::StatusPicker, vec![p(K::F(5))]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod msg;
+pub mod own_status;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 pub mod update;

@@ -136,6 +136,8 @@ pub struct Model {
     /// Something visible changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
+    /// One's own status: picker, status-bar line, idle timer.
+    pub own: crate::app::own_status::OwnStatusState,
 }
 
 impl Model {
@@ -223,6 +225,7 @@ impl Model {
             own_id,
             dirty: true,
             quit: false,
+            own: Default::default(),
         };
         model.rebuild_list(None);
         model
@@ -251,10 +254,10 @@ impl Model {
     /// The earliest time the model wants a `Tick`: the next blink toggle or
     /// age-label change. None: nothing is timed, the console sleeps.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.blink.next, self.next_age_tick) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.blink.next, self.next_age_tick, self.own.deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The time an aged contact's age is counted from.

@@ -28,4 +28,9 @@ pub enum Msg {
     Drawn,
     /// The console is leaving: the subscriptions are being ended.
     ShuttingDown,
+    /// A key was pressed at this instant (sent before the key): ends idling.
+    Activity(Instant),
+    /// The keeper's answer about our own status: the status-bar line, or
+    /// what failed.
+    OwnStatus(Result<String, String>),
 }

@@ -14,6 +14,7 @@ use crate::app::keymap::Action;
 use crate::app::layout;
 use crate::app::model::{Focus, Model};
 use crate::app::msg::Msg;
+use crate::app::own_status;
 use crate::sip::events::EngineEvent;
 
 /// Apply one message; return what the runtime must do.
@@ -39,7 +40,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.engine_stopped = true;
             model.dirty = true;
         }
-        Msg::Tick(now) => on_tick(model, now),
+        Msg::Tick(now) => {
+            on_tick(model, now);
+            let now = advance_clock(model, now);
+            return own_status::tick(model, now);
+        }
         Msg::SaveFailed(e) => {
             model.message = Some(format!("Favourites not saved: {e}"));
             model.dirty = true;
@@ -49,6 +54,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.message = Some("Ending subscriptions…".into());
             model.dirty = true;
         }
+        Msg::Activity(at) => {
+            let now = advance_clock(model, at);
+            return own_status::activity(model, now);
+        }
+        Msg::OwnStatus(result) => own_status::reply(model, result),
     }
     Vec::new()
 }
@@ -107,6 +117,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if model.message.take().is_some() {
         model.dirty = true;
+    }
+    if let Some(cmds) = own_status::key(model, &key) {
+        return cmds;
     }
     let action = model.keymap.action_for(&key);
     if model.help_open {
@@ -192,6 +205,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             }
         }
         Action::ToggleFavourite => return toggle_favourite(model),
+        Action::StatusPicker => own_status::open(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

@@ -13,6 +13,7 @@
 
 mod dispatch;
 mod guard;
+pub mod own_status;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -67,6 +68,10 @@ pub struct ConsoleOptions {
     /// Warnings found while loading the config (e.g. a password readable by
     /// others): shown in the status bar until the next key.
     pub startup_warnings: Vec<String>,
+    /// Where our own status goes (None: the picker is unavailable).
+    pub status: Option<crate::runtime::publisher::StatusLink>,
+    /// `[status]`: profiles, idle timer, on start and on exit.
+    pub status_config: crate::config::StatusConfig,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -147,6 +152,7 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
+    own_status::start(&mut model, &opts).await;
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
     let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
@@ -162,6 +168,7 @@ pub async fn run_console<S: EventSource>(
         gate: Some(gate),
         stop: Box::pin(stop),
         update,
+        status: opts.status.clone(),
     };
     let result = run_loop_with(
         &mut model,
@@ -171,6 +178,9 @@ pub async fn run_console<S: EventSource>(
         hooks,
     )
     .await;
+    // On exit (quit, SIGHUP from a dropped SSH link, SIGTERM): the
+    // configured exit state, and never a lingering Inactive.
+    own_status::exit(&model, &opts).await;
     drop(terminal);
     if !thread.finish(WRITER_DRAIN) {
         tracing::warn!("the terminal did not take the last frame in time");
@@ -221,6 +231,7 @@ where
         gate: None,
         stop: Box::pin(std::future::pending()),
         update,
+        status: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -240,6 +251,8 @@ pub(crate) struct Hooks<'a> {
     pub gate: Option<WriterGate>,
     pub stop: Pin<Box<dyn Future<Output = Stop> + Send + 'a>>,
     pub update: dispatch::UpdateFn,
+    /// Where the own status goes.
+    pub status: Option<crate::runtime::publisher::StatusLink>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -279,7 +292,7 @@ where
 {
     let size = terminal.size().map_err(|e| anyhow!("terminal: {e}"))?;
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
-    let dispatch = Dispatch::new(hooks.update, back_tx);
+    let dispatch = Dispatch::new(hooks.update, back_tx).with_status(hooks.status.clone());
     dispatch.send(
         model,
         Msg::Resize {
@@ -318,7 +331,14 @@ where
                 Stop::Panic => break Err(anyhow!("the console stopped after a panic (see above)")),
             },
             ev = input.next() => match ev {
-                Some(Ok(ev)) => to_msg(ev),
+                Some(Ok(ev)) => {
+                    let msg = to_msg(ev);
+                    if matches!(msg, Some(Msg::Key(_))) {
+                        // The idle timer counts from the last key.
+                        dispatch.send(model, Msg::Activity(std::time::Instant::now()));
+                    }
+                    msg
+                }
                 Some(Err(e)) => {
                     tracing::warn!("terminal input failed: {e}: leaving the console");
                     break Ok(());

@@ -5,6 +5,7 @@ pub mod grid;
 pub mod help;
 pub mod panel;
 pub mod status_bar;
+pub mod status_picker;
 pub mod theme;
 
 use ratatui::Frame;
@@ -40,4 +41,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
     if model.help_open {
         help::render(model, screen, buf);
     }
+    status_picker::render(model, screen, buf);
 }

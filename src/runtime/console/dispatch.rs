@@ -26,6 +26,9 @@ pub(crate) type UpdateFn = fn(&mut Model, Msg) -> Vec<Cmd>;
 pub(crate) struct Dispatch {
     update: UpdateFn,
     saves: SaveSlot,
+    /// Where our own status goes (None: nowhere; the picker says so).
+    status: Option<crate::runtime::publisher::StatusLink>,
+    back: mpsc::UnboundedSender<Msg>,
 }
 
 impl Dispatch {
@@ -34,8 +37,19 @@ impl Dispatch {
     pub(crate) fn new(update: UpdateFn, back: mpsc::UnboundedSender<Msg>) -> Dispatch {
         Dispatch {
             update,
-            saves: SaveSlot::start(back),
+            saves: SaveSlot::start(back.clone()),
+            status: None,
+            back,
         }
+    }
+
+    /// Own-status commands go to `link`.
+    pub(crate) fn with_status(
+        mut self,
+        link: Option<crate::runtime::publisher::StatusLink>,
+    ) -> Self {
+        self.status = link;
+        self
     }
 
     /// Apply one message and run what it asks for.
@@ -50,7 +64,36 @@ impl Dispatch {
             // The loop ends when it sees `model.quit`; nothing else to do.
             Cmd::Quit => {}
             Cmd::SaveFavourites { path, contents } => self.saves.put(Save { path, contents }),
+            Cmd::SetStatus(choice) => {
+                let req = crate::runtime::publisher::link::request_for(&choice, "console");
+                self.ask_keeper(req);
+            }
+            Cmd::StatusIdle(idle) => {
+                self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }))
+            }
         }
+    }
+
+    /// Send `req` to the keeper in a task; its answer comes back as
+    /// [`Msg::OwnStatus`].
+    fn ask_keeper(&self, req: Result<crate::runtime::publisher::Request, String>) {
+        let back = self.back.clone();
+        let Some(link) = self.status.clone() else {
+            let _ = back.send(Msg::OwnStatus(Err(
+                "no status keeper for this console".into()
+            )));
+            return;
+        };
+        tokio::spawn(async move {
+            let result = match req {
+                Err(e) => Err(e),
+                Ok(req) => link
+                    .ask(req, true)
+                    .await
+                    .map(|r| crate::runtime::publisher::link::summary(&r)),
+            };
+            let _ = back.send(Msg::OwnStatus(result));
+        });
     }
 
     /// Wait (at most `deadline`) until the newest pending save is written.

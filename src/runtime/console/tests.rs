@@ -260,6 +260,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
         gate: None,
         stop: Box::pin(async { Stop::Signal("SIGTERM") }),
         update,
+        status: None,
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
@@ -346,6 +347,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         gate: None,
         stop: Box::pin(std::future::pending()),
         update: save_after_engine_messages,
+        status: None,
     };
     let driver = async {
         let base = Instant::now()

@@ -22,6 +22,7 @@
 
 mod action;
 pub mod keeper;
+pub mod link;
 pub mod protocol;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
 pub use keeper::KeeperConfig;
+pub use link::StatusLink;
 pub use protocol::{Reply, Request, StatusView};
 
 /// Overrides the directory of the keeper's socket (tests, odd systems).
