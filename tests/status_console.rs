@@ -11,6 +11,7 @@
 mod support;
 
 #[path = "e2e_tmux/tmux.rs"]
+#[allow(dead_code, reason = "shared with e2e_tmux, which uses all of it")]
 mod tmux;
 
 use std::path::Path;
