@@ -166,3 +166,36 @@ fn the_picker_sets_a_state_others_see_and_sighup_applies_on_exit() {
     drop(tmux);
     drop(kam);
 }
+
+#[test]
+fn the_demo_console_sets_its_own_status_against_the_embedded_server() {
+    let dir = run_dir("status-demo");
+    let log = dir.join("console.log");
+    let script = dir.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "{} --demo --log {}\nexec sleep 600\n",
+            quote(Path::new(env!("CARGO_BIN_EXE_switchboard"))),
+            quote(&log)
+        ),
+    )
+    .expect("run.sh");
+    let tmux = Tmux::start(&dir, &script, &[]);
+    let context = || format!("--- console.log ---\n{}", tail(&log, 40));
+    tmux.wait_for(Duration::from_secs(15), "the demo", |sc| shows(sc, "DEMO"), context);
+    tmux.key("F5");
+    tmux.wait_for(Duration::from_secs(5), "the picker", |sc| shows(sc, "My status"), context);
+    tmux.key("Tab");
+    tmux.type_text("demo note");
+    tmux.key("Enter");
+    tmux.type_text("d");
+    // The note is in the line only once the keeper's PUBLISH was answered.
+    tmux.wait_for(
+        Duration::from_secs(5),
+        "do not disturb accepted by the demo server",
+        |sc| shows(sc, "me: Do not disturb · demo note"),
+        context,
+    );
+    tmux.key("F10");
+}
