@@ -183,9 +183,19 @@ fn the_demo_console_sets_its_own_status_against_the_embedded_server() {
     .expect("run.sh");
     let tmux = Tmux::start(&dir, &script, &[]);
     let context = || format!("--- console.log ---\n{}", tail(&log, 40));
-    tmux.wait_for(Duration::from_secs(15), "the demo", |sc| shows(sc, "DEMO"), context);
+    tmux.wait_for(
+        Duration::from_secs(15),
+        "the demo",
+        |sc| shows(sc, "DEMO"),
+        context,
+    );
     tmux.key("F5");
-    tmux.wait_for(Duration::from_secs(5), "the picker", |sc| shows(sc, "My status"), context);
+    tmux.wait_for(
+        Duration::from_secs(5),
+        "the picker",
+        |sc| shows(sc, "My status"),
+        context,
+    );
     tmux.key("Tab");
     tmux.type_text("demo note");
     tmux.key("Enter");
