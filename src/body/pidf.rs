@@ -101,6 +101,8 @@ struct Scan<'a> {
     digium_note: Option<&'a str>,
     redirected: Option<Forwarding>,
     protected: bool,
+    /// `<sb:source>calendar</sb:source>`: a calendar formed the state.
+    calendar: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -212,6 +214,9 @@ impl<'a> Scan<'a> {
                 });
             }
             "protection" => self.protected |= switch_on(node, "sb:protection")?,
+            "source" => {
+                self.calendar |= text(node).is_some_and(|t| t.eq_ignore_ascii_case("calendar"));
+            }
             "availability" => {
                 self.line_availability = match (node.attribute("custom"), text(node)) {
                     (Some(custom), _) => Some(Availability::Custom(harmless_line(custom))),
@@ -262,6 +267,10 @@ impl<'a> Scan<'a> {
             Some(s) => (s.presence, s.rule),
             None if basic == Some(Basic::Open) => (Presence::Available, "basic open, no activity"),
             None => (Presence::Unknown, "no status in document"),
+        };
+        let rule = match presence {
+            Presence::Busy | Presence::Away if self.calendar => "a calendar event (their calendar)",
+            _ => rule,
         };
         let forwarding = if self.protected {
             Some(Forwarding::Protected)

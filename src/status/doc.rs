@@ -18,6 +18,7 @@ pub fn document(entity: &str, p: &Published) -> Vec<u8> {
         Extras {
             other: p.other,
             until: until.as_deref(),
+            source: (p.source == super::auto::Source::Calendar).then_some("calendar"),
         },
     )
     .into_bytes()
@@ -47,6 +48,21 @@ mod tests {
             let doc = doc_for(&OwnStatus::plain(state));
             assert_eq!(doc.presence, state.presence(), "{state:?}");
         }
+    }
+
+    #[test]
+    fn a_calendar_state_reads_back_naming_the_calendar() {
+        let mut p = Published::chosen(&OwnStatus::plain(Chosen::Busy));
+        p.source = Source::Calendar;
+        let doc = parse(&document("sip:alice@example.test", &p)).expect("parses");
+        assert_eq!(doc.presence, Presence::Busy);
+        assert!(doc.rule.contains("calendar"), "{}", doc.rule);
+        let chosen = parse(&document(
+            "sip:alice@example.test",
+            &Published::chosen(&OwnStatus::plain(Chosen::Busy)),
+        ))
+        .expect("parses");
+        assert!(!chosen.rule.contains("calendar"), "{}", chosen.rule);
     }
 
     #[test]

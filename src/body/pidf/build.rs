@@ -19,6 +19,9 @@ use crate::presence::{Availability, Presence};
 pub struct Extras<'a> {
     pub other: Option<&'a str>,
     pub until: Option<&'a str>,
+    /// `<sb:source>`: what formed the state when not the person
+    /// (`calendar`), so a watcher's "why" can say so.
+    pub source: Option<&'a str>,
 }
 
 /// A PIDF document for `entity`.
@@ -113,6 +116,11 @@ pub fn build_with(
             out.push_str("</sb:availability>\n");
         }
         None => {}
+    }
+    if let Some(src) = extras.source {
+        out.push_str("<sb:source>");
+        push_text(&mut out, src);
+        out.push_str("</sb:source>\n");
     }
     match forwarding {
         Some(Forwarding::Protected) => out.push_str("<sb:protection>on</sb:protection>\n"),

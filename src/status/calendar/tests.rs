@@ -113,3 +113,49 @@ fn an_unknown_rule_part_names_its_line() {
     let e = parse("BEGIN:VEVENT\nDTSTART:nonsense\nEND:VEVENT\n", &berlin()).expect_err("bad");
     assert!(e.to_string().contains("line 2"), "{e}");
 }
+
+#[test]
+fn the_recurring_meeting_publishes_busy_only_while_it_runs() {
+    use crate::presence::Presence;
+    use crate::status::auto::{Source, resolve};
+    use crate::status::{Chosen, OwnStatus};
+    let c = cal();
+    let chosen = OwnStatus::plain(Chosen::Available);
+    let at_zoned = |local: &str| at(local).to_zoned(berlin());
+    let published = |local: &str| {
+        let now = at_zoned(local);
+        resolve(
+            &chosen,
+            c.active_at(now.timestamp()).as_ref(),
+            false,
+            false,
+            &now,
+        )
+    };
+    let during = published("2026-10-21T09:31");
+    assert_eq!(during.presence, Presence::Busy);
+    assert_eq!(during.source, Source::Calendar);
+    assert_eq!(during.note.as_deref(), Some("In a meeting until 09:45"));
+    assert_eq!(published("2026-10-21T09:45").presence, Presence::Available);
+    assert_eq!(
+        published("2026-10-22T09:31").presence,
+        Presence::Available,
+        "Thursday"
+    );
+    assert_eq!(
+        published("2026-10-23T09:30").presence,
+        Presence::Busy,
+        "Friday"
+    );
+    // A manual Busy/DND is never replaced, and an event never applies a profile.
+    let dnd = OwnStatus::plain(Chosen::Dnd);
+    let now = at_zoned("2026-10-21T09:31");
+    let p = resolve(
+        &dnd,
+        c.active_at(now.timestamp()).as_ref(),
+        false,
+        false,
+        &now,
+    );
+    assert_eq!((p.presence, p.source), (Presence::Dnd, Source::Chosen));
+}
