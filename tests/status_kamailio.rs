@@ -213,3 +213,36 @@ fn invalid_input_exits_2_and_publishes_nothing() {
         text(&show)
     );
 }
+
+#[test]
+fn when_the_until_passes_the_keeper_publishes_the_default_state() {
+    let mut t = setup("status-default", "[status]\ndefault = \"chat\"\n");
+    let set = status(
+        &t.alice,
+        &t.runtime,
+        &["set", "busy", "--note", "Short call", "--until", "12s"],
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    let started = Instant::now();
+    let pid = keeper_pid(&set);
+    t.watch.wait_for(Duration::from_secs(5), "alice busy", |l| {
+        alice_is(l, "busy")
+    });
+    let line = t
+        .watch
+        .wait_for(Duration::from_secs(20), "the default after until", |l| {
+            alice_is(l, "available")
+        });
+    let after = started.elapsed();
+    assert!(after >= Duration::from_secs(11), "too early: {after:?}");
+    assert_eq!(s(&line, "note"), "", "the default carries no note: {line}");
+    let show = status(&t.alice, &t.runtime, &["show"]);
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("chosen:    chat"), "{}", text(&show));
+    assert!(shown.contains("default (until passed)"), "{}", text(&show));
+    let clear = status(&t.alice, &t.runtime, &["clear"]);
+    assert!(clear.status.success(), "{}", text(&clear));
+    assert!(wait_until(Duration::from_secs(5), || !pid_alive(
+        pid, "status"
+    )));
+}
