@@ -66,33 +66,46 @@ impl Dispatch {
             Cmd::SaveFavourites { path, contents } => self.saves.put(Save { path, contents }),
             Cmd::SetStatus(choice) => {
                 let req = crate::runtime::publisher::link::request_for(&choice, "console");
-                self.ask_keeper(req);
+                self.ask_keeper(req, true);
             }
+            // Idleness matters only to a keeper that runs (one that keeps a
+            // chosen status); never worth starting one or an error line.
             Cmd::StatusIdle(idle) => {
-                self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }))
+                self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }), false)
             }
         }
     }
 
     /// Send `req` to the keeper in a task; its answer comes back as
     /// [`Msg::OwnStatus`].
-    fn ask_keeper(&self, req: Result<crate::runtime::publisher::Request, String>) {
+    /// `chosen`: the person asked (start a keeper if needed, report a
+    /// failure); otherwise quietly, to a running keeper only.
+    fn ask_keeper(&self, req: Result<crate::runtime::publisher::Request, String>, chosen: bool) {
         let back = self.back.clone();
         let Some(link) = self.status.clone() else {
-            let _ = back.send(Msg::OwnStatus(Err(
-                "no status keeper for this console".into()
-            )));
+            if chosen {
+                let _ = back.send(Msg::OwnStatus(Err(
+                    "no status keeper for this console".into()
+                )));
+            }
             return;
         };
         tokio::spawn(async move {
             let result = match req {
                 Err(e) => Err(e),
                 Ok(req) => link
-                    .ask(req, true)
+                    .ask(req, chosen)
                     .await
                     .map(|r| crate::runtime::publisher::link::summary(&r)),
             };
-            let _ = back.send(Msg::OwnStatus(result));
+            match result {
+                Err(e) if !chosen => tracing::debug!("status keeper (idle): {e}"),
+                // Nothing published (no chosen status): the line stays.
+                Ok(line) if !chosen && line == "not published" => {}
+                result => {
+                    let _ = back.send(Msg::OwnStatus(result));
+                }
+            }
         });
     }
 

@@ -281,6 +281,11 @@ impl Keeper {
     /// is sent.
     fn republish(&mut self) {
         let Some(chosen) = &self.chosen else {
+            // Nothing chosen, nothing published: idleness alone publishes
+            // nothing.
+            if !self.publication.is_busy() {
+                self.answer_waiters(None);
+            }
             return;
         };
         let now = Zoned::now();
@@ -297,7 +302,11 @@ impl Keeper {
             &now,
         );
         if self.published.as_ref() == Some(&next) {
-            self.answer_waiters(None);
+            // Unchanged: whoever waits is answered, unless a PUBLISH is
+            // still in flight (its answer answers them).
+            if !self.publication.is_busy() {
+                self.answer_waiters(None);
+            }
             return;
         }
         let doc = crate::status::doc::document(&self.publication.config().account_uri, &next);
