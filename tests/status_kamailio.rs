@@ -225,9 +225,18 @@ fn when_the_until_passes_the_keeper_publishes_the_default_state() {
     assert!(set.status.success(), "{}", text(&set));
     let started = Instant::now();
     let pid = keeper_pid(&set);
-    t.watch.wait_for(Duration::from_secs(5), "alice busy", |l| {
+    let busy = t.watch.wait_for(Duration::from_secs(5), "alice busy", |l| {
         alice_is(l, "busy")
     });
+    // The return time reaches the other watcher (RFC 4480 `until`).
+    let until: jiff::Timestamp = s(&busy, "until")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: {busy}"));
+    let ahead = until.duration_since(jiff::Timestamp::now()).as_secs_f64();
+    assert!(
+        (9.0..=13.0).contains(&ahead),
+        "until {ahead} s ahead: {busy}"
+    );
     let line = t
         .watch
         .wait_for(Duration::from_secs(20), "the default after until", |l| {
@@ -236,6 +245,7 @@ fn when_the_until_passes_the_keeper_publishes_the_default_state() {
     let after = started.elapsed();
     assert!(after >= Duration::from_secs(11), "too early: {after:?}");
     assert_eq!(s(&line, "note"), "", "the default carries no note: {line}");
+    assert_eq!(s(&line, "until"), "", "nor an until: {line}");
     let show = status(&t.alice, &t.runtime, &["show"]);
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(shown.contains("chosen:    chat"), "{}", text(&show));

@@ -103,6 +103,8 @@ struct Scan<'a> {
     protected: bool,
     /// `<sb:source>calendar</sb:source>`: a calendar formed the state.
     calendar: bool,
+    /// The activities' `until` (RFC 3339 UTC).
+    until: Option<String>,
 }
 
 impl<'a> Scan<'a> {
@@ -155,6 +157,12 @@ impl<'a> Scan<'a> {
     }
 
     fn visit_activities(&mut self, node: Node<'a, '_>) {
+        if let Some(t) = node
+            .attribute("until")
+            .and_then(|u| u.trim().parse::<jiff::Timestamp>().ok())
+        {
+            self.until = Some(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
         let mut any_child = false;
         for child in node.children().filter(Node::is_element) {
             any_child = true;
@@ -283,6 +291,7 @@ impl<'a> Scan<'a> {
             presence,
             availability: self.line_availability.or(self.activity_availability),
             note: note.map(harmless_text),
+            until: self.until,
             activities: self.activities,
             forwarding,
             rule,

@@ -221,6 +221,9 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         None => Span::styled(g.none, theme.dim()),
     };
     out.push(field("Note", vec![note]));
+    if let Some(until) = &shown.until {
+        out.push(field("Until", vec![Span::raw(return_time(until))]));
+    }
     out.push(Line::raw(""));
 
     let sub_style = match shown.subscription.severity() {
@@ -311,4 +314,16 @@ mod tests {
             assert!(out.iter().all(|l| l.width() <= w), "{w}: {:?}", texts(&out));
         }
     }
+}
+
+/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
+fn return_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%a %d %b %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
