@@ -83,6 +83,10 @@ mod tests {
         assert_eq!(doc.presence, Presence::Away);
         assert_eq!(doc.availability, Some(Availability::Vacation));
         assert_eq!(doc.note.as_deref(), Some("Back <Monday> & ask \"Bob\""));
-        assert_eq!(doc.until.as_deref(), Some("2026-12-14T00:00:00Z"), "the return time");
+        assert_eq!(
+            doc.until.as_deref(),
+            Some("2026-12-14T00:00:00Z"),
+            "the return time"
+        );
     }
 }

@@ -279,6 +279,18 @@ pub fn hints(_model: &Model) -> Vec<(crate::app::Action, &'static str)> {
     ]
 }
 
+/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
+fn return_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%a %d %b %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,16 +326,4 @@ mod tests {
             assert!(out.iter().all(|l| l.width() <= w), "{w}: {:?}", texts(&out));
         }
     }
-}
-
-/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
-fn return_time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%a %d %b %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc3339.to_string())
 }
