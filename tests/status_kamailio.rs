@@ -15,9 +15,14 @@ use std::time::{Duration, Instant};
 
 use support::kamailio::Kamailio;
 use support::proc::{pid_alive, run_dir, signal, wait_until};
+use support::sipp;
 use support::watch::{Watch, s, write_config};
 
-const USERS: &[(&str, &str)] = &[("attendant", "secret"), ("alice", "alicepw")];
+const USERS: &[(&str, &str)] = &[
+    ("attendant", "secret"),
+    ("alice", "alicepw"),
+    ("carol", "carolpw"),
+];
 
 /// Alice's own config (for `status`) and the attendant's (for `watch`).
 struct Setup {
@@ -97,6 +102,8 @@ fn alice_is(line: &serde_json::Value, presence: &str) -> bool {
 #[test]
 fn a_status_set_is_seen_by_another_watcher_within_a_second_and_clear_removes_it() {
     let mut t = setup("status-set", "");
+    // A second, independent watcher: sipp (carol) on alice's presence.
+    let carol = sipp::subscribe(t.kam.port, ("carol", "carolpw"), "alice", "presence");
     let set = status(
         &t.alice,
         &t.runtime,
@@ -121,6 +128,14 @@ fn a_status_set_is_seen_by_another_watcher_within_a_second_and_clear_removes_it(
     assert!(
         took < Duration::from_secs(1),
         "the watcher saw it after {took:?}"
+    );
+    carol
+        .wait_body_containing("Back Monday, ask Bob", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("sipp did not see it: {e}\n{}", carol.sipp.report()));
+    let took_sipp = published.elapsed();
+    assert!(
+        took_sipp < Duration::from_secs(1),
+        "sipp saw it after {took_sipp:?}"
     );
 
     // A change goes through the same keeper (the same ETag).
