@@ -51,6 +51,15 @@ mod tests {
     }
 
     #[test]
+    fn inactive_reads_back_as_inactive() {
+        let mut p = Published::chosen(&OwnStatus::plain(Chosen::Available));
+        p.presence = Presence::Inactive;
+        p.source = Source::Idle;
+        let doc = parse(&document("sip:alice@example.test", &p)).expect("parses");
+        assert_eq!(doc.presence, Presence::Inactive);
+    }
+
+    #[test]
     fn a_calendar_state_reads_back_naming_the_calendar() {
         let mut p = Published::chosen(&OwnStatus::plain(Chosen::Busy));
         p.source = Source::Calendar;

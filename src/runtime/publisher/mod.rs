@@ -246,3 +246,6 @@ pub fn keeper_config(cfg: &crate::config::Config, seed: u64) -> anyhow::Result<K
         status: cfg.status.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests;
