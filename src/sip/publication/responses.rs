@@ -94,8 +94,14 @@ impl Publication {
             self.events.push_back(PublicationEvent::Removed);
             return;
         }
-        if let Some(etag) = resp.headers.get("SIP-ETag") {
-            self.etag = Some(etag.trim().to_string());
+        // An entity-tag is a token (RFC 3903 11.3.1): anything else would
+        // go back verbatim in our SIP-If-Match, so it is not taken.
+        if let Some(etag) =
+            resp.headers.get("SIP-ETag").map(str::trim).filter(|e| {
+                !e.is_empty() && e.len() <= 256 && e.chars().all(|c| c.is_ascii_graphic())
+            })
+        {
+            self.etag = Some(etag.to_string());
         }
         let granted = resp
             .headers

@@ -382,3 +382,25 @@ fn someone_elses_response_is_ignored() {
     assert!(!p.handle_datagram(t0, &resp.to_bytes()));
     assert!(p.is_busy());
 }
+
+#[test]
+fn an_etag_that_is_not_a_token_is_not_taken() {
+    let t0 = Instant::now();
+    let mut p = Publication::new(cfg());
+    p.set(t0, DOC.to_vec(), None);
+    let req = sent(&mut p);
+    answer(
+        &mut p,
+        t0,
+        &req,
+        200,
+        &[("SIP-ETag", "a b"), ("Expires", "600")],
+    );
+    assert_eq!(p.etag(), None);
+    match events(&mut p).as_slice() {
+        [PublicationEvent::Failed { reason, .. }] => {
+            assert!(reason.contains("SIP-ETag"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
