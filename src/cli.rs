@@ -1,6 +1,7 @@
 //! Command-line arguments and what each command runs.
 
 mod notes;
+mod status;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use switchboard::config::{self, Config, ConfigError, exit};
 use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::directory::DirectoryFeed;
+use switchboard::runtime::publisher::{self, StatusLink};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
@@ -87,6 +89,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: notes::NotesCmd,
     },
+    /// Your own status: set, profile, clear, show.
+    Status {
+        #[command(subcommand)]
+        action: status::StatusCommand,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -121,7 +128,8 @@ pub fn run(args: Args) -> ExitCode {
     let cfg = if args.demo {
         None
     } else {
-        match load_config(args.config.as_deref()) {
+        let status_only = matches!(args.command, Some(Command::Status { .. }));
+        match load_config(args.config.as_deref(), status_only) {
             Ok(c) => c,
             Err(e) => {
                 // One line per mistake (at most `MAX_SHOWN`, then a count).
@@ -142,6 +150,7 @@ pub fn run(args: Args) -> ExitCode {
             };
             notes::run(cmd, cfg.as_ref(), &contacts)
         }
+        Some(Command::Status { action }) => status::run(action, cfg, args.log.clone()),
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             for p in feed.iter().flat_map(|f| &f.initial.problems) {
@@ -177,6 +186,12 @@ pub fn run(args: Args) -> ExitCode {
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
                 directory: feed,
+                status: cfg.as_ref().map(|c| StatusLink::Socket {
+                    path: publisher::socket_path(&c.account.uri, &c.server.authority()),
+                    config: c.path.clone(),
+                    log: args.log.clone(),
+                }),
+                status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -233,12 +248,15 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) ->
 }
 
 /// Load the configuration the user pointed at (or the default one).
-fn load_config(cli: Option<&Path>) -> Result<Option<Config>, ConfigError> {
+/// `status_only`: a user who only sets their own status needs no contacts
+/// (that warning is for the console).
+fn load_config(cli: Option<&Path>, status_only: bool) -> Result<Option<Config>, ConfigError> {
     let Some(src) = config::locate(cli, std::env::var_os(config::CONFIG_ENV)) else {
         return Ok(None);
     };
     let cfg = config::load(src.path())?;
-    for w in &cfg.warnings {
+    let console_only = |w: &&String| status_only && w.contains("[[contact]]");
+    for w in cfg.warnings.iter().filter(|w| !console_only(w)) {
         eprintln!("switchboard: warning: {w}");
     }
     Ok(Some(cfg))
@@ -367,6 +385,20 @@ async fn console(
                 .unwrap_or_else(|| "a config.toml".into())
         ));
         opts.own_uri = Some(demo.account.0.clone());
+        // The demo's account is this process's: its keeper runs in here.
+        let (uri, user, password) = demo.account.clone();
+        let mut p =
+            switchboard::sip::publication::PublicationConfig::new(&uri, demo.addr, Transport::Udp);
+        p.auth_user = user;
+        p.password = (!password.is_empty()).then_some(password);
+        p.seed = runtime::seed_from_clock();
+        opts.status = Some(StatusLink::InProcess(publisher::spawn_in_process(
+            publisher::KeeperConfig {
+                publication: p,
+                server: demo.addr,
+                status: opts.status_config.clone(),
+            },
+        )));
     }
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
@@ -412,4 +444,42 @@ fn init_stderr_logging() {
 fn log_filter() -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+/// What the server says about our own presence now: one subscription to
+/// our own URI (presence only), its first document, then un-SUBSCRIBE.
+async fn own_presence(cfg: &Config) -> anyhow::Result<String> {
+    use switchboard::sip::events::EngineEvent;
+    let server = cfg.server.socket_addr()?;
+    let mut engine = runtime::engine_config(cfg, runtime::seed_from_clock());
+    engine.dialog = false;
+    let me = [(ContactId(0), cfg.account.uri.clone())];
+    let mut driver = SipHandle::start(engine, server, &me).await?;
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(ev) = driver.next_event().await {
+            match ev {
+                EngineEvent::Presence { doc, .. } => {
+                    let mut line = doc.presence.as_str().to_string();
+                    if let Some(a) = &doc.availability {
+                        line.push_str(&format!(" · {}", a.as_str()));
+                    }
+                    if let Some(n) = &doc.note {
+                        line.push_str(&format!(" · {n:?}"));
+                    }
+                    return Ok(format!("{line} (what a watcher sees now)"));
+                }
+                EngineEvent::Subscription { status, .. }
+                    if status.severity() == switchboard::presence::Severity::Refused =>
+                {
+                    return Err(anyhow::anyhow!("the server refuses: {}", status.label()));
+                }
+                _ => {}
+            }
+        }
+        Err(anyhow::anyhow!("the connection ended"))
+    })
+    .await
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 5 s")));
+    driver.shutdown(Duration::from_secs(1)).await;
+    answer
 }

@@ -9,6 +9,8 @@
 //! - `sip`       — sans-IO SIP: codec, headers, digest, transactions and the
 //!   subscription engine (bytes + `now` in, bytes + events out); every
 //!   timing number in `sip::engine::policy`
+//! - `status`    — one's own status: chosen states, `--until` times, what is
+//!   published (idle, calendar), the PIDF we PUBLISH (beside `sip`)
 //! - `store`     — per-contact state and the rules that combine sources;
 //!   `demo`'s server side sits here too (domain, body and sip only), and
 //!   `directory` (CSV and vCard files read and merged by canonical URI)
@@ -37,6 +39,7 @@ pub mod presence;
 pub mod runtime;
 pub mod search;
 pub mod sip;
+pub mod status;
 pub mod store;
 pub mod text;
 pub mod ui;

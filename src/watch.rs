@@ -20,6 +20,8 @@ pub struct Line<'a> {
     pub availability: Option<&'a Availability>,
     pub line: LineState,
     pub note: Option<&'a str>,
+    /// The person's return time (RFC 3339 UTC) when their status says one.
+    pub until: Option<&'a str>,
     pub subscription: &'a SubscriptionStatus,
     /// Why the state is failing or not current: the text of an `error` or
     /// `unavailable` subscription, else why the last body could not be
@@ -50,6 +52,7 @@ pub fn line(
         availability: shown.availability.as_ref(),
         line: shown.line,
         note: shown.note.as_deref(),
+        until: shown.until.as_deref(),
         subscription: &shown.subscription,
         reason: shown.reason(),
         stale: shown.freshness == Freshness::Stale,

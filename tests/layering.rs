@@ -24,6 +24,7 @@ const RANKS: &[(&str, u8)] = &[
     ("text", 0),
     ("body", 1),
     ("sip", 2),
+    ("status", 2),
     ("store", 3),
     ("demo", 3),
     ("directory", 3),

@@ -26,4 +26,21 @@ pub enum Cmd {
     /// Read the history of one contact's note (answered with
     /// `NotesEvent::History`).
     LoadNoteHistory { contact: String },
+    /// Set our own status through the keeper; the answer comes back as
+    /// [`crate::app::Msg::OwnStatus`].
+    SetStatus(StatusChoice),
+    /// The idle timer: Inactive (true) or back (false).
+    StatusIdle(bool),
+}
+
+/// A status chosen in the picker (the until as typed: the runtime reads it
+/// against the real clock and answers an error for nonsense).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChoice {
+    pub state: crate::status::Chosen,
+    pub availability: Option<String>,
+    pub note: Option<String>,
+    pub until: Option<String>,
+    /// The profile it came from.
+    pub profile: Option<String>,
 }

@@ -32,10 +32,11 @@ pub enum Action {
     ClearSearch,
     EditNote,
     NoteHistory,
+    StatusPicker,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -53,6 +54,7 @@ impl Action {
         Action::ToggleFavourite,
         Action::EditNote,
         Action::NoteHistory,
+        Action::StatusPicker,
         Action::Help,
         Action::Quit,
     ];
@@ -79,6 +81,7 @@ impl Action {
             Action::ClearSearch => "clear_search",
             Action::EditNote => "edit_note",
             Action::NoteHistory => "note_history",
+            Action::StatusPicker => "status_picker",
         }
     }
 
@@ -105,6 +108,7 @@ impl Action {
             Action::ClearSearch => "Clear the search",
             Action::EditNote => "Edit attendant note",
             Action::NoteHistory => "Note history",
+            Action::StatusPicker => "Set my own status",
         }
     }
 
@@ -323,7 +327,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 19] = [
+        let defaults: [(Action, Vec<Key>); 20] = [
             (
                 Action::Quit,
                 vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
@@ -346,6 +350,7 @@ impl Default for Keymap {
             (Action::ClearSearch, vec![Key::ctrl('u')]),
             (Action::EditNote, vec![p(K::F(4))]),
             (Action::NoteHistory, vec![p(K::F(6))]),
+            (Action::StatusPicker, vec![p(K::F(5))]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

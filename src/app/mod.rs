@@ -11,6 +11,7 @@ pub mod layout;
 pub mod model;
 pub mod msg;
 pub mod notes;
+pub mod own_status;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 pub mod update;

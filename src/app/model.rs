@@ -143,6 +143,8 @@ pub struct Model {
     pub quit: bool,
     /// The resource list's state for the status bar (`None`: no list).
     pub list_note: Option<String>,
+    /// One's own status: picker, status-bar line, idle timer.
+    pub own: crate::app::own_status::OwnStatusState,
 }
 
 impl Model {
@@ -213,6 +215,7 @@ impl Model {
             dirty: true,
             quit: false,
             list_note: None,
+            own: Default::default(),
         };
         model.rebuild_list(None);
         model
@@ -241,10 +244,10 @@ impl Model {
     /// The earliest time the model wants a `Tick`: the next blink toggle or
     /// age-label change. None: nothing is timed, the console sleeps.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.blink.next, self.next_age_tick) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.blink.next, self.next_age_tick, self.own.deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The time an aged contact's age is counted from.

@@ -33,4 +33,9 @@ pub enum Msg {
     Directory(crate::directory::Loaded),
     /// A report from the attendant notes thread.
     Notes(crate::app::notes::NotesEvent),
+    /// A key was pressed at this instant (sent before the key): ends idling.
+    Activity(Instant),
+    /// The keeper's answer about our own status: the status-bar line, or
+    /// what failed.
+    OwnStatus(Result<String, String>),
 }

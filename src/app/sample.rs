@@ -69,6 +69,7 @@ fn pidf(presence: Presence, availability: Option<Availability>, note: Option<&st
         presence,
         availability,
         note: note.map(Into::into),
+        until: None,
         activities: Vec::new(),
         forwarding: None,
         rule: "sample",

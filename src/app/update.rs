@@ -14,6 +14,7 @@ use crate::app::keymap::Action;
 use crate::app::layout;
 use crate::app::model::{Focus, Model};
 use crate::app::msg::Msg;
+use crate::app::own_status;
 use crate::sip::events::EngineEvent;
 
 /// Apply one message; return what the runtime must do.
@@ -40,7 +41,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.engine_stopped = true;
             model.dirty = true;
         }
-        Msg::Tick(now) => on_tick(model, now),
+        Msg::Tick(now) => {
+            on_tick(model, now);
+            let now = advance_clock(model, now);
+            return own_status::tick(model, now);
+        }
         Msg::SaveFailed(e) => {
             model.message = Some(format!("Favourites not saved: {e}"));
             model.dirty = true;
@@ -52,6 +57,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Directory(loaded) => return crate::app::directory::on_directory(model, loaded),
         Msg::Notes(ev) => crate::app::notes::on_event(model, ev),
+        Msg::Activity(at) => {
+            let now = advance_clock(model, at);
+            return own_status::activity(model, now);
+        }
+        Msg::OwnStatus(result) => own_status::reply(model, result),
     }
     Vec::new()
 }
@@ -120,6 +130,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         model.dirty = true;
     }
     if let Some(cmds) = crate::app::notes::on_key(model, key) {
+        return cmds;
+    }
+    if let Some(cmds) = own_status::key(model, &key) {
         return cmds;
     }
     let action = model.keymap.action_for(&key);
@@ -209,6 +222,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::ToggleFavourite => return toggle_favourite(model),
         Action::EditNote => crate::app::notes::open_editor(model),
         Action::NoteHistory => return crate::app::notes::open_history(model),
+        Action::StatusPicker => own_status::open(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

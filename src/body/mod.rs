@@ -77,6 +77,9 @@ pub struct PresenceDoc {
     pub availability: Option<Availability>,
     /// Person note first, else the first tuple note.
     pub note: Option<String>,
+    /// Until when the activities hold (RFC 4480 `until`): the return time,
+    /// RFC 3339 UTC; None when absent or not a time.
+    pub until: Option<String>,
     /// RPID activity names as received (`on-the-phone`, `away`, ...).
     pub activities: Vec<String>,
     pub forwarding: Option<Forwarding>,

@@ -81,6 +81,7 @@ pub fn nothing_published() -> PresenceDoc {
         presence: Presence::Offline,
         availability: None,
         note: None,
+        until: None,
         activities: Vec::new(),
         forwarding: None,
         rule: RULE_NOTHING_PUBLISHED,

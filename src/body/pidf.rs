@@ -17,7 +17,7 @@ mod build;
 #[cfg(test)]
 mod tests;
 
-pub use build::build;
+pub use build::{Extras, build, build_with};
 
 use roxmltree::Node;
 
@@ -101,6 +101,10 @@ struct Scan<'a> {
     digium_note: Option<&'a str>,
     redirected: Option<Forwarding>,
     protected: bool,
+    /// `<sb:source>calendar</sb:source>`: a calendar formed the state.
+    calendar: bool,
+    /// The activities' `until` (RFC 3339 UTC).
+    until: Option<String>,
 }
 
 impl<'a> Scan<'a> {
@@ -153,6 +157,12 @@ impl<'a> Scan<'a> {
     }
 
     fn visit_activities(&mut self, node: Node<'a, '_>) {
+        if let Some(t) = node
+            .attribute("until")
+            .and_then(|u| u.trim().parse::<jiff::Timestamp>().ok())
+        {
+            self.until = Some(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
         let mut any_child = false;
         for child in node.children().filter(Node::is_element) {
             any_child = true;
@@ -212,6 +222,9 @@ impl<'a> Scan<'a> {
                 });
             }
             "protection" => self.protected |= switch_on(node, "sb:protection")?,
+            "source" => {
+                self.calendar |= text(node).is_some_and(|t| t.eq_ignore_ascii_case("calendar"));
+            }
             "availability" => {
                 self.line_availability = match (node.attribute("custom"), text(node)) {
                     (Some(custom), _) => Some(Availability::Custom(harmless_line(custom))),
@@ -263,6 +276,10 @@ impl<'a> Scan<'a> {
             None if basic == Some(Basic::Open) => (Presence::Available, "basic open, no activity"),
             None => (Presence::Unknown, "no status in document"),
         };
+        let rule = match presence {
+            Presence::Busy | Presence::Away if self.calendar => "a calendar event (their calendar)",
+            _ => rule,
+        };
         let forwarding = if self.protected {
             Some(Forwarding::Protected)
         } else {
@@ -274,6 +291,7 @@ impl<'a> Scan<'a> {
             presence,
             availability: self.line_availability.or(self.activity_availability),
             note: note.map(harmless_text),
+            until: self.until,
             activities: self.activities,
             forwarding,
             rule,

@@ -32,6 +32,7 @@ mod notes;
 mod raw;
 mod schema;
 mod sections;
+mod status;
 mod uri;
 mod validate;
 
@@ -46,6 +47,7 @@ use std::time::Duration;
 
 pub use error::{ConfigError, escape};
 pub use notes::Notes;
+pub use status::{CalendarSource, OnExit, StatusConfig};
 
 use crate::app::Keymap;
 use crate::presence::ContactInfo;
@@ -182,6 +184,8 @@ pub struct Config {
     pub directory: crate::directory::Sources,
     /// `[notes]`: where the attendant notes live, who writes them.
     pub notes: Notes,
+    /// `[status]`: one's own status (defaults when absent).
+    pub status: StatusConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

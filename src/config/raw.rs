@@ -27,6 +27,7 @@ pub(super) struct RawConfig {
     pub contact: Vec<Spanned<RawContact>>,
     pub directory: Option<Spanned<RawDirectory>>,
     pub notes: Option<Spanned<super::notes::RawNotes>>,
+    pub status: Option<Spanned<super::status::RawStatus>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -25,6 +25,8 @@ pub(super) struct Keys {
     pub contact: &'static [&'static str],
     pub directory: &'static [&'static str],
     pub notes: &'static [&'static str],
+    pub status: &'static [&'static str],
+    pub status_profile: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -37,6 +39,8 @@ pub(super) fn keys() -> Keys {
         contact: fields_of::<RawContact>(),
         directory: fields_of::<RawDirectory>(),
         notes: fields_of::<super::notes::RawNotes>(),
+        status: fields_of::<super::status::RawStatus>(),
+        status_profile: fields_of::<super::status::RawProfile>(),
     }
 }
 
@@ -53,6 +57,8 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "contact" => k.contact,
         "directory" => k.directory,
         "notes" => k.notes,
+        "status" => k.status,
+        "status.profile" => k.status_profile,
         _ => return None,
     })
 }
@@ -225,6 +231,6 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "notes.password_env" => "password_env = \"SWITCHBOARD_NOTES_PASSWORD\"",
         "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
         "notes.operator" => "operator = \"Ann\"",
-        _ => return None,
+        other => return super::status::example(other),
     })
 }

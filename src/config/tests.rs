@@ -452,3 +452,71 @@ fn a_list_uri_alone_is_a_whole_console_over_tcp() {
     let msg = error_with_account(&["[server]", "list = \"attendant-list\""], 4, "server.list");
     assert!(msg.contains("not a SIP URI"), "{msg}");
 }
+
+mod status_section {
+    use super::*;
+    use crate::config::{OnExit, StatusConfig};
+    use crate::status::Chosen;
+    use std::time::Duration;
+
+    fn with(lines: &[&str]) -> Result<Config, ConfigError> {
+        let mut all: Vec<&str> = ACCOUNT.to_vec();
+        all.extend_from_slice(lines);
+        parse_lines(&all)
+    }
+
+    #[test]
+    fn absent_means_defaults() {
+        let c = with(&[]).expect("fine");
+        assert_eq!(c.status, StatusConfig::default());
+        assert_eq!(c.status.idle_after, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn every_status_key_and_a_profile() {
+        let c = with(&[
+            "[status]",
+            "default = \"busy\"",
+            "idle_after = \"90s\"",
+            "on_start = \"available\"",
+            "on_exit = \"clear\"",
+            "action = \"/bin/true\"",
+            "action_timeout = \"3s\"",
+            "calendar = \"https://cal.example.test/alice.ics\"",
+            "[[status.profile]]",
+            "name = \"Lunch\"",
+            "state = \"away\"",
+            "availability = \"break\"",
+            "duration = \"45m\"",
+        ])
+        .expect("fine");
+        let s = &c.status;
+        assert_eq!(s.default, Chosen::Busy);
+        assert_eq!(s.idle_after, Duration::from_secs(90));
+        assert_eq!(s.on_start, Some(Chosen::Available));
+        assert_eq!(s.on_exit, OnExit::Clear);
+        assert_eq!(s.action_timeout, Duration::from_secs(3));
+        assert_eq!(s.profiles.len(), 1);
+        assert_eq!(s.profiles[0].duration, Some(Duration::from_secs(2700)));
+    }
+
+    #[test]
+    fn bad_values_name_line_and_key() {
+        let e = with(&[
+            "[status]",
+            "default = \"inactive\"",
+            "idle_after = \"5 minutes\"",
+            "[[status.profile]]",
+            "name = \"Lunch\"",
+            "state = \"sleepy\"",
+        ])
+        .expect_err("three mistakes")
+        .to_string();
+        assert!(e.contains(":4") && e.contains("status.default"), "{e}");
+        assert!(e.contains(":5") && e.contains("status.idle_after"), "{e}");
+        assert!(
+            e.contains(":8") && e.contains("status.profile[1].state"),
+            "{e}"
+        );
+    }
+}

@@ -76,6 +76,7 @@ pub(super) fn parse(
     let contacts = r.contacts();
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
+    let status = super::status::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -99,6 +100,7 @@ pub(super) fn parse(
         contacts,
         directory,
         notes,
+        status,
         warnings,
     };
     Ok((config, literal_password))

@@ -13,6 +13,7 @@
 
 mod dispatch;
 mod guard;
+pub mod own_status;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -76,6 +77,10 @@ pub struct ConsoleOptions {
     pub directory: Option<super::directory::DirectoryFeed>,
     /// The attendant notes database and the operator's name (`None`: off).
     pub notes: Option<(crate::notes::NotesTarget, String)>,
+    /// Where our own status goes (None: the picker is unavailable).
+    pub status: Option<crate::runtime::publisher::StatusLink>,
+    /// `[status]`: profiles, idle timer, on start and on exit.
+    pub status_config: crate::config::StatusConfig,
 }
 
 /// How long ending the subscriptions may take when leaving.
@@ -172,6 +177,7 @@ pub async fn run_console<S: EventSource>(
         model.message = (!parts.is_empty()).then(|| parts.join(" · "));
         rx
     });
+    own_status::start(&mut model, &opts).await;
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
     let (queue, gate, thread) = spawn_writer(std::io::stdout())?;
@@ -189,6 +195,7 @@ pub async fn run_console<S: EventSource>(
         update,
         directory,
         notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
+        status: opts.status.clone(),
     };
     let result = run_loop_with(
         &mut model,
@@ -198,6 +205,9 @@ pub async fn run_console<S: EventSource>(
         hooks,
     )
     .await;
+    // On exit (quit, SIGHUP from a dropped SSH link, SIGTERM): the
+    // configured exit state, and never a lingering Inactive.
+    own_status::exit(&model, &opts).await;
     drop(terminal);
     if !thread.finish(WRITER_DRAIN) {
         tracing::warn!("the terminal did not take the last frame in time");
@@ -250,6 +260,7 @@ where
         update,
         directory: None,
         notes: None,
+        status: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -273,6 +284,8 @@ pub(crate) struct Hooks<'a> {
     pub directory: Option<mpsc::UnboundedReceiver<Msg>>,
     /// The attendant notes database (`None`: notes are off).
     pub notes: Option<crate::notes::NotesTarget>,
+    /// Where the own status goes.
+    pub status: Option<crate::runtime::publisher::StatusLink>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -314,7 +327,8 @@ where
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
     let dispatch = Dispatch::new(hooks.update, back_tx)
         .with_engine(source.commands())
-        .with_notes(hooks.notes.take());
+        .with_notes(hooks.notes.take())
+        .with_status(hooks.status.clone());
     dispatch.send(
         model,
         Msg::Resize {
@@ -353,7 +367,14 @@ where
                 Stop::Panic => break Err(anyhow!("the console stopped after a panic (see above)")),
             },
             ev = input.next() => match ev {
-                Some(Ok(ev)) => to_msg(ev),
+                Some(Ok(ev)) => {
+                    let msg = to_msg(ev);
+                    if matches!(msg, Some(Msg::Key(_))) {
+                        // The idle timer counts from the last key.
+                        dispatch.send(model, Msg::Activity(std::time::Instant::now()));
+                    }
+                    msg
+                }
                 Some(Err(e)) => {
                     tracing::warn!("terminal input failed: {e}: leaving the console");
                     break Ok(());

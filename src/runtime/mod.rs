@@ -13,6 +13,7 @@
 pub mod console;
 pub mod directory;
 pub mod notes;
+pub mod publisher;
 pub mod sip_driver;
 pub mod watch_run;
 

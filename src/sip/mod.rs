@@ -17,6 +17,7 @@ pub mod codec;
 pub mod engine;
 pub mod events;
 pub mod headers;
+pub mod publication;
 pub mod transaction;
 pub mod uri;
 

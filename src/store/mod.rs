@@ -38,6 +38,8 @@ pub struct Shown {
     pub line: LineState,
     /// The person's own status note.
     pub note: Option<String>,
+    /// Until when their status holds (their return time, RFC 3339 UTC).
+    pub until: Option<String>,
     /// The combined status of the presence and dialog subscriptions.
     pub subscription: SubscriptionStatus,
     /// Why a live subscription's last body could not be read (`unreadable
@@ -148,6 +150,7 @@ impl Shown {
         availability: None,
         line: LineState::Unknown,
         note: None,
+        until: None,
         subscription: SubscriptionStatus::NotRequested,
         unreadable: None,
         freshness: Freshness::Unknown,
@@ -168,6 +171,7 @@ impl Shown {
             || self.availability.as_ref() != c.availability
             || self.line != c.line
             || self.note.as_deref() != c.note
+            || self.until.as_deref() != c.until
             || !peer_is(self.peer.as_ref(), c.peer);
         let meta_changed = self.subscription != *c.subscription
             || self.unreadable.as_deref() != c.unreadable
@@ -180,6 +184,9 @@ impl Shown {
             self.line = c.line;
             if self.note.as_deref() != c.note {
                 self.note = c.note.map(str::to_string);
+            }
+            if self.until.as_deref() != c.until {
+                self.until = c.until.map(str::to_string);
             }
             if !peer_is(self.peer.as_ref(), c.peer) {
                 self.peer = c.peer.map(|d| Peer {

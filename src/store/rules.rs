@@ -33,6 +33,8 @@ pub struct Combined<'a> {
     pub availability: Option<&'a Availability>,
     pub line: LineState,
     pub note: Option<&'a str>,
+    /// The person's return time (RFC 3339 UTC), from their document.
+    pub until: Option<&'a str>,
     pub subscription: &'a SubscriptionStatus,
     /// Why a live subscription's last body could not be read.
     pub unreadable: Option<&'a str>,
@@ -228,6 +230,7 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         availability: doc.and_then(|d| d.availability.as_ref()),
         line,
         note: doc.and_then(|d| d.note.as_deref()),
+        until: doc.and_then(|d| d.until.as_deref()),
         subscription: i.presence_status.worse(i.dialog_status),
         unreadable: i.dialog_unreadable.or(i.presence_unreadable),
         freshness,

@@ -6,6 +6,7 @@ pub mod help;
 pub mod notes;
 pub mod panel;
 pub mod status_bar;
+pub mod status_picker;
 pub mod theme;
 
 use ratatui::Frame;
@@ -42,4 +43,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
         help::render(model, screen, buf);
     }
     notes::render_overlay(model, screen, buf);
+    status_picker::render(model, screen, buf);
 }

@@ -233,6 +233,9 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         None => Span::styled(g.none, theme.dim()),
     };
     out.push(field("Note", vec![note]));
+    if let Some(until) = &shown.until {
+        out.push(field("Until", vec![Span::raw(return_time(until))]));
+    }
     out.extend(crate::ui::notes::panel_lines(model, theme));
     out.push(Line::raw(""));
 
@@ -287,6 +290,18 @@ pub fn hints(_model: &Model) -> Vec<(crate::app::Action, &'static str)> {
         (A::Help, "help"),
         (A::Quit, "quit"),
     ]
+}
+
+/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
+fn return_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%a %d %b %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 #[cfg(test)]

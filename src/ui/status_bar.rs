@@ -177,25 +177,17 @@ fn info_line(model: &Model) -> Line<'_> {
     if model.own_uri.is_some() {
         spans.push(sep());
         spans.push(Span::raw("me: "));
-        match model.own_id {
-            Some(id) => {
-                let s = model.store.shown(id);
-                let confident = s.freshness == crate::presence::Freshness::Fresh;
-                spans.push(Span::styled(
-                    theme.presence_glyph(s.presence),
-                    theme.presence_style(s.presence, confident),
-                ));
-                spans.push(Span::raw(format!(" {}", s.presence.label())));
-            }
-            // The help says what this means and what to do.
-            None => {
-                let help = model.keymap.keys(Action::Help).first();
-                let text = match help {
-                    Some(k) => format!("not a [[contact]] ({})", k.label(theme.ascii)),
-                    None => "not a [[contact]]".to_string(),
+        match (&model.own.line, model.own_id) {
+            // What we publish (state, note, until), from the keeper.
+            (Some(line), _) => {
+                let style = if model.own.error.is_some() {
+                    theme.warning()
+                } else {
+                    Style::new()
                 };
-                spans.push(Span::styled(text, theme.warning()));
+                spans.push(Span::styled(line.as_str(), style));
             }
+            (None, own_id) => own_presence(model, theme, own_id, &mut spans),
         }
     }
     if model.read_only {
@@ -215,4 +207,34 @@ fn info_line(model: &Model) -> Line<'_> {
         spans.push(Span::styled("type to search", theme.dim()));
     }
     Line::from(spans)
+}
+
+/// "me:" before the keeper has said anything: our presence as a watcher sees
+/// it (when we are a contact), or why there is none.
+fn own_presence<'a>(
+    model: &'a Model,
+    theme: &Theme,
+    own_id: Option<crate::presence::ContactId>,
+    spans: &mut Vec<Span<'a>>,
+) {
+    match own_id {
+        Some(id) => {
+            let s = model.store.shown(id);
+            let confident = s.freshness == crate::presence::Freshness::Fresh;
+            spans.push(Span::styled(
+                theme.presence_glyph(s.presence),
+                theme.presence_style(s.presence, confident),
+            ));
+            spans.push(Span::raw(format!(" {}", s.presence.label())));
+        }
+        // The help says what this means and what to do.
+        None => {
+            let help = model.keymap.keys(Action::Help).first();
+            let text = match help {
+                Some(k) => format!("not a [[contact]] ({})", k.label(theme.ascii)),
+                None => "not a [[contact]]".to_string(),
+            };
+            spans.push(Span::styled(text, theme.warning()));
+        }
+    }
 }

@@ -378,6 +378,7 @@ fn stale_contacts_get_an_age_that_ticks_by_the_minute() {
         presence: crate::presence::Presence::Available,
         availability: None,
         note: None,
+        until: None,
         activities: Vec::new(),
         forwarding: None,
         rule: "t",

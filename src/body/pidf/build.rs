@@ -11,6 +11,19 @@ use crate::body::Forwarding;
 use crate::body::xml::{push_attr, push_text};
 use crate::presence::{Availability, Presence};
 
+/// What a person's own status adds to a document (PUBLISH): an
+/// `<rpid:other>` activity that refines the presence (`chat` for an
+/// available person who prefers chat, `extended-away`) and the RFC 4480
+/// `until` of the activities (an RFC 3339 time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extras<'a> {
+    pub other: Option<&'a str>,
+    pub until: Option<&'a str>,
+    /// `<sb:source>`: what formed the state when not the person
+    /// (`calendar`), so a watcher's "why" can say so.
+    pub source: Option<&'a str>,
+}
+
 /// A PIDF document for `entity`.
 pub fn build(
     entity: &str,
@@ -18,6 +31,25 @@ pub fn build(
     note: Option<&str>,
     availability: Option<&Availability>,
     forwarding: Option<&Forwarding>,
+) -> String {
+    build_with(
+        entity,
+        presence,
+        note,
+        availability,
+        forwarding,
+        Extras::default(),
+    )
+}
+
+/// As [`build`], with the [`Extras`] of an own status.
+pub fn build_with(
+    entity: &str,
+    presence: Presence,
+    note: Option<&str>,
+    availability: Option<&Availability>,
+    forwarding: Option<&Forwarding>,
+    extras: Extras<'_>,
 ) -> String {
     let note = note.filter(|n| !n.trim().is_empty());
     let mut out = String::with_capacity(640);
@@ -47,9 +79,21 @@ pub fn build(
     }
     out.push_str("</tuple>\n<dm:person id=\"p1\">\n");
     let activities = activities(presence, availability);
-    if !activities.is_empty() {
-        out.push_str("<rpid:activities>");
+    let other = extras.other.filter(|o| !o.trim().is_empty());
+    if !activities.is_empty() || other.is_some() {
+        out.push_str("<rpid:activities");
+        if let Some(until) = extras.until {
+            out.push_str(" until=\"");
+            push_attr(&mut out, until);
+            out.push('"');
+        }
+        out.push('>');
         out.push_str(activities);
+        if let Some(o) = other {
+            out.push_str("<rpid:other>");
+            push_text(&mut out, o);
+            out.push_str("</rpid:other>");
+        }
         out.push_str("</rpid:activities>\n");
     }
     if presence == Presence::Inactive {
@@ -72,6 +116,11 @@ pub fn build(
             out.push_str("</sb:availability>\n");
         }
         None => {}
+    }
+    if let Some(src) = extras.source {
+        out.push_str("<sb:source>");
+        push_text(&mut out, src);
+        out.push_str("</sb:source>\n");
     }
     match forwarding {
         Some(Forwarding::Protected) => out.push_str("<sb:protection>on</sb:protection>\n"),

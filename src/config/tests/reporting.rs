@@ -212,6 +212,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("contact", k.contact),
         ("directory", k.directory),
         ("notes", k.notes),
+        ("status", k.status),
+        ("status.profile", k.status_profile),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -219,6 +221,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
             l.starts_with(&format!("{key} ="))
                 || l.starts_with(&format!("[{key}]"))
                 || l.starts_with(&format!("[[{key}]]"))
+                || l.ends_with(&format!(".{key}]]"))
         })
     };
     assert_eq!(
@@ -231,7 +234,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "keys",
             "contact",
             "directory",
-            "notes"
+            "notes",
+            "status"
         ]
     );
     for top in k.top {

@@ -32,6 +32,8 @@ pub(crate) struct Dispatch {
     engine: Option<CommandSender>,
     /// The attendant notes thread (`None`: notes are off).
     notes: Option<crate::runtime::notes::NotesHandle>,
+    /// Where our own status goes (None: nowhere; the picker says so).
+    status: Option<crate::runtime::publisher::StatusLink>,
     back: mpsc::UnboundedSender<Msg>,
 }
 
@@ -44,6 +46,7 @@ impl Dispatch {
             saves: SaveSlot::start(back.clone()),
             engine: None,
             notes: None,
+            status: None,
             back,
         }
     }
@@ -58,6 +61,15 @@ impl Dispatch {
     pub(crate) fn with_notes(mut self, target: Option<crate::notes::NotesTarget>) -> Dispatch {
         self.notes =
             target.map(|t| crate::runtime::notes::NotesHandle::start(t, self.back.clone()));
+        self
+    }
+
+    /// Own-status commands go to `link`.
+    pub(crate) fn with_status(
+        mut self,
+        link: Option<crate::runtime::publisher::StatusLink>,
+    ) -> Self {
+        self.status = link;
         self
     }
 
@@ -101,7 +113,49 @@ impl Dispatch {
                     n.history(contact);
                 }
             }
+            Cmd::SetStatus(choice) => {
+                let req = crate::runtime::publisher::link::request_for(&choice, "console");
+                self.ask_keeper(req, true);
+            }
+            // Idleness matters only to a keeper that runs (one that keeps a
+            // chosen status); never worth starting one or an error line.
+            Cmd::StatusIdle(idle) => {
+                self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }), false)
+            }
         }
+    }
+
+    /// Send `req` to the keeper in a task; its answer comes back as
+    /// [`Msg::OwnStatus`].
+    /// `chosen`: the person asked (start a keeper if needed, report a
+    /// failure); otherwise quietly, to a running keeper only.
+    fn ask_keeper(&self, req: Result<crate::runtime::publisher::Request, String>, chosen: bool) {
+        let back = self.back.clone();
+        let Some(link) = self.status.clone() else {
+            if chosen {
+                let _ = back.send(Msg::OwnStatus(Err(
+                    "no status keeper for this console".into()
+                )));
+            }
+            return;
+        };
+        tokio::spawn(async move {
+            let result = match req {
+                Err(e) => Err(e),
+                Ok(req) => link
+                    .ask(req, chosen)
+                    .await
+                    .map(|r| crate::runtime::publisher::link::summary(&r)),
+            };
+            match result {
+                Err(e) if !chosen => tracing::debug!("status keeper (idle): {e}"),
+                // Nothing published (no chosen status): the line stays.
+                Ok(line) if !chosen && line == "not published" => {}
+                result => {
+                    let _ = back.send(Msg::OwnStatus(result));
+                }
+            }
+        });
     }
 
     /// Wait (at most `deadline`) until the newest pending save is written.
