@@ -1,14 +1,16 @@
 //! The layers point one way: a module never names one above it.
 //!
-//! domain (`presence`) < `body` < `sip` < `store`, `demo` (its server side
-//! sees domain, body and sip only), `notes` (the pure notes domain) <
-//! `search`, `watch` < `app` < `ui`, `config`, `notes_db` (the notes
-//! databases: blocking I/O, no tasks or clock, just below the runtime that
-//! runs them on a thread) < `runtime` < `cli`. This test reads every production source file
-//! under `src/` and fails on any `crate::X` path that names a module of the
-//! same rank (other than its own) or a higher one. Test-only code (`tests.rs`,
-//! `tests/` folders, `sample.rs`, and what follows `#[cfg(test)]`) is exempt:
-//! a test may build its fixture with anything.
+//! domain (`presence`, `text`) < `body` < `sip`, `status` (what one's own
+//! status is: domain and body only) < `store`, `demo` (its server side sees
+//! domain, body and sip only), `directory` (CSV and vCard files), `notes`
+//! (the pure notes domain) < `search`, `watch` < `app` < `ui`, `config`,
+//! `notes_db` (the notes databases: blocking I/O, no tasks or clock, just
+//! below the runtime that runs them on a thread) < `runtime` < `cli`. This
+//! test reads every production source file under `src/` and fails on any
+//! `crate::X` path that names a module of the same rank (other than its own)
+//! or a higher one. Test-only code (`tests.rs`, `tests/` folders,
+//! `sample.rs`, and what follows `#[cfg(test)]`) is exempt: a test may build
+//! its fixture with anything.
 #![allow(
     clippy::disallowed_methods,
     reason = "a test/bench harness: real clock, real processes and threads"
