@@ -246,3 +246,58 @@ fn a_long_note_scrolls_to_keep_the_cursor_visible() {
         "{t}"
     );
 }
+
+#[test]
+fn the_full_help_pages_at_80x24_and_every_action_is_reachable() {
+    let mut m = Model::new(
+        sample::office(),
+        Settings {
+            notes_operator: Some("ann".into()),
+            own_uri: Some("sip:reception@example.com".into()),
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    key(&mut m, KeyCode::F(1));
+    let first = text(&m);
+    assert!(first.contains("page 1/2: PgDn more, PgUp back"), "{first}");
+    assert!(first.contains("status_picker"), "{first}");
+    key(&mut m, KeyCode::PageDown);
+    let second = text(&m);
+    assert!(m.help_open, "PgDn pages, it does not close the help");
+    assert!(second.contains("page 2/2"), "{second}");
+    insta::assert_snapshot!(format!("{first}{second}"));
+    for a in switchboard::app::Action::ALL {
+        let name = a.name();
+        assert!(
+            first.contains(name) || second.contains(name),
+            "{name} is on neither page:\n{first}\n{second}"
+        );
+    }
+    for needle in [
+        "me: sip:reception@example.com is not a [[contact]]:",
+        "add it to the config to see your own status.",
+        "✎ attendant note",
+        "F10, Ctrl-Q, Ctrl-C quit",
+    ] {
+        assert!(second.contains(needle), "{needle}: {second}");
+    }
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(
+        text(&m),
+        first,
+        "PgDn from the last page cycles to the first"
+    );
+    key(&mut m, KeyCode::PageUp);
+    assert_eq!(
+        text(&m),
+        second,
+        "PgUp from the first page goes to the last"
+    );
+}
