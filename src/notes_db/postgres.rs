@@ -11,7 +11,10 @@
 //! `prefer` (the default) when the server offers it, `require` or else the
 //! connection fails. The TLS is the system's OpenSSL (`postgres-native-tls`):
 //! the server certificate is checked against the system's trusted roots and
-//! the host name (install a private CA into the system store).
+//! the host name (install a private CA into the system store, or point
+//! `SSL_CERT_FILE` at it, which OpenSSL reads). So `require` here means
+//! what libpq calls `verify-full`: encrypted *and* the server's identity
+//! checked; there is no "encrypted but unverified" mode.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -66,10 +69,17 @@ fn connect_client(url: &str, password: Option<&str>) -> Result<Client, NotesErro
         reason: format!("cannot set up TLS: {e}"),
     })?;
     cfg.connect(postgres_native_tls::MakeTlsConnector::new(tls))
-        .map_err(|e| NotesError::Offline {
-            reason: format!("{}: {}", redact_url(url), error_text(&e)),
+        .map_err(|e| {
+            let mut reason = format!("{}: {}", redact_url(url), error_text(&e));
+            if reason.contains("certificate verify failed") {
+                reason.push_str(UNTRUSTED_HINT);
+            }
+            NotesError::Offline { reason }
         })
 }
+
+/// What to do when the server's certificate is not trusted.
+const UNTRUSTED_HINT: &str = " [the server's TLS certificate is not trusted here: install its CA into the system's trusted roots, or point SSL_CERT_FILE at the CA's PEM file]";
 
 /// The error with its cause (the `postgres` crate's own text is often
 /// only "error performing TLS handshake" or "db error").
