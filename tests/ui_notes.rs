@@ -211,6 +211,10 @@ fn the_editor_draws_its_cursor_mid_text_at_80x24() {
         "the cursor sits on the char after the X typed mid-text:\n{t}"
     );
     assert!(t.contains("37/4096 bytes"), "{t}");
+    assert!(
+        t.contains("Ctrl-s save | Esc cancel") && !t.contains('·'),
+        "an ASCII console's editor draws ASCII separators:\n{t}"
+    );
 }
 
 #[test]

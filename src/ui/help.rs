@@ -226,3 +226,22 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
         Paragraph::new(all).scroll(scroll).render(inner, buf);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page;
+
+    #[test]
+    fn a_help_that_fits_has_one_page_and_a_longer_one_cycles() {
+        assert_eq!(page(22, 22, 5), (0, 0, 1));
+        assert_eq!(page(26, 22, 0), (0, 0, 2));
+        assert_eq!(page(26, 22, 1), (4, 1, 2), "the last page ends at the end");
+        assert_eq!(page(26, 22, 2), (0, 0, 2), "PgDn past the end: the first");
+        assert_eq!(
+            page(26, 22, -1),
+            (4, 1, 2),
+            "PgUp before the start: the last"
+        );
+        assert_eq!(page(50, 10, -2), (30, 3, 5));
+    }
+}

@@ -58,6 +58,11 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     out
 }
 
+/// Between the keys of a footer: `·`, or `|` in ASCII.
+pub fn sep(theme: &Theme) -> &'static str {
+    if theme.ascii { " | " } else { " · " }
+}
+
 /// A box of `w`x`h` in the middle of `screen`.
 fn centred(screen: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(screen.width);
@@ -113,7 +118,7 @@ pub fn render_overlay(model: &Model, screen: Rect, buf: &mut Buffer) {
             lines.extend(text_lines(c.mine.text.as_deref()));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "m keep mine · t keep theirs · e merge by hand",
+                ["m keep mine", "t keep theirs", "e merge by hand"].join(sep(theme)),
                 theme.key(),
             ));
             (
@@ -139,7 +144,12 @@ fn text_lines(text: Option<&str>) -> Vec<Line<'static>> {
 
 fn history_lines(entries: Option<&[HistoryEntry]>, theme: &Theme) -> Vec<Line<'static>> {
     let Some(entries) = entries else {
-        return vec![Line::styled("reading…", theme.dim())];
+        let reading = if theme.ascii {
+            "reading..."
+        } else {
+            "reading…"
+        };
+        return vec![Line::styled(reading, theme.dim())];
     };
     if entries.is_empty() {
         return vec![Line::styled("no changes yet", theme.dim())];

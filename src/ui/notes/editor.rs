@@ -81,7 +81,13 @@ pub fn render(ed: &Editor, theme: &Theme, area: Rect, buf: &mut Buffer) {
         bottom.push(Line::styled(p.as_str(), theme.error()));
     }
     bottom.push(Line::styled(
-        "Ctrl-s save · Esc cancel · Tab text/until · Ctrl-e clear until",
+        [
+            "Ctrl-s save",
+            "Esc cancel",
+            "Tab text/until",
+            "Ctrl-e clear until",
+        ]
+        .join(super::sep(theme)),
         theme.key(),
     ));
     let text_h = usize::from(area.height).saturating_sub(bottom.len()).max(1);
