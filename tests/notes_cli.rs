@@ -190,7 +190,8 @@ fn sqlite_kill_9_mid_save_loses_no_acknowledged_note() {
 /// back over an encrypted session (the server logs "SSL enabled" for it),
 /// and the server's identity is checked: with its CA trusted
 /// (`SSL_CERT_FILE`) it connects; with only the system's roots the same
-/// URL is refused, naming the certificate, and nothing is sent in the clear.
+/// URL is refused, naming the certificate, and nothing is sent in the clear
+/// (with `sslmode=prefer` either).
 #[test]
 fn postgres_tls_require_saves_and_reads_a_note_over_an_encrypted_session() {
     let pg = Postgres::start_tls();
@@ -232,6 +233,24 @@ fn postgres_tls_require_saves_and_reads_a_note_over_an_encrypted_session() {
     assert!(
         authorized.iter().all(|l| l.contains("SSL enabled")),
         "every session of the console was encrypted:\n{log}"
+    );
+    // sslmode=prefer (no sslmode): the server offers TLS, so it is used and
+    // checked the same way; an untrusted certificate is not a reason to
+    // fall back to the clear.
+    let prefer_cfg = config(&dir, &format!("url = \"{}\"", pg.url()));
+    let prefer = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--config")
+        .arg(&prefer_cfg)
+        .args(["notes", "show", "alice"])
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        !prefer.status.success() && stderr(&prefer).contains("certificate verify failed"),
+        "prefer does not fall back to the clear: {}{}",
+        stdout(&prefer),
+        stderr(&prefer)
     );
     let untrusted = notes(&["show", "alice"], None);
     assert!(!untrusted.status.success(), "{}", stdout(&untrusted));
