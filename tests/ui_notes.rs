@@ -305,3 +305,22 @@ fn the_full_help_pages_at_80x24_and_every_action_is_reachable() {
         "PgUp from the first page goes to the last"
     );
 }
+
+#[test]
+fn the_details_say_why_notes_are_offline_made_harmless() {
+    let mut m = console(false);
+    key(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Notes(NotesEvent::Offline {
+            reason: "certificate verify failed\x1b[2J\u{202e}".into(),
+            queued: 0,
+        }),
+    );
+    let t = text(&m);
+    assert!(
+        t.contains("certificate") && t.contains("failed[2J"),
+        "the reason, wrapped in the panel: {t}"
+    );
+    assert!(!t.contains('\u{202e}'), "{t}");
+}

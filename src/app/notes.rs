@@ -166,7 +166,8 @@ pub fn on_event(model: &mut Model, ev: NotesEvent) {
             Vec::new()
         }
         NotesEvent::Offline { reason, queued } => {
-            model.notes.offline = Some(reason);
+            // It may quote the server: made harmless before it is drawn.
+            model.notes.offline = Some(crate::text::harmless_line(&reason));
             model.notes.queued = queued;
             Vec::new()
         }

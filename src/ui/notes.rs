@@ -46,7 +46,7 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
             vec![Span::styled(theme.glyphs.none, theme.dim())],
         )),
     }
-    if model.notes.offline.is_some() {
+    if let Some(reason) = &model.notes.offline {
         out.push(field(
             "",
             vec![Span::styled(
@@ -54,6 +54,9 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
                 theme.error(),
             )],
         ));
+        // Why (an untrusted certificate is not fixed by waiting); made
+        // harmless when it was reported.
+        out.push(field("", vec![Span::styled(reason.as_str(), theme.dim())]));
     }
     out
 }
