@@ -185,3 +185,79 @@ fn sqlite_kill_9_mid_save_loses_no_acknowledged_note() {
         "no writer was killed mid-way: the test proves nothing"
     );
 }
+
+/// `sslmode=require` against a server with TLS: the note is saved and read
+/// back over an encrypted session (the server logs "SSL enabled" for it),
+/// and the server's identity is checked: with its CA trusted
+/// (`SSL_CERT_FILE`) it connects; with only the system's roots the same
+/// URL is refused, naming the certificate, and nothing is sent in the clear
+/// (with `sslmode=prefer` either).
+#[test]
+fn postgres_tls_require_saves_and_reads_a_note_over_an_encrypted_session() {
+    let pg = Postgres::start_tls();
+    // What the readiness check (in the clear) logged comes before.
+    let before = pg.log().len();
+    let dir = support::proc::run_dir("notes-tls");
+    let cfg = config(&dir, &format!("url = \"{}?sslmode=require\"", pg.url()));
+    let notes = |args: &[&str], ca: Option<&Path>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        c.arg("--config").arg(&cfg).arg("notes").args(args);
+        c.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
+        if let Some(ca) = ca {
+            c.env("SSL_CERT_FILE", ca);
+        }
+        c.output().expect("run switchboard")
+    };
+    let ca = pg.ca_file();
+    let set = notes(&["set", "alice", "Over TLS: calls to Bob"], Some(&ca));
+    assert!(
+        set.status.success() && stdout(&set).contains("saved the note"),
+        "{}{}\n{}",
+        stdout(&set),
+        stderr(&set),
+        pg.log()
+    );
+    let show = notes(&["show", "alice"], Some(&ca));
+    assert!(
+        stdout(&show).contains("Over TLS: calls to Bob"),
+        "{}{}",
+        stdout(&show),
+        stderr(&show)
+    );
+    let log = pg.log();
+    let authorized: Vec<&str> = log[before..]
+        .lines()
+        .filter(|l| l.contains("connection authorized"))
+        .collect();
+    assert!(authorized.len() >= 2, "set and show connected: {log}");
+    assert!(
+        authorized.iter().all(|l| l.contains("SSL enabled")),
+        "every session of the console was encrypted:\n{log}"
+    );
+    // sslmode=prefer (no sslmode): the server offers TLS, so it is used and
+    // checked the same way; an untrusted certificate is not a reason to
+    // fall back to the clear.
+    let prefer_cfg = config(&dir, &format!("url = \"{}\"", pg.url()));
+    let prefer = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--config")
+        .arg(&prefer_cfg)
+        .args(["notes", "show", "alice"])
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        !prefer.status.success() && stderr(&prefer).contains("certificate verify failed"),
+        "prefer does not fall back to the clear: {}{}",
+        stdout(&prefer),
+        stderr(&prefer)
+    );
+    let untrusted = notes(&["show", "alice"], None);
+    assert!(!untrusted.status.success(), "{}", stdout(&untrusted));
+    assert!(
+        stderr(&untrusted).contains("certificate verify failed")
+            && stderr(&untrusted).contains("SSL_CERT_FILE"),
+        "the refusal names the certificate and what to do: {}",
+        stderr(&untrusted)
+    );
+}

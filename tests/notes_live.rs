@@ -82,3 +82,86 @@ fn postgres_a_save_elsewhere_reaches_the_console_within_a_second() {
         password: None,
     });
 }
+
+fn note(contact: &str, text: &str) -> Edit {
+    Edit {
+        contact: contact.into(),
+        text: Some(text.into()),
+        author: "ann".into(),
+        expires_ms: None,
+        base_version: 0,
+        now_ms: 1,
+    }
+}
+
+/// Waits (with a deadline) for a report `pick` accepts; what it returned.
+fn wait_for<T>(
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    within: Duration,
+    mut pick: impl FnMut(NotesEvent) -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        match rx.try_recv() {
+            Ok(Msg::Notes(ev)) => {
+                if let Some(t) = pick(ev) {
+                    return Some(t);
+                }
+            }
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(support::proc::POLL / 4),
+        }
+    }
+    None
+}
+
+/// Notes saved while PostgreSQL is down are kept (the console is told how
+/// many wait) and every one of them is written when the server is back:
+/// a queue that dropped or overwrote one fails here.
+#[test]
+fn postgres_notes_saved_while_the_server_is_down_are_written_when_it_is_back() {
+    let mut pg = support::postgres::Postgres::start();
+    let target = NotesTarget::Postgres {
+        url: pg.url(),
+        password: None,
+    };
+    drop(switchboard::notes_db::open(&target).unwrap());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = NotesHandle::start(target.clone(), tx);
+    let first = wait_for(&mut rx, Duration::from_secs(5), |ev| {
+        matches!(ev, NotesEvent::All { .. }).then_some(())
+    });
+    assert!(first.is_some(), "the console read the notes at start");
+    pg.stop();
+    const ALICE: &str = "sip:alice@example.test";
+    const BOB: &str = "sip:bob@example.test";
+    handle.save(note(ALICE, "typed while the server was down"));
+    handle.save(note(BOB, "this one too"));
+    let waiting = wait_for(&mut rx, Duration::from_secs(10), |ev| match ev {
+        NotesEvent::Offline { queued: 2, .. } => Some(()),
+        _ => None,
+    });
+    assert!(waiting.is_some(), "the console is told two notes wait");
+    pg.resume();
+    let mut saved = Vec::new();
+    while saved.len() < 2 {
+        let got = wait_for(&mut rx, Duration::from_secs(10), |ev| match ev {
+            NotesEvent::Saved { note, .. } => Some(note.contact),
+            NotesEvent::Failed { contact, reason } => panic!("{contact} not saved: {reason}"),
+            _ => None,
+        });
+        saved.push(got.expect("every waiting note is saved when the server is back"));
+    }
+    saved.sort();
+    assert_eq!(saved, [ALICE, BOB]);
+    handle.stop();
+    let mut db = switchboard::notes_db::open(&target).unwrap();
+    for (who, text) in [
+        (ALICE, "typed while the server was down"),
+        (BOB, "this one too"),
+    ] {
+        let n = db.get(who).unwrap().expect("in the database");
+        assert_eq!(n.text.as_deref(), Some(text));
+        assert_eq!(n.author, "ann");
+    }
+}

@@ -285,3 +285,38 @@ fn sqlite_a_hostile_row_is_read_back_harmless() {
     assert_eq!(n.text.as_deref(), Some("line]0;pwned"));
     assert_eq!(n.author, "[2Jmallory");
 }
+
+/// `sslmode=require` with the server's CA named in the URL
+/// (`sslrootcert`): two handles and a listener connect over TLS, a save
+/// reaches the listener and the other handle, and the server logged every
+/// session as encrypted.
+#[test]
+fn postgres_tls_with_sslrootcert_saves_reads_and_notifies() {
+    let pg = Postgres::start_tls();
+    let before = pg.log().len();
+    let url = format!(
+        "{}?sslmode=require&sslrootcert={}",
+        pg.url(),
+        pg.ca_file().display()
+    );
+    let target = NotesTarget::Postgres {
+        url: url.clone(),
+        password: None,
+    };
+    let mut a = notes_db::open(&target).expect("open over TLS");
+    let mut b = notes_db::open(&target).expect("open over TLS");
+    let mut listener = PgListener::connect(&url, None).expect("listen over TLS");
+    saved(a.save(&edit(Some("encrypted"), "ann", 0, 1)).unwrap());
+    assert_eq!(listener.wait(Duration::from_secs(1)).unwrap(), [ALICE]);
+    assert_eq!(
+        b.get(ALICE).unwrap().unwrap().text.as_deref(),
+        Some("encrypted")
+    );
+    let log = pg.log();
+    let sessions: Vec<&str> = log[before..]
+        .lines()
+        .filter(|l| l.contains("connection authorized"))
+        .collect();
+    assert_eq!(sessions.len(), 3, "{log}");
+    assert!(sessions.iter().all(|l| l.contains("SSL enabled")), "{log}");
+}

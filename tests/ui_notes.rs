@@ -151,3 +151,176 @@ fn the_help_lists_the_notes_keys_and_mark_and_still_fits() {
         assert!(t.contains(needle), "{needle}: {t}");
     }
 }
+
+fn buffer(m: &Model) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| view(m, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// Every reversed cell (the editor's cursor) in `rows`: x, y, its char.
+fn reversed_in(buf: &Buffer, rows: std::ops::Range<u16>) -> Vec<(u16, u16, String)> {
+    let mut out = Vec::new();
+    for y in rows {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            if c.modifier.contains(ratatui::style::Modifier::REVERSED) {
+                out.push((x, y, c.symbol().to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn find(t: &str, needle: &str) -> (u16, u16) {
+    for (y, line) in t.lines().enumerate() {
+        if let Some(i) = line.find(needle) {
+            let x = line[..i].chars().count();
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("{needle} not on screen:\n{t}")
+}
+
+#[test]
+fn the_editor_draws_its_cursor_mid_text_at_80x24() {
+    let mut m = console(true);
+    key(&mut m, KeyCode::F(4));
+    for c in "On leave until March\nCalls go to Bob".chars() {
+        key(
+            &mut m,
+            if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            },
+        );
+    }
+    key(&mut m, KeyCode::Up);
+    for _ in 0..6 {
+        key(&mut m, KeyCode::Left);
+    }
+    key(&mut m, KeyCode::Char('X'));
+    let t = text(&m);
+    insta::assert_snapshot!(t);
+    let (x, y) = find(&t, "On leave Xuntil March");
+    let cursor = reversed_in(&buffer(&m), y..y + 1);
+    assert_eq!(
+        cursor,
+        vec![(x + 10, y, "u".to_string())],
+        "the cursor sits on the char after the X typed mid-text:\n{t}"
+    );
+    assert!(t.contains("37/4096 bytes"), "{t}");
+    assert!(
+        t.contains("Ctrl-s save | Esc cancel") && !t.contains('·'),
+        "an ASCII console's editor draws ASCII separators:\n{t}"
+    );
+}
+
+#[test]
+fn a_long_note_scrolls_to_keep_the_cursor_visible() {
+    let mut m = console(true);
+    key(&mut m, KeyCode::F(4));
+    for i in 0..30 {
+        for c in format!("line {i:02}").chars() {
+            key(&mut m, KeyCode::Char(c));
+        }
+        key(&mut m, KeyCode::Enter);
+    }
+    for c in "last".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    let t = text(&m);
+    assert!(t.contains("last"), "{t}");
+    assert!(!t.contains("line 00"), "{t}");
+    assert!(t.contains("Ctrl-s save"), "the keys stay visible: {t}");
+    let (x, y) = find(&t, "last");
+    assert_eq!(
+        reversed_in(&buffer(&m), y..y + 1),
+        vec![(x + 4, y, " ".to_string())]
+    );
+    for _ in 0..30 {
+        key(&mut m, KeyCode::Up);
+    }
+    let t = text(&m);
+    let (x, y) = find(&t, "line 00");
+    assert_eq!(
+        reversed_in(&buffer(&m), y..y + 1),
+        vec![(x + 4, y, " ".to_string())],
+        "{t}"
+    );
+}
+
+#[test]
+fn the_full_help_pages_at_80x24_and_every_action_is_reachable() {
+    let mut m = Model::new(
+        sample::office(),
+        Settings {
+            notes_operator: Some("ann".into()),
+            own_uri: Some("sip:reception@example.com".into()),
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    key(&mut m, KeyCode::F(1));
+    let first = text(&m);
+    assert!(first.contains("page 1/2: PgDn more, PgUp back"), "{first}");
+    assert!(first.contains("status_picker"), "{first}");
+    key(&mut m, KeyCode::PageDown);
+    let second = text(&m);
+    assert!(m.help_open, "PgDn pages, it does not close the help");
+    assert!(second.contains("page 2/2"), "{second}");
+    insta::assert_snapshot!(format!("{first}{second}"));
+    for a in switchboard::app::Action::ALL {
+        let name = a.name();
+        assert!(
+            first.contains(name) || second.contains(name),
+            "{name} is on neither page:\n{first}\n{second}"
+        );
+    }
+    for needle in [
+        "me: sip:reception@example.com is not a [[contact]]:",
+        "add it to the config to see your own status.",
+        "✎ attendant note",
+        "F10, Ctrl-Q, Ctrl-C quit",
+    ] {
+        assert!(second.contains(needle), "{needle}: {second}");
+    }
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(
+        text(&m),
+        first,
+        "PgDn from the last page cycles to the first"
+    );
+    key(&mut m, KeyCode::PageUp);
+    assert_eq!(
+        text(&m),
+        second,
+        "PgUp from the first page goes to the last"
+    );
+}
+
+#[test]
+fn the_details_say_why_notes_are_offline_made_harmless() {
+    let mut m = console(false);
+    key(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Notes(NotesEvent::Offline {
+            reason: "certificate verify failed\x1b[2J\u{202e}".into(),
+            queued: 0,
+        }),
+    );
+    let t = text(&m);
+    assert!(
+        t.contains("certificate") && t.contains("failed[2J"),
+        "the reason, wrapped in the panel: {t}"
+    );
+    assert!(!t.contains('\u{202e}'), "{t}");
+}

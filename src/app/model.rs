@@ -111,6 +111,9 @@ pub struct Model {
     pub details_open: bool,
     pub panel_scroll: u16,
     pub help_open: bool,
+    /// The help page asked for (PgDn +1, PgUp -1); the view takes it modulo
+    /// the number of pages the screen needs, so it cycles and never runs off.
+    pub help_page: i32,
     pub connection: ConnectionState,
     pub engine_stopped: bool,
     pub counts: SubCounts,
@@ -193,6 +196,7 @@ impl Model {
             details_open: false,
             panel_scroll: 0,
             help_open: false,
+            help_page: 0,
             connection: ConnectionState::Connecting,
             engine_stopped: false,
             counts: SubCounts::default(),

@@ -15,8 +15,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::app::cmd::Cmd;
 use crate::app::model::Model;
 use crate::notes::date::{format_day, parse_day};
-use crate::notes::{Edit, HistoryEntry, MAX_NOTE_BYTES, Note, clean_text, contact_key};
+use crate::notes::{Edit, HistoryEntry, Note, clean_text, contact_key};
 use crate::store::ContactId;
+
+pub mod editor;
 
 /// What the notes thread tells the console.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,10 @@ pub struct Editor {
     pub contact: ContactId,
     pub key: String,
     pub text: String,
+    /// Where typing goes in `text` (a byte offset on a char boundary).
+    pub cursor: usize,
+    /// Where typing goes in `until`.
+    pub until_cursor: usize,
     /// The expiry field as typed (`YYYY-MM-DD`, empty: none).
     pub until: String,
     /// Which field has the keyboard.
@@ -160,7 +166,8 @@ pub fn on_event(model: &mut Model, ev: NotesEvent) {
             Vec::new()
         }
         NotesEvent::Offline { reason, queued } => {
-            model.notes.offline = Some(reason);
+            // It may quote the server: made harmless before it is drawn.
+            model.notes.offline = Some(crate::text::harmless_line(&reason));
             model.notes.queued = queued;
             Vec::new()
         }
@@ -258,14 +265,18 @@ pub fn open_editor(model: &mut Model) {
     };
     let row = model.notes.rows.get(&key);
     let current = row.filter(|n| n.is_current(model.notes.now_ms));
+    let text = current.and_then(|n| n.text.clone()).unwrap_or_default();
+    let until = current
+        .and_then(|n| n.expires_ms)
+        .map(format_day)
+        .unwrap_or_default();
     model.notes.overlay = Some(Overlay::Editor(Editor {
         contact: id,
         key,
-        text: current.and_then(|n| n.text.clone()).unwrap_or_default(),
-        until: current
-            .and_then(|n| n.expires_ms)
-            .map(format_day)
-            .unwrap_or_default(),
+        cursor: text.len(),
+        until_cursor: until.len(),
+        text,
+        until,
         on_until: false,
         base_version: row.map_or(0, |n| n.version),
         problem: None,
@@ -313,7 +324,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Cmd>> {
                 (Some(Overlay::Editor(ed)), Vec::new())
             }
             _ => {
-                type_into(&mut ed, key);
+                editor::on_key(&mut ed, key);
                 (Some(Overlay::Editor(ed)), Vec::new())
             }
         },
@@ -335,11 +346,15 @@ pub fn on_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Cmd>> {
             KeyCode::Char('e' | 'E') => {
                 let theirs = c.theirs.text.clone().unwrap_or_default();
                 let mine = c.mine.text.clone().unwrap_or_default();
+                let text = format!("{theirs}\n{mine}").trim().to_string();
+                let until = c.mine.expires_ms.map(format_day).unwrap_or_default();
                 let ed = Editor {
                     contact: c.contact,
                     key: c.theirs.contact.clone(),
-                    text: format!("{theirs}\n{mine}").trim().to_string(),
-                    until: c.mine.expires_ms.map(format_day).unwrap_or_default(),
+                    cursor: text.len(),
+                    until_cursor: until.len(),
+                    text,
+                    until,
                     on_until: false,
                     base_version: c.theirs.version,
                     problem: None,
@@ -358,45 +373,9 @@ pub fn on_paste(model: &mut Model, text: &str) -> bool {
     let Some(Overlay::Editor(ed)) = &mut model.notes.overlay else {
         return false;
     };
-    if ed.on_until {
-        ed.until
-            .extend(text.chars().filter(|c| c.is_ascii_digit() || *c == '-'));
-    } else {
-        let clean = crate::text::multiline(text, MAX_NOTE_BYTES);
-        let room = MAX_NOTE_BYTES.saturating_sub(ed.text.len());
-        let mut cut = clean.len().min(room);
-        while !clean.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        ed.text.push_str(&clean[..cut]);
-    }
+    editor::paste(ed, text);
     model.dirty = true;
     true
-}
-
-fn type_into(ed: &mut Editor, key: KeyEvent) {
-    let field = if ed.on_until {
-        &mut ed.until
-    } else {
-        &mut ed.text
-    };
-    match key.code {
-        KeyCode::Backspace => {
-            field.pop();
-        }
-        KeyCode::Enter if !ed.on_until => field.push('\n'),
-        KeyCode::Char(c)
-            if !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && !c.is_control()
-                && !crate::text::is_hostile(c)
-                && field.len() + c.len_utf8() <= MAX_NOTE_BYTES =>
-        {
-            field.push(c);
-        }
-        _ => {}
-    }
 }
 
 /// The editor's contents as a save, or a problem shown in the editor.

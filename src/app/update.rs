@@ -144,6 +144,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 return Vec::new();
             }
             Some(Action::Quit) => {}
+            // A help longer than the screen pages (see `ui::help`).
+            Some(Action::PageDown) => {
+                model.help_page = model.help_page.saturating_add(1);
+                return Vec::new();
+            }
+            Some(Action::PageUp) => {
+                model.help_page = model.help_page.saturating_sub(1);
+                return Vec::new();
+            }
             _ => model.help_open = false,
         }
     }
@@ -173,7 +182,10 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.quit = true;
             return vec![Cmd::Quit];
         }
-        Action::Help => model.help_open = !model.help_open,
+        Action::Help => {
+            model.help_open = !model.help_open;
+            model.help_page = 0;
+        }
         Action::Up if details => model.panel_scroll = model.panel_scroll.saturating_sub(1),
         Action::Down if details => {
             model.panel_scroll = model.panel_scroll.saturating_add(1).min(500)

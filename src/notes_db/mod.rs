@@ -17,6 +17,7 @@
 //! Opening migrates an older schema forward in one transaction and refuses a
 //! newer one without writing anything ([`NotesError::NewerSchema`]).
 
+pub mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

@@ -10,8 +10,8 @@
 //! TLS: the URL's `sslmode` decides, as with libpq: `disable` never,
 //! `prefer` (the default) when the server offers it, `require` or else the
 //! connection fails. The TLS is the system's OpenSSL (`postgres-native-tls`):
-//! the server certificate is checked against the system's trusted roots and
-//! the host name (install a private CA into the system store).
+//! the server certificate is always checked, identity included, against the
+//! system's trusted roots and the URL's `sslrootcert` ([`super::pg_tls`]).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -60,16 +60,20 @@ fn config(url: &str, password: Option<&str>) -> Result<Config, NotesError> {
 }
 
 fn connect_client(url: &str, password: Option<&str>) -> Result<Client, NotesError> {
-    let cfg = config(url, password)?;
-    let tls = native_tls::TlsConnector::new().map_err(|e| NotesError::Backend {
-        location: redact_url(url),
-        reason: format!("cannot set up TLS: {e}"),
-    })?;
-    cfg.connect(postgres_native_tls::MakeTlsConnector::new(tls))
-        .map_err(|e| NotesError::Offline {
-            reason: format!("{}: {}", redact_url(url), error_text(&e)),
-        })
+    let (plain_url, root) = super::pg_tls::split_root_cert(url);
+    let cfg = config(&plain_url, password)?;
+    let tls = super::pg_tls::connector(url, root.as_ref())?;
+    cfg.connect(tls).map_err(|e| {
+        let mut reason = format!("{}: {}", redact_url(url), error_text(&e));
+        if reason.contains("certificate verify failed") {
+            reason.push_str(UNTRUSTED_HINT);
+        }
+        NotesError::Offline { reason }
+    })
 }
+
+/// What to do when the server's certificate is not trusted.
+const UNTRUSTED_HINT: &str = " [the server's TLS certificate is not trusted here: add sslrootcert=/path/to/ca.pem to the URL, or install its CA into the system's trusted roots (or point SSL_CERT_FILE at it)]";
 
 /// The error with its cause (the `postgres` crate's own text is often
 /// only "error performing TLS handshake" or "db error").

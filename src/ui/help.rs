@@ -1,7 +1,11 @@
 //! The help overlay, generated from the keymap (never a hand-kept list) and
 //! from the glyph set in use. Each action is listed with its keys, the name
 //! the config's `[keys]` table knows it by, and what it does; at 80x24 the
-//! key table and the legend share the screen.
+//! key table and the legend share the screen. A help taller than the
+//! screen (notes, the status picker and an own URI outside the directory at
+//! 80x24) is paged: PgDn/PgUp, said in its bottom border, cycle through the
+//! pages; the page is kept in the model, clamped here (the view knows the
+//! sizes).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -137,6 +141,40 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
     out
 }
 
+/// Which rows of a help `total` rows long show in `height` rows: the first
+/// row, the page shown (0-based) and the number of pages. The page asked
+/// for cycles ([`Model::help_page`] modulo the pages); the last page shows
+/// the last `height` rows, so no page is half empty.
+pub fn page(total: usize, height: usize, asked: i32) -> (usize, usize, usize) {
+    let height = height.max(1);
+    if total <= height {
+        return (0, 0, 1);
+    }
+    let pages = total.div_ceil(height);
+    let shown = i64::from(asked).rem_euclid(pages as i64) as usize;
+    ((shown * height).min(total - height), shown, pages)
+}
+
+/// The bottom border of a help with several pages: where we are and the
+/// keys that page (as bound in `[keys]`).
+fn pager(model: &Model, shown: usize, pages: usize) -> String {
+    let ascii = Theme::of(model).ascii;
+    let first = |a: Action| {
+        model
+            .keymap
+            .keys(a)
+            .first()
+            .map_or_else(|| a.name().to_string(), |k| k.label(ascii))
+    };
+    format!(
+        " page {}/{pages}: {} more, {} back ",
+        shown + 1,
+        first(Action::PageDown),
+        first(Action::PageUp)
+    )
+}
+
+/// Draw the help over `screen`, paged when taller than it.
 pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
     let keys = key_lines(model);
     let legend = legend_lines(model);
@@ -144,19 +182,13 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
     let key_w = width(&keys);
     let legend_w = width(&legend);
     let two_columns = screen.width >= key_w + legend_w + 3;
-    let (w, h) = if two_columns {
-        (
-            key_w + legend_w + 3,
-            keys.len().max(legend.len()) as u16 + 2,
-        )
+    let (w, total) = if two_columns {
+        (key_w + legend_w + 3, keys.len().max(legend.len()))
     } else {
-        (
-            screen.width.min(key_w + 2),
-            (keys.len() + legend.len() + 1) as u16 + 2,
-        )
+        (screen.width.min(key_w + 2), keys.len() + legend.len() + 1)
     };
     let w = w.min(screen.width);
-    let h = h.min(screen.height);
+    let h = (total as u16 + 2).min(screen.height);
     let area = Rect::new(
         screen.x + (screen.width - w) / 2,
         screen.y + (screen.height - h) / 2,
@@ -164,22 +196,52 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(area, buf);
-    let block = Theme::of(model)
+    let theme = Theme::of(model);
+    let mut block = theme
         .block()
-        .border_style(Theme::of(model).header())
-        .title(Span::styled(" Help ", Theme::of(model).header()));
+        .border_style(theme.header())
+        .title(Span::styled(" Help ", theme.header()));
+    let (first, shown, pages) = page(total, usize::from(h.saturating_sub(2)), model.help_page);
+    if pages > 1 {
+        block = block.title_bottom(Span::styled(pager(model, shown, pages), theme.key()));
+    }
+    let scroll = (u16::try_from(first).unwrap_or(u16::MAX), 0);
     let inner = block.inner(area);
     block.render(area, buf);
     if two_columns {
         let left = Rect::new(inner.x, inner.y, key_w.min(inner.width), inner.height);
-        Paragraph::new(keys).render(left, buf);
+        Paragraph::new(keys).scroll(scroll).render(left, buf);
         let lx = inner.x + key_w + 1;
         let right = Rect::new(lx, inner.y, inner.right().saturating_sub(lx), inner.height);
-        Paragraph::new(legend).render(right, buf);
+        // The legend moves only as far as it must to show its own end.
+        let legend_first = first.min(legend.len().saturating_sub(usize::from(inner.height)));
+        let legend_scroll = (u16::try_from(legend_first).unwrap_or(u16::MAX), 0);
+        Paragraph::new(legend)
+            .scroll(legend_scroll)
+            .render(right, buf);
     } else {
         let mut all = keys;
         all.push(Line::raw(""));
         all.extend(legend);
-        Paragraph::new(all).render(inner, buf);
+        Paragraph::new(all).scroll(scroll).render(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page;
+
+    #[test]
+    fn a_help_that_fits_has_one_page_and_a_longer_one_cycles() {
+        assert_eq!(page(22, 22, 5), (0, 0, 1));
+        assert_eq!(page(26, 22, 0), (0, 0, 2));
+        assert_eq!(page(26, 22, 1), (4, 1, 2), "the last page ends at the end");
+        assert_eq!(page(26, 22, 2), (0, 0, 2), "PgDn past the end: the first");
+        assert_eq!(
+            page(26, 22, -1),
+            (4, 1, 2),
+            "PgUp before the start: the last"
+        );
+        assert_eq!(page(50, 10, -2), (30, 3, 5));
     }
 }

@@ -9,11 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use crate::app::model::Model;
-use crate::app::notes::{Editor, Overlay};
+use crate::app::notes::Overlay;
 use crate::notes::date::{format_day, format_minute};
 use crate::notes::{HistoryEntry, age};
 use crate::ui::panel::field;
 use crate::ui::theme::Theme;
+
+pub mod editor;
 
 /// The panel rows for the selected contact's attendant note.
 pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
@@ -44,7 +46,7 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
             vec![Span::styled(theme.glyphs.none, theme.dim())],
         )),
     }
-    if model.notes.offline.is_some() {
+    if let Some(reason) = &model.notes.offline {
         out.push(field(
             "",
             vec![Span::styled(
@@ -52,8 +54,16 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
                 theme.error(),
             )],
         ));
+        // Why (an untrusted certificate is not fixed by waiting); made
+        // harmless when it was reported.
+        out.push(field("", vec![Span::styled(reason.as_str(), theme.dim())]));
     }
     out
+}
+
+/// Between the keys of a footer: `·`, or `|` in ASCII.
+pub fn sep(theme: &Theme) -> &'static str {
+    if theme.ascii { " | " } else { " · " }
 }
 
 /// A box of `w`x`h` in the middle of `screen`.
@@ -75,10 +85,17 @@ pub fn render_overlay(model: &Model, screen: Rect, buf: &mut Buffer) {
     };
     let theme = &Theme::of(model);
     let (title, lines) = match overlay {
-        Overlay::Editor(ed) => (
-            format!(" Note: {} ", model.store.info(ed.contact).name),
-            editor_lines(ed, theme),
-        ),
+        Overlay::Editor(ed) => {
+            let area = centred(screen, 70, 18);
+            Clear.render(area, buf);
+            let block = theme
+                .block()
+                .title(format!(" Note: {} ", model.store.info(ed.contact).name));
+            let inner = block.inner(area);
+            block.render(area, buf);
+            editor::render(ed, theme, inner, buf);
+            return;
+        }
         Overlay::History { contact, entries } => (
             format!(" History: {} ", model.store.info(*contact).name),
             history_lines(entries.as_deref(), theme),
@@ -104,7 +121,7 @@ pub fn render_overlay(model: &Model, screen: Rect, buf: &mut Buffer) {
             lines.extend(text_lines(c.mine.text.as_deref()));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "m keep mine · t keep theirs · e merge by hand",
+                ["m keep mine", "t keep theirs", "e merge by hand"].join(sep(theme)),
                 theme.key(),
             ));
             (
@@ -128,40 +145,14 @@ fn text_lines(text: Option<&str>) -> Vec<Line<'static>> {
     }
 }
 
-fn editor_lines(ed: &Editor, theme: &Theme) -> Vec<Line<'static>> {
-    let cursor = if theme.ascii { "|" } else { "▏" };
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    let text_lines: Vec<&str> = ed.text.split('\n').collect();
-    let last = text_lines.len().saturating_sub(1);
-    for (i, l) in text_lines.iter().enumerate() {
-        let mut spans = vec![Span::raw(l.to_string())];
-        if i == last && !ed.on_until {
-            spans.push(Span::styled(cursor, theme.key()));
-        }
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::raw(""));
-    let mut until = vec![
-        Span::styled("Until (YYYY-MM-DD, empty: none): ", theme.header()),
-        Span::raw(ed.until.clone()),
-    ];
-    if ed.on_until {
-        until.push(Span::styled(cursor, theme.key()));
-    }
-    lines.push(Line::from(until));
-    if let Some(p) = &ed.problem {
-        lines.push(Line::styled(p.clone(), theme.error()));
-    }
-    lines.push(Line::styled(
-        "Ctrl-s save · Esc cancel · Tab text/until · Ctrl-e clear until",
-        theme.key(),
-    ));
-    lines
-}
-
 fn history_lines(entries: Option<&[HistoryEntry]>, theme: &Theme) -> Vec<Line<'static>> {
     let Some(entries) = entries else {
-        return vec![Line::styled("reading…", theme.dim())];
+        let reading = if theme.ascii {
+            "reading..."
+        } else {
+            "reading…"
+        };
+        return vec![Line::styled(reading, theme.dim())];
     };
     if entries.is_empty() {
         return vec![Line::styled("no changes yet", theme.dim())];

@@ -223,3 +223,22 @@ fn offline_is_shown_and_a_failed_save_is_told() {
     update(&mut m, Msg::Notes(NotesEvent::Online));
     assert!(m.notes.offline.is_none());
 }
+
+#[test]
+fn the_editor_edits_at_its_cursor_through_update() {
+    let mut m = console(false);
+    key(&mut m, KeyCode::F(4));
+    typed(&mut m, "Calls to Bob");
+    for _ in 0..3 {
+        key(&mut m, KeyCode::Left);
+    }
+    update(&mut m, Msg::Paste("Carol or \x1b[2J".into()));
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Delete);
+    typed(&mut m, "c");
+    let cmds = ctrl(&mut m, 's');
+    let [Cmd::SaveNote(edit)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(edit.text.as_deref(), Some("calls to Carol or [2JBob"));
+}
