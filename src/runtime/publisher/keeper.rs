@@ -10,11 +10,11 @@ use jiff::{Timestamp, Zoned};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
+use super::calendar_feed::CalendarFeed;
 use super::protocol::{Reply, Request, StatusView};
-use crate::config::{CalendarSource, StatusConfig};
+use crate::config::StatusConfig;
 use crate::sip::publication::{Publication, PublicationConfig, PublicationEvent};
 use crate::status::auto::{Published, resolve};
-use crate::status::calendar::{self, Calendar};
 use crate::status::state::parse_availability;
 use crate::status::{Chosen, OwnStatus};
 
@@ -40,8 +40,7 @@ struct Keeper {
     clearing: bool,
     finished: bool,
     since: Timestamp,
-    calendar: Option<Result<Calendar, String>>,
-    calendar_read_at: Option<Instant>,
+    calendar: CalendarFeed,
     action_error: Option<String>,
     actions: mpsc::UnboundedSender<Option<String>>,
 }
@@ -58,6 +57,12 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
     let mut pcfg = cfg.publication.clone();
     pcfg.local = sock.local_addr()?;
     let (actions, mut action_results) = mpsc::unbounded_channel();
+    let (fetched, mut calendar_results) = mpsc::unbounded_channel();
+    let calendar = CalendarFeed::new(
+        cfg.status.calendar.clone(),
+        cfg.status.calendar_refresh,
+        fetched,
+    );
     let mut k = Keeper {
         publication: Publication::new(pcfg),
         cfg,
@@ -69,12 +74,11 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
         clearing: false,
         finished: false,
         since: Timestamp::now(),
-        calendar: None,
-        calendar_read_at: None,
+        calendar,
         action_error: None,
         actions,
     };
-    k.read_calendar();
+    k.calendar.read(Instant::now());
     let mut buf = vec![0u8; 65_536];
     while !k.finished {
         let wake = k.next_wake();
@@ -91,6 +95,10 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
                 None => break,
             },
             Some(result) = action_results.recv() => k.action_error = result,
+            Some(text) = calendar_results.recv() => {
+                k.calendar.on_fetched(text);
+                k.republish();
+            }
         }
         while let Some(bytes) = k.publication.poll_transmit() {
             if let Err(e) = sock.send(&bytes).await {
@@ -145,13 +153,10 @@ impl Keeper {
     fn next_wake(&self) -> Option<Instant> {
         let calendar = self
             .calendar
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
+            .calendar()
             .and_then(|c| c.next_change(Timestamp::now()))
             .map(instant_of);
-        let reread = self
-            .calendar_read_at
-            .map(|t| t + self.cfg.status.calendar_refresh);
+        let reread = self.calendar.next_read();
         [self.publication.poll_timeout(), calendar, reread]
             .into_iter()
             .flatten()
@@ -161,36 +166,9 @@ impl Keeper {
     fn on_timer(&mut self) {
         let now = Instant::now();
         self.publication.handle_timeout(now);
-        if self
-            .calendar_read_at
-            .is_some_and(|t| now >= t + self.cfg.status.calendar_refresh)
-        {
-            self.read_calendar();
-        }
+        self.calendar.read_if_due(now);
         // A calendar edge may have passed: publish what is right now.
         self.republish();
-    }
-
-    fn read_calendar(&mut self) {
-        let Some(src) = &self.cfg.status.calendar else {
-            return;
-        };
-        self.calendar_read_at = Some(Instant::now());
-        let tz = jiff::tz::TimeZone::system();
-        let result = match src {
-            CalendarSource::File(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|text| {
-                    calendar::parse(&text, &tz).map_err(|e| format!("{}: {e}", path.display()))
-                }),
-            CalendarSource::Url(url) => Err(format!(
-                "{url}: http(s) calendars are not fetched by this build; save the ICS file and point calendar at it"
-            )),
-        };
-        if let Err(e) = &result {
-            tracing::warn!("calendar: {e}");
-        }
-        self.calendar = Some(result);
     }
 
     fn reply(&self, error: Option<String>) -> Reply {
@@ -212,10 +190,7 @@ impl Keeper {
             keeper_pid: std::process::id(),
             keeper_since: rfc3339(self.since),
             action_error: self.action_error.clone(),
-            calendar: self.calendar.as_ref().map(|c| match c {
-                Ok(c) => format!("{} events", c.len()),
-                Err(e) => e.clone(),
-            }),
+            calendar: self.calendar.describe(&jiff::tz::TimeZone::system()),
         }
     }
 
@@ -291,8 +266,7 @@ impl Keeper {
         let now = Zoned::now();
         let event = self
             .calendar
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
+            .calendar()
             .and_then(|c| c.active_at(now.timestamp()));
         let next = resolve(
             chosen,

@@ -18,9 +18,11 @@
 //! - [`protocol`] — the requests and replies
 //! - `keeper`     — the publication, the clock, the calendar, the action
 //! - `action`     — the per-state command with its time limit
+//! - [`calendar_feed`] — the calendar file or URL, refreshed, last good copy kept
 //! - [`serve`] / [`ask`] — the socket's two ends
 
 mod action;
+pub mod calendar_feed;
 pub mod keeper;
 pub mod link;
 pub mod protocol;
