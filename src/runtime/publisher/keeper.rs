@@ -1,4 +1,4 @@
-//! The keeper: our publication over a UDP socket and the real clock, with
+//! The keeper: our publication over UDP or TCP ([`super::wire`]) and the real clock, with
 //! what decides it — the chosen status, idleness, the calendar — and the
 //! per-state command. Requests come in over a channel (from the socket
 //! server of the per-user process, or from a console in demo mode).
@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use jiff::{Timestamp, Zoned};
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use super::calendar_feed::CalendarFeed;
 use super::protocol::{Reply, Request, StatusView};
+use super::wire::{Incoming, Wire};
 use crate::config::StatusConfig;
 use crate::sip::publication::{Publication, PublicationConfig, PublicationEvent};
 use crate::status::auto::{Published, resolve};
@@ -47,15 +47,11 @@ struct Keeper {
 
 /// Run the keeper until its publication is cleared (or `asks` closes).
 pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Result<()> {
-    let bind: SocketAddr = if cfg.server.is_ipv6() {
-        "[::]:0".parse()?
-    } else {
-        "0.0.0.0:0".parse()?
-    };
-    let sock = UdpSocket::bind(bind).await?;
-    sock.connect(cfg.server).await?;
+    let mut wire = Wire::open(cfg.server, cfg.publication.transport).await?;
     let mut pcfg = cfg.publication.clone();
-    pcfg.local = sock.local_addr()?;
+    if let Some(local) = wire.local_addr() {
+        pcfg.local = local;
+    }
     let (actions, mut action_results) = mpsc::unbounded_channel();
     let (fetched, mut calendar_results) = mpsc::unbounded_channel();
     let calendar = CalendarFeed::new(
@@ -79,15 +75,13 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
         actions,
     };
     k.calendar.read(Instant::now());
-    let mut buf = vec![0u8; 65_536];
     while !k.finished {
         let wake = k.next_wake();
         tokio::select! {
-            got = sock.recv(&mut buf) => match got {
-                Ok(n) => { k.publication.handle_datagram(Instant::now(), &buf[..n]); }
-                // An ICMP "port unreachable" from an earlier send: the
-                // transaction's own timers decide.
-                Err(e) => tracing::debug!(error = %e, "keeper socket"),
+            got = wire.recv() => match got {
+                Incoming::Message(m) => { k.publication.handle_datagram(Instant::now(), &m); }
+                Incoming::Lost(_) => k.publication.connection_lost(Instant::now()),
+                Incoming::Nothing => {}
             },
             () = sleep_until(wake) => k.on_timer(),
             ask = asks.recv() => match ask {
@@ -101,8 +95,12 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
             }
         }
         while let Some(bytes) = k.publication.poll_transmit() {
-            if let Err(e) = sock.send(&bytes).await {
-                tracing::warn!(error = %e, "cannot send PUBLISH");
+            match wire.send(&bytes).await {
+                Ok(None) => {}
+                // A new TCP connection: later requests carry its address.
+                Ok(Some(local)) => k.publication.set_local_addr(local),
+                // The transaction's timeout and the retry backoff decide.
+                Err(e) => tracing::warn!("{e}"),
             }
         }
         while let Some(ev) = k.publication.poll_event() {

@@ -117,6 +117,10 @@ struct InFlight {
     auth_nonce: Option<String>,
     /// The Expires this request asked for.
     expires: u32,
+    /// It answers a challenge to the request before it (a 401 to it then
+    /// means refused credentials; to a request that reused an older
+    /// challenge, only a new nonce, e.g. after a server restart).
+    challenged: bool,
 }
 
 /// One timer at a time per purpose; a stale one is recognised by its time.
@@ -142,6 +146,8 @@ pub struct Publication {
     expires_at: Option<Instant>,
     /// Raised by a 423.
     min_expires: u32,
+    /// The next request sent answers a fresh challenge.
+    answering_challenge: bool,
     in_flight: Option<InFlight>,
     /// The request to send once the one in flight is answered.
     next: Option<Kind>,
@@ -168,6 +174,7 @@ impl Publication {
             etag: None,
             expires_at: None,
             min_expires: 0,
+            answering_challenge: false,
             in_flight: None,
             next: None,
             auth: None,
@@ -231,6 +238,25 @@ impl Publication {
         self.until = None;
         self.wake = Wakeups::default();
         self.request(Kind::Remove, now);
+    }
+
+    /// The connection that carried the PUBLISH in flight (TCP) is gone.
+    /// The first time, the request is sent again at once (as a new
+    /// transaction, over the new connection the owner makes); again after
+    /// that, it fails now rather than at its transaction timeout and is
+    /// retried after the backoff of [`policy::retry_after`].
+    pub fn connection_lost(&mut self, now: Instant) {
+        let Some(f) = self.in_flight.take() else {
+            return;
+        };
+        if self.failures == 0 {
+            self.failures = 1;
+            self.send(f.kind, now);
+        } else {
+            let reason = "the connection to the server was lost".to_string();
+            self.on_failure(now, f.kind, None, reason, true);
+            self.flush_next(now);
+        }
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
