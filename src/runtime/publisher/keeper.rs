@@ -299,6 +299,9 @@ impl Keeper {
         match ev {
             PublicationEvent::Published { .. } => self.answer_waiters(None),
             PublicationEvent::Removed => {
+                // Nothing is published now (also when the publication
+                // removed itself at an until nothing replaced).
+                self.published = None;
                 self.answer_waiters(None);
                 if self.clearing {
                     self.finished = true;
@@ -316,6 +319,12 @@ impl Keeper {
                     self.chosen = Some(OwnStatus::plain(self.cfg.status.default));
                     self.set_by = Some("default (until passed)".into());
                 }
+                // Not passed by the wall clock (it was set back): the same
+                // document again, with its until counted afresh. Either
+                // way something replaces the document, so the publication
+                // does not remove itself (a Min-Expires grant past the
+                // until, see `Publication`).
+                self.published = None;
                 self.republish();
             }
         }

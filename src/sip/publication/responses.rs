@@ -170,6 +170,16 @@ impl Publication {
         match min {
             Some(m) if m <= policy::MAX_MIN_EXPIRES && m > self.min_expires => {
                 self.min_expires = m;
+                if let Some(left) = self.until.map(|u| u.saturating_duration_since(now))
+                    && Duration::from_secs(u64::from(m)) > left
+                {
+                    tracing::warn!(
+                        min_expires = m,
+                        until_in = left.as_secs(),
+                        "the server's Min-Expires outlasts the until: publishing for \
+                         Min-Expires, replacing or removing the publication at the until"
+                    );
+                }
                 self.send(kind, now);
             }
             _ => self.on_failure(

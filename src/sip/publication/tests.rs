@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::sip::codec::{Message, Request, parse, response_to};
 
-fn cfg() -> PublicationConfig {
+pub(super) fn cfg() -> PublicationConfig {
     let mut c = PublicationConfig::new(
         "sip:alice@example.test",
         "127.0.0.1:5099".parse().expect("addr"),
@@ -16,7 +16,7 @@ fn cfg() -> PublicationConfig {
     c
 }
 
-fn sent(p: &mut Publication) -> Request {
+pub(super) fn sent(p: &mut Publication) -> Request {
     let bytes = p.poll_transmit().expect("a PUBLISH was sent");
     match parse(&bytes).expect("our PUBLISH parses") {
         Message::Request(r) => r,
@@ -24,7 +24,13 @@ fn sent(p: &mut Publication) -> Request {
     }
 }
 
-fn answer(p: &mut Publication, now: Instant, req: &Request, status: u16, extra: &[(&str, &str)]) {
+pub(super) fn answer(
+    p: &mut Publication,
+    now: Instant,
+    req: &Request,
+    status: u16,
+    extra: &[(&str, &str)],
+) {
     let mut resp = response_to(req, status, "Whatever", Some("srv"));
     for (n, v) in extra {
         resp.headers.push(n, *v);
@@ -32,11 +38,11 @@ fn answer(p: &mut Publication, now: Instant, req: &Request, status: u16, extra: 
     assert!(p.handle_datagram(now, &resp.to_bytes()), "answer matched");
 }
 
-fn events(p: &mut Publication) -> Vec<PublicationEvent> {
+pub(super) fn events(p: &mut Publication) -> Vec<PublicationEvent> {
     std::iter::from_fn(|| p.poll_event()).collect()
 }
 
-const DOC: &[u8] = b"<presence/>";
+pub(super) const DOC: &[u8] = b"<presence/>";
 
 #[test]
 fn first_publish_carries_body_and_no_if_match_then_keeps_the_etag() {
@@ -403,105 +409,4 @@ fn an_etag_that_is_not_a_token_is_not_taken() {
         }
         other => panic!("{other:?}"),
     }
-}
-
-#[test]
-fn a_lost_connection_resends_at_once_then_backs_off() {
-    let t0 = Instant::now();
-    let mut c = cfg();
-    c.transport = Transport::Tcp;
-    let mut p = Publication::new(c);
-    p.set(t0, DOC.to_vec(), None);
-    let first = sent(&mut p);
-    assert!(
-        first
-            .headers
-            .get("Via")
-            .is_some_and(|v| v.starts_with("SIP/2.0/TCP ")),
-        "{:?}",
-        first.headers.get("Via")
-    );
-    // The connection drops before the answer: the same PUBLISH goes again
-    // at once (a new transaction), no failure reported.
-    p.connection_lost(t0);
-    let again = sent(&mut p);
-    assert_eq!(again.body, DOC);
-    assert_ne!(
-        again.headers.get("Via"),
-        first.headers.get("Via"),
-        "a new branch"
-    );
-    assert!(events(&mut p).is_empty());
-    // Lost again: now it fails at once and is retried after the backoff,
-    // not after the 32 s transaction timeout.
-    p.connection_lost(t0);
-    assert!(p.poll_transmit().is_none());
-    let ev = events(&mut p);
-    assert!(
-        matches!(ev.as_slice(), [PublicationEvent::Failed { retry_at: Some(r), .. }] if *r == t0 + policy::retry_after(2)),
-        "{ev:?}"
-    );
-    p.handle_timeout(t0 + policy::retry_after(2));
-    let retried = sent(&mut p);
-    answer(
-        &mut p,
-        t0 + policy::retry_after(2),
-        &retried,
-        200,
-        &[("SIP-ETag", "e1"), ("Expires", "600")],
-    );
-    assert_eq!(p.etag(), Some("e1"));
-    // Nothing in flight: a lost connection changes nothing.
-    p.connection_lost(t0 + Duration::from_secs(5));
-    assert!(p.poll_transmit().is_none());
-}
-
-#[test]
-fn credentials_from_an_old_challenge_are_renewed_once_not_taken_as_refused() {
-    // A server restart (or an expired nonce without stale=true): the change
-    // reuses the old challenge, gets a 401 with a new nonce, and answers it.
-    let t0 = Instant::now();
-    let mut p = Publication::new(cfg());
-    p.set(t0, DOC.to_vec(), None);
-    let req = sent(&mut p);
-    let ch1 = "Digest realm=\"example.test\", nonce=\"n1\", qop=\"auth\"";
-    answer(&mut p, t0, &req, 401, &[("WWW-Authenticate", ch1)]);
-    let authed = sent(&mut p);
-    answer(
-        &mut p,
-        t0,
-        &authed,
-        200,
-        &[("SIP-ETag", "e1"), ("Expires", "600")],
-    );
-    events(&mut p);
-    p.set(t0, b"<presence>2</presence>".to_vec(), None);
-    let change = sent(&mut p);
-    assert!(
-        change
-            .headers
-            .get("Authorization")
-            .is_some_and(|a| a.contains("nonce=\"n1\""))
-    );
-    let ch2 = "Digest realm=\"example.test\", nonce=\"n2\", qop=\"auth\"";
-    answer(&mut p, t0, &change, 401, &[("WWW-Authenticate", ch2)]);
-    let renewed = sent(&mut p);
-    assert!(
-        renewed
-            .headers
-            .get("Authorization")
-            .is_some_and(|a| a.contains("nonce=\"n2\"")),
-        "answered the new challenge"
-    );
-    assert!(events(&mut p).is_empty(), "no failure");
-    // Refused again right after the fresh challenge: now it is refused.
-    answer(&mut p, t0, &renewed, 401, &[("WWW-Authenticate", ch2)]);
-    assert!(p.poll_transmit().is_none());
-    assert!(matches!(
-        events(&mut p).as_slice(),
-        [PublicationEvent::Failed {
-            status: Some(401),
-            ..
-        }]
-    ));
 }
