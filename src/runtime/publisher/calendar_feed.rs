@@ -141,13 +141,17 @@ impl CalendarFeed {
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string()
         };
+        let events = |c: &Calendar| match c.len() {
+            1 => "1 event".to_string(),
+            n => format!("{n} events"),
+        };
         Some(match (&self.good, self.good_at, &self.error) {
             (Some(c), Some(t), Some(e)) => format!(
-                "{} events, the copy from {}; the last refresh failed: {e}",
-                c.len(),
+                "{}, the copy from {}; the last refresh failed: {e}",
+                events(c),
                 at(t)
             ),
-            (Some(c), _, None) => format!("{} events", c.len()),
+            (Some(c), _, None) => events(c),
             (None, _, Some(e)) => e.clone(),
             _ if self.fetching => "being fetched".into(),
             _ => "not read yet".into(),
