@@ -13,6 +13,9 @@
 //!   keeper goes on using it, logs the failure, and `status show` says
 //!   "using the copy from HH:MM; the last refresh failed: …".
 //! - An answer other than 2xx is a failure (its status is named).
+//! - A calendar URL is often a secret (a token in the path or the query,
+//!   credentials before the host): messages and the log show only its
+//!   scheme and host ([`shown_url`]).
 
 use std::time::{Duration, Instant};
 
@@ -105,7 +108,7 @@ impl CalendarFeed {
     pub fn on_fetched(&mut self, text: Result<String, String>) {
         self.fetching = false;
         let name = match &self.source {
-            Some(CalendarSource::Url(u)) => crate::text::line(u, 200).into_owned(),
+            Some(CalendarSource::Url(u)) => shown_url(u),
             _ => "calendar".into(),
         };
         self.take(text, &name);
@@ -163,7 +166,7 @@ impl CalendarFeed {
 /// within `timeout`; any failure as a sentence naming the URL.
 pub fn fetch(url: &str, timeout: Duration, limit: u64) -> Result<String, String> {
     use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-    let shown = crate::text::line(url, 200).into_owned();
+    let shown = shown_url(url);
     let tls = TlsConfig::builder()
         .provider(TlsProvider::NativeTls)
         .root_certs(RootCerts::PlatformVerifier)
@@ -195,6 +198,19 @@ pub fn fetch(url: &str, timeout: Duration, limit: u64) -> Result<String, String>
             }
             e => format!("cannot read {shown}: {e}"),
         })
+}
+
+/// `https://host/…`: the URL without credentials, path or query.
+pub fn shown_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let more = if rest.len() > authority.len() {
+        "/…"
+    } else {
+        ""
+    };
+    crate::text::line(&format!("{scheme}://{host}{more}"), 200).into_owned()
 }
 
 #[cfg(test)]

@@ -109,7 +109,17 @@ async fn a_server_that_never_answers_times_out_with_a_message_naming_the_url() {
         .expect("joined");
     drop(listener);
     let e = got.expect_err("timed out");
-    assert!(e.contains(&shown), "{e}");
+    assert!(e.contains(&shown_url(&shown)), "{e}");
+}
+
+#[test]
+fn a_calendar_url_is_shown_without_its_secrets() {
+    assert_eq!(
+        shown_url("https://bob:pw@cal.example.com/private-9f8e7d/basic.ics?token=abc"),
+        "https://cal.example.com/…"
+    );
+    assert_eq!(shown_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    assert_eq!(shown_url("https://h.example?x=1"), "https://h.example/…");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,4 +132,5 @@ async fn a_first_fetch_failure_is_said_and_nothing_is_used() {
     assert!(feed.calendar().is_none());
     let said = feed.describe(&jiff::tz::TimeZone::UTC).expect("described");
     assert!(said.contains("404"), "{said}");
+    assert!(!said.contains("me.ics"), "the path is not shown: {said}");
 }
