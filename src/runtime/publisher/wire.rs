@@ -42,7 +42,8 @@ pub enum Incoming {
 
 /// The keeper's connection.
 pub enum Wire {
-    Udp(UdpSocket),
+    /// The socket and its receive buffer.
+    Udp(UdpSocket, Vec<u8>),
     Tcp(TcpLink),
 }
 
@@ -67,7 +68,7 @@ impl Wire {
             };
             let sock = UdpSocket::bind(bind).await?;
             sock.connect(server).await?;
-            return Ok(Wire::Udp(sock));
+            return Ok(Wire::Udp(sock, vec![0; 65_536]));
         }
         let mut link = TcpLink {
             server,
@@ -85,7 +86,7 @@ impl Wire {
     /// Our local address as the server sees it (Via), if connected.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match self {
-            Wire::Udp(s) => s.local_addr().ok(),
+            Wire::Udp(s, _) => s.local_addr().ok(),
             Wire::Tcp(l) => l.stream.as_ref().and_then(|s| s.local_addr().ok()),
         }
     }
@@ -94,21 +95,15 @@ impl Wire {
     /// connection). Cancel-safe: a read that is cancelled loses nothing.
     pub async fn recv(&mut self) -> Incoming {
         match self {
-            Wire::Udp(sock) => {
-                let mut buf = vec![0u8; 65_536];
-                match sock.recv(&mut buf).await {
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Incoming::Message(buf)
-                    }
-                    // An ICMP "port unreachable" from an earlier send: the
-                    // transaction's own timers decide.
-                    Err(e) => {
-                        tracing::debug!(error = %e, "keeper socket");
-                        Incoming::Nothing
-                    }
+            Wire::Udp(sock, buf) => match sock.recv(buf).await {
+                Ok(n) => Incoming::Message(buf[..n].to_vec()),
+                // An ICMP "port unreachable" from an earlier send: the
+                // transaction's own timers decide.
+                Err(e) => {
+                    tracing::debug!(error = %e, "keeper socket");
+                    Incoming::Nothing
                 }
-            }
+            },
             Wire::Tcp(link) => link.recv().await,
         }
     }
@@ -117,7 +112,7 @@ impl Wire {
     /// local address `addr`) was made for it.
     pub async fn send(&mut self, bytes: &[u8]) -> Result<Option<SocketAddr>, String> {
         match self {
-            Wire::Udp(sock) => sock
+            Wire::Udp(sock, _) => sock
                 .send(bytes)
                 .await
                 .map(|_| None)
