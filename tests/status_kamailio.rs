@@ -33,12 +33,17 @@ struct Setup {
 }
 
 fn setup(name: &str, extra: &str) -> Setup {
+    setup_over(name, "udp", extra)
+}
+
+/// [`setup`] with alice's status published over `transport`.
+fn setup_over(name: &str, transport: &str, extra: &str) -> Setup {
     let kam = Kamailio::start(USERS);
     let dir = run_dir(name);
     let alice = write_config(
         &dir.join("alice"),
         kam.port,
-        "udp",
+        transport,
         ("alice", "alicepw"),
         &[],
         extra,
@@ -265,6 +270,72 @@ fn when_the_until_passes_the_keeper_publishes_the_default_state() {
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(shown.contains("chosen:    chat"), "{}", text(&show));
     assert!(shown.contains("default (until passed)"), "{}", text(&show));
+    let clear = status(&t.alice, &t.runtime, &["clear"]);
+    assert!(clear.status.success(), "{}", text(&clear));
+    assert!(wait_until(Duration::from_secs(5), || !pid_alive(
+        pid, "status"
+    )));
+}
+
+/// True when process `pid` holds an established TCP connection to
+/// 127.0.0.1:`port` (its socket inodes against /proc/net/tcp).
+fn tcp_connection_to(pid: u32, port: u16) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    let inodes: Vec<String> = fds
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().into_owned();
+            l.strip_prefix("socket:[")?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
+        .collect();
+    let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
+    let remote = format!("0100007F:{port:04X}");
+    table.lines().skip(1).any(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        f.len() > 9 && f[2] == remote && f[3] == "01" && inodes.iter().any(|i| i == f[9])
+    })
+}
+
+#[test]
+fn over_tcp_the_keeper_publishes_on_a_tcp_connection_and_reconnects_after_a_server_restart() {
+    let mut t = setup_over("status-tcp", "tcp", "");
+    let set = status(&t.alice, &t.runtime, &["set", "busy", "--note", "On TCP"]);
+    assert!(set.status.success(), "{}", text(&set));
+    let pid = keeper_pid(&set);
+    let line = t.watch.wait_for(Duration::from_secs(5), "alice busy", |l| {
+        alice_is(l, "busy")
+    });
+    assert_eq!(s(&line, "note"), "On TCP");
+    assert!(
+        tcp_connection_to(pid, t.kam.port),
+        "the keeper holds a TCP connection to the server"
+    );
+
+    // The server restarts: our connection is gone, and so is everything the
+    // server held. The next change goes over a new connection.
+    t.kam.restart();
+    let carol = sipp::subscribe(t.kam.port, ("carol", "carolpw"), "alice", "presence");
+    let again = status(
+        &t.alice,
+        &t.runtime,
+        &["set", "away", "--note", "After the restart"],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(keeper_pid(&again), pid, "the same keeper reconnected");
+    carol
+        .wait_body_containing("After the restart", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("sipp did not see it: {e}\n{}", carol.sipp.report()));
+    assert!(
+        wait_until(Duration::from_secs(5), || tcp_connection_to(
+            pid, t.kam.port
+        )),
+        "a new TCP connection"
+    );
     let clear = status(&t.alice, &t.runtime, &["clear"]);
     assert!(clear.status.success(), "{}", text(&clear));
     assert!(wait_until(Duration::from_secs(5), || !pid_alive(

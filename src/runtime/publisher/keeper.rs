@@ -1,4 +1,4 @@
-//! The keeper: our publication over a UDP socket and the real clock, with
+//! The keeper: our publication over UDP or TCP ([`super::wire`]) and the real clock, with
 //! what decides it — the chosen status, idleness, the calendar — and the
 //! per-state command. Requests come in over a channel (from the socket
 //! server of the per-user process, or from a console in demo mode).
@@ -7,14 +7,14 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use jiff::{Timestamp, Zoned};
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
+use super::calendar_feed::CalendarFeed;
 use super::protocol::{Reply, Request, StatusView};
-use crate::config::{CalendarSource, StatusConfig};
+use super::wire::{Incoming, Wire};
+use crate::config::StatusConfig;
 use crate::sip::publication::{Publication, PublicationConfig, PublicationEvent};
 use crate::status::auto::{Published, resolve};
-use crate::status::calendar::{self, Calendar};
 use crate::status::state::parse_availability;
 use crate::status::{Chosen, OwnStatus};
 
@@ -40,24 +40,25 @@ struct Keeper {
     clearing: bool,
     finished: bool,
     since: Timestamp,
-    calendar: Option<Result<Calendar, String>>,
-    calendar_read_at: Option<Instant>,
+    calendar: CalendarFeed,
     action_error: Option<String>,
     actions: mpsc::UnboundedSender<Option<String>>,
 }
 
 /// Run the keeper until its publication is cleared (or `asks` closes).
 pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Result<()> {
-    let bind: SocketAddr = if cfg.server.is_ipv6() {
-        "[::]:0".parse()?
-    } else {
-        "0.0.0.0:0".parse()?
-    };
-    let sock = UdpSocket::bind(bind).await?;
-    sock.connect(cfg.server).await?;
+    let mut wire = Wire::open(cfg.server, cfg.publication.transport).await?;
     let mut pcfg = cfg.publication.clone();
-    pcfg.local = sock.local_addr()?;
+    if let Some(local) = wire.local_addr() {
+        pcfg.local = local;
+    }
     let (actions, mut action_results) = mpsc::unbounded_channel();
+    let (fetched, mut calendar_results) = mpsc::unbounded_channel();
+    let calendar = CalendarFeed::new(
+        cfg.status.calendar.clone(),
+        cfg.status.calendar_refresh,
+        fetched,
+    );
     let mut k = Keeper {
         publication: Publication::new(pcfg),
         cfg,
@@ -69,21 +70,18 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
         clearing: false,
         finished: false,
         since: Timestamp::now(),
-        calendar: None,
-        calendar_read_at: None,
+        calendar,
         action_error: None,
         actions,
     };
-    k.read_calendar();
-    let mut buf = vec![0u8; 65_536];
+    k.calendar.read(Instant::now());
     while !k.finished {
         let wake = k.next_wake();
         tokio::select! {
-            got = sock.recv(&mut buf) => match got {
-                Ok(n) => { k.publication.handle_datagram(Instant::now(), &buf[..n]); }
-                // An ICMP "port unreachable" from an earlier send: the
-                // transaction's own timers decide.
-                Err(e) => tracing::debug!(error = %e, "keeper socket"),
+            got = wire.recv() => match got {
+                Incoming::Message(m) => { k.publication.handle_datagram(Instant::now(), &m); }
+                Incoming::Lost(_) => k.publication.connection_lost(Instant::now()),
+                Incoming::Nothing => {}
             },
             () = sleep_until(wake) => k.on_timer(),
             ask = asks.recv() => match ask {
@@ -91,10 +89,18 @@ pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Re
                 None => break,
             },
             Some(result) = action_results.recv() => k.action_error = result,
+            Some(text) = calendar_results.recv() => {
+                k.calendar.on_fetched(text);
+                k.republish();
+            }
         }
         while let Some(bytes) = k.publication.poll_transmit() {
-            if let Err(e) = sock.send(&bytes).await {
-                tracing::warn!(error = %e, "cannot send PUBLISH");
+            match wire.send(&bytes).await {
+                Ok(None) => {}
+                // A new TCP connection: later requests carry its address.
+                Ok(Some(local)) => k.publication.set_local_addr(local),
+                // The transaction's timeout and the retry backoff decide.
+                Err(e) => tracing::warn!("{e}"),
             }
         }
         while let Some(ev) = k.publication.poll_event() {
@@ -145,13 +151,10 @@ impl Keeper {
     fn next_wake(&self) -> Option<Instant> {
         let calendar = self
             .calendar
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
+            .calendar()
             .and_then(|c| c.next_change(Timestamp::now()))
             .map(instant_of);
-        let reread = self
-            .calendar_read_at
-            .map(|t| t + self.cfg.status.calendar_refresh);
+        let reread = self.calendar.next_read();
         [self.publication.poll_timeout(), calendar, reread]
             .into_iter()
             .flatten()
@@ -161,36 +164,9 @@ impl Keeper {
     fn on_timer(&mut self) {
         let now = Instant::now();
         self.publication.handle_timeout(now);
-        if self
-            .calendar_read_at
-            .is_some_and(|t| now >= t + self.cfg.status.calendar_refresh)
-        {
-            self.read_calendar();
-        }
+        self.calendar.read_if_due(now);
         // A calendar edge may have passed: publish what is right now.
         self.republish();
-    }
-
-    fn read_calendar(&mut self) {
-        let Some(src) = &self.cfg.status.calendar else {
-            return;
-        };
-        self.calendar_read_at = Some(Instant::now());
-        let tz = jiff::tz::TimeZone::system();
-        let result = match src {
-            CalendarSource::File(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|text| {
-                    calendar::parse(&text, &tz).map_err(|e| format!("{}: {e}", path.display()))
-                }),
-            CalendarSource::Url(url) => Err(format!(
-                "{url}: http(s) calendars are not fetched by this build; save the ICS file and point calendar at it"
-            )),
-        };
-        if let Err(e) = &result {
-            tracing::warn!("calendar: {e}");
-        }
-        self.calendar = Some(result);
     }
 
     fn reply(&self, error: Option<String>) -> Reply {
@@ -212,10 +188,7 @@ impl Keeper {
             keeper_pid: std::process::id(),
             keeper_since: rfc3339(self.since),
             action_error: self.action_error.clone(),
-            calendar: self.calendar.as_ref().map(|c| match c {
-                Ok(c) => format!("{} events", c.len()),
-                Err(e) => e.clone(),
-            }),
+            calendar: self.calendar.describe(&jiff::tz::TimeZone::system()),
         }
     }
 
@@ -291,8 +264,7 @@ impl Keeper {
         let now = Zoned::now();
         let event = self
             .calendar
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
+            .calendar()
             .and_then(|c| c.active_at(now.timestamp()));
         let next = resolve(
             chosen,
@@ -327,6 +299,9 @@ impl Keeper {
         match ev {
             PublicationEvent::Published { .. } => self.answer_waiters(None),
             PublicationEvent::Removed => {
+                // Nothing is published now (also when the publication
+                // removed itself at an until nothing replaced).
+                self.published = None;
                 self.answer_waiters(None);
                 if self.clearing {
                     self.finished = true;
@@ -344,6 +319,12 @@ impl Keeper {
                     self.chosen = Some(OwnStatus::plain(self.cfg.status.default));
                     self.set_by = Some("default (until passed)".into());
                 }
+                // Not passed by the wall clock (it was set back): the same
+                // document again, with its until counted afresh. Either
+                // way something replaces the document, so the publication
+                // does not remove itself (a Min-Expires grant past the
+                // until, see `Publication`).
+                self.published = None;
                 self.republish();
             }
         }

@@ -18,12 +18,16 @@
 //! - [`protocol`] — the requests and replies
 //! - `keeper`     — the publication, the clock, the calendar, the action
 //! - `action`     — the per-state command with its time limit
+//! - [`calendar_feed`] — the calendar file or URL, refreshed, last good copy kept
+//! - [`wire`]     — UDP, or TCP with reconnection, to the server
 //! - [`serve`] / [`ask`] — the socket's two ends
 
 mod action;
+pub mod calendar_feed;
 pub mod keeper;
 pub mod link;
 pub mod protocol;
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -235,7 +239,7 @@ pub fn keeper_config(cfg: &crate::config::Config, seed: u64) -> anyhow::Result<K
     let mut p = crate::sip::publication::PublicationConfig::new(
         &cfg.account.uri,
         unspecified,
-        crate::sip::Transport::Udp,
+        cfg.server.transport,
     );
     p.auth_user = cfg.account.auth_user.clone();
     p.password = cfg.account.password.clone();

@@ -18,7 +18,13 @@
 //!   `until` given with it: if we die, the server forgets it by itself then.
 //!   When `until` comes, [`PublicationEvent::UntilReached`] tells the owner
 //!   (which publishes the default state). The cap yields only to a server's
-//!   Min-Expires (423), which is a server rule we cannot go below.
+//!   Min-Expires (423), which is a server rule we cannot go below: then we
+//!   publish for Min-Expires (and log that it outlasts the until), and at
+//!   the until the owner replaces the document; should it not do so within
+//!   [`policy::UNTIL_GRACE`], the publication removes itself (`Expires: 0`)
+//!   so it never outlives the until while we run. Only if our process dies
+//!   in that last Min-Expires window does the server keep the status past
+//!   the until — by at most Min-Expires seconds.
 //! - 489 (Bad Event) and refused credentials are final until the next `set`;
 //!   a timeout or a 5xx is retried after the backoff of [`policy`].
 //!
@@ -29,6 +35,8 @@ mod requests;
 mod responses;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_recovery;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -117,6 +125,10 @@ struct InFlight {
     auth_nonce: Option<String>,
     /// The Expires this request asked for.
     expires: u32,
+    /// It answers a challenge to the request before it (a 401 to it then
+    /// means refused credentials; to a request that reused an older
+    /// challenge, only a new nonce, e.g. after a server restart).
+    challenged: bool,
 }
 
 /// One timer at a time per purpose; a stale one is recognised by its time.
@@ -125,6 +137,9 @@ struct Wakeups {
     refresh: Option<Instant>,
     until: Option<Instant>,
     retry: Option<Instant>,
+    /// The until passed with a grant that outlives it (Min-Expires):
+    /// removal unless the owner sets or removes by then.
+    lapse: Option<Instant>,
 }
 
 /// The publication state machine. See the module documentation.
@@ -142,6 +157,8 @@ pub struct Publication {
     expires_at: Option<Instant>,
     /// Raised by a 423.
     min_expires: u32,
+    /// The next request sent answers a fresh challenge.
+    answering_challenge: bool,
     in_flight: Option<InFlight>,
     /// The request to send once the one in flight is answered.
     next: Option<Kind>,
@@ -168,6 +185,7 @@ impl Publication {
             etag: None,
             expires_at: None,
             min_expires: 0,
+            answering_challenge: false,
             in_flight: None,
             next: None,
             auth: None,
@@ -213,6 +231,7 @@ impl Publication {
     pub fn set(&mut self, now: Instant, body: Vec<u8>, until: Option<Instant>) {
         self.failures = 0;
         self.wake.retry = None;
+        self.wake.lapse = None;
         if until.is_some_and(|u| u <= now) {
             self.events.push_back(PublicationEvent::UntilReached);
             return;
@@ -233,6 +252,25 @@ impl Publication {
         self.request(Kind::Remove, now);
     }
 
+    /// The connection that carried the PUBLISH in flight (TCP) is gone.
+    /// The first time, the request is sent again at once (as a new
+    /// transaction, over the new connection the owner makes); again after
+    /// that, it fails now rather than at its transaction timeout and is
+    /// retried after the backoff of [`policy::retry_after`].
+    pub fn connection_lost(&mut self, now: Instant) {
+        let Some(f) = self.in_flight.take() else {
+            return;
+        };
+        if self.failures == 0 {
+            self.failures = 1;
+            self.send(f.kind, now);
+        } else {
+            let reason = "the connection to the server was lost".to_string();
+            self.on_failure(now, f.kind, None, reason, true);
+            self.flush_next(now);
+        }
+    }
+
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         self.transmits.pop_front()
     }
@@ -244,19 +282,33 @@ impl Publication {
     /// The next instant [`handle_timeout`](Self::handle_timeout) has work.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let tx = self.in_flight.as_ref().and_then(|f| f.tx.poll_timeout());
-        [tx, self.wake.refresh, self.wake.until, self.wake.retry]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            tx,
+            self.wake.refresh,
+            self.wake.until,
+            self.wake.retry,
+            self.wake.lapse,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Run whatever is due.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tx_timer(now);
-        if self.wake.until.is_some_and(|u| u <= now) {
+        if let Some(u) = self.wake.until.filter(|u| *u <= now) {
             self.wake.until = None;
             self.wake.refresh = None;
+            if self.expires_at.is_some_and(|e| e > u + policy::UNTIL_SLACK) {
+                self.wake.lapse = Some(now + policy::UNTIL_GRACE);
+            }
             self.events.push_back(PublicationEvent::UntilReached);
+        }
+        if self.wake.lapse.is_some_and(|l| l <= now) {
+            self.wake.lapse = None;
+            tracing::info!("until passed and nothing replaced the publication: removing it");
+            self.remove(now);
         }
         if self.wake.refresh.is_some_and(|r| r <= now) {
             self.wake.refresh = None;

@@ -17,6 +17,11 @@ pub const SHORT_GRANT: Duration = Duration::from_secs(80);
 /// No refresh this close to the `until`: the publication may lapse there.
 pub const UNTIL_SLACK: Duration = Duration::from_secs(1);
 
+/// When a server's Min-Expires made a grant outlive the `until`: how long
+/// after the until the owner has to publish something else before the
+/// publication removes itself (`Expires: 0`).
+pub const UNTIL_GRACE: Duration = Duration::from_secs(2);
+
 /// The largest Min-Expires (423) we follow: a day.
 pub const MAX_MIN_EXPIRES: u32 = 86_400;
 

@@ -33,6 +33,7 @@ impl Publication {
     /// Build and send one PUBLISH (with credentials when we hold a
     /// challenge).
     pub(super) fn send(&mut self, kind: Kind, now: Instant) {
+        let challenged = std::mem::take(&mut self.answering_challenge);
         let expires = match kind {
             Kind::Remove => 0,
             _ => self.expires_for(now),
@@ -88,6 +89,7 @@ impl Publication {
             bytes,
             auth_nonce,
             expires,
+            challenged,
         });
     }
 

@@ -34,7 +34,9 @@ impl Publication {
         };
         match resp.status {
             200..=299 => self.on_success(now, f.kind, f.expires, resp),
-            401 | 407 => self.on_challenge(now, f.kind, f.auth_nonce.is_some(), resp),
+            401 | 407 => {
+                self.on_challenge(now, f.kind, f.auth_nonce.is_some() && f.challenged, resp)
+            }
             412 => {
                 // The server no longer knows our ETag (RFC 3903 6.3).
                 self.etag = None;
@@ -77,7 +79,7 @@ impl Publication {
         true
     }
 
-    fn flush_next(&mut self, now: Instant) {
+    pub(super) fn flush_next(&mut self, now: Instant) {
         if self.in_flight.is_none()
             && let Some(next) = self.next.take()
         {
@@ -126,7 +128,11 @@ impl Publication {
         }
     }
 
-    fn on_challenge(&mut self, now: Instant, kind: Kind, had_credentials: bool, resp: &Response) {
+    /// `answered_fresh`: the refused request carried credentials for a
+    /// challenge to its predecessor; credentials from an older challenge
+    /// (a refresh an hour later, a restarted server's new secret) are only
+    /// out of date and are computed afresh once.
+    fn on_challenge(&mut self, now: Instant, kind: Kind, answered_fresh: bool, resp: &Response) {
         let proxy = resp.status == 407;
         let header = if proxy {
             "Proxy-Authenticate"
@@ -141,11 +147,12 @@ impl Publication {
             (Some(Ok(_)), None) => Some(refused(
                 "the server asks for credentials and no password is configured".into(),
             )),
-            (Some(Ok(c)), Some(_)) if had_credentials && !c.stale => Some(refused(
+            (Some(Ok(c)), Some(_)) if answered_fresh && !c.stale => Some(refused(
                 "the server refused our credentials (check auth_user and password)".into(),
             )),
             (Some(Ok(c)), Some(_)) => {
                 self.auth = Some(DigestClient::new(c, proxy));
+                self.answering_challenge = true;
                 None
             }
         };
@@ -163,6 +170,16 @@ impl Publication {
         match min {
             Some(m) if m <= policy::MAX_MIN_EXPIRES && m > self.min_expires => {
                 self.min_expires = m;
+                if let Some(left) = self.until.map(|u| u.saturating_duration_since(now))
+                    && Duration::from_secs(u64::from(m)) > left
+                {
+                    tracing::warn!(
+                        min_expires = m,
+                        until_in = left.as_secs(),
+                        "the server's Min-Expires outlasts the until: publishing for \
+                         Min-Expires, replacing or removing the publication at the until"
+                    );
+                }
                 self.send(kind, now);
             }
             _ => self.on_failure(

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::sip::codec::{Message, Request, parse, response_to};
 
-fn cfg() -> PublicationConfig {
+pub(super) fn cfg() -> PublicationConfig {
     let mut c = PublicationConfig::new(
         "sip:alice@example.test",
         "127.0.0.1:5099".parse().expect("addr"),
@@ -16,7 +16,7 @@ fn cfg() -> PublicationConfig {
     c
 }
 
-fn sent(p: &mut Publication) -> Request {
+pub(super) fn sent(p: &mut Publication) -> Request {
     let bytes = p.poll_transmit().expect("a PUBLISH was sent");
     match parse(&bytes).expect("our PUBLISH parses") {
         Message::Request(r) => r,
@@ -24,7 +24,13 @@ fn sent(p: &mut Publication) -> Request {
     }
 }
 
-fn answer(p: &mut Publication, now: Instant, req: &Request, status: u16, extra: &[(&str, &str)]) {
+pub(super) fn answer(
+    p: &mut Publication,
+    now: Instant,
+    req: &Request,
+    status: u16,
+    extra: &[(&str, &str)],
+) {
     let mut resp = response_to(req, status, "Whatever", Some("srv"));
     for (n, v) in extra {
         resp.headers.push(n, *v);
@@ -32,11 +38,11 @@ fn answer(p: &mut Publication, now: Instant, req: &Request, status: u16, extra: 
     assert!(p.handle_datagram(now, &resp.to_bytes()), "answer matched");
 }
 
-fn events(p: &mut Publication) -> Vec<PublicationEvent> {
+pub(super) fn events(p: &mut Publication) -> Vec<PublicationEvent> {
     std::iter::from_fn(|| p.poll_event()).collect()
 }
 
-const DOC: &[u8] = b"<presence/>";
+pub(super) const DOC: &[u8] = b"<presence/>";
 
 #[test]
 fn first_publish_carries_body_and_no_if_match_then_keeps_the_etag() {

@@ -8,10 +8,16 @@
 //! TZID or floating, all-day dates), TRANSP, STATUS, the Outlook busy status
 //! (`X-MICROSOFT-CDO-BUSYSTATUS`: FREE, BUSY, TENTATIVE, OOF), SUMMARY,
 //! EXDATE, RECURRENCE-ID (a moved occurrence replaces its original) and
-//! RRULE with FREQ DAILY/WEEKLY/MONTHLY/YEARLY, INTERVAL, COUNT, UNTIL and
-//! BYDAY (weekly/daily). Recurrences expand in the event's own zone, so a
-//! 09:00 meeting stays at 09:00 across a DST change. An RRULE part we do not
-//! know is an error naming the line, never a silently wrong calendar.
+//! RRULE with FREQ DAILY/WEEKLY/MONTHLY/YEARLY, INTERVAL, COUNT, UNTIL,
+//! BYDAY (plain weekdays for every frequency; with an ordinal such as `2MO`
+//! or `-1FR` — within the month — for MONTHLY, and YEARLY with BYMONTH),
+//! BYMONTHDAY (`15`, `-1`: the last day), BYMONTH and BYSETPOS (MONTHLY,
+//! YEARLY: "the last workday" is `BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1`).
+//! Refused, with the line named: BYDAY/BYMONTHDAY in a YEARLY rule without
+//! BYMONTH (days of the whole year), BYWEEKNO, BYYEARDAY, BYHOUR and
+//! smaller. Recurrences expand in the event's own zone, so a 09:00 meeting
+//! stays at 09:00 across a DST change. An RRULE part we do not know is an
+//! error naming the line, never a silently wrong calendar.
 //!
 //! Pure: text and a time zone in, spans out; fetching is the runtime's.
 
@@ -19,6 +25,8 @@ mod parse;
 mod rrule;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rules;
 
 use jiff::Timestamp;
 

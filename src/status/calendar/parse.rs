@@ -179,6 +179,9 @@ fn rule(l: &Line, local: &TimeZone) -> Result<Rule, CalendarError> {
         count: None,
         until: None,
         byday: Vec::new(),
+        bymonthday: Vec::new(),
+        bymonth: Vec::new(),
+        bysetpos: Vec::new(),
     };
     let mut freq = None;
     for part in l.value.trim().split(';').filter(|p| !p.is_empty()) {
@@ -187,7 +190,7 @@ fn rule(l: &Line, local: &TimeZone) -> Result<Rule, CalendarError> {
             err(
                 l.at,
                 format!(
-                    "RRULE part {part:?} is not one we read (FREQ DAILY/WEEKLY/MONTHLY/YEARLY, INTERVAL, COUNT, UNTIL, BYDAY, WKST)"
+                    "RRULE part {part:?} is not one we read (FREQ DAILY/WEEKLY/MONTHLY/YEARLY, INTERVAL, COUNT, UNTIL, BYDAY such as MO or -1SU, BYMONTHDAY, BYMONTH, BYSETPOS, WKST)"
                 ),
             )
         };
@@ -214,19 +217,73 @@ fn rule(l: &Line, local: &TimeZone) -> Result<Rule, CalendarError> {
             }
             "BYDAY" => {
                 for d in v.split(',') {
-                    r.byday
-                        .push(weekday(&d.to_ascii_uppercase()).ok_or_else(bad)?);
+                    r.byday.push(ordinal_weekday(d).ok_or_else(bad)?);
                 }
+            }
+            "BYMONTHDAY" => r.bymonthday = numbers(v, 31).ok_or_else(bad)?,
+            "BYMONTH" => {
+                r.bymonth = numbers(v, 12)
+                    .filter(|m| m.iter().all(|m| *m > 0))
+                    .ok_or_else(bad)?
+            }
+            "BYSETPOS" => {
+                r.bysetpos = numbers(v, 127)
+                    .ok_or_else(bad)?
+                    .into_iter()
+                    .map(i32::from)
+                    .collect()
             }
             "WKST" => {}
             _ => return Err(bad()),
         }
     }
     r.freq = freq.ok_or_else(|| err(l.at, "RRULE without FREQ"))?;
-    if !r.byday.is_empty() && matches!(r.freq, Freq::Monthly | Freq::Yearly) {
-        return Err(err(l.at, "BYDAY is read for DAILY and WEEKLY rules only"));
-    }
+    check_rule(&r).map_err(|why| err(l.at, why))?;
     Ok(r)
+}
+
+/// The combinations we read (RFC 5545 3.3.10 allows more).
+fn check_rule(r: &Rule) -> Result<(), &'static str> {
+    let ordinals = r.byday.iter().any(|(n, _)| *n != 0);
+    match r.freq {
+        Freq::Daily | Freq::Weekly if ordinals => {
+            Err("a BYDAY with a number (like -1SU) is read for MONTHLY and YEARLY rules only")
+        }
+        Freq::Weekly if !r.bymonthday.is_empty() => {
+            Err("BYMONTHDAY is not allowed in a WEEKLY rule")
+        }
+        Freq::Daily | Freq::Weekly if !r.bysetpos.is_empty() => {
+            Err("BYSETPOS is read for MONTHLY and YEARLY rules only")
+        }
+        Freq::Yearly
+            if r.bymonth.is_empty() && (!r.byday.is_empty() || !r.bymonthday.is_empty()) =>
+        {
+            Err("a YEARLY rule with BYDAY or BYMONTHDAY is read with a BYMONTH only")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `MO`, `2MO`, `+2MO`, `-1SU`: (ordinal, weekday); ordinals ±1..±5.
+fn ordinal_weekday(v: &str) -> Option<(i8, Weekday)> {
+    let v = v.trim().to_ascii_uppercase();
+    let split = v.len().checked_sub(2)?;
+    let (n, day) = (v.get(..split)?, v.get(split..)?);
+    let n: i8 = if n.is_empty() { 0 } else { n.parse().ok()? };
+    (n.abs() <= 5).then_some(())?;
+    Some((n, weekday(day)?))
+}
+
+/// A comma list of non-zero numbers within ±`max`.
+fn numbers(v: &str, max: i8) -> Option<Vec<i8>> {
+    v.split(',')
+        .map(|n| {
+            n.trim()
+                .parse::<i8>()
+                .ok()
+                .filter(|n| *n != 0 && n.unsigned_abs() <= max.unsigned_abs())
+        })
+        .collect()
 }
 
 /// The properties of one VEVENT, by name (first wins; EXDATE all).

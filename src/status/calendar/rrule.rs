@@ -24,7 +24,78 @@ pub(super) struct Rule {
     pub interval: i32,
     pub count: Option<usize>,
     pub until: Option<Timestamp>,
-    pub byday: Vec<Weekday>,
+    /// Weekdays, each with its ordinal in the month (0: every one; 2: the
+    /// second; -1: the last).
+    pub byday: Vec<(i8, Weekday)>,
+    /// Days of the month (-1: the last).
+    pub bymonthday: Vec<i8>,
+    /// Months (1-12).
+    pub bymonth: Vec<i8>,
+    /// Positions in each period's set (1: the first; -1: the last).
+    pub bysetpos: Vec<i32>,
+}
+
+impl Rule {
+    fn weekday_ok(&self, d: Date) -> bool {
+        self.byday.is_empty()
+            || self.byday.iter().any(|&(n, w)| {
+                let len = i32::from(d.days_in_month());
+                let day = i32::from(d.day());
+                w == d.weekday()
+                    && match n {
+                        0 => true,
+                        n if n > 0 => (day - 1) / 7 + 1 == i32::from(n),
+                        n => (len - day) / 7 + 1 == -i32::from(n),
+                    }
+            })
+    }
+
+    fn monthday_ok(&self, d: Date) -> bool {
+        let len = d.days_in_month();
+        self.bymonthday.is_empty()
+            || self.bymonthday.iter().any(|&m| {
+                let day = if m > 0 { m } else { len + 1 + m };
+                day == d.day()
+            })
+    }
+
+    fn month_ok(&self, d: Date) -> bool {
+        self.bymonth.is_empty() || self.bymonth.contains(&d.month())
+    }
+
+    /// The dates of one month the rule gives (BYDAY, BYMONTHDAY; else the
+    /// start's day of the month), in order.
+    fn in_month(&self, first: Date, start_day: i8) -> Vec<Date> {
+        if self.byday.is_empty() && self.bymonthday.is_empty() {
+            return Date::new(first.year(), first.month(), start_day)
+                .ok()
+                .into_iter()
+                .collect();
+        }
+        (0..first.days_in_month())
+            .filter_map(|i| first.checked_add(i32::from(i).days()).ok())
+            .filter(|d| self.weekday_ok(*d) && self.monthday_ok(*d))
+            .collect()
+    }
+
+    /// BYSETPOS: the chosen positions of a period's sorted set.
+    fn set_positions(&self, dates: Vec<Date>) -> Vec<Date> {
+        if self.bysetpos.is_empty() {
+            return dates;
+        }
+        let len = i32::try_from(dates.len()).unwrap_or(i32::MAX);
+        let mut chosen: Vec<Date> = self
+            .bysetpos
+            .iter()
+            .filter_map(|&p| {
+                let i = if p > 0 { p - 1 } else { len + p };
+                usize::try_from(i).ok().and_then(|i| dates.get(i).copied())
+            })
+            .collect();
+        chosen.sort();
+        chosen.dedup();
+        chosen
+    }
 }
 
 /// How long an occurrence lasts: exactly, or whole days (all-day events).
@@ -109,7 +180,7 @@ impl Event {
         let dates: Vec<Date> = match rule.freq {
             Freq::Daily => {
                 let d = d0.checked_add(n.days()).ok()?;
-                let ok = rule.byday.is_empty() || rule.byday.contains(&d.weekday());
+                let ok = rule.weekday_ok(d) && rule.monthday_ok(d) && rule.month_ok(d);
                 if ok { vec![d] } else { vec![] }
             }
             Freq::Weekly => {
@@ -120,7 +191,7 @@ impl Event {
                 let mut days: Vec<Weekday> = if rule.byday.is_empty() {
                     vec![d0.weekday()]
                 } else {
-                    rule.byday.clone()
+                    rule.byday.iter().map(|&(_, w)| w).collect()
                 };
                 days.sort_by_key(|w| w.to_monday_zero_offset());
                 days.dedup();
@@ -129,24 +200,37 @@ impl Event {
                         week.checked_add(i32::from(w.to_monday_zero_offset()).days())
                             .ok()
                     })
-                    .filter(|d| *d >= d0)
+                    .filter(|d| *d >= d0 && rule.month_ok(*d))
                     .collect()
             }
             Freq::Monthly => {
                 let first = d0.first_of_month().checked_add(n.months()).ok()?;
-                Date::new(first.year(), first.month(), d0.day())
-                    .ok()
-                    .into_iter()
-                    .collect()
+                if rule.month_ok(first) {
+                    rule.set_positions(rule.in_month(first, d0.day()))
+                } else {
+                    vec![]
+                }
             }
             Freq::Yearly => {
                 let year = d0.year().checked_add(i16::try_from(n).ok()?)?;
-                Date::new(year, d0.month(), d0.day())
-                    .ok()
+                let months: Vec<i8> = if rule.bymonth.is_empty() {
+                    vec![d0.month()]
+                } else {
+                    let mut m = rule.bymonth.clone();
+                    m.sort_unstable();
+                    m.dedup();
+                    m
+                };
+                let dates = months
                     .into_iter()
-                    .collect()
+                    .filter_map(|m| Date::new(year, m, 1).ok())
+                    .flat_map(|first| rule.in_month(first, d0.day()))
+                    .collect();
+                rule.set_positions(dates)
             }
         };
+        // The start is the first occurrence: nothing of its period before it.
+        let dates: Vec<Date> = dates.into_iter().filter(|d| *d >= d0).collect();
         Some(dates.into_iter().map(|d| d.to_datetime(time)).collect())
     }
 
