@@ -227,11 +227,33 @@ fn demo_contacts() -> Vec<ContactInfo> {
 /// A runtime with two workers: the embedded demo server runs beside the
 /// console's loop.
 fn block_on(fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    run_on(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        fut,
+    )
+}
+
+/// A runtime of one thread, for a long-lived process that mostly sleeps (the
+/// status keeper): no worker threads, so less resident memory.
+fn block_on_one_thread(
+    fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> ExitCode {
+    run_on(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        fut,
+    )
+}
+
+fn run_on(
+    rt: std::io::Result<tokio::runtime::Runtime>,
+    fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> ExitCode {
+    let rt = match rt {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("switchboard: cannot start the runtime: {e}");

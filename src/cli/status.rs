@@ -80,6 +80,9 @@ pub fn run(cmd: StatusCommand, cfg: Option<Config>, log: Option<PathBuf>) -> Exi
         StatusCommand::Show | StatusCommand::Keep => None,
     };
     let path = publisher::socket_path(&cfg.account.uri, &cfg.server.authority());
+    if matches!(cmd, StatusCommand::Keep) {
+        return super::block_on_one_thread(async move { keep(&cfg, &path).await });
+    }
     super::block_on(async move {
         Ok(match (cmd, request) {
             (StatusCommand::Keep, _) => keep(&cfg, &path).await?,
