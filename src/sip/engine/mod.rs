@@ -161,7 +161,7 @@ pub struct Engine {
     auth_failed: bool,
     auth_failures: u32,
     auth_retry_at: Instant,
-    responses: ResponseCache,
+    responses: ResponseCache<incoming::Answer>,
     /// A `Responses` timer is in the heap.
     responses_armed: bool,
     timers: TimerHeap,
