@@ -69,6 +69,7 @@ measure() {
     awk -v l="$label" -v t="$((t1 - t0))" -v hz="$hz" -v s0="$s0" -v s1="$s1" -v r="$ringing" \
         'BEGIN { w = s1 - s0; printf "%-34s cpu: %.2f%% of a core (%d ticks in %.1f s), ringing on screen at the end: %d\n", l, 100 * t / hz / w, t, w, r }'
     echo "    status bar: $status"
+    awk '$1 == "VmRSS:" || $1 == "VmHWM:" { printf "    %s %.1f MB\n", $1, $2 / 1024 }' "/proc/$pid/status"
     tm kill-server 2>/dev/null || true
 }
 

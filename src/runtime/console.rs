@@ -49,8 +49,14 @@ use crate::ui::view;
 pub trait EventSource {
     /// The next event; `None`: the engine stopped.
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
-    /// End the subscriptions cleanly (the loop gives it [`SHUTDOWN_DEADLINE`]).
+    /// End the subscriptions cleanly (the loop gives it
+    /// [`shutdown_deadline`](Self::shutdown_deadline)).
     fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
+    /// How long [`shutdown`](Self::shutdown) may take: more subscriptions
+    /// take longer to end (`policy::shutdown_deadline`).
+    fn shutdown_deadline(&self) -> Duration {
+        SHUTDOWN_DEADLINE
+    }
     /// Where directory changes are sent (`None`: a source that has no
     /// engine to tell, e.g. a test's).
     fn commands(&self) -> Option<crate::runtime::sip_driver::CommandSender> {
@@ -83,7 +89,8 @@ pub struct ConsoleOptions {
     pub status_config: crate::config::StatusConfig,
 }
 
-/// How long ending the subscriptions may take when leaving.
+/// How long ending the subscriptions may take when leaving (a source with
+/// many subscriptions may ask for more, see [`EventSource::shutdown_deadline`]).
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1500);
 /// How long the last frames may take to reach the terminal when leaving.
 const WRITER_DRAIN: Duration = Duration::from_millis(500);
@@ -157,7 +164,7 @@ pub async fn run_console<S: EventSource>(
     let settings = match settings(&opts) {
         Ok(s) => s,
         Err(e) => {
-            let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown()).await;
+            let _ = tokio::time::timeout(source.shutdown_deadline(), source.shutdown()).await;
             return Err(e);
         }
     };
@@ -407,11 +414,12 @@ where
         {
             let _ = draw(model, terminal, &dispatch);
         }
-        if tokio::time::timeout(SHUTDOWN_DEADLINE, source.shutdown())
+        let deadline = source.shutdown_deadline();
+        if tokio::time::timeout(deadline, source.shutdown())
             .await
             .is_err()
         {
-            tracing::warn!("subscriptions not ended within {SHUTDOWN_DEADLINE:?}");
+            tracing::warn!("subscriptions not ended within {deadline:?}");
         }
     }
     dispatch.finish(SAVE_DRAIN).await;

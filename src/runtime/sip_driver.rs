@@ -79,6 +79,9 @@ pub struct SipHandle {
     server: String,
     /// The packages the engine subscribes to with a resource list.
     lists: Vec<crate::presence::EventKind>,
+    /// Subscriptions at the start (contacts × packages): what quitting
+    /// has to end, so how long it may take.
+    subscriptions: usize,
 }
 
 impl SipHandle {
@@ -98,6 +101,8 @@ impl SipHandle {
         .filter(|(on, _)| *on && cfg.list.is_some())
         .map(|(_, e)| e)
         .collect();
+        let packages = usize::from(cfg.presence) + usize::from(cfg.dialog);
+        let subscriptions = contacts.len().saturating_mul(packages);
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let driver = Driver::open(cfg, server, contacts, events_tx, commands_rx).await?;
@@ -108,6 +113,7 @@ impl SipHandle {
             task: Some(task),
             server: name,
             lists,
+            subscriptions,
         })
     }
 
@@ -119,6 +125,11 @@ impl SipHandle {
     /// A sender for more commands (directory changes).
     pub fn commands(&self) -> CommandSender {
         self.commands.clone()
+    }
+
+    /// How long ending every subscription may take when leaving.
+    pub fn shutdown_deadline(&self) -> Duration {
+        crate::sip::engine::policy::shutdown_deadline(self.subscriptions)
     }
 
     /// The server as configured (`host:port`).
@@ -160,7 +171,11 @@ impl crate::runtime::console::EventSource for SipHandle {
         SipHandle::next_event(self)
     }
     fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + Send {
-        SipHandle::shutdown(self, crate::runtime::console::SHUTDOWN_DEADLINE)
+        let deadline = SipHandle::shutdown_deadline(self);
+        SipHandle::shutdown(self, deadline)
+    }
+    fn shutdown_deadline(&self) -> Duration {
+        SipHandle::shutdown_deadline(self)
     }
     fn commands(&self) -> Option<CommandSender> {
         Some(SipHandle::commands(self))

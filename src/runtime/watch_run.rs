@@ -3,15 +3,15 @@
 //! One `select!` over the driver's event channel and the stop signals
 //! (SIGINT, SIGTERM, SIGHUP): a signal ends every subscription as the
 //! console does (paced un-SUBSCRIBEs, bounded by
-//! [`SHUTDOWN_DEADLINE`]) and `watch`
-//! exits 0. Without it the server kept every subscription until expiry
+//! [`SipHandle::shutdown_deadline`]: longer for more subscriptions) and
+//! `watch` exits 0. Without it the server kept every subscription until expiry
 //! and NOTIFYed nobody.
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::console::{SHUTDOWN_DEADLINE, stop_signals};
+use super::console::stop_signals;
 use super::sip_driver::{Clock, Command, SipHandle};
 use crate::presence::EventKind;
 use crate::sip::events::{ConnectionState, EngineEvent, ListState};
@@ -82,7 +82,8 @@ async fn run_inner(
         }
     };
     // Every way out ends the subscriptions (a no-op if none are left).
-    driver.shutdown(SHUTDOWN_DEADLINE).await;
+    let deadline = driver.shutdown_deadline();
+    driver.shutdown(deadline).await;
     end
 }
 

@@ -409,7 +409,7 @@ impl Server {
     fn respond(&mut self, now: Instant, to: Peer, key: Option<&str>, resp: Response) {
         let bytes = resp.to_bytes();
         if let Some(key) = key {
-            self.cache.insert(now, key.to_string(), bytes.clone());
+            self.cache.insert(now, key, bytes.clone());
         }
         self.out.push_back(Transmit { to, bytes });
     }

@@ -23,6 +23,9 @@ pub(super) struct Health {
     generation: u64,
     /// An OPTIONS is outstanding since this instant.
     waiting_since: Option<Instant>,
+    /// The last time anything came from the server (a request or a
+    /// response to us).
+    last_heard: Option<Instant>,
     /// Consecutive unanswered probes while the server is down.
     misses: u32,
     /// The TCP connection is down (the runtime reconnects when told).
@@ -68,6 +71,17 @@ impl Engine {
             up = self.server_up,
             "keepalive timer"
         );
+        if let Some(sent) = self.health.waiting_since
+            && self.health.last_heard.is_some_and(|heard| heard >= sent)
+        {
+            // The probe's answer was lost, but the server kept talking
+            // (NOTIFYs under load, when its socket drops some datagrams):
+            // it is alive. Declaring it lost would re-subscribe everyone
+            // into the very overload that lost the answer.
+            tracing::debug!("keepalive unanswered, but the server was heard since: alive");
+            self.on_options_answer(now);
+            return;
+        }
         if self.health.waiting_since.is_some() {
             // The probe went unanswered.
             self.health.waiting_since = None;
@@ -100,6 +114,7 @@ impl Engine {
 
     /// Anything from the server proves it is alive.
     pub(super) fn server_heard(&mut self, now: Instant) {
+        self.health.last_heard = Some(now);
         if self.server_up {
             return;
         }

@@ -16,8 +16,11 @@ use crate::sip::headers::{
 };
 use crate::sip::transaction::server_key;
 
-/// The answer to a request, and why (for the log).
-struct Answer {
+/// The answer to a request, and why (for the log). It is all the engine
+/// keeps for a retransmission: the response is built again from the
+/// retransmitted request (see `transaction::cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Answer {
     status: u16,
     reason: &'static str,
 }
@@ -36,10 +39,10 @@ impl Engine {
             key = key.as_deref().unwrap_or(""),
             "request"
         );
-        if let Some(bytes) = key.as_deref().and_then(|k| self.responses.get(k)) {
-            tracing::debug!("retransmitted request: the cached answer again");
+        if let Some(&answer) = key.as_deref().and_then(|k| self.responses.get(k)) {
+            tracing::debug!("retransmitted request: the same answer again");
             // A retransmission: the same answer again, nothing else.
-            let bytes = bytes.to_vec();
+            let bytes = self.answer_bytes(&req, answer);
             self.transmits.push_back(Transmit { to: from, bytes });
             return;
         }
@@ -53,7 +56,18 @@ impl Engine {
                 reason: "Method Not Allowed",
             },
         };
-        let mut resp = response_to(&req, answer.status, answer.reason, None);
+        tracing::debug!(status = answer.status, "answered");
+        let bytes = self.answer_bytes(&req, answer);
+        if let Some(k) = key {
+            self.responses.insert(now, k, answer);
+            self.arm_responses_timer();
+        }
+        self.transmits.push_back(Transmit { to: from, bytes });
+    }
+
+    /// The response `answer` to `req`, as bytes to send.
+    fn answer_bytes(&self, req: &Request, answer: Answer) -> Vec<u8> {
+        let mut resp = response_to(req, answer.status, answer.reason, None);
         if answer.status == 405 {
             resp.headers.push("Allow", "NOTIFY, OPTIONS");
         }
@@ -62,13 +76,7 @@ impl Engine {
             resp.headers.push("Allow-Events", all);
         }
         resp.headers.push("User-Agent", self.cfg.user_agent.clone());
-        tracing::debug!(status = answer.status, "answered");
-        let bytes = resp.to_bytes();
-        if let Some(k) = key {
-            self.responses.insert(now, k, bytes.clone());
-            self.arm_responses_timer();
-        }
-        self.transmits.push_back(Transmit { to: from, bytes });
+        resp.to_bytes()
     }
 
     fn on_notify(&mut self, now: Instant, req: &Request) -> Answer {

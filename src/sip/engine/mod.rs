@@ -161,7 +161,7 @@ pub struct Engine {
     auth_failed: bool,
     auth_failures: u32,
     auth_retry_at: Instant,
-    responses: ResponseCache,
+    responses: ResponseCache<incoming::Answer>,
     /// A `Responses` timer is in the heap.
     responses_armed: bool,
     timers: TimerHeap,
@@ -180,7 +180,8 @@ impl Engine {
     /// One subscription per contact and enabled event package. Nothing is
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
-        let mut subs = Subs::default();
+        let packages = usize::from(cfg.presence) + usize::from(cfg.dialog);
+        let mut subs = Subs::with_capacity(contacts.len() * packages);
         for (id, uri) in contacts {
             for (on, event) in [
                 (cfg.presence, EventKind::Presence),

@@ -130,6 +130,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// list gets 1.5 s after its full state before stragglers are asked singly.
 pub const LIST_MEMBER_GRACE: Duration = Duration::from_millis(1500);
 
+/// How long quitting may spend ending `subscriptions` subscriptions: 1.5 s,
+/// plus 0.1 ms for each (the un-SUBSCRIBEs go out paced by the window of
+/// 64, so they take subscriptions × RTT / 64: at a loaded loopback's
+/// 3–6 ms RTT, 20,000 need 1–2 s, and the fixed 1.5 s left 61 of 20,000
+/// open), at most 4 s so leaving stays prompt. Only a bound: quitting ends
+/// as soon as the last un-SUBSCRIBE is answered.
+pub fn shutdown_deadline(subscriptions: usize) -> Duration {
+    const BASE: Duration = Duration::from_millis(1500);
+    const EACH: Duration = Duration::from_micros(100);
+    const MAX: Duration = Duration::from_secs(4);
+    let n = u32::try_from(subscriptions).unwrap_or(u32::MAX);
+    BASE.saturating_add(EACH.saturating_mul(n)).min(MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +165,14 @@ mod tests {
     #[test]
     fn a_dead_server_is_noticed_within_ten_seconds() {
         assert!(KEEPALIVE_INTERVAL + KEEPALIVE_TIMEOUT < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn quitting_waits_longer_for_more_subscriptions_but_at_most_four_seconds() {
+        assert_eq!(shutdown_deadline(0), Duration::from_millis(1500));
+        assert_eq!(shutdown_deadline(2_000), Duration::from_millis(1700));
+        assert_eq!(shutdown_deadline(20_000), Duration::from_millis(3500));
+        assert_eq!(shutdown_deadline(usize::MAX), Duration::from_secs(4));
     }
 
     #[test]

@@ -1,45 +1,67 @@
 //! The server side's memory of final responses, so a retransmitted
 //! request (a NOTIFY resent over UDP) gets the same answer again.
+//!
+//! Memory is the decision here: under 5,000 NOTIFYs a second a cache of
+//! 64*T1 (32 s) holds 160,000 entries. Keeping each 200's bytes and its key
+//! twice (map and expiry queue) made `watch` grow to 150–165 MB. So the
+//! cache keeps what the caller chooses as `V` (the engine: the status and
+//! reason only, since the answer is rebuilt from the retransmitted request,
+//! which carries the same Via, From, To, Call-ID and CSeq) under a 64-bit
+//! keyed hash of the transaction key, not the key itself: about 60 bytes an
+//! entry. The hash is SipHash with a per-cache random key, so a peer cannot
+//! aim collisions; two live keys colliding by chance (about n/2^64 per new
+//! request, 10^-14 at 160,000 entries) would answer a new NOTIFY as a
+//! retransmission.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use crate::sip::codec::Request;
 use crate::sip::headers::{parse_cseq, via_branch};
 
-/// Final responses sent, keyed by [`server_key`], kept for `ttl` (use
-/// 64*T1). Entries live until [`expire`](Self::expire) removes them: call
-/// it when [`poll_timeout`](Self::poll_timeout) comes due.
+/// Answers sent, keyed by [`server_key`], kept for `ttl` (use 64*T1).
+/// Entries live until [`expire`](Self::expire) removes them: call it when
+/// [`poll_timeout`](Self::poll_timeout) comes due. `V` is what is kept of
+/// an answer: its bytes, or enough to build it again.
 #[derive(Debug, Clone)]
-pub struct ResponseCache {
+pub struct ResponseCache<V = Vec<u8>> {
     ttl: Duration,
-    entries: HashMap<String, (Instant, Vec<u8>)>,
-    /// (expiry, key) in insertion order; expiries are monotonic because
-    /// `now` is. A key inserted again leaves a stale entry here, skipped
-    /// when it comes up.
-    order: VecDeque<(Instant, String)>,
+    hasher: RandomState,
+    entries: HashMap<u64, (Instant, V)>,
+    /// (expiry, key hash) in insertion order; expiries are monotonic
+    /// because `now` is. A key inserted again leaves a stale entry here,
+    /// skipped when it comes up.
+    order: VecDeque<(Instant, u64)>,
 }
 
-impl ResponseCache {
+impl<V> ResponseCache<V> {
     pub fn new(ttl: Duration) -> Self {
         ResponseCache {
             ttl,
+            hasher: RandomState::new(),
             entries: HashMap::new(),
             order: VecDeque::new(),
         }
     }
 
-    /// Remembers `bytes` as the answer to `key` until `now + ttl`
-    /// (replacing an earlier answer).
-    pub fn insert(&mut self, now: Instant, key: String, bytes: Vec<u8>) {
-        let expiry = now + self.ttl;
-        self.order.push_back((expiry, key.clone()));
-        self.entries.insert(key, (expiry, bytes));
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
     }
 
-    /// The bytes sent for `key`, if still remembered.
-    pub fn get(&self, key: &str) -> Option<&[u8]> {
-        self.entries.get(key).map(|(_, b)| b.as_slice())
+    /// Remembers `value` as the answer to `key` until `now + ttl`
+    /// (replacing an earlier answer).
+    pub fn insert(&mut self, now: Instant, key: impl AsRef<str>, value: V) {
+        let expiry = now + self.ttl;
+        let h = self.hash(key.as_ref());
+        self.order.push_back((expiry, h));
+        self.entries.insert(h, (expiry, value));
+    }
+
+    /// What was kept of the answer to `key`, if still remembered.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.entries.get(&self.hash(key)).map(|(_, v)| v)
     }
 
     /// Forgets every entry whose time is up at `now`.
@@ -48,12 +70,17 @@ impl ResponseCache {
             if *expiry > now {
                 break;
             }
-            let Some((expiry, key)) = self.order.pop_front() else {
+            let Some((expiry, h)) = self.order.pop_front() else {
                 break;
             };
-            if self.entries.get(&key).is_some_and(|(e, _)| *e == expiry) {
-                self.entries.remove(&key);
+            if self.entries.get(&h).is_some_and(|(e, _)| *e == expiry) {
+                self.entries.remove(&h);
             }
+        }
+        if self.entries.is_empty() {
+            // A burst's tables are not kept at their peak size for ever.
+            self.entries.shrink_to_fit();
+            self.order.shrink_to_fit();
         }
     }
 

@@ -228,3 +228,50 @@ fn tcp_reconnects_on_a_short_capped_schedule_and_a_server_back_after_a_minute_is
         3
     );
 }
+
+/// Under load a server's socket drops datagrams, the answer to a keepalive
+/// among them, while its NOTIFYs keep coming: that server is alive. Taking
+/// it for lost marked everyone stale and re-subscribed all of them into the
+/// very overload (and at quitting sent no un-SUBSCRIBE at all).
+#[test]
+fn a_lost_keepalive_answer_is_forgiven_while_the_server_keeps_notifying() {
+    let mut cfg = config(Transport::Udp);
+    cfg.keepalive = Duration::from_secs(30);
+    let mut h = Harness::new(cfg, 2);
+    h.connect();
+    let subs = establish_all(&mut h);
+    h.sent();
+    h.alive = false; // OPTIONS answers are lost from now on
+    h.advance(policy::KEEPALIVE_INTERVAL);
+    assert_eq!(h.requests(Method::Options).len(), 1);
+    // A NOTIFY arrives while the probe waits for its answer.
+    h.advance(Duration::from_millis(100));
+    h.deliver(notify(
+        &subs[0],
+        2,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    h.advance(policy::KEEPALIVE_TIMEOUT);
+    let lost = |h: &Harness| {
+        h.events.iter().any(|e| {
+            matches!(
+                e,
+                EngineEvent::Connection {
+                    state: ConnectionState::Unreachable(_),
+                    ..
+                }
+            )
+        })
+    };
+    assert!(!lost(&h), "a server that NOTIFYs is not lost");
+    assert_eq!(h.stale_count(), 0, "nothing goes stale");
+    assert!(
+        h.requests(Method::Subscribe).is_empty(),
+        "nobody is subscribed again"
+    );
+    // Silence as well: the next unanswered probe does mean lost.
+    h.advance(policy::KEEPALIVE_INTERVAL);
+    h.advance(policy::KEEPALIVE_TIMEOUT + Duration::from_millis(100));
+    assert!(lost(&h), "a silent server is still noticed");
+}

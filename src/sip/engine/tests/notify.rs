@@ -90,6 +90,33 @@ fn unknown_event_gets_489_and_unknown_dialog_481() {
     assert_eq!(out[0].status, 481);
 }
 
+/// Only the status is kept for a retransmission (memory under load): the
+/// answer built again from the retransmitted request is byte for byte the
+/// first one, refusals with their extra headers included.
+#[test]
+fn a_retransmitted_refusal_gets_the_same_refusal_rebuilt() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
+    let bad_event = String::from_utf8(notify(&s, 1, "active", None))
+        .unwrap()
+        .replace("Event: presence", "Event: message-summary")
+        .replace("Event: dialog", "Event: message-summary");
+    let answers = |h: &mut Harness, bytes: &[u8]| -> Vec<Vec<u8>> {
+        h.deliver(bytes.to_vec());
+        std::iter::from_fn(|| h.engine.poll_transmit())
+            .map(|t| t.bytes)
+            .collect()
+    };
+    let first = answers(&mut h, bad_event.as_bytes());
+    let second = answers(&mut h, bad_event.as_bytes());
+    assert_eq!(first.len(), 1, "one answer");
+    assert!(first[0].starts_with(b"SIP/2.0 489"));
+    let text = String::from_utf8_lossy(&first[0]);
+    assert!(text.contains("Allow-Events: presence, dialog"), "{text}");
+    assert_eq!(first, second, "identical answer to the retransmission");
+}
+
 #[test]
 fn a_bad_body_is_answered_and_reported_unreadable_with_the_reason() {
     let mut h = Harness::new(config(Transport::Udp), 1);
