@@ -163,6 +163,10 @@ fn main() {
         println!(
             "notes idle {name}: {ticks} CPU ticks (1/100 s) in {window:?} by the notes threads"
         );
-        assert!(ticks <= 1, "{name}: the idle notes threads used CPU");
+        // Judged only under `cargo bench` (a 5 s window); the smoke pass
+        // under `cargo test` is too short for a CPU figure to mean anything.
+        if measuring {
+            assert!(ticks <= 1, "{name}: the idle notes threads used CPU");
+        }
     }
 }
