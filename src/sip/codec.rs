@@ -13,7 +13,14 @@
 //!   recognised);
 //! - the header section (start line, headers, blank line) is limited to
 //!   [`MAX_HEADER_SECTION`] bytes and must be UTF-8; bodies are bytes;
-//! - Content-Length frames bodies (see [`parse`] and [`frame`]).
+//! - Content-Length frames bodies (see [`parse`] and [`frame`]);
+//! - a message is refused, with a reason, when RFC 4475 calls it invalid
+//!   and we can tell from the start line and the headers we always read: a
+//!   repeated From, To, Call-ID or CSeq; a request whose CSeq names another
+//!   method; a Request-URI that is not a URI (`<sip:..>`, no scheme) or a
+//!   SIP URI that does not parse or carries headers (`?Route=`). The
+//!   torture messages and what we answer to each are in
+//!   `tests/rfc_torture.rs`.
 
 mod header_map;
 mod names;
@@ -152,6 +159,12 @@ pub enum CodecError {
     TruncatedBody { expected: usize, got: usize },
     #[error("missing mandatory header {name}")]
     MissingHeader { name: &'static str },
+    #[error("header {name} appears more than once (it takes one value, RFC 3261 7.3.1)")]
+    RepeatedHeader { name: &'static str },
+    #[error("bad Request-URI {uri:?}: {reason}")]
+    BadRequestUri { uri: String, reason: String },
+    #[error("the method {method} of the request line is not the CSeq's {cseq:?}")]
+    CSeqMethodMismatch { method: String, cseq: String },
 }
 
 /// Writes the headers (all but Content-Length), then Content-Length from

@@ -82,6 +82,11 @@ impl NameAddr {
             None => {
                 let end = s.find(';').unwrap_or(s.len());
                 let (uri, rest) = s.split_at(end);
+                // RFC 3261 20: a URI with a comma or a question mark must
+                // be in angle brackets (RFC 4475 3.1.2.13).
+                if uri.contains([',', '?']) {
+                    return Err(invalid(H, s, "a URI with ',' or '?' must be in <>"));
+                }
                 (None, uri.trim(), rest)
             }
         };
@@ -200,10 +205,18 @@ pub(crate) fn write_params(
 /// quoted values unquoted.
 pub(crate) fn parse_params(s: &str) -> Result<Vec<(String, Option<String>)>, &'static str> {
     let mut out = Vec::new();
-    for piece in split_outside_quotes(s.trim(), ';') {
+    let pieces = split_outside_quotes(s.trim(), ';');
+    let last = pieces.len().saturating_sub(1);
+    for (i, piece) in pieces.into_iter().enumerate() {
         let piece = piece.trim();
-        if piece.is_empty() {
+        // Before the first `;` is nothing (callers pass `;a=b;c`); a
+        // trailing `;` is tolerated (seen in the wild); `;;` is not a
+        // parameter list (RFC 4475 3.1.2.1).
+        if piece.is_empty() && (i == 0 || i == last) {
             continue;
+        }
+        if piece.is_empty() {
+            return Err("empty parameter (`;;`)");
         }
         let (name, value) = match piece.split_once('=') {
             Some((n, v)) => {

@@ -52,6 +52,18 @@ const LISTED_PARAMS: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"]
 /// 19.1.4 / RFC 2396 reserved set).
 const RESERVED: &[u8] = b";/?:@&=+$,";
 
+/// `[IPv6address]` by RFC 4291 / RFC 5954 (which corrected RFC 3261's
+/// grammar: `2001:db8:::192.0.2.1` is not an address, RFC 5118 4.10),
+/// with an optional RFC 6874 zone (`%25eth0`).
+fn is_ipv6_reference(host: &str) -> bool {
+    let inner = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or_default();
+    let address = inner.split_once("%25").map_or(inner, |(a, _)| a);
+    address.parse::<std::net::Ipv6Addr>().is_ok()
+}
+
 impl SipUri {
     /// Parses `sip:user@host:port;param=value?header=value`. IPv6 hosts in
     /// brackets are kept with their brackets.
@@ -74,7 +86,11 @@ impl SipUri {
             let close = hostpart
                 .find(']')
                 .ok_or_else(|| invalid(H, s, "unclosed IPv6 bracket"))?;
-            hostpart.split_at(close + 1)
+            let (host, after) = hostpart.split_at(close + 1);
+            if !is_ipv6_reference(host) {
+                return Err(invalid(H, s, "bad IPv6 reference"));
+            }
+            (host, after)
         } else {
             let end = hostpart.find([':', ';', '?']).unwrap_or(hostpart.len());
             hostpart.split_at(end)

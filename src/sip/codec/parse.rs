@@ -13,6 +13,9 @@ pub const MAX_CONTENT_LENGTH: usize = crate::body::MAX_LIST_BODY + 64 * 1024;
 
 /// Mandatory in every message we accept (RFC 3261 8.1.1).
 const MANDATORY: [&str; 5] = ["Via", "From", "To", "Call-ID", "CSeq"];
+/// Mandatory and single-valued: a second one makes the message malformed
+/// (RFC 3261 7.3.1; RFC 4475 3.3.8).
+const SINGLE: [&str; 4] = ["From", "To", "Call-ID", "CSeq"];
 
 /// The number of CR/LF bytes at the start of `stream`: CRLF keepalives
 /// (RFC 5626: `\r\n\r\n` ping, `\r\n` pong) and the CRLFs RFC 3261 7.5
@@ -203,6 +206,11 @@ fn parse_inner(datagram: &[u8], with_body: bool) -> Result<Message, CodecError> 
             return Err(CodecError::MissingHeader { name });
         }
     }
+    for name in SINGLE {
+        if headers.get_all(name).nth(1).is_some() {
+            return Err(CodecError::RepeatedHeader { name });
+        }
+    }
     parse_start_line(start, headers, body)
 }
 
@@ -284,16 +292,58 @@ fn parse_start_line(line: &str, headers: Headers, body: Vec<u8>) -> Result<Messa
     else {
         return Err(bad());
     };
-    if !names::is_token(method) || !uri.contains(':') {
+    if !names::is_token(method) {
         return Err(bad());
     }
     check_version(version)?;
+    check_request_uri(uri)?;
+    check_cseq_method(method, &headers)?;
     Ok(Message::Request(Request {
         method: Method::parse(method),
         uri: uri.to_string(),
         headers,
         body,
     }))
+}
+
+/// A Request-URI is an absolute URI (`scheme:...`, RFC 3261 25.1); a
+/// `sip:`/`sips:` one must be a SIP URI we can read, without headers
+/// (RFC 3261 19.1.1: "not allowed in a Request-URI"; RFC 4475 3.1.2.11).
+/// Another scheme is left to the caller (416, RFC 4475 3.3.2).
+fn check_request_uri(uri: &str) -> Result<(), CodecError> {
+    let bad = |reason: &str| CodecError::BadRequestUri {
+        uri: excerpt(uri),
+        reason: reason.to_string(),
+    };
+    let scheme = uri.split_once(':').map_or("", |(s, _)| s);
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(bad("not an absolute URI (`scheme:...`)"));
+    }
+    if !(scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips")) {
+        return Ok(());
+    }
+    match crate::sip::uri::SipUri::parse(uri) {
+        Ok(parsed) if parsed.headers.is_empty() => Ok(()),
+        Ok(_) => Err(bad("a Request-URI carries no headers (`?...`)")),
+        Err(crate::sip::headers::HeaderError::Invalid { reason, .. }) => Err(bad(reason)),
+    }
+}
+
+/// A request's CSeq names its own method (RFC 3261 8.1.1.5; RFC 4475
+/// 3.1.2.17). A CSeq without a method is left to its parser.
+fn check_cseq_method(method: &str, headers: &Headers) -> Result<(), CodecError> {
+    let cseq = headers.get("CSeq").unwrap_or_default();
+    match cseq.split_ascii_whitespace().nth(1) {
+        Some(named) if named != method => Err(CodecError::CSeqMethodMismatch {
+            method: excerpt(method),
+            cseq: excerpt(cseq),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn check_version(version: &str) -> Result<(), CodecError> {

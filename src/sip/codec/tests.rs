@@ -221,7 +221,8 @@ fn folded_header_values_are_unfolded() {
 
 #[test]
 fn a_body_shorter_than_content_length_is_an_error() {
-    let raw = format!("NOTIFY sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 10\r\n\r\nabc");
+    let raw =
+        format!("SUBSCRIBE sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 10\r\n\r\nabc");
     assert_eq!(
         parse(raw.as_bytes()),
         Err(CodecError::TruncatedBody {
@@ -239,13 +240,14 @@ fn a_body_shorter_than_content_length_is_an_error() {
 
 #[test]
 fn a_body_longer_than_content_length_is_cut_to_it() {
-    let raw = format!("NOTIFY sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 3\r\n\r\nabcdef");
+    let raw =
+        format!("SUBSCRIBE sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 3\r\n\r\nabcdef");
     assert_eq!(parse(raw.as_bytes()).unwrap().body(), b"abc");
 }
 
 #[test]
 fn without_content_length_a_datagram_body_runs_to_its_end() {
-    let raw = format!("NOTIFY sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}\r\nabcdef");
+    let raw = format!("SUBSCRIBE sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}\r\nabcdef");
     assert_eq!(parse(raw.as_bytes()).unwrap().body(), b"abcdef");
 }
 
@@ -328,7 +330,8 @@ fn an_oversized_header_section_is_refused() {
 
 #[test]
 fn tcp_framing_splits_two_messages_back_to_back() {
-    let one = format!("NOTIFY sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 5\r\n\r\nfirst");
+    let one =
+        format!("SUBSCRIBE sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 5\r\n\r\nfirst");
     let two = format!("SIP/2.0 200 OK\r\n{MINIMAL_HEADERS}l: 0\r\n\r\n");
     let stream = [one.as_bytes(), two.as_bytes()].concat();
     let n = frame(&stream).unwrap().unwrap();
@@ -341,7 +344,8 @@ fn tcp_framing_splits_two_messages_back_to_back() {
 
 #[test]
 fn tcp_framing_waits_for_a_partial_message() {
-    let one = format!("NOTIFY sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 5\r\n\r\nfirst");
+    let one =
+        format!("SUBSCRIBE sip:b@x SIP/2.0\r\n{MINIMAL_HEADERS}Content-Length: 5\r\n\r\nfirst");
     for cut in [0, 1, 10, one.len() - 10, one.len() - 1] {
         assert_eq!(frame(&one.as_bytes()[..cut]), Ok(None), "cut at {cut}");
     }

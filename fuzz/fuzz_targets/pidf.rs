@@ -1,0 +1,8 @@
+//! Fuzz target `pidf`: see `fuzz/entries.rs`.
+#![no_main]
+
+#[path = "../entries.rs"]
+#[allow(dead_code)]
+mod entries;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entries::pidf_body(data));
