@@ -7,9 +7,12 @@
 //! `multipart/related` is a nested list: its members are read the same way
 //! and reported in place of it (the console shows people, not lists), up to
 //! [`MAX_DEPTH`] levels. A member without an instance is reported as such:
-//! the list server has nothing yet (unknown, never offline).
+//! the list server has nothing yet (unknown, never offline). A part is
+//! read for the first member naming its `cid` only: a second member naming
+//! it gets an unreadable document, so reading a body costs at most its own
+//! size per nesting level, never members × part size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::multipart::{self, Part};
 use super::notify::{self, Notified};
@@ -88,6 +91,9 @@ fn read_level(
         .iter()
         .filter_map(|p| Some((p.content_id.as_deref()?, p)))
         .collect();
+    // Each part is read for one member only: a body whose members all
+    // name one big part would otherwise be read members × part bytes.
+    let mut used: HashSet<&str> = HashSet::new();
     for resource in &list.resources {
         // The last instance counts (a server lists one per back-end
         // subscription; a new one follows an ended one).
@@ -100,7 +106,9 @@ fn read_level(
             });
             continue;
         };
-        let part = instance.cid.as_deref().and_then(|c| by_cid.get(c));
+        let cid = instance.cid.as_deref();
+        let reused = cid.is_some_and(|c| by_cid.contains_key(c) && !used.insert(c));
+        let part = cid.and_then(|c| by_cid.get(c)).filter(|_| !reused);
         if let Some(part) = part
             && multipart::related(&part.content_type).is_some()
         {
@@ -115,7 +123,14 @@ fn read_level(
             InstanceState::Terminated => MemberState::Terminated(instance.reason.clone()),
         };
         let active = state == MemberState::Active;
-        let doc = part.map(|p| notify::read(event, &p.content_type, p.body, active));
+        let doc = match part {
+            Some(p) => Some(notify::read(event, &p.content_type, p.body, active)),
+            None if reused => Some(Err(BodyError::Invalid {
+                what: "list part",
+                value: "named by an earlier member too (each part is one member's)".into(),
+            })),
+            None => None,
+        };
         out.push(Member {
             uri: resource.uri.clone(),
             name: resource.name.clone(),
