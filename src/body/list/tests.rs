@@ -169,3 +169,35 @@ fn not_a_list_or_too_big_is_a_clear_error() {
         Err(BodyError::Invalid { .. })
     ));
 }
+
+#[test]
+fn a_part_named_by_two_members_is_read_for_the_first_only() {
+    // Kamailio's one-member NOTIFY with a second resource naming bob's cid:
+    // bob's document is read once, the second member's is unreadable (a
+    // body whose members all name one big part must not cost members ×
+    // part).
+    let body = String::from_utf8_lossy(sip_body(PARTIAL_1)).replace(
+        "</resource></list>",
+        "</resource><resource uri=\"sip:eve@127.0.0.1\"><instance id=\"x\" state=\"active\" \
+         cid=\"1795301614.sip:bob@127.0.0.1.1853043962\"/></resource></list>",
+    );
+    let list = read(
+        EventKind::Presence,
+        &content_type(PARTIAL_1),
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(list.members.len(), 2);
+    assert_eq!(presence_of(&list.members[0]), Some(Presence::Busy));
+    assert!(
+        matches!(
+            &list.members[1].doc,
+            Some(Err(BodyError::Invalid {
+                what: "list part",
+                ..
+            }))
+        ),
+        "{:?}",
+        list.members[1].doc
+    );
+}

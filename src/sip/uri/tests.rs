@@ -90,3 +90,23 @@ fn parts_display_and_loose_forms() {
     assert!(loose.same_as(&uri("sip:bob@h.test")));
     assert!(SipUri::parse_loose("bob").is_none());
 }
+
+#[test]
+fn ipv6_references_are_addresses_by_rfc_4291() {
+    for good in [
+        "sip:[2001:db8::10]",
+        "sip:u@[2001:db8::192.0.2.1]:5070",
+        "sip:[::ffff:192.0.2.2]",
+        "sip:[fe80::1%25eth0]",
+    ] {
+        assert!(SipUri::parse(good).is_ok(), "{good}");
+    }
+    // RFC 5118 4.10: the three-colon form RFC 3261's grammar let through.
+    for bad in [
+        "sip:u@[2001:db8:::192.0.2.1]",
+        "sip:[2001:db8::10",
+        "sip:[x]",
+    ] {
+        assert!(SipUri::parse(bad).is_err(), "{bad}");
+    }
+}
