@@ -119,6 +119,16 @@ impl SipUri {
             None => return Err(invalid(H, s, "unexpected text after host")),
         };
         let params = parse_params(params_part).map_err(|reason| invalid(H, s, reason))?;
+        // RFC 3261 19.1.1: a parameter name appears once. Two values for
+        // one name would make the URI differ from itself by 19.1.4.
+        for (i, (name, _)) in params.iter().enumerate() {
+            if params[..i]
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                return Err(invalid(H, s, "a parameter given twice"));
+            }
+        }
         let headers = match headers_part {
             Some(h) => parse_headers(h).map_err(|reason| invalid(H, s, reason))?,
             None => Vec::new(),

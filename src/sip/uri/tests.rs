@@ -110,3 +110,15 @@ fn ipv6_references_are_addresses_by_rfc_4291() {
         assert!(SipUri::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_parameter_given_twice_is_refused() {
+    // Found by the sip_codec fuzz target (fuzz/regressions/sip_codec/
+    // uri-param-twice-not-same-as-itself): `;x=1;x=2` made a URI differ
+    // from itself by RFC 3261 19.1.4, so a map could not find it.
+    let e = SipUri::parse("sip:carol@h;x=1;X=2")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a parameter given twice"), "{e}");
+    assert!(SipUri::parse("sip:carol@h;x=1;y=1").is_ok());
+}
