@@ -11,4 +11,5 @@ pub mod kamailio;
 pub mod postgres;
 pub mod proc;
 pub mod sipp;
+pub mod test_ca;
 pub mod watch;

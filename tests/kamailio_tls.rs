@@ -1,0 +1,117 @@
+//! SIP over TLS against a real Kamailio with its tls module, and a test
+//! CA made at run time: a good chain connects and every contact goes
+//! current; an expired certificate, one from an unknown issuer and one for
+//! another name each fail with a message saying which check failed (exit 3
+//! for `watch --once`, as every connection failure).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use support::kamailio::Kamailio;
+use support::proc::run_dir;
+use support::test_ca::{Leaf, TestCa};
+use support::watch::{once, s, write_config};
+
+const USERS: &[(&str, &str)] = &[
+    ("attendant", "secret"),
+    ("alice", "alicepw"),
+    ("bob", "bobpw"),
+];
+const CONTACTS: &[(&str, &str)] = &[("Alice Adams", "alice"), ("Bob Brown", "bob")];
+const LOCAL: &[&str] = &["localhost", "127.0.0.1"];
+
+fn config(dir: &Path, port: u16, ca_file: Option<&Path>) -> std::path::PathBuf {
+    let extra = ca_file
+        .map(|p| format!("ca_file = \"{}\"", p.display()))
+        .unwrap_or_default();
+    write_config(dir, port, "tls", ("attendant", "secret"), CONTACTS, &extra)
+}
+
+fn assert_all_current(lines: &[Value], stderr: &str) {
+    assert_eq!(lines.len(), CONTACTS.len(), "{lines:?}\n{stderr}");
+    for l in lines {
+        assert_eq!(s(l, "subscription"), "active", "{l}\n{stderr}");
+        assert_eq!(l["stale"], false, "{l}");
+    }
+}
+
+#[test]
+fn tls_with_a_good_chain_connects_and_every_contact_goes_current() {
+    let dir = run_dir("tls-good");
+    let ca = TestCa::new(&dir, "test-ca");
+    let good = ca.leaf("good", Leaf::Good(LOCAL));
+    let (kam, ports) = Kamailio::start_tls(USERS, &[good]);
+
+    // The CA named by ca_file.
+    let cfg = config(&dir.join("ca-file"), ports[0], Some(&ca.pem));
+    let (code, lines, stderr) = once(&cfg, 10);
+    assert_eq!(code, 0, "stderr: {stderr}\n{}", kam.log_tail());
+    assert_all_current(&lines, &stderr);
+
+    // The system's roots (SSL_CERT_FILE stands for the system store, as
+    // for OpenSSL): the same server, no ca_file.
+    let cfg = config(&dir.join("system"), ports[0], None);
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--log")
+        .arg(cfg.with_file_name("switchboard.log"))
+        .args(["watch", "--once", "--timeout", "10"])
+        .env("SSL_CERT_FILE", &ca.pem)
+        .env_remove("SSL_CERT_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run switchboard watch --once");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_all_current(&lines, &stderr);
+}
+
+#[test]
+fn tls_fails_with_a_clear_message_for_each_bad_certificate() {
+    let dir = run_dir("tls-bad");
+    let ca = TestCa::new(&dir, "test-ca");
+    let stranger = TestCa::new(&dir, "stranger-ca");
+    let listeners = [
+        ca.leaf("expired", Leaf::Expired(LOCAL)),
+        stranger.leaf("unknown-issuer", Leaf::Good(LOCAL)),
+        ca.leaf("other-name", Leaf::Good(&["sip.elsewhere.test"])),
+    ];
+    let (kam, ports) = Kamailio::start_tls(USERS, &listeners);
+    let cases = [
+        (ports[0], "expired", "certificate has expired"),
+        (ports[1], "unknown-issuer", "unknown issuer"),
+        (ports[2], "name-mismatch", "name mismatch"),
+    ];
+    for (port, name, words) in cases {
+        let cfg = config(&dir.join(name), port, Some(&ca.pem));
+        let (code, lines, stderr) = once(&cfg, 10);
+        eprintln!("{name}: {stderr}");
+        assert_eq!(
+            code,
+            3,
+            "{name}: exit {code}, stderr: {stderr}\n{}",
+            kam.log_tail()
+        );
+        assert!(
+            lines.is_empty(),
+            "{name}: nothing is printed as current: {lines:?}"
+        );
+        assert!(
+            stderr.contains(words) && stderr.contains("certificate check failed"),
+            "{name}: stderr says which check failed ({words}): {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
+    }
+}
