@@ -12,12 +12,13 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::kamailio::Kamailio;
 use support::proc::run_dir;
 use support::test_ca::{Leaf, TestCa};
-use support::watch::{once, s, write_config};
+use support::watch::{Watch, once, s, write_config};
 
 const USERS: &[(&str, &str)] = &[
     ("attendant", "secret"),
@@ -114,4 +115,74 @@ fn tls_fails_with_a_clear_message_for_each_bad_certificate() {
         );
         assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
     }
+}
+
+#[test]
+fn tls_reconnects_after_a_server_restart_and_nothing_is_fresh_meanwhile() {
+    let dir = run_dir("tls-restart");
+    let ca = TestCa::new(&dir, "test-ca");
+    let good = ca.leaf("good", Leaf::Good(LOCAL));
+    let (mut kam, ports) = Kamailio::start_tls(USERS, &[good]);
+    let extra = format!("ca_file = \"{}\"\nkeepalive = 1", ca.pem.display());
+    let cfg = write_config(
+        &dir.join("watch"),
+        ports[0],
+        "tls",
+        ("attendant", "secret"),
+        CONTACTS,
+        &extra,
+    );
+    let mut w = Watch::start(&cfg, &[]);
+    let snap = w.snapshot(CONTACTS.len(), Duration::from_secs(10));
+    assert_all_current(&snap, "");
+    let everyone: Vec<String> = CONTACTS
+        .iter()
+        .map(|(_, u)| format!("sip:{u}@127.0.0.1"))
+        .collect();
+    // Both packages answered (the dialog NOTIFY may follow the snapshot):
+    // every line before the stop is read before the stop.
+    w.wait_for_all(
+        Duration::from_secs(10),
+        "every line ready",
+        &everyone,
+        |l| s(l, "line") == "ready" && l["stale"] == false,
+    );
+    kam.stop();
+    let stopped = Instant::now();
+    w.wait_for_all(
+        Duration::from_secs(15),
+        "every contact stale",
+        &everyone,
+        |l| l["stale"] == true,
+    );
+    kam.restart();
+    let restarted = Instant::now();
+    w.wait_for_all(
+        Duration::from_secs(30),
+        "every contact current again over TLS",
+        &everyone,
+        |l| s(l, "subscription") == "active" && l["stale"] == false,
+    );
+    for (at, l) in &w.seen {
+        if *at > stopped && *at < restarted {
+            assert_eq!(l["stale"], true, "fresh while the server was down: {l}");
+        }
+    }
+    eprintln!(
+        "tls: current again {:?} after the restart",
+        restarted.elapsed()
+    );
+}
+
+#[test]
+fn a_ca_file_that_is_not_there_is_a_configuration_error() {
+    let dir = run_dir("tls-no-ca");
+    let cfg = config(&dir, 5061, Some(&dir.join("missing-ca.pem")));
+    let (code, lines, stderr) = once(&cfg, 3);
+    assert_eq!(code, 2, "exit 2, as every configuration error: {stderr}");
+    assert!(lines.is_empty());
+    assert!(
+        stderr.contains("server.ca_file") && stderr.contains("missing-ca.pem"),
+        "names the key and the file: {stderr}"
+    );
 }

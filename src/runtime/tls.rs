@@ -167,6 +167,16 @@ fn presented_name(n: &str) -> &str {
         .map_or(n, |rest| rest.trim_end_matches(')').trim_end_matches('"'))
 }
 
+/// Before anything starts: can a TLS connection for `cfg` be set up at
+/// all (a readable `ca_file` with a certificate, or system roots)? `Some`:
+/// why not, a configuration problem (exit 2). `None` for UDP and TCP.
+pub fn check(cfg: &crate::sip::engine::EngineConfig) -> Option<String> {
+    if cfg.transport != crate::sip::Transport::Tls {
+        return None;
+    }
+    TlsSetup::new(TlsSetup::host_of(&cfg.server), cfg.ca_file.as_deref()).err()
+}
+
 /// A date for a message, `2026-12-05 10:59:49 UTC`.
 fn date(t: UnixTime) -> String {
     let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
