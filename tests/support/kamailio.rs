@@ -378,7 +378,9 @@ pub fn ensure_installed() {
         let present = ["kamailio", "sipp", "sqlite3"].iter().all(|c| on_path(c))
             && module_present("presence.so")
             && module_present("pua_dialoginfo.so")
-            && module_present("db_sqlite.so");
+            && module_present("db_sqlite.so")
+            && module_present("tls.so")
+            && ["ip", "nft"].iter().all(|c| on_path(c));
         if present {
             return Ok(());
         }

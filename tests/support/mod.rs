@@ -8,6 +8,7 @@
 #![allow(dead_code)] // every test binary uses a different part of the harness
 
 pub mod kamailio;
+pub mod netns;
 pub mod postgres;
 pub mod proc;
 pub mod sipp;
