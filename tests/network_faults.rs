@@ -5,8 +5,10 @@
 //! blackholed server is past the detection window (a lost server is
 //! noticed within 10 s: `policy::KEEPALIVE_INTERVAL` + `KEEPALIVE_TIMEOUT`),
 //! every line `watch` prints says `stale: true`; and everything is current
-//! again when the fault ends. See `support/netns.rs` for how the
-//! namespace and the faults are made (and why nftables, not `tc netem`).
+//! again when the fault ends; over TCP with 300 ms each way and 20 % loss,
+//! every contact goes current and changes arrive. See `support/netns.rs`
+//! for how the namespace and the faults are made (and why nftables and a
+//! delaying relay, not `tc netem`).
 #![allow(
     clippy::disallowed_methods,
     reason = "a test/bench harness: real clock, real processes and threads"
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use support::kamailio::Kamailio;
 use support::netns::{self, set_fault};
 use support::proc::run_dir;
+use support::relay::DelayRelay;
 use support::sipp;
 use support::watch::{Watch, s, write_config};
 
@@ -177,6 +180,72 @@ fn with_20_percent_loss_changes_arrive_nothing_current_is_false_and_everything_r
     }
     println!(
         "fault: 20 % loss (UDP): a change published arrived after {arrived:?} (sipp's PUBLISH included); {stale_lines} stale lines in 30 s of loss; current {:?} after it ended",
+        healed.elapsed()
+    );
+}
+
+#[test]
+fn with_300_ms_delay_and_20_percent_loss_over_tcp_contacts_go_current_and_changes_arrive() {
+    const NAME: &str =
+        "with_300_ms_delay_and_20_percent_loss_over_tcp_contacts_go_current_and_changes_arrive";
+    if !netns::inside(NAME) {
+        return netns::run_inside(NAME);
+    }
+    const DELAY: Duration = Duration::from_millis(300);
+    let kam = Kamailio::start(USERS);
+    let relay = DelayRelay::start(kam.port, DELAY);
+    set_fault("meta l4proto tcp numgen random mod 100 < 20 drop");
+    let cfg = write_config(
+        &run_dir("fault-delay"),
+        relay.port,
+        "tcp",
+        ("attendant", "secret"),
+        CONTACTS,
+        "keepalive = 1",
+    );
+    let started = Instant::now();
+    let mut w = Watch::start(&cfg, &[]);
+    w.wait_for_all(
+        Duration::from_secs(30),
+        "every contact current through delay and loss",
+        &everyone(),
+        |l| current(l) && s(l, "line") == "ready",
+    );
+    let up = started.elapsed();
+    assert!(up >= 2 * DELAY, "a round trip at least: {up:?}");
+    // The PUBLISH goes straight to the server (UDP, no fault); its NOTIFY
+    // comes through the relay.
+    let sent = Instant::now();
+    sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
+    w.wait_for(
+        Duration::from_secs(15),
+        "alice away through the delay",
+        |l| s(l, "contact") == "sip:alice@127.0.0.1" && s(l, "presence") == "away",
+    );
+    let arrived = sent.elapsed();
+    assert!(arrived >= DELAY, "the NOTIFY was delayed: {arrived:?}");
+    read_until(&mut w, sent + Duration::from_secs(20));
+    set_fault("");
+    relay.set_delay(Duration::ZERO);
+    let healed = Instant::now();
+    w.wait_for_all(
+        Duration::from_secs(30),
+        "every contact current after the fault",
+        &everyone(),
+        current,
+    );
+    let mut stale_lines = 0;
+    for (at, l) in &w.seen {
+        if *at >= started && *at < healed {
+            if l["stale"] == false {
+                assert_eq!(s(l, "subscription"), "active", "{l}\n{}", w.dump());
+            } else {
+                stale_lines += 1;
+            }
+        }
+    }
+    println!(
+        "fault: 300 ms each way + 20 % loss (TCP): every contact current {up:?} after start; a change arrived {arrived:?} after its PUBLISH; {stale_lines} stale lines in 20 s; current {:?} after the fault ended",
         healed.elapsed()
     );
 }

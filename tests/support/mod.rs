@@ -11,6 +11,7 @@ pub mod kamailio;
 pub mod netns;
 pub mod postgres;
 pub mod proc;
+pub mod relay;
 pub mod sipp;
 pub mod test_ca;
 pub mod watch;
