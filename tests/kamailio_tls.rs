@@ -10,6 +10,10 @@
 
 mod support;
 
+#[allow(dead_code, reason = "the console test uses part of the tmux harness")]
+#[path = "e2e_tmux/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -185,4 +189,39 @@ fn a_ca_file_that_is_not_there_is_a_configuration_error() {
         stderr.contains("server.ca_file") && stderr.contains("missing-ca.pem"),
         "names the key and the file: {stderr}"
     );
+}
+
+#[test]
+fn the_console_status_bar_says_which_certificate_check_failed() {
+    let dir = run_dir("tls-console");
+    let ca = TestCa::new(&dir, "test-ca");
+    let expired = ca.leaf("expired", Leaf::Expired(LOCAL));
+    let (kam, ports) = Kamailio::start_tls(USERS, &[expired]);
+    let cfg = config(&dir.join("console"), ports[0], Some(&ca.pem));
+    let log = dir.join("switchboard.log");
+    let script = dir.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "'{}' --config '{}' --log '{}'\nexec sleep 600\n",
+            env!("CARGO_BIN_EXE_switchboard"),
+            cfg.display(),
+            log.display()
+        ),
+    )
+    .expect("write run.sh");
+    let term = tmux::Tmux::start(&dir.join("tmux-run"), &script, &[]);
+    let screen = term.wait_for(
+        Duration::from_secs(15),
+        "the status bar naming the failed check",
+        |screen| {
+            tmux::shows(
+                screen,
+                "unreachable: certificate check failed: the server's certificate has expired",
+            )
+        },
+        || format!("{}\n{}", support::proc::tail(&log, 20), kam.log_tail()),
+    );
+    let row = tmux::row_with(&screen, "certificate check failed").unwrap_or_default();
+    eprintln!("status bar: {}", row.trim());
 }

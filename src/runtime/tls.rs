@@ -37,6 +37,27 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore};
 use tokio::net::TcpStream;
 
+/// A TLS failure (a refused certificate, a failed handshake), in the
+/// sentence of [`TlsSetup::explain`]; carried inside an `io::Error`.
+#[derive(Debug)]
+pub struct TlsFailure(pub String);
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TlsFailure {}
+
+impl TlsFailure {
+    /// The TLS failure inside `e`, if that is what it is.
+    pub fn of(e: &io::Error) -> Option<&TlsFailure> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<TlsFailure>())
+    }
+}
+
 /// What a TLS connection to one server checks: the roots and the name.
 #[derive(Debug)]
 pub struct TlsSetup {
@@ -274,7 +295,7 @@ impl TlsLink {
         let tcp = TcpStream::connect(server).await?;
         let _ = tcp.set_nodelay(true);
         let mut conn = ClientConnection::new(setup.config.clone(), setup.name.clone())
-            .map_err(|e| io::Error::other(setup.explain(&e)))?;
+            .map_err(|e| io::Error::other(TlsFailure(setup.explain(&e))))?;
         // The engine's output is bounded by its own window; rustls must
         // take all of it (a partial write would cut a SIP message).
         conn.set_buffer_limit(None);
@@ -344,7 +365,7 @@ impl TlsLink {
             if let Err(e) = self.conn.process_new_packets() {
                 // rustls queued an alert telling the server why: send it.
                 let _ = self.flush();
-                return Err(io::Error::other(self.setup.explain(&e)));
+                return Err(io::Error::other(TlsFailure(self.setup.explain(&e))));
             }
             match self.conn.reader().read_to_end(out) {
                 Ok(_) => return Ok(Received::Closed), // close_notify

@@ -119,7 +119,11 @@ impl Driver {
                 if let Some(e) = err {
                     // The engine schedules the next attempt.
                     tracing::warn!(%server, "cannot connect over {over}: {e}");
-                    let why = format!("cannot connect to {server} over {over}: {e}");
+                    // A refused certificate first: the status bar is narrow.
+                    let why = match crate::runtime::tls::TlsFailure::of(&e) {
+                        Some(tls) => format!("{tls} (TLS to {server})"),
+                        None => format!("cannot connect to {server} over {over}: {e}"),
+                    };
                     engine.transport_unavailable(now, &why);
                 }
                 let io = Io::Tcp {
