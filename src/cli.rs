@@ -381,6 +381,7 @@ async fn console(
                 publication: p,
                 server: demo.addr,
                 status: opts.status_config.clone(),
+                tls: None,
             },
         )));
     }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::kamailio::Kamailio;
-use support::proc::run_dir;
+use support::proc::{pid_alive, run_dir, wait_until};
 use support::test_ca::{Leaf, TestCa};
 use support::watch::{Watch, once, s, write_config};
 
@@ -224,4 +224,69 @@ fn the_console_status_bar_says_which_certificate_check_failed() {
     );
     let row = tmux::row_with(&screen, "certificate check failed").unwrap_or_default();
     eprintln!("status bar: {}", row.trim());
+}
+
+/// `switchboard status ARGS` with alice's config.
+fn status(config: &Path, runtime: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--config")
+        .arg(config)
+        .arg("--log")
+        .arg(config.with_file_name("status.log"))
+        .arg("status")
+        .args(args)
+        .env("SWITCHBOARD_RUNTIME_DIR", runtime)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run switchboard status")
+}
+
+#[test]
+fn the_status_keeper_publishes_over_tls_and_a_watcher_over_tls_sees_it() {
+    let dir = run_dir("tls-status");
+    let ca = TestCa::new(&dir, "test-ca");
+    let good = ca.leaf("good", Leaf::Good(LOCAL));
+    let (kam, ports) = Kamailio::start_tls(USERS, &[good]);
+    let ca_line = format!("ca_file = \"{}\"", ca.pem.display());
+    let alice = write_config(
+        &dir.join("alice"),
+        ports[0],
+        "tls",
+        ("alice", "alicepw"),
+        &[],
+        &ca_line,
+    );
+    let mut w = Watch::start(
+        &config(&dir.join("attendant"), ports[0], Some(&ca.pem)),
+        &[],
+    );
+    w.snapshot(CONTACTS.len(), Duration::from_secs(10));
+    let runtime = dir.join("run");
+    let set = status(&alice, &runtime, &["set", "away", "--note", "Over TLS"]);
+    let said = format!(
+        "{}{}\n{}",
+        String::from_utf8_lossy(&set.stdout),
+        String::from_utf8_lossy(&set.stderr),
+        kam.log_tail()
+    );
+    assert!(set.status.success(), "{said}");
+    let pid: u32 = said
+        .split("keeper pid ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no keeper pid: {said}"));
+    let line = w.wait_for(Duration::from_secs(5), "alice away over TLS", |l| {
+        s(l, "contact") == "sip:alice@127.0.0.1" && s(l, "presence") == "away"
+    });
+    assert_eq!(s(&line, "note"), "Over TLS");
+    let clear = status(&alice, &runtime, &["clear"]);
+    assert!(clear.status.success(), "{:?}", clear);
+    w.wait_for(Duration::from_secs(5), "alice no longer away", |l| {
+        s(l, "contact") == "sip:alice@127.0.0.1" && s(l, "presence") != "away"
+    });
+    assert!(
+        wait_until(Duration::from_secs(5), || !pid_alive(pid, "status")),
+        "the keeper ends with clear"
+    );
 }
