@@ -290,3 +290,64 @@ fn the_status_keeper_publishes_over_tls_and_a_watcher_over_tls_sees_it() {
         "the keeper ends with clear"
     );
 }
+
+#[test]
+fn a_server_back_with_an_expired_certificate_is_named_on_watch_stderr_and_stays_stale() {
+    let dir = run_dir("tls-rotated");
+    let ca = TestCa::new(&dir, "test-ca");
+    let good = ca.leaf("good", Leaf::Good(LOCAL));
+    let expired = ca.leaf("expired", Leaf::Expired(LOCAL));
+    let (mut kam, ports) = Kamailio::start_tls(USERS, &[good]);
+    let cfg = config(&dir.join("watch"), ports[0], Some(&ca.pem));
+    let stderr_path = dir.join("watch.stderr");
+    let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
+    let mut w = Watch::start_with_stderr(&cfg, &[], Stdio::from(stderr));
+    let snap = w.snapshot(CONTACTS.len(), Duration::from_secs(10));
+    assert_all_current(&snap, "");
+    let everyone: Vec<String> = CONTACTS
+        .iter()
+        .map(|(_, u)| format!("sip:{u}@127.0.0.1"))
+        .collect();
+    // The server comes back with an expired certificate.
+    kam.stop();
+    w.wait_for_all(
+        Duration::from_secs(15),
+        "every contact stale",
+        &everyone,
+        |l| l["stale"] == true,
+    );
+    let tls_cfg = kam.dir.join("tls.cfg");
+    let text = std::fs::read_to_string(&tls_cfg).expect("tls.cfg");
+    let good_cert = expired.cert.with_file_name("good.pem");
+    let good_key = expired.key.with_file_name("good.key");
+    std::fs::write(
+        &tls_cfg,
+        text.replace(
+            &good_cert.display().to_string(),
+            &expired.cert.display().to_string(),
+        )
+        .replace(
+            &good_key.display().to_string(),
+            &expired.key.display().to_string(),
+        ),
+    )
+    .expect("rewrite tls.cfg");
+    kam.restart();
+    let back = Instant::now();
+    let said = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let named = wait_until(Duration::from_secs(20), || {
+        said().contains("certificate check failed: the server's certificate has expired")
+    });
+    assert!(named, "watch's stderr names the failed check:\n{}", said());
+    // Nothing turns current behind a refused certificate.
+    let _ = w.try_wait_for(Duration::from_secs(3), |_| false);
+    for (at, l) in &w.seen {
+        if *at > back {
+            assert_eq!(
+                l["stale"], true,
+                "current behind an expired certificate: {l}"
+            );
+        }
+    }
+    eprintln!("watch stderr:\n{}", said());
+}
