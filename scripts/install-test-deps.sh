@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install what the real-server integration tests need (Debian/Ubuntu):
-# Kamailio 5.x with the presence, sqlite and utils modules, sipp (package
+# Kamailio 5.x with the presence, sqlite, utils and tls modules, sipp (package
 # sip-tester), sqlite3, tmux and PostgreSQL (the notes tests start a private
-# cluster with its initdb; the server is never started as a service). Does nothing when all of it is present.
+# cluster with its initdb; the server is never started as a service) and
+# iproute2 and nftables (a network namespace and its faults for the
+# network-fault tests). Does nothing
+# when all of it is present.
 #
 #   scripts/install-test-deps.sh [--with-baresip]
 #
@@ -12,10 +15,10 @@
 # Exit status: 0 when everything is installed afterwards, 1 otherwise.
 set -euo pipefail
 
-packages=(kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-utils-modules sip-tester sqlite3 tmux postgresql)
-commands=(kamailio sipp sqlite3 tmux)
+packages=(kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-utils-modules kamailio-tls-modules sip-tester sqlite3 tmux postgresql iproute2 nftables)
+commands=(kamailio sipp sqlite3 tmux ip nft)
 # one module file per module package
-modules=(presence.so presence_xml.so presence_dialoginfo.so pua.so pua_dialoginfo.so db_sqlite.so utils.so auth_db.so dialog.so rls.so db_text.so)
+modules=(presence.so presence_xml.so presence_dialoginfo.so pua.so pua_dialoginfo.so db_sqlite.so utils.so auth_db.so dialog.so rls.so db_text.so tls.so)
 if [[ "${1:-}" == "--with-baresip" ]]; then
 	packages+=(baresip-core)
 	commands+=(baresip)

@@ -315,6 +315,10 @@ async fn start(
             return Ok(Err(ExitCode::from(exit::SERVER)));
         }
     };
+    if let Some(why) = runtime::tls::check(&t.engine) {
+        eprintln!("switchboard: {why}");
+        return Ok(Err(ExitCode::from(exit::CONFIG)));
+    }
     let driver = SipHandle::start(t.engine.clone(), t.server, &targets(&t.contacts))
         .await
         .with_context(|| format!("cannot open a socket towards {}", t.server))?;
@@ -377,6 +381,7 @@ async fn console(
                 publication: p,
                 server: demo.addr,
                 status: opts.status_config.clone(),
+                tls: None,
             },
         )));
     }

@@ -32,6 +32,7 @@ mod notes;
 mod raw;
 mod schema;
 mod sections;
+mod server_tls;
 mod status;
 mod uri;
 mod validate;
@@ -105,6 +106,10 @@ pub struct Server {
     /// A resource list URI (RFC 4662): one subscription per enabled event
     /// package for the whole list instead of one per contact.
     pub list: Option<String>,
+    /// `transport = "tls"`: trust the CA certificates (PEM) in this file
+    /// instead of the system's roots (resolved against the config file's
+    /// folder). `None`: the system's roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Server {

@@ -48,6 +48,9 @@ pub(super) struct RawServer {
     pub transport: Option<Spanned<String>>,
     pub keepalive: Option<Spanned<i64>>,
     pub list: Option<Spanned<String>>,
+    /// `transport = "tls"`: the CA certificates (PEM) to trust instead of
+    /// the system's roots.
+    pub ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

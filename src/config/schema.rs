@@ -207,6 +207,7 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "server.transport" => "transport = \"udp\"",
         "server.keepalive" => "keepalive = 30",
         "server.list" => "list = \"sip:attendant-list@example.test\"",
+        "server.ca_file" => "ca_file = \"/etc/switchboard/sip-ca.pem\"",
         "subscribe" => "[subscribe] with expires = 600",
         "subscribe.presence" => "presence = true",
         "subscribe.dialog" => "dialog = true",

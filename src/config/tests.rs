@@ -278,6 +278,7 @@ fn socket_addr_resolves_names_and_reports_failures() {
         transport: Transport::Udp,
         keepalive: Duration::ZERO,
         list: None,
+        ca_file: None,
     };
     let addr = server.socket_addr().expect("localhost resolves");
     assert!(addr.ip().is_loopback() && addr.port() == 5060, "{addr}");

@@ -259,15 +259,25 @@ fn check_server(
         transport: None,
         keepalive: None,
         list: None,
+        ca_file: None,
     });
+    // 5061 for TLS when the address names no port (RFC 3261 19.1.2).
+    let default_port = match s
+        .transport
+        .as_ref()
+        .map(|t| t.get_ref().to_ascii_lowercase())
+    {
+        Some(t) if t == "tls" => Transport::Tls.default_port(),
+        _ => DEFAULT_PORT,
+    };
     let address = match (&s.address, account) {
         (Some(addr), _) => r.keep(
-            parse_address(addr.get_ref(), DEFAULT_PORT)
+            parse_address(addr.get_ref(), default_port)
                 .map_err(|why| src.invalid(addr.span(), "server.address", why)),
         ),
         // No address: the domain of our own URI, as a SIP phone would do.
         (None, Some(account)) => r.keep(
-            parse_address(&account.domain, DEFAULT_PORT)
+            parse_address(&account.domain, default_port)
                 .map_err(|why| src.invalid(0..0, "server.address", why)),
         ),
         // No account either: its error is reported already.
@@ -284,20 +294,19 @@ fn check_server(
         // A list's full state exceeds a UDP datagram: TCP unless told.
         None if s.list.is_some() => Some(Transport::Tcp),
         None => Some(Transport::Udp),
-        Some(t) => {
-            match t.get_ref().to_ascii_lowercase().as_str() {
-                "udp" => Some(Transport::Udp),
-                "tcp" => Some(Transport::Tcp),
-                _ => {
-                    r.push(src.invalid(
+        Some(t) => match t.get_ref().to_ascii_lowercase().as_str() {
+            "udp" => Some(Transport::Udp),
+            "tcp" => Some(Transport::Tcp),
+            "tls" => Some(Transport::Tls),
+            _ => {
+                r.push(src.invalid(
                     t.span(),
                     "server.transport",
-                    format!("\"{}\" is not a transport (expected udp or tcp), e.g. transport = \"udp\"", t.get_ref()),
+                    format!("\"{}\" is not a transport (expected udp, tcp or tls), e.g. transport = \"udp\"", t.get_ref()),
                 ));
-                    None
-                }
+                None
             }
-        }
+        },
     };
     let keepalive = r.keep(in_range(
         src,
@@ -307,6 +316,7 @@ fn check_server(
         30,
         "seconds, 0 = off",
     ));
+    let ca_file = super::server_tls::check_ca_file(r, s.ca_file.as_ref(), transport);
     let (host, port) = address?;
     Some(Server {
         host,
@@ -314,6 +324,7 @@ fn check_server(
         transport: transport?,
         keepalive: Duration::from_secs(keepalive?),
         list,
+        ca_file: ca_file?,
     })
 }
 

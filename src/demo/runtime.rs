@@ -163,7 +163,7 @@ async fn transmit(
                 tracing::debug!(to = %t.to.addr, error = %e, "UDP send failed");
             }
         }
-        Transport::Tcp => match conns.get(&t.to.addr) {
+        Transport::Tcp | Transport::Tls => match conns.get(&t.to.addr) {
             Some(tx) if tx.send(t.bytes).is_ok() => {}
             _ => tracing::debug!(to = %t.to.addr, "TCP connection gone: message not sent"),
         },

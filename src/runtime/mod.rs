@@ -15,6 +15,7 @@ pub mod directory;
 pub mod notes;
 pub mod publisher;
 pub mod sip_driver;
+pub mod tls;
 pub mod watch_run;
 
 use std::net::SocketAddr;
@@ -42,6 +43,7 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.keepalive = cfg.server.keepalive;
     e.list = cfg.server.list.clone();
     e.seed = seed;
+    e.ca_file = cfg.server.ca_file.clone();
     e
 }
 

@@ -16,6 +16,7 @@
 //! was unbounded before, and a bounded one would let a slow terminal stall
 //! the SIP side (retransmissions, answers to NOTIFYs) behind it.
 
+mod stream;
 mod task;
 
 use std::io;

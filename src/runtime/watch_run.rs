@@ -137,6 +137,10 @@ async fn follow(
             return Ok(WatchEnd::Done);
         };
         if let EngineEvent::Connection { state, .. } = &ev {
+            // After the start, stdout stays JSON; a person reads why here.
+            if ever_connected {
+                tell_connection(&server, state);
+            }
             match state {
                 ConnectionState::Connected => ever_connected = true,
                 ConnectionState::AuthFailed(why) => {
@@ -178,6 +182,21 @@ async fn follow(
             )?;
             out.flush()?;
         }
+    }
+}
+
+/// A change of the connection after the start, one line on stderr (e.g.
+/// a server whose new certificate is refused: which check failed).
+fn tell_connection(server: &str, state: &ConnectionState) {
+    match state {
+        ConnectionState::Unreachable(why) => {
+            eprintln!("switchboard: the server at {server} is unreachable: {why}");
+        }
+        ConnectionState::Connected => {
+            eprintln!("switchboard: the server at {server} answers again")
+        }
+        // Refused credentials end `watch` with their own line (exit 3).
+        ConnectionState::AuthFailed(_) | ConnectionState::Connecting => {}
     }
 }
 

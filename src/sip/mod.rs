@@ -27,6 +27,8 @@ pub enum Transport {
     #[default]
     Udp,
     Tcp,
+    /// TCP with TLS (rustls in the runtime; the engine sees a stream).
+    Tls,
 }
 
 impl Transport {
@@ -35,12 +37,22 @@ impl Transport {
         match self {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
         }
     }
 
     /// Reliable transports get no retransmissions (RFC 3261 17.1.2.2).
     pub fn reliable(self) -> bool {
-        self == Transport::Tcp
+        matches!(self, Transport::Tcp | Transport::Tls)
+    }
+
+    /// The port a server listens on when none is given (RFC 3261 19.1.2:
+    /// 5060, and 5061 for TLS).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Transport::Udp | Transport::Tcp => 5060,
+            Transport::Tls => 5061,
+        }
     }
 }
 
@@ -50,6 +62,7 @@ impl std::fmt::Display for Transport {
         f.write_str(match self {
             Transport::Udp => "udp",
             Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
         })
     }
 }

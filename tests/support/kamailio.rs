@@ -32,6 +32,15 @@ pub struct Kamailio {
     users_file: PathBuf,
     /// `RLS_LIST` for run.sh: the resource list served (None: no rls).
     list: Option<String>,
+    /// `KAM_TLS=1` for run.sh: `tls.cfg` and `tls-listen.cfg` are in `dir`.
+    tls: bool,
+}
+
+/// A TLS listener of [`Kamailio::start_tls`]: the certificate chain and the
+/// private key (PEM files) it presents.
+pub struct TlsListener {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Kamailio {
@@ -58,11 +67,44 @@ impl Kamailio {
         Self::start_lines(&lines, Some(list.to_string()))
     }
 
+    /// Starts an instance with these accounts that also speaks SIP over TLS
+    /// on one free port per listener (returned in the same order), each
+    /// presenting its own certificate (`tls.cfg` profiles per address).
+    pub fn start_tls(users: &[(&str, &str)], listeners: &[TlsListener]) -> (Kamailio, Vec<u16>) {
+        let lines: Vec<String> = users.iter().map(|(u, p)| format!("{u} {p}")).collect();
+        let dir = run_dir("kamailio-tls");
+        let ports: Vec<u16> = listeners.iter().map(|_| free_port()).collect();
+        let mut listen = String::new();
+        let mut cfg = String::new();
+        for (l, port) in listeners.iter().zip(&ports) {
+            listen.push_str(&format!("listen=tls:127.0.0.1:{port}\n"));
+            cfg.push_str(&format!(
+                "[server:127.0.0.1:{port}]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {}\ncertificate = {}\n\n",
+                l.key.display(),
+                l.cert.display()
+            ));
+        }
+        if let Some(first) = listeners.first() {
+            cfg.push_str(&format!(
+                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {}\ncertificate = {}\n\n[client:default]\nverify_certificate = no\nrequire_certificate = no\n",
+                first.key.display(),
+                first.cert.display()
+            ));
+        }
+        std::fs::write(dir.join("tls-listen.cfg"), listen).expect("write tls-listen.cfg");
+        std::fs::write(dir.join("tls.cfg"), cfg).expect("write tls.cfg");
+        (Self::start_in(dir, &lines, None, true), ports)
+    }
+
     fn start_with_lines(lines: &[String]) -> Kamailio {
         Self::start_lines(lines, None)
     }
 
     fn start_lines(lines: &[String], list: Option<String>) -> Kamailio {
+        Self::start_in(run_dir("kamailio"), lines, list, false)
+    }
+
+    fn start_in(dir: PathBuf, lines: &[String], list: Option<String>, tls: bool) -> Kamailio {
         ensure_installed();
         for line in lines {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -72,7 +114,6 @@ impl Kamailio {
                 "user and password must be non-empty without spaces: {line:?}"
             );
         }
-        let dir = run_dir("kamailio");
         let users_file = dir.join("users.txt");
         std::fs::write(&users_file, lines.join("\n") + "\n")
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", users_file.display()));
@@ -81,7 +122,7 @@ impl Kamailio {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            match launch(&dir, port, &users_file, list.as_deref()) {
+            match launch(&dir, port, &users_file, list.as_deref(), tls) {
                 Ok(pid) => {
                     return Kamailio {
                         port,
@@ -89,6 +130,7 @@ impl Kamailio {
                         pid,
                         users_file,
                         list,
+                        tls,
                     };
                 }
                 Err(e) => {
@@ -114,7 +156,13 @@ impl Kamailio {
         // Another test's free_port() probe may hold the port for an instant.
         let mut last_error = String::new();
         for _ in 0..3 {
-            match launch(&self.dir, self.port, &self.users_file, self.list.as_deref()) {
+            match launch(
+                &self.dir,
+                self.port,
+                &self.users_file,
+                self.list.as_deref(),
+                self.tls,
+            ) {
                 Ok(pid) => {
                     self.pid = pid;
                     return;
@@ -217,7 +265,13 @@ fn stop_instance(dir: &Path, pid: u32) {
 
 /// `run.sh start` without its own wait, then our OPTIONS wait. Returns the
 /// main pid.
-fn launch(dir: &Path, port: u16, users_file: &Path, list: Option<&str>) -> Result<u32, String> {
+fn launch(
+    dir: &Path,
+    port: u16,
+    users_file: &Path,
+    list: Option<&str>,
+    tls: bool,
+) -> Result<u32, String> {
     let started = Instant::now();
     let mut cmd = Command::new(run_sh());
     cmd.arg("start")
@@ -227,6 +281,9 @@ fn launch(dir: &Path, port: u16, users_file: &Path, list: Option<&str>) -> Resul
         .env("KAM_NO_WAIT", "1");
     if let Some(list) = list {
         cmd.env("RLS_LIST", list).env("KAM_SHM_MB", "256");
+    }
+    if tls {
+        cmd.env("KAM_TLS", "1");
     }
     let out = cmd
         .output()
@@ -321,7 +378,9 @@ pub fn ensure_installed() {
         let present = ["kamailio", "sipp", "sqlite3"].iter().all(|c| on_path(c))
             && module_present("presence.so")
             && module_present("pua_dialoginfo.so")
-            && module_present("db_sqlite.so");
+            && module_present("db_sqlite.so")
+            && module_present("tls.so")
+            && ["ip", "nft"].iter().all(|c| on_path(c));
         if present {
             return Ok(());
         }

@@ -8,7 +8,10 @@
 #![allow(dead_code)] // every test binary uses a different part of the harness
 
 pub mod kamailio;
+pub mod netns;
 pub mod postgres;
 pub mod proc;
+pub mod relay;
 pub mod sipp;
+pub mod test_ca;
 pub mod watch;

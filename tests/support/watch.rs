@@ -50,6 +50,11 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(config: &Path, args: &[&str]) -> Watch {
+        Self::start_with_stderr(config, args, Stdio::piped())
+    }
+
+    /// [`Watch::start`] with stderr going to `stderr` (e.g. a file to read).
+    pub fn start_with_stderr(config: &Path, args: &[&str], stderr: Stdio) -> Watch {
         let log = config.with_file_name("switchboard.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .arg("--config")
@@ -59,7 +64,7 @@ impl Watch {
             .arg("watch")
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn switchboard watch");

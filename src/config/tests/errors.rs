@@ -184,8 +184,8 @@ fn bad_server_address() {
 
 #[test]
 fn bad_transport_and_out_of_range_numbers() {
-    let t = error_with_account(&["[server]", "transport = \"tls\""], 4, "server.transport");
-    assert!(t.contains("expected udp or tcp"), "{t}");
+    let t = error_with_account(&["[server]", "transport = \"sctp\""], 4, "server.transport");
+    assert!(t.contains("expected udp, tcp or tls"), "{t}");
     let k = error_with_account(&["[server]", "keepalive = -1"], 4, "server.keepalive");
     assert!(
         k.contains("-1 is out of range (must be 0-86400 seconds, 0 = off)"),

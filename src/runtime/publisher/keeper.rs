@@ -27,6 +27,9 @@ pub struct KeeperConfig {
     pub publication: PublicationConfig,
     pub server: SocketAddr,
     pub status: StatusConfig,
+    /// `transport = "tls"`: the roots and the name the server's
+    /// certificate is checked against (as by the console).
+    pub tls: Option<std::sync::Arc<crate::runtime::tls::TlsSetup>>,
 }
 
 struct Keeper {
@@ -47,7 +50,7 @@ struct Keeper {
 
 /// Run the keeper until its publication is cleared (or `asks` closes).
 pub async fn run(cfg: KeeperConfig, mut asks: mpsc::Receiver<Ask>) -> anyhow::Result<()> {
-    let mut wire = Wire::open(cfg.server, cfg.publication.transport).await?;
+    let mut wire = Wire::open(cfg.server, cfg.publication.transport, cfg.tls.clone()).await?;
     let mut pcfg = cfg.publication.clone();
     if let Some(local) = wire.local_addr() {
         pcfg.local = local;

@@ -244,10 +244,18 @@ pub fn keeper_config(cfg: &crate::config::Config, seed: u64) -> anyhow::Result<K
     p.auth_user = cfg.account.auth_user.clone();
     p.password = cfg.account.password.clone();
     p.seed = seed;
+    let tls = match cfg.server.transport {
+        crate::sip::Transport::Tls => Some(std::sync::Arc::new(
+            crate::runtime::tls::TlsSetup::new(&cfg.server.host, cfg.server.ca_file.as_deref())
+                .map_err(anyhow::Error::msg)?,
+        )),
+        _ => None,
+    };
     Ok(KeeperConfig {
         publication: p,
         server,
         status: cfg.status.clone(),
+        tls,
     })
 }
 

@@ -26,6 +26,7 @@ async fn keeper_with(status: StatusConfig) -> (crate::demo::DemoHandle, StatusLi
         publication: p,
         server: demo.addr,
         status,
+        tls: None,
     }));
     (demo, link)
 }

@@ -1,5 +1,6 @@
 //! The keeper's connection to the server: a connected UDP socket, or a TCP
-//! stream framed by the project's [`StreamReader`].
+//! stream (plain, or TLS: [`crate::runtime::tls`], the same checks as the
+//! console's) framed by the project's [`StreamReader`].
 //!
 //! Decisions:
 //! - TCP connects at start and again whenever there is something to send
@@ -18,11 +19,13 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
+use crate::runtime::tls::{Received, TlsLink, TlsSetup};
 use crate::sip::Transport;
 use crate::sip::codec::{StreamItem, StreamReader};
 
@@ -47,19 +50,90 @@ pub enum Wire {
     Tcp(TcpLink),
 }
 
-/// A TCP connection to the server that is re-made when needed.
+/// A TCP (or TLS) connection to the server that is re-made when needed.
 pub struct TcpLink {
     server: SocketAddr,
-    stream: Option<TcpStream>,
+    /// `transport = "tls"`: the roots and the name to check.
+    tls: Option<Arc<TlsSetup>>,
+    stream: Option<Conn>,
     reader: StreamReader,
     ready: VecDeque<Vec<u8>>,
     buf: Vec<u8>,
 }
 
+/// A stream connection: plain TCP or TLS.
+enum Conn {
+    Tcp(TcpStream),
+    Tls(Box<TlsLink>),
+}
+
+impl Conn {
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Conn::Tcp(s) => s.local_addr(),
+            Conn::Tls(l) => l.local_addr(),
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.write_all(bytes).await,
+            Conn::Tls(l) => {
+                l.write(bytes)?;
+                while l.wants_write() {
+                    l.tcp().writable().await?;
+                    l.flush()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Some plain text into `out` (`Ok(false)`: closed). Cancel-safe.
+    async fn read(&mut self, buf: &mut [u8], out: &mut StreamReader) -> io::Result<bool> {
+        match self {
+            Conn::Tcp(s) => {
+                let n = s.read(buf).await?;
+                out.push(buf.get(..n).unwrap_or(&[]));
+                Ok(n > 0)
+            }
+            Conn::Tls(l) => loop {
+                l.tcp().readable().await?;
+                let mut plain = Vec::new();
+                match l.try_read(buf, &mut plain) {
+                    Ok(got) => {
+                        out.push(&plain);
+                        return Ok(matches!(got, Received::Data));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+            },
+        }
+    }
+
+    /// A keepalive pong, if the socket takes it now.
+    fn pong(&mut self) {
+        match self {
+            Conn::Tcp(s) => {
+                let _ = s.try_write(b"\r\n");
+            }
+            Conn::Tls(l) => {
+                let _ = l.write(b"\r\n").and_then(|()| l.flush());
+            }
+        }
+    }
+}
+
 impl Wire {
-    /// Open the connection to `server` over `transport` (TCP: a failed first
-    /// connect is logged and retried at the first send).
-    pub async fn open(server: SocketAddr, transport: Transport) -> io::Result<Wire> {
+    /// Open the connection to `server` over `transport` (TCP and TLS: a
+    /// failed first connect is logged and retried at the first send).
+    /// `tls`: the set-up for `Transport::Tls`.
+    pub async fn open(
+        server: SocketAddr,
+        transport: Transport,
+        tls: Option<Arc<TlsSetup>>,
+    ) -> io::Result<Wire> {
         if !transport.reliable() {
             let bind: SocketAddr = if server.is_ipv6() {
                 ([0u16; 8], 0).into()
@@ -72,6 +146,7 @@ impl Wire {
         }
         let mut link = TcpLink {
             server,
+            tls: tls.filter(|_| transport == Transport::Tls),
             stream: None,
             reader: StreamReader::new(),
             ready: VecDeque::new(),
@@ -125,15 +200,27 @@ impl Wire {
 impl TcpLink {
     async fn connect(&mut self) -> Result<SocketAddr, String> {
         let server = self.server;
-        let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(server))
+        let over = if self.tls.is_some() { "TLS" } else { "TCP" };
+        let open = async {
+            match &self.tls {
+                None => {
+                    let s = TcpStream::connect(server).await?;
+                    let _ = s.set_nodelay(true);
+                    Ok(Conn::Tcp(s))
+                }
+                Some(setup) => Ok(Conn::Tls(Box::new(
+                    TlsLink::connect(server, setup.clone()).await?,
+                ))),
+            }
+        };
+        let stream: Conn = tokio::time::timeout(CONNECT_TIMEOUT, open)
             .await
-            .map_err(|_| format!("no TCP connection to {server} within {CONNECT_TIMEOUT:?}"))?
-            .map_err(|e| format!("cannot connect to {server} over TCP: {e}"))?;
-        let _ = stream.set_nodelay(true);
+            .map_err(|_| format!("no {over} connection to {server} within {CONNECT_TIMEOUT:?}"))?
+            .map_err(|e: io::Error| format!("cannot connect to {server} over {over}: {e}"))?;
         let local = stream
             .local_addr()
-            .map_err(|e| format!("TCP connection to {server}: {e}"))?;
-        tracing::info!(%server, %local, "keeper: connected over TCP");
+            .map_err(|e| format!("{over} connection to {server}: {e}"))?;
+        tracing::info!(%server, %local, "keeper: connected over {over}");
         self.reader.clear();
         self.ready.clear();
         self.stream = Some(stream);
@@ -150,7 +237,7 @@ impl TcpLink {
         };
         if let Err(e) = stream.write_all(bytes).await {
             self.stream = None;
-            return Err(format!("cannot send PUBLISH over TCP: {e}"));
+            return Err(format!("cannot send PUBLISH: {e}"));
         }
         Ok(fresh)
     }
@@ -163,12 +250,11 @@ impl TcpLink {
             let Some(stream) = self.stream.as_mut() else {
                 return std::future::pending().await;
             };
-            let n = match stream.read(&mut self.buf).await {
-                Ok(0) => return self.lose("the server closed the TCP connection".into()),
-                Ok(n) => n,
-                Err(e) => return self.lose(format!("TCP read: {e}")),
-            };
-            self.reader.push(&self.buf[..n]);
+            match stream.read(&mut self.buf, &mut self.reader).await {
+                Ok(true) => {}
+                Ok(false) => return self.lose("the server closed the connection".into()),
+                Err(e) => return self.lose(format!("read: {e}")),
+            }
             if let Err(why) = self.frame() {
                 return self.lose(why);
             }
@@ -182,8 +268,8 @@ impl TcpLink {
                 Ok(None) => return Ok(()),
                 Ok(Some(StreamItem::Message(m))) => self.ready.push_back(m),
                 Ok(Some(StreamItem::Keepalive(n))) if n >= 4 => {
-                    if let Some(s) = &self.stream {
-                        let _ = s.try_write(b"\r\n");
+                    if let Some(s) = &mut self.stream {
+                        s.pong();
                     }
                 }
                 Ok(Some(_)) => {}

@@ -1,30 +1,24 @@
-//! The driver task: the engine, its socket (UDP, or TCP with the connect
-//! the engine asked for) and one `select!` per round over a command, the
-//! engine's next timer, input, room to write and a finished connect. Each
-//! wake-up is handled by one small function.
+//! The driver task: the engine, its socket (UDP, or a TCP or TLS stream
+//! with the connect the engine asked for) and one `select!` per round over
+//! a command, the engine's next timer, input, room to write and a finished
+//! connect. Each wake-up is handled by one small function.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::Command;
+use super::stream::{PendingConnect, Stream};
 use crate::presence::ContactId;
+use crate::runtime::tls::TlsSetup;
 use crate::sip::codec::{StreamItem, StreamReader};
-use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport, policy};
+use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport};
 use crate::sip::events::EngineEvent;
-
-/// A TCP connect bounded by a timeout.
-type PendingConnect = Pin<
-    Box<
-        dyn std::future::Future<Output = Result<io::Result<TcpStream>, tokio::time::error::Elapsed>>
-            + Send,
-    >,
->;
 
 enum Io {
     Udp {
@@ -34,8 +28,9 @@ enum Io {
         /// The receive buffer (one datagram at a time).
         buf: Vec<u8>,
     },
+    /// TCP or TLS.
     Tcp {
-        stream: Option<TcpStream>,
+        stream: Option<Stream>,
         reader: StreamReader,
         outbuf: Vec<u8>,
         /// The connect the engine asked for, in progress.
@@ -51,7 +46,7 @@ enum Wake {
     UdpWritable,
     TcpReadable,
     TcpWritable,
-    Connected(Result<io::Result<TcpStream>, tokio::time::error::Elapsed>),
+    Connected(io::Result<Stream>),
 }
 
 /// The driver task's state: the engine and its sockets.
@@ -59,6 +54,8 @@ pub(super) struct Driver {
     engine: Engine,
     io: Io,
     server: SocketAddr,
+    /// `Transport::Tls`: the roots and the name the certificate must carry.
+    tls: Option<Arc<TlsSetup>>,
     events: mpsc::UnboundedSender<EngineEvent>,
     commands: mpsc::UnboundedReceiver<Command>,
     shutting_down: bool,
@@ -84,6 +81,15 @@ impl Driver {
     ) -> io::Result<Self> {
         let now = Instant::now();
         let bind = bind_addr(server);
+        let tls = match cfg.transport {
+            Transport::Tls => {
+                let host = TlsSetup::host_of(&cfg.server);
+                let setup =
+                    TlsSetup::new(host, cfg.ca_file.as_deref()).map_err(io::Error::other)?;
+                Some(Arc::new(setup))
+            }
+            Transport::Udp | Transport::Tcp => None,
+        };
         let (engine, io) = match cfg.transport {
             Transport::Udp => {
                 let socket = UdpSocket::bind(bind).await?;
@@ -97,11 +103,10 @@ impl Driver {
                 };
                 (Engine::new(cfg, contacts, now), io)
             }
-            Transport::Tcp => {
-                let (stream, err) = match TcpStream::connect(server).await {
+            Transport::Tcp | Transport::Tls => {
+                let (stream, err) = match Stream::connect(server, tls.clone()).await {
                     Ok(s) => {
                         cfg.local = s.local_addr()?;
-                        let _ = s.set_nodelay(true);
                         (Some(s), None)
                     }
                     Err(e) => {
@@ -109,11 +114,17 @@ impl Driver {
                         (None, Some(e))
                     }
                 };
+                let over = cfg.transport.as_str();
                 let mut engine = Engine::new(cfg, contacts, now);
                 if let Some(e) = err {
                     // The engine schedules the next attempt.
-                    let why = format!("cannot connect to {server} over TCP: {e}");
-                    engine.transport_lost(now, &why);
+                    tracing::warn!(%server, "cannot connect over {over}: {e}");
+                    // A refused certificate first: the status bar is narrow.
+                    let why = match crate::runtime::tls::TlsFailure::of(&e) {
+                        Some(tls) => format!("{tls} (TLS to {server})"),
+                        None => format!("cannot connect to {server} over {over}: {e}"),
+                    };
+                    engine.transport_unavailable(now, &why);
                 }
                 let io = Io::Tcp {
                     stream,
@@ -128,6 +139,7 @@ impl Driver {
             engine,
             io,
             server,
+            tls,
             events,
             commands,
             shutting_down: false,
@@ -175,10 +187,7 @@ impl Driver {
             && self.engine.poll_connect()
             && connecting.is_none()
         {
-            *connecting = Some(Box::pin(tokio::time::timeout(
-                policy::CONNECT_TIMEOUT,
-                TcpStream::connect(server),
-            )));
+            *connecting = Some(Stream::connect(server, self.tls.clone()));
         }
     }
 
@@ -247,7 +256,7 @@ impl Driver {
                 connecting,
                 ..
             } => {
-                let want_write = !outbuf.is_empty();
+                let want_write = stream.as_ref().is_some_and(|s| s.wants_write(outbuf));
                 let connect = async {
                     match connecting {
                         Some(f) => f.await,
@@ -257,13 +266,13 @@ impl Driver {
                 let stream = stream.as_ref();
                 let readable = async move {
                     match stream {
-                        Some(s) => s.readable().await,
+                        Some(s) => s.tcp().readable().await,
                         None => std::future::pending().await,
                     }
                 };
                 let writable = async move {
                     match stream {
-                        Some(s) if want_write => s.writable().await,
+                        Some(s) if want_write => s.tcp().writable().await,
                         _ => std::future::pending().await,
                     }
                 };
@@ -352,13 +361,12 @@ impl Driver {
             return;
         };
         let mut chunk = [0u8; 16_384];
-        let n = match s.try_read(&mut chunk) {
-            Ok(0) => return self.tcp_lost("the server closed the connection".into()),
-            Ok(n) => n,
+        match s.read_into(&mut chunk, reader) {
+            Ok(true) => {}
+            Ok(false) => return self.tcp_lost("the server closed the connection".into()),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e) => return self.tcp_lost(e.to_string()),
-        };
-        reader.push(chunk.get(..n).unwrap_or(&[]));
+        }
         let now = Instant::now();
         let from = Some(self.server);
         loop {
@@ -383,16 +391,12 @@ impl Driver {
         else {
             return;
         };
-        match s.try_write(outbuf) {
-            Ok(n) => {
-                outbuf.drain(..n);
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) => self.tcp_lost(e.to_string()),
+        if let Err(e) = s.try_write(outbuf) {
+            self.tcp_lost(e.to_string());
         }
     }
 
-    fn on_connected(&mut self, r: Result<io::Result<TcpStream>, tokio::time::error::Elapsed>) {
+    fn on_connected(&mut self, r: io::Result<Stream>) {
         let Io::Tcp {
             stream,
             reader,
@@ -405,19 +409,21 @@ impl Driver {
         *connecting = None;
         let now = Instant::now();
         match r {
-            Ok(Ok(new)) => {
-                let _ = new.set_nodelay(true);
+            Ok(new) => {
                 if let Ok(local) = new.local_addr() {
                     self.engine.set_local_addr(local);
                 }
-                tracing::info!(server = %self.server, "TCP connection established");
+                let over = self.engine.config().transport.as_str();
+                tracing::info!(server = %self.server, "{over} connection established");
                 *stream = Some(new);
                 reader.clear();
                 outbuf.clear();
                 self.engine.transport_connected(now);
             }
-            Ok(Err(e)) => self.engine.connect_failed(now, &e.to_string()),
-            Err(_) => self.engine.connect_failed(now, "connect timed out"),
+            Err(e) => {
+                tracing::warn!(server = %self.server, "connect failed: {e}");
+                self.engine.connect_failed(now, &e.to_string());
+            }
         }
     }
 
@@ -446,16 +452,10 @@ impl Driver {
         else {
             return;
         };
-        while !outbuf.is_empty() {
-            if s.writable().await.is_err() {
+        s.close();
+        while s.wants_write(outbuf) {
+            if s.tcp().writable().await.is_err() || s.try_write(outbuf).is_err() {
                 break;
-            }
-            match s.try_write(outbuf) {
-                Ok(n) => {
-                    outbuf.drain(..n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => break,
             }
         }
     }

@@ -197,7 +197,18 @@ impl Engine {
     /// The TCP connection closed (a server restart, a network cut). The
     /// runtime reconnects and then calls [`Engine::transport_connected`].
     pub fn transport_lost(&mut self, now: Instant, why: &str) {
-        self.server_lost(now, &format!("connection lost: {why}"));
+        self.transport_down(now, &format!("connection lost: {why}"));
+    }
+
+    /// The first connect (at start) failed, e.g. a refused TLS
+    /// certificate: `why` is shown as it is (no connection was lost), and
+    /// the engine asks for the next attempt as after a lost connection.
+    pub fn transport_unavailable(&mut self, now: Instant, why: &str) {
+        self.transport_down(now, why);
+    }
+
+    fn transport_down(&mut self, now: Instant, why: &str) {
+        self.server_lost(now, why);
         self.health.transport_down = true;
         self.health.waiting_since = None;
         self.health.generation += 1; // no probes without a connection
@@ -211,6 +222,12 @@ impl Engine {
             "connect failed: {why}"
         );
         if self.health.transport_down {
+            // Say why now (a certificate that became invalid, a refused
+            // port), not why the connection was first lost.
+            if matches!(self.connection, ConnectionState::Unreachable(_)) {
+                let why = format!("cannot connect: {why}");
+                self.set_connection(ConnectionState::Unreachable(why), now);
+            }
             self.schedule_reconnect(now);
         }
     }

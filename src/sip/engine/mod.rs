@@ -86,6 +86,10 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// Seed for tags, branches, cnonces and jitter.
     pub seed: u64,
+    /// `Transport::Tls`: the CA certificates to trust instead of the
+    /// system's roots. Read by the runtime, never by the engine; the name
+    /// the server's certificate must carry is the host of `server`.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl EngineConfig {
@@ -112,6 +116,7 @@ impl EngineConfig {
             timers: Timers::default(),
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
+            ca_file: None,
         }
     }
 }
