@@ -272,6 +272,32 @@ where
     run_loop_with(model, input, source, terminal, hooks).await
 }
 
+/// The loop as the real console runs it (drawing only when the writer
+/// thread has taken the previous frame), for measurements that need the
+/// real path without a real terminal (`benches/notify_latency.rs`).
+pub async fn run_loop_gated<S, I, B>(
+    model: &mut Model,
+    input: I,
+    source: &mut S,
+    terminal: &mut Terminal<B>,
+    gate: WriterGate,
+) -> anyhow::Result<()>
+where
+    S: EventSource,
+    I: Stream<Item = std::io::Result<Event>> + Unpin,
+    B: Backend,
+{
+    let hooks = Hooks {
+        gate: Some(gate),
+        stop: Box::pin(std::future::pending()),
+        update,
+        directory: None,
+        notes: None,
+        status: None,
+    };
+    run_loop_with(model, input, source, terminal, hooks).await
+}
+
 /// Why the console is told to stop from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {

@@ -10,6 +10,24 @@ use crate::presence::SubscriptionStatus;
 use crate::sip::events::{ConnectionState, EngineEvent};
 
 impl Engine {
+    /// Sweep the stale entries out of the timer heap once it has doubled
+    /// (see `timers`): each kind of timer is live while its owner's
+    /// generation still matches, as its handler checks when it is due.
+    pub(super) fn sweep_timers(&mut self) {
+        if !self.timers.wants_sweep() {
+            return;
+        }
+        let before = self.timers.len();
+        let (subs, txs) = (&self.subs, &self.txs);
+        self.timers.retain(|key, generation| match key {
+            TimerKey::Tx(id) => txs.get(&id).is_some_and(|t| t.generation == generation),
+            TimerKey::Sub(i) => subs.get(i).is_some_and(|s| s.timer_gen == generation),
+            TimerKey::Expiry(i) => subs.get(i).is_some_and(|s| s.expiry_gen == generation),
+            _ => true,
+        });
+        tracing::debug!(before, after = self.timers.len(), "timer heap swept");
+    }
+
     pub(super) fn emit(&mut self, ev: EngineEvent) {
         self.events.push_back(ev);
     }

@@ -161,6 +161,16 @@ impl Engine {
         {
             sub.dialog.remote_target = Some(c.uri);
         }
+        if self.shutting_down {
+            // Quitting: what the body says is shown to nobody. Answer at
+            // once without reading it, so that under a flood of NOTIFYs the
+            // un-SUBSCRIBEs and their answers get the socket; a final
+            // NOTIFY (terminated) still ends its dialog.
+            if matches!(state, SubscriptionState::Terminated { .. }) {
+                self.apply_substate(i, state, now);
+            }
+            return OK;
+        }
         if self.is_list(i) {
             self.apply_list_notify(i, kind, req, &state, now);
         } else {

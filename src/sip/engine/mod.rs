@@ -198,7 +198,7 @@ impl Engine {
             }
         }
         let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
-        let lists = list::Lists::new(contacts, &list::subs_of(&subs));
+        let lists = list::Lists::new(contacts, &list::subs_of(&subs), cfg.list.is_some());
         let list_uri = cfg.list.clone();
         let mut engine = Engine {
             lists,
@@ -387,6 +387,7 @@ impl Engine {
 
     /// Send queued requests while the window allows.
     fn pump(&mut self, now: Instant) {
+        self.sweep_timers();
         if self.shutting_down {
             self.pump_unsubscribes(now);
             return;

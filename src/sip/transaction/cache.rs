@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use crate::sip::codec::Request;
 use crate::sip::headers::{parse_cseq, via_branch};
 
+/// Below this many entries of room, a cache is not shrunk.
+const SHRINK_MIN: usize = 1024;
+
 /// Answers sent, keyed by [`server_key`], kept for `ttl` (use 64*T1).
 /// Entries live until [`expire`](Self::expire) removes them: call it when
 /// [`poll_timeout`](Self::poll_timeout) comes due. `V` is what is kept of
@@ -77,10 +80,16 @@ impl<V> ResponseCache<V> {
                 self.entries.remove(&h);
             }
         }
+        // A burst's tables are not kept at their peak size for ever: once
+        // down to a quarter of their room, they give most of it back.
         if self.entries.is_empty() {
-            // A burst's tables are not kept at their peak size for ever.
             self.entries.shrink_to_fit();
             self.order.shrink_to_fit();
+        } else if self.entries.capacity() > SHRINK_MIN
+            && self.entries.len() < self.entries.capacity() / 4
+        {
+            self.entries.shrink_to(self.entries.len() * 2);
+            self.order.shrink_to(self.order.len() * 2);
         }
     }
 
@@ -112,4 +121,34 @@ pub fn server_key(req: &Request) -> Option<String> {
     let cseq = parse_cseq(req.headers.get("CSeq")?).ok()?;
     let call_id = req.headers.get("Call-ID").unwrap_or("");
     Some(format!("{branch} {} {} {call_id}", cseq.seq, cseq.method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_gives_its_room_back_as_it_expires_and_recent_answers_stay() {
+        let t0 = Instant::now();
+        let ttl = Duration::from_secs(32);
+        let mut cache: ResponseCache<u16> = ResponseCache::new(ttl);
+        // A burst of 20,000 answers, then a trickle of 100 a second later.
+        for i in 0..20_000 {
+            cache.insert(t0, format!("burst {i}"), 200);
+        }
+        let peak = cache.entries.capacity();
+        let t1 = t0 + Duration::from_secs(1);
+        for i in 0..100 {
+            cache.insert(t1, format!("late {i}"), 200);
+        }
+        cache.expire(t0 + ttl);
+        assert_eq!(cache.len(), 100);
+        assert!(
+            cache.entries.capacity() < peak / 8,
+            "room given back: {} of {peak}",
+            cache.entries.capacity()
+        );
+        assert_eq!(cache.get("late 7"), Some(&200), "the recent answers stay");
+        assert_eq!(cache.get("burst 7"), None);
+    }
 }

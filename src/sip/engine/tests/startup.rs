@@ -150,6 +150,49 @@ fn a_final_notify_before_the_unsubscribe_answer_gets_200_too() {
 }
 
 #[test]
+fn notifies_arriving_while_quitting_are_answered_without_reading_their_bodies() {
+    // Quitting under a flood: the un-SUBSCRIBEs must get the socket, so a
+    // NOTIFY still carrying state is answered 200 at once and its body is
+    // neither read nor handed on; the final NOTIFY still ends the dialog.
+    let mut h = presence_only(1);
+    let s = establish_all(&mut h).pop().unwrap();
+    h.responses();
+    h.events.clear();
+    h.engine.shutdown(h.now);
+    let bye = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(notify(
+        &s,
+        2,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    h.deliver(notify(
+        &s,
+        3,
+        "active;expires=600",
+        Some(("application/pidf+xml", "<not xml")),
+    ));
+    let answers = h.responses();
+    assert_eq!(
+        answers.iter().map(|a| a.status).collect::<Vec<_>>(),
+        [200, 200]
+    );
+    assert!(
+        !h.events.iter().any(|e| matches!(
+            e,
+            EngineEvent::Presence { .. } | EngineEvent::Unreadable { .. }
+        )),
+        "no body was read: {:?}",
+        h.events
+    );
+    h.deliver(reply(&bye, 200, &[("Expires", "0")]).to_bytes());
+    assert!(!h.engine.is_shut_down(), "waiting for the final NOTIFY");
+    h.deliver(notify(&s, 4, "terminated;reason=timeout", None));
+    assert_eq!(h.responses()[0].status, 200);
+    assert!(h.engine.is_shut_down());
+}
+
+#[test]
 fn a_missing_final_notify_ends_the_wait_after_timer_n() {
     let mut h = presence_only(1);
     establish_all(&mut h);
@@ -226,4 +269,39 @@ fn no_window_slot_leaks_when_an_answered_challenge_is_superseded() {
     }
     h.advance(Duration::from_secs(40));
     assert_eq!(h.engine.window_usage().0, 0, "every slot given back");
+}
+
+#[test]
+fn sweeping_stale_timers_keeps_every_live_one() {
+    // 6,000 subscriptions: the finished SUBSCRIBE transactions leave
+    // thousands of stale timers, swept out as the heap doubles; every
+    // subscription must still refresh (and only once) when its time comes.
+    let mut cfg = config(Transport::Udp);
+    cfg.window = 512;
+    let mut h = Harness::new(cfg, 3_000);
+    h.connect();
+    assert_eq!(establish_all(&mut h).len(), 6_000);
+    h.sent();
+    assert!(
+        h.engine.timers.len() < 4 * 6_000,
+        "stale timers swept: {} entries",
+        h.engine.timers.len()
+    );
+    let mut refreshed = Vec::new();
+    // Granted 600 s: the first refresh is due at 330..480 s, the next
+    // not before 660 s.
+    for _ in 0..500 {
+        h.advance(Duration::from_secs(1));
+        for r in h.requests(Method::Subscribe) {
+            h.deliver(reply(&r, 200, &[("Expires", "600")]).to_bytes());
+            refreshed.push(r);
+        }
+    }
+    // (`advance` may retransmit a refresh before it is answered: counted
+    // once by its branch.)
+    assert_eq!(
+        distinct(&refreshed),
+        6_000,
+        "each subscription refreshed once"
+    );
 }
