@@ -91,6 +91,8 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }
         | EngineEvent::Stale { at, .. }
+        | EngineEvent::Registration { at, .. }
+        | EngineEvent::MessageSummary { at, .. }
         | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
             if let Some(id) = model.store.apply_event(&ev) {

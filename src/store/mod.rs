@@ -9,6 +9,8 @@ mod directory;
 pub mod rules;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_line;
 mod uri;
 
 use std::time::Instant;
@@ -55,6 +57,17 @@ pub struct Shown {
     pub last_notify: Option<Instant>,
     /// Caller/callee while ringing or active.
     pub peer: Option<Peer>,
+    /// When the line state last changed: "ringing for 12 min", "not
+    /// registered since 10:42".
+    pub line_since: Option<Instant>,
+    /// Where calls go while the line is forwarded: `voicemail` (the
+    /// configured pilot or the person's own mailbox) or the number.
+    pub forwarded_to: Option<String>,
+    /// New voice messages waiting (RFC 3842), when the server says any.
+    pub messages: Option<u32>,
+    /// Ringing for longer than `ringing_suspect_after`: the hang-up may
+    /// have been missed (see [`Store::mark_stuck_ringing`]).
+    pub suspect: bool,
 }
 
 impl Default for Shown {
@@ -69,6 +82,9 @@ pub struct Store {
     contacts: Vec<Contact>,
     /// Contact URI → contact, compared by RFC 3261 19.1.4.
     by_uri: uri::UriIndex,
+    /// `[telephony] voicemail`: a forward to this number is "forwarded to
+    /// voicemail".
+    voicemail: Option<String>,
 }
 
 #[derive(Debug)]
@@ -88,12 +104,16 @@ struct Contact {
 struct Sources {
     presence: Option<PresenceDoc>,
     dialogs: DialogTracker,
-    /// Indexed by [`slot`]: presence, dialog.
-    status: [SubscriptionStatus; 2],
-    stale: [bool; 2],
+    /// Indexed by [`slot`]: presence, dialog, reg, message-summary.
+    status: [SubscriptionStatus; 4],
+    stale: [bool; 4],
     /// Why the last body of each package could not be read (cleared by
     /// the next one that could).
-    unreadable: [Option<String>; 2],
+    unreadable: [Option<String>; 4],
+    /// The last reginfo read: is any contact of the line registered?
+    registered: Option<bool>,
+    /// The last message summary read.
+    messages: Option<crate::body::message_summary::MessageSummary>,
 }
 
 impl Default for Sources {
@@ -101,12 +121,11 @@ impl Default for Sources {
         Sources {
             presence: None,
             dialogs: DialogTracker::default(),
-            status: [
-                SubscriptionStatus::NotRequested,
-                SubscriptionStatus::NotRequested,
-            ],
-            stale: [false; 2],
-            unreadable: [None, None],
+            status: [const { SubscriptionStatus::NotRequested }; 4],
+            stale: [false; 4],
+            unreadable: [None, None, None, None],
+            registered: None,
+            messages: None,
         }
     }
 }
@@ -123,7 +142,29 @@ impl Sources {
             dialog_status: &self.status[1],
             dialog_stale: self.stale[1],
             dialog_unreadable: self.unreadable[1].as_deref(),
+            registered: self.registered.filter(|_| self.registration_current()),
         }
+    }
+
+    /// What the registrar said still holds: its subscription is up (a
+    /// 489 — no registration information — or any failure is never a
+    /// statement about the phone), not stale, its last body readable.
+    fn registration_current(&self) -> bool {
+        let r = slot(EventKind::Reg);
+        self.status[r] == SubscriptionStatus::Active
+            && !self.stale[r]
+            && self.unreadable[r].is_none()
+    }
+
+    /// New messages, while the message-summary subscription holds.
+    fn new_messages(&self) -> Option<u32> {
+        let m = slot(EventKind::MessageSummary);
+        if self.status[m] != SubscriptionStatus::Active || self.stale[m] {
+            return None;
+        }
+        self.messages
+            .filter(|s| s.waiting && s.new > 0)
+            .map(|s| s.new)
     }
 }
 
@@ -131,6 +172,8 @@ fn slot(event: EventKind) -> usize {
     match event {
         EventKind::Presence => 0,
         EventKind::Dialog => 1,
+        EventKind::Reg => 2,
+        EventKind::MessageSummary => 3,
     }
 }
 
@@ -159,6 +202,10 @@ impl Shown {
         since: None,
         last_notify: None,
         peer: None,
+        line_since: None,
+        forwarded_to: None,
+        messages: None,
+        suspect: false,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -166,10 +213,22 @@ impl Shown {
     /// line, note, peer) changes, not for subscription bookkeeping; a
     /// contact still unknown gets one when its subscriptions first say why
     /// (failed, refused, unreadable): "unknown since".
-    fn update(&mut self, c: &rules::Combined<'_>, now: Instant) -> bool {
+    fn update(&mut self, c: &rules::Combined<'_>, line: &LineExtras, now: Instant) -> bool {
+        let line_changed = self.line != c.line;
+        let extras_changed =
+            self.forwarded_to != line.forwarded_to || self.messages != line.messages;
+        if line_changed {
+            self.line_since = Some(now);
+            self.suspect = false;
+        }
+        if extras_changed {
+            self.forwarded_to.clone_from(&line.forwarded_to);
+            self.messages = line.messages;
+        }
         let state_changed = self.presence != c.presence
             || self.availability.as_ref() != c.availability
-            || self.line != c.line
+            || line_changed
+            || extras_changed
             || self.note.as_deref() != c.note
             || self.until.as_deref() != c.until
             || !peer_is(self.peer.as_ref(), c.peer);
@@ -215,7 +274,63 @@ impl Shown {
     }
 }
 
+/// What the store adds to the combined line state from its own
+/// configuration: the forwarding target's name and the message count.
+#[derive(Debug, Default)]
+struct LineExtras {
+    forwarded_to: Option<String>,
+    messages: Option<u32>,
+}
+
+/// "voicemail" when `target` is the voicemail pilot or the person's own
+/// mailbox (their extension: PBXs number a mailbox after its extension),
+/// else the number or address as published (its user part for a SIP or
+/// tel URI: `sip:0171234567@pbx` → `0171234567`).
+pub fn forward_target_label(target: &str, pilot: Option<&str>, extension: Option<&str>) -> String {
+    let number = target_number(target);
+    let digits = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let n = digits(number);
+    let is = |x: Option<&str>| x.is_some_and(|x| !x.trim().is_empty() && digits(x) == n);
+    if is(pilot) || is(extension) {
+        "voicemail".to_string()
+    } else {
+        number.to_string()
+    }
+}
+
+/// The user part of a `sip:`/`sips:`/`tel:` URI (parameters dropped), or
+/// the text itself.
+fn target_number(target: &str) -> &str {
+    let t = target.trim();
+    let t = t
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(t);
+    let lower = t.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
+    let rest = if lower.starts_with("sips:") {
+        &t[5..]
+    } else if lower.starts_with("sip:") || lower.starts_with("tel:") {
+        &t[4..]
+    } else {
+        return t;
+    };
+    let user = rest.split('@').next().unwrap_or(rest);
+    user.split(';').next().unwrap_or(user)
+}
+
 impl Shown {
+    /// "ringing for 12 min — the hang-up may have been missed" for a
+    /// suspect ringing line, `None` otherwise.
+    pub fn suspect_why(&self, now: Instant) -> Option<String> {
+        if !self.suspect || self.line != LineState::Ringing {
+            return None;
+        }
+        let mins = now.saturating_duration_since(self.line_since?).as_secs() / 60;
+        Some(format!(
+            "ringing for {mins} min \u{2014} the hang-up may have been missed"
+        ))
+    }
+
     /// Why what is shown is failing or not current: the failed
     /// subscription's reason, else why the last body could not be read.
     pub fn reason(&self) -> Option<&str> {
@@ -248,7 +363,83 @@ impl Store {
                 Contact::new(info, Vec::new())
             })
             .collect();
-        Store { contacts, by_uri }
+        Store {
+            contacts,
+            by_uri,
+            voicemail: None,
+        }
+    }
+    /// The voicemail pilot number (`[telephony] voicemail`).
+    pub fn set_voicemail_pilot(&mut self, pilot: Option<String>) {
+        self.voicemail = pilot;
+    }
+    /// A reginfo document arrived for the contact's line (`None`: an empty
+    /// body on an active subscription, nobody registered). Every document
+    /// is applied: Kamailio numbers them all `version="0"`. A full state
+    /// is the truth; a partial one that names a registered contact says
+    /// registered, otherwise it is read as what it lists.
+    pub fn apply_registration(
+        &mut self,
+        id: ContactId,
+        doc: Option<crate::body::reginfo::RegDoc>,
+        now: Instant,
+    ) -> bool {
+        self.change(id, now, true, |src| {
+            let r = slot(EventKind::Reg);
+            let registered = doc.as_ref().is_some_and(|d| d.registered());
+            let was = src.registered.replace(registered);
+            let cleared = src.stale[r] || src.unreadable[r].is_some();
+            src.stale[r] = false;
+            src.unreadable[r] = None;
+            was != Some(registered) || cleared
+        })
+    }
+    /// A message-summary arrived for the contact.
+    pub fn apply_messages(
+        &mut self,
+        id: ContactId,
+        summary: crate::body::message_summary::MessageSummary,
+        now: Instant,
+    ) -> bool {
+        self.change(id, now, true, |src| {
+            let m = slot(EventKind::MessageSummary);
+            src.stale[m] = false;
+            src.unreadable[m] = None;
+            src.messages.replace(summary) != Some(summary)
+        })
+    }
+    /// Marks lines ringing for longer than `after` as suspect (a missed
+    /// hang-up); returns the contacts newly marked, whose dialog
+    /// subscription the caller re-syncs once. A line marked stays so
+    /// until its state changes.
+    pub fn mark_stuck_ringing(
+        &mut self,
+        now: Instant,
+        after: std::time::Duration,
+    ) -> Vec<ContactId> {
+        let mut marked = Vec::new();
+        for (i, c) in self.contacts.iter_mut().enumerate() {
+            let s = &mut c.shown;
+            if c.retired || s.line != LineState::Ringing || s.suspect {
+                continue;
+            }
+            if s.line_since
+                .is_some_and(|t| now.saturating_duration_since(t) >= after)
+            {
+                s.suspect = true;
+                marked.push(ContactId(i as u32));
+            }
+        }
+        marked
+    }
+    /// When the next ringing line becomes suspect (for the caller's timer).
+    pub fn next_stuck_check(&self, after: std::time::Duration) -> Option<Instant> {
+        self.contacts
+            .iter()
+            .filter(|c| !c.retired && c.shown.line == LineState::Ringing && !c.shown.suspect)
+            .filter_map(|c| c.shown.line_since)
+            .min()
+            .map(|t| t + after)
     }
     /// Slots: every id given out (`0..len`), retired ones included.
     pub fn len(&self) -> usize {
@@ -397,7 +588,13 @@ impl Store {
             c.shown.last_notify = Some(now);
         }
         let combined = rules::combine(&c.src.inputs());
-        c.shown.update(&combined, now)
+        let extras = LineExtras {
+            forwarded_to: combined.forwarded_to.map(|t| {
+                forward_target_label(t, self.voicemail.as_deref(), c.info.extension.as_deref())
+            }),
+            messages: c.src.new_messages(),
+        };
+        c.shown.update(&combined, &extras, now)
     }
 }
 
@@ -422,6 +619,17 @@ impl Store {
                 self.set_subscription(*contact, *event, status.clone(), *at),
             ),
             E::Stale { contact, event, at } => (*contact, self.mark_stale(*contact, *event, *at)),
+            E::Registration {
+                contact, doc, at, ..
+            } => (
+                *contact,
+                self.apply_registration(*contact, doc.clone(), *at),
+            ),
+            E::MessageSummary {
+                contact,
+                summary,
+                at,
+            } => (*contact, self.apply_messages(*contact, *summary, *at)),
             E::Unreadable {
                 contact,
                 event,

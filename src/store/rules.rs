@@ -24,6 +24,10 @@ pub struct Inputs<'a> {
     pub dialog_stale: bool,
     /// Why the last dialog-info body could not be read.
     pub dialog_unreadable: Option<&'a str>,
+    /// What the registrar says about the line (RFC 3680): `Some(false)`
+    /// no active contact (the phone is not there), `None` no registration
+    /// information (not subscribed, refused with 489, failing, stale).
+    pub registered: Option<bool>,
 }
 
 /// The combined state, borrowing from the inputs.
@@ -43,10 +47,15 @@ pub struct Combined<'a> {
     pub rule: &'static str,
     /// The dialog that made the line ringing or active.
     pub peer: Option<&'a DialogEntry>,
+    /// Where calls go while the line is forwarded (as published; `None`
+    /// when the document names no target or the line is not forwarded).
+    pub forwarded_to: Option<&'a str>,
 }
 
 pub const RULE_RINGING: &str = "ringing: incoming call";
 pub const RULE_ON_THE_PHONE: &str = "on the phone (active call)";
+pub const RULE_NOT_REGISTERED: &str = "not registered";
+pub const RULE_FORWARDED: &str = "call forwarding on";
 
 /// One event package's part in "is what we show current?": the same rule
 /// for presence and dialog. What was read is current only while its
@@ -93,7 +102,9 @@ fn nothing_read(
         (EventKind::Presence, _) if unreadable.is_some() => "unreadable presence document",
         (EventKind::Dialog, _) if unreadable.is_some() => "unreadable dialog document",
         (EventKind::Presence, _) => return ("nothing received yet", Source::None),
-        (EventKind::Dialog, _) => return ("no line information yet", Source::None),
+        (EventKind::Dialog | EventKind::Reg | EventKind::MessageSummary, _) => {
+            return ("no line information yet", Source::None);
+        }
     };
     (rule, Source::Subscription)
 }
@@ -113,10 +124,11 @@ fn is_ringing(d: &DialogEntry) -> bool {
 
 /// The line state, the rule that decided it, its source and the dialog.
 /// `dialogs` are the ones still shown (none once the subscription is
-/// refused). Nothing here yields [`LineState::Faulty`]: a failed, refused
-/// or unreadable dialog subscription leaves the line unknown (or its last
-/// read state, not current); faulty is for the server's own statement
-/// about the phone.
+/// refused). Only the registrar's statement (`registered == Some(false)`:
+/// no active contact) yields [`LineState::Faulty`]: a failed, refused or
+/// unreadable subscription leaves the line unknown (or its last read
+/// state, not current). Order: ringing, protected, forwarded, a call,
+/// not registered, ready.
 fn line<'a>(
     i: &Inputs<'a>,
     dialogs: &'a [DialogEntry],
@@ -126,13 +138,8 @@ fn line<'a>(
     if let Some(d) = dialogs.iter().find(|d| is_ringing(d)) {
         return (LineState::Ringing, RULE_RINGING, Source::Dialog, Some(d));
     }
-    let live = |s: DialogState| dialogs.iter().find(move |d| d.state == s);
-    if let Some(d) = live(DialogState::Confirmed) {
-        return (LineState::Active, "in a call", Source::Dialog, Some(d));
-    }
-    if let Some(d) = dialogs.iter().find(|d| d.state != DialogState::Terminated) {
-        return (LineState::Active, "placing a call", Source::Dialog, Some(d));
-    }
+    // Rule 2 (Imagicle): do not disturb beats forwarded, forwarded beats
+    // available and busy, also during an active call.
     if let Some(doc) = doc {
         if doc.forwarding == Some(Forwarding::Protected) {
             return (
@@ -153,17 +160,41 @@ fn line<'a>(
         if matches!(doc.forwarding, Some(Forwarding::Redirected { .. })) {
             return (
                 LineState::Redirected,
-                "call forwarding on",
+                RULE_FORWARDED,
                 Source::Presence,
                 None,
             );
         }
+    }
+    let live = |s: DialogState| dialogs.iter().find(move |d| d.state == s);
+    if let Some(d) = live(DialogState::Confirmed) {
+        return (LineState::Active, "in a call", Source::Dialog, Some(d));
+    }
+    if let Some(d) = dialogs.iter().find(|d| d.state != DialogState::Terminated) {
+        return (LineState::Active, "placing a call", Source::Dialog, Some(d));
+    }
+    // The registrar's own statement: the phone is not there.
+    if i.registered == Some(false) {
+        return (
+            LineState::Faulty,
+            RULE_NOT_REGISTERED,
+            Source::Registration,
+            None,
+        );
     }
     if i.dialog_received && !refused {
         return (
             LineState::Ready,
             "no call on the line",
             Source::Dialog,
+            None,
+        );
+    }
+    if i.registered == Some(true) {
+        return (
+            LineState::Ready,
+            "registered, no call information",
+            Source::Registration,
             None,
         );
     }
@@ -237,6 +268,12 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         source,
         rule,
         peer,
+        forwarded_to: match doc.and_then(|d| d.forwarding.as_ref()) {
+            Some(Forwarding::Redirected { target }) if line == LineState::Redirected => {
+                target.as_deref()
+            }
+            _ => None,
+        },
     }
 }
 

@@ -207,6 +207,17 @@ impl Engine {
                 doc,
                 at: now,
             },
+            Ok(Notified::Reg(doc)) => EngineEvent::Registration {
+                contact,
+                line: 0,
+                doc,
+                at: now,
+            },
+            Ok(Notified::MessageSummary(summary)) => EngineEvent::MessageSummary {
+                contact,
+                summary,
+                at: now,
+            },
             Ok(Notified::Nothing) => return,
             Err(e) => {
                 let reason = notify::unreadable_reason(kind, &e);

@@ -19,6 +19,7 @@
 //!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `directory` — contacts added and removed while running
+//! - `resync`    — a refresh for the full state (a lamp stuck ringing)
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
@@ -30,6 +31,7 @@ pub mod pacing;
 pub mod policy;
 mod requests;
 mod responses;
+mod resync;
 pub mod rng;
 pub mod sub;
 pub mod timers;
@@ -70,6 +72,11 @@ pub struct EngineConfig {
     pub transport: Transport,
     pub presence: bool,
     pub dialog: bool,
+    /// Registration state (`Event: reg`) of each contact's line; a server
+    /// that refuses the package (489) leaves the line without it.
+    pub reg: bool,
+    /// Message waiting (`Event: message-summary`) of each contact.
+    pub message_summary: bool,
     /// Requested subscription duration in seconds.
     pub expires: u32,
     /// A resource list URI (RFC 4662): one subscription per enabled
@@ -104,6 +111,8 @@ impl EngineConfig {
             transport,
             presence: true,
             dialog: true,
+            reg: false,
+            message_summary: false,
             expires: 600,
             list: None,
             window: 64,
@@ -113,6 +122,18 @@ impl EngineConfig {
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
         }
+    }
+}
+
+impl EngineConfig {
+    /// Every package and whether it is on, in subscription order.
+    pub fn packages(&self) -> [(bool, EventKind); 4] {
+        [
+            (self.presence, EventKind::Presence),
+            (self.dialog, EventKind::Dialog),
+            (self.reg, EventKind::Reg),
+            (self.message_summary, EventKind::MessageSummary),
+        ]
     }
 }
 
@@ -180,13 +201,10 @@ impl Engine {
     /// One subscription per contact and enabled event package. Nothing is
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
-        let packages = usize::from(cfg.presence) + usize::from(cfg.dialog);
-        let mut subs = Subs::with_capacity(contacts.len() * packages);
+        let packages = cfg.packages();
+        let mut subs = Subs::with_capacity(contacts.len() * packages.len());
         for (id, uri) in contacts {
-            for (on, event) in [
-                (cfg.presence, EventKind::Presence),
-                (cfg.dialog, EventKind::Dialog),
-            ] {
+            for &(on, event) in &packages {
                 if on {
                     subs.push(Sub::new(*id, event, uri.clone(), cfg.expires));
                 }
