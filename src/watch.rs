@@ -33,6 +33,17 @@ pub struct Line<'a> {
     pub rule: &'a str,
     /// When the shown state last changed (RFC 3339, UTC, milliseconds).
     pub at: String,
+    /// The other party while the line rings or is in a call: display name,
+    /// else number (null with `[ui] show_peers = false`).
+    pub peer: Option<String>,
+    /// `incoming`, `outgoing`, or null (no call, or not said).
+    pub direction: Option<&'static str>,
+    /// While forwarded: `voicemail` or the number; else null.
+    pub forwarded_to: Option<&'a str>,
+    /// New voice messages (message waiting), when the server says any.
+    pub messages: Option<u32>,
+    /// Ringing for longer than `ringing_suspect_after`.
+    pub suspect: bool,
 }
 
 /// The JSON line for one contact. `wall` maps the store's instants.
@@ -59,8 +70,24 @@ pub fn line(
         source: shown.source,
         rule: shown.rule,
         at: rfc3339(at),
+        peer: call_peer(shown).and_then(crate::store::Peer::label),
+        direction: call_peer(shown).and_then(|p| match p.direction? {
+            crate::body::Direction::Recipient => Some("incoming"),
+            crate::body::Direction::Initiator => Some("outgoing"),
+        }),
+        forwarded_to: shown.forwarded_to.as_deref(),
+        messages: shown.messages,
+        suspect: shown.suspect,
     };
     serde_json::to_string(&l).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The other party, while the line rings or is in a call.
+fn call_peer(shown: &crate::store::Shown) -> Option<&crate::store::Peer> {
+    shown
+        .peer
+        .as_ref()
+        .filter(|_| matches!(shown.line, LineState::Ringing | LineState::Active))
 }
 
 /// True once every contact's subscriptions gave a definite answer.

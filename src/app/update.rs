@@ -44,7 +44,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Tick(now) => {
             on_tick(model, now);
             let now = advance_clock(model, now);
-            return own_status::tick(model, now);
+            let mut cmds = crate::app::line::on_tick(model, now);
+            cmds.extend(own_status::tick(model, now));
+            return cmds;
         }
         Msg::SaveFailed(e) => {
             model.message = Some(format!("Favourites not saved: {e}"));

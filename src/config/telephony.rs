@@ -34,9 +34,7 @@ pub struct Telephony {
     pub registration: bool,
 }
 
-/// The default of `ringing_suspect_after`: three minutes (no caller
-/// waits that long; a lamp that does has missed its hang-up).
-pub const RINGING_SUSPECT_AFTER: Duration = Duration::from_secs(180);
+pub use crate::store::RINGING_SUSPECT_AFTER;
 
 impl Default for Telephony {
     fn default() -> Self {

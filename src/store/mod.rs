@@ -24,12 +24,39 @@ use dialogs::DialogTracker;
 pub use crate::presence::{ContactId, ContactInfo};
 pub use directory::DirectoryChange;
 
+/// How long a line may ring before it is suspect (`[telephony]
+/// ringing_suspect_after`): no caller waits three minutes; a lamp that
+/// does has most likely missed its hang-up.
+pub const RINGING_SUSPECT_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
     pub identity: Option<String>,
     pub display: Option<String>,
     pub direction: Option<Direction>,
+}
+
+impl Peer {
+    /// Who the other party is, as a cell shows it: their display name,
+    /// else their number (the user part of a `sip:`/`tel:` identity),
+    /// else the identity as received. `None` when nothing is known.
+    pub fn label(&self) -> Option<String> {
+        if let Some(d) = self
+            .display
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            return Some(d.to_string());
+        }
+        let id = self
+            .identity
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())?;
+        Some(target_number(id).to_string())
+    }
 }
 
 /// What the console shows for one contact: the combination of every source.
@@ -85,6 +112,9 @@ pub struct Store {
     /// `[telephony] voicemail`: a forward to this number is "forwarded to
     /// voicemail".
     voicemail: Option<String>,
+    /// `[ui] show_peers = false`: the other party of a call is never kept
+    /// in what is shown (so no view and no JSON line can show it).
+    hide_peers: bool,
 }
 
 #[derive(Debug)]
@@ -367,7 +397,12 @@ impl Store {
             contacts,
             by_uri,
             voicemail: None,
+            hide_peers: false,
         }
+    }
+    /// `[ui] show_peers = false`: keep no peer in what is shown.
+    pub fn set_hide_peers(&mut self, hide: bool) {
+        self.hide_peers = hide;
     }
     /// The voicemail pilot number (`[telephony] voicemail`).
     pub fn set_voicemail_pilot(&mut self, pilot: Option<String>) {
@@ -417,20 +452,25 @@ impl Store {
         now: Instant,
         after: std::time::Duration,
     ) -> Vec<ContactId> {
-        let mut marked = Vec::new();
-        for (i, c) in self.contacts.iter_mut().enumerate() {
-            let s = &mut c.shown;
-            if c.retired || s.line != LineState::Ringing || s.suspect {
-                continue;
-            }
-            if s.line_since
-                .is_some_and(|t| now.saturating_duration_since(t) >= after)
-            {
-                s.suspect = true;
-                marked.push(ContactId(i as u32));
-            }
+        (0..self.len() as u32)
+            .map(ContactId)
+            .filter(|&id| self.mark_stuck(id, now, after))
+            .collect()
+    }
+    /// [`Store::mark_stuck_ringing`] for one contact: true when newly marked.
+    pub fn mark_stuck(&mut self, id: ContactId, now: Instant, after: std::time::Duration) -> bool {
+        let Some(c) = self.contacts.get_mut(id.0 as usize) else {
+            return false;
+        };
+        let s = &mut c.shown;
+        if c.retired || s.line != LineState::Ringing || s.suspect {
+            return false;
         }
-        marked
+        let stuck = s
+            .line_since
+            .is_some_and(|t| now.saturating_duration_since(t) >= after);
+        s.suspect = stuck;
+        stuck
     }
     /// When the next ringing line becomes suspect (for the caller's timer).
     pub fn next_stuck_check(&self, after: std::time::Duration) -> Option<Instant> {
@@ -587,7 +627,10 @@ impl Store {
         if notify {
             c.shown.last_notify = Some(now);
         }
-        let combined = rules::combine(&c.src.inputs());
+        let mut combined = rules::combine(&c.src.inputs());
+        if self.hide_peers {
+            combined.peer = None;
+        }
         let extras = LineExtras {
             forwarded_to: combined.forwarded_to.map(|t| {
                 forward_target_label(t, self.voicemail.as_deref(), c.info.extension.as_deref())
