@@ -163,6 +163,40 @@ mod tests {
     }
 
     #[test]
+    fn peer_and_direction_while_ringing_and_none_with_show_peers_off() {
+        let at = Instant::now();
+        let body = "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"1\" state=\"full\"><dialog id=\"d\" direction=\"recipient\"><state>early</state><remote><identity display=\"Carol Customer\">sip:+498912345@x</identity></remote></dialog></dialog-info>";
+        let ev = EngineEvent::Dialog {
+            contact: ContactId(0),
+            doc: Some(dialog_info::parse(body.as_bytes()).unwrap()),
+            at,
+        };
+        let mut store = one_contact();
+        store.apply_event(&ev);
+        let v: serde_json::Value = serde_json::from_str(&json_of(&store)).unwrap();
+        assert_eq!(
+            (&v["line"], &v["peer"], &v["direction"]),
+            (
+                &serde_json::json!("ringing"),
+                &serde_json::json!("Carol Customer"),
+                &serde_json::json!("incoming")
+            )
+        );
+        assert_eq!(v["suspect"], false);
+        let mut hidden = one_contact();
+        hidden.set_hide_peers(true);
+        hidden.apply_event(&ev);
+        let json = json_of(&hidden);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["line"], "ringing");
+        assert!(v["peer"].is_null() && v["direction"].is_null(), "{json}");
+        assert!(
+            !json.contains("Carol") && !json.contains("498912345"),
+            "{json}"
+        );
+    }
+
+    #[test]
     fn a_hostile_contact_reaches_json_without_a_control_character() {
         let at = Instant::now();
         let pidf_body = format!(
