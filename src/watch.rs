@@ -38,6 +38,9 @@ pub struct Line<'a> {
     pub peer: Option<String>,
     /// `incoming`, `outgoing`, or null (no call, or not said).
     pub direction: Option<&'static str>,
+    /// The rule behind `line` alone ("not registered", "call forwarding
+    /// on", "in a call"…; `rule` is the whole cell's).
+    pub line_rule: &'a str,
     /// While forwarded: `voicemail` or the number; else null.
     pub forwarded_to: Option<&'a str>,
     /// New voice messages (message waiting), when the server says any.
@@ -75,6 +78,7 @@ pub fn line(
             crate::body::Direction::Recipient => Some("incoming"),
             crate::body::Direction::Initiator => Some("outgoing"),
         }),
+        line_rule: shown.line_rule,
         forwarded_to: shown.forwarded_to.as_deref(),
         messages: shown.messages,
         suspect: shown.suspect,

@@ -30,8 +30,19 @@ pub struct Telephony {
     /// A line ringing longer than this is marked suspect and its dialog
     /// subscription re-synced once.
     pub ringing_suspect_after: Duration,
-    /// Subscribe to each line's registration state (RFC 3680).
-    pub registration: bool,
+    /// Subscribe to each line's registration state (RFC 3680); `None`
+    /// (not set): on, except with a resource list (`[server] list`), where
+    /// it would be one subscription per contact beside the list's two —
+    /// see [`Telephony::registration_on`].
+    pub registration: Option<bool>,
+}
+
+impl Telephony {
+    /// Whether to subscribe to registration state, given whether the
+    /// console subscribes to a resource list.
+    pub fn registration_on(&self, with_list: bool) -> bool {
+        self.registration.unwrap_or(!with_list)
+    }
 }
 
 pub use crate::store::RINGING_SUSPECT_AFTER;
@@ -42,7 +53,7 @@ impl Default for Telephony {
             voicemail: None,
             voicemail_indicator: false,
             ringing_suspect_after: RINGING_SUSPECT_AFTER,
-            registration: true,
+            registration: None,
         }
     }
 }
@@ -106,6 +117,6 @@ pub(super) fn check(r: &mut Reader<'_, '_>) -> Telephony {
         voicemail,
         voicemail_indicator: raw.voicemail_indicator.unwrap_or(d.voicemail_indicator),
         ringing_suspect_after,
-        registration: raw.registration.unwrap_or(d.registration),
+        registration: raw.registration,
     }
 }

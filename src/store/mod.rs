@@ -87,6 +87,9 @@ pub struct Shown {
     /// When the line state last changed: "ringing for 12 min", "not
     /// registered since 10:42".
     pub line_since: Option<Instant>,
+    /// The rule behind the line state alone ("not registered", "call
+    /// forwarding on", "in a call"…); `rule` is the cell's.
+    pub line_rule: &'static str,
     /// Where calls go while the line is forwarded: `voicemail` (the
     /// configured pilot or the person's own mailbox) or the number.
     pub forwarded_to: Option<String>,
@@ -233,6 +236,7 @@ impl Shown {
         last_notify: None,
         peer: None,
         line_since: None,
+        line_rule: "no line information yet",
         forwarded_to: None,
         messages: None,
         suspect: false,
@@ -245,8 +249,9 @@ impl Shown {
     /// (failed, refused, unreadable): "unknown since".
     fn update(&mut self, c: &rules::Combined<'_>, line: &LineExtras, now: Instant) -> bool {
         let line_changed = self.line != c.line;
-        let extras_changed =
-            self.forwarded_to != line.forwarded_to || self.messages != line.messages;
+        let extras_changed = self.forwarded_to != line.forwarded_to
+            || self.messages != line.messages
+            || self.line_rule != c.line_rule;
         if line_changed {
             self.line_since = Some(now);
             self.suspect = false;
@@ -254,6 +259,7 @@ impl Shown {
         if extras_changed {
             self.forwarded_to.clone_from(&line.forwarded_to);
             self.messages = line.messages;
+            self.line_rule = c.line_rule;
         }
         let state_changed = self.presence != c.presence
             || self.availability.as_ref() != c.availability

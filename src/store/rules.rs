@@ -47,6 +47,9 @@ pub struct Combined<'a> {
     pub rule: &'static str,
     /// The dialog that made the line ringing or active.
     pub peer: Option<&'a DialogEntry>,
+    /// The rule that decided the line state alone (`rule` is the cell's,
+    /// usually the person's): "not registered", "call forwarding on"…
+    pub line_rule: &'static str,
     /// Where calls go while the line is forwarded (as published; `None`
     /// when the document names no target or the line is not forwarded).
     pub forwarded_to: Option<&'a str>,
@@ -268,6 +271,7 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         source,
         rule,
         peer,
+        line_rule,
         forwarded_to: match doc.and_then(|d| d.forwarding.as_ref()) {
             Some(Forwarding::Redirected { target }) if line == LineState::Redirected => {
                 target.as_deref()

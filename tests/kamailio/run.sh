@@ -16,7 +16,8 @@
 # Domain is 127.0.0.1. Logs: DIR/kamailio.log. Env: KAM_CHILDREN (UDP
 # worker processes, default 2), RLS_LIST=NAME (serve the resource list
 # sip:NAME@127.0.0.1 of every user to the watcher attendant, module rls),
-# KAM_SHM_MB (shared memory, default 64).
+# KAM_SHM_MB (shared memory, default 64), REGINFO=1 (serve registration
+# state, RFC 3680 Event: reg, modules presence_reginfo + pua_reginfo).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -122,6 +123,7 @@ cmd_start() {
 	# kamailio forks into the background; the parent exits once it is initialised
 	local defines=()
 	if [[ -n "${RLS_LIST:-}" ]]; then defines=(-A WITH_RLS); fi
+	if [[ "${REGINFO:-0}" == 1 ]]; then defines+=(-A WITH_REGINFO); fi
 	if ! kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir" -w "$dir" \
 		-m "${KAM_SHM_MB:-64}" -M 8 "${defines[@]}" </dev/null >>"$dir/kamailio.log" 2>&1; then
 		tail -n 40 "$dir/kamailio.log" >&2 || true

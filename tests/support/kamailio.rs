@@ -32,6 +32,8 @@ pub struct Kamailio {
     users_file: PathBuf,
     /// `RLS_LIST` for run.sh: the resource list served (None: no rls).
     list: Option<String>,
+    /// `REGINFO=1` for run.sh: registration state (RFC 3680) is served.
+    reginfo: bool,
 }
 
 impl Kamailio {
@@ -62,7 +64,19 @@ impl Kamailio {
         Self::start_lines(lines, None)
     }
 
+    /// Starts an instance with these accounts that also serves each user's
+    /// registration state (`Event: reg`, modules presence_reginfo and
+    /// pua_reginfo: a REGISTER is published as reginfo; see run.sh).
+    pub fn start_with_reginfo(users: &[(&str, &str)]) -> Kamailio {
+        let lines: Vec<String> = users.iter().map(|(u, p)| format!("{u} {p}")).collect();
+        Self::start_full(&lines, None, true)
+    }
+
     fn start_lines(lines: &[String], list: Option<String>) -> Kamailio {
+        Self::start_full(lines, list, false)
+    }
+
+    fn start_full(lines: &[String], list: Option<String>, reginfo: bool) -> Kamailio {
         ensure_installed();
         for line in lines {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -81,7 +95,7 @@ impl Kamailio {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            match launch(&dir, port, &users_file, list.as_deref()) {
+            match launch(&dir, port, &users_file, list.as_deref(), reginfo) {
                 Ok(pid) => {
                     return Kamailio {
                         port,
@@ -89,6 +103,7 @@ impl Kamailio {
                         pid,
                         users_file,
                         list,
+                        reginfo,
                     };
                 }
                 Err(e) => {
@@ -114,7 +129,13 @@ impl Kamailio {
         // Another test's free_port() probe may hold the port for an instant.
         let mut last_error = String::new();
         for _ in 0..3 {
-            match launch(&self.dir, self.port, &self.users_file, self.list.as_deref()) {
+            match launch(
+                &self.dir,
+                self.port,
+                &self.users_file,
+                self.list.as_deref(),
+                self.reginfo,
+            ) {
                 Ok(pid) => {
                     self.pid = pid;
                     return;
@@ -217,7 +238,13 @@ fn stop_instance(dir: &Path, pid: u32) {
 
 /// `run.sh start` without its own wait, then our OPTIONS wait. Returns the
 /// main pid.
-fn launch(dir: &Path, port: u16, users_file: &Path, list: Option<&str>) -> Result<u32, String> {
+fn launch(
+    dir: &Path,
+    port: u16,
+    users_file: &Path,
+    list: Option<&str>,
+    reginfo: bool,
+) -> Result<u32, String> {
     let started = Instant::now();
     let mut cmd = Command::new(run_sh());
     cmd.arg("start")
@@ -227,6 +254,9 @@ fn launch(dir: &Path, port: u16, users_file: &Path, list: Option<&str>) -> Resul
         .env("KAM_NO_WAIT", "1");
     if let Some(list) = list {
         cmd.env("RLS_LIST", list).env("KAM_SHM_MB", "256");
+    }
+    if reginfo {
+        cmd.env("REGINFO", "1");
     }
     let out = cmd
         .output()
