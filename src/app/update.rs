@@ -101,6 +101,15 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
                 model.refresh_contact(id, now);
             }
         }
+        EngineEvent::Line { .. } => {
+            let Some(at) = crate::store::event_at(&ev) else {
+                return;
+            };
+            let now = advance_clock(model, at);
+            if let Some(id) = model.store.apply_event(&ev) {
+                model.refresh_contact(id, now);
+            }
+        }
     }
 }
 

@@ -48,6 +48,15 @@ pub enum EngineEvent {
         doc: Option<RegDoc>,
         at: Instant,
     },
+    /// An event of one of the contact's other lines (`line` ≥ 1, a
+    /// `lines` entry): `event` is a `Dialog`, `Registration`,
+    /// `Subscription`, `Stale` or `Unreadable` of that line's own
+    /// subscription. Line 0 (the contact's URI) reports unwrapped.
+    Line {
+        contact: ContactId,
+        line: u16,
+        event: Box<EngineEvent>,
+    },
     /// A message-summary (RFC 3842) arrived for the contact.
     MessageSummary {
         contact: ContactId,

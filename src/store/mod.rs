@@ -6,6 +6,7 @@
 
 mod dialogs;
 mod directory;
+mod line;
 pub mod rules;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,8 @@ use dialogs::DialogTracker;
 
 pub use crate::presence::{ContactId, ContactInfo};
 pub use directory::DirectoryChange;
+use line::LineExtras;
+pub use line::{LineView, event_at, forward_target_label};
 
 /// How long a line may ring before it is suspect (`[telephony]
 /// ringing_suspect_after`): no caller waits three minutes; a lamp that
@@ -35,28 +38,6 @@ pub struct Peer {
     pub identity: Option<String>,
     pub display: Option<String>,
     pub direction: Option<Direction>,
-}
-
-impl Peer {
-    /// Who the other party is, as a cell shows it: their display name,
-    /// else their number (the user part of a `sip:`/`tel:` identity),
-    /// else the identity as received. `None` when nothing is known.
-    pub fn label(&self) -> Option<String> {
-        if let Some(d) = self
-            .display
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            return Some(d.to_string());
-        }
-        let id = self
-            .identity
-            .as_deref()
-            .map(str::trim)
-            .filter(|i| !i.is_empty())?;
-        Some(target_number(id).to_string())
-    }
 }
 
 /// What the console shows for one contact: the combination of every source.
@@ -147,6 +128,8 @@ struct Sources {
     registered: Option<bool>,
     /// The last message summary read.
     messages: Option<crate::body::message_summary::MessageSummary>,
+    /// The contact's other lines (`lines`), line 1 and up.
+    lines: Vec<line::ExtraLine>,
 }
 
 impl Default for Sources {
@@ -159,6 +142,7 @@ impl Default for Sources {
             unreadable: [None, None, None, None],
             registered: None,
             messages: None,
+            lines: Vec::new(),
         }
     }
 }
@@ -176,6 +160,7 @@ impl Sources {
             dialog_stale: self.stale[1],
             dialog_unreadable: self.unreadable[1].as_deref(),
             registered: self.registered.filter(|_| self.registration_current()),
+            lines: &self.lines,
         }
     }
 
@@ -310,63 +295,7 @@ impl Shown {
     }
 }
 
-/// What the store adds to the combined line state from its own
-/// configuration: the forwarding target's name and the message count.
-#[derive(Debug, Default)]
-struct LineExtras {
-    forwarded_to: Option<String>,
-    messages: Option<u32>,
-}
-
-/// "voicemail" when `target` is the voicemail pilot or the person's own
-/// mailbox (their extension: PBXs number a mailbox after its extension),
-/// else the number or address as published (its user part for a SIP or
-/// tel URI: `sip:0171234567@pbx` → `0171234567`).
-pub fn forward_target_label(target: &str, pilot: Option<&str>, extension: Option<&str>) -> String {
-    let number = target_number(target);
-    let digits = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
-    let n = digits(number);
-    let is = |x: Option<&str>| x.is_some_and(|x| !x.trim().is_empty() && digits(x) == n);
-    if is(pilot) || is(extension) {
-        "voicemail".to_string()
-    } else {
-        number.to_string()
-    }
-}
-
-/// The user part of a `sip:`/`sips:`/`tel:` URI (parameters dropped), or
-/// the text itself.
-fn target_number(target: &str) -> &str {
-    let t = target.trim();
-    let t = t
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(t);
-    let lower = t.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
-    let rest = if lower.starts_with("sips:") {
-        &t[5..]
-    } else if lower.starts_with("sip:") || lower.starts_with("tel:") {
-        &t[4..]
-    } else {
-        return t;
-    };
-    let user = rest.split('@').next().unwrap_or(rest);
-    user.split(';').next().unwrap_or(user)
-}
-
 impl Shown {
-    /// "ringing for 12 min — the hang-up may have been missed" for a
-    /// suspect ringing line, `None` otherwise.
-    pub fn suspect_why(&self, now: Instant) -> Option<String> {
-        if !self.suspect || self.line != LineState::Ringing {
-            return None;
-        }
-        let mins = now.saturating_duration_since(self.line_since?).as_secs() / 60;
-        Some(format!(
-            "ringing for {mins} min \u{2014} the hang-up may have been missed"
-        ))
-    }
-
     /// Why what is shown is failing or not current: the failed
     /// subscription's reason, else why the last body could not be read.
     pub fn reason(&self) -> Option<&str> {
@@ -405,87 +334,6 @@ impl Store {
             voicemail: None,
             hide_peers: false,
         }
-    }
-    /// `[ui] show_peers = false`: keep no peer in what is shown.
-    pub fn set_hide_peers(&mut self, hide: bool) {
-        self.hide_peers = hide;
-    }
-    /// The voicemail pilot number (`[telephony] voicemail`).
-    pub fn set_voicemail_pilot(&mut self, pilot: Option<String>) {
-        self.voicemail = pilot;
-    }
-    /// A reginfo document arrived for the contact's line (`None`: an empty
-    /// body on an active subscription, nobody registered). Every document
-    /// is applied: Kamailio numbers them all `version="0"`. A full state
-    /// is the truth; a partial one that names a registered contact says
-    /// registered, otherwise it is read as what it lists.
-    pub fn apply_registration(
-        &mut self,
-        id: ContactId,
-        doc: Option<crate::body::reginfo::RegDoc>,
-        now: Instant,
-    ) -> bool {
-        self.change(id, now, true, |src| {
-            let r = slot(EventKind::Reg);
-            let registered = doc.as_ref().is_some_and(|d| d.registered());
-            let was = src.registered.replace(registered);
-            let cleared = src.stale[r] || src.unreadable[r].is_some();
-            src.stale[r] = false;
-            src.unreadable[r] = None;
-            was != Some(registered) || cleared
-        })
-    }
-    /// A message-summary arrived for the contact.
-    pub fn apply_messages(
-        &mut self,
-        id: ContactId,
-        summary: crate::body::message_summary::MessageSummary,
-        now: Instant,
-    ) -> bool {
-        self.change(id, now, true, |src| {
-            let m = slot(EventKind::MessageSummary);
-            src.stale[m] = false;
-            src.unreadable[m] = None;
-            src.messages.replace(summary) != Some(summary)
-        })
-    }
-    /// Marks lines ringing for longer than `after` as suspect (a missed
-    /// hang-up); returns the contacts newly marked, whose dialog
-    /// subscription the caller re-syncs once. A line marked stays so
-    /// until its state changes.
-    pub fn mark_stuck_ringing(
-        &mut self,
-        now: Instant,
-        after: std::time::Duration,
-    ) -> Vec<ContactId> {
-        (0..self.len() as u32)
-            .map(ContactId)
-            .filter(|&id| self.mark_stuck(id, now, after))
-            .collect()
-    }
-    /// [`Store::mark_stuck_ringing`] for one contact: true when newly marked.
-    pub fn mark_stuck(&mut self, id: ContactId, now: Instant, after: std::time::Duration) -> bool {
-        let Some(c) = self.contacts.get_mut(id.0 as usize) else {
-            return false;
-        };
-        let s = &mut c.shown;
-        if c.retired || s.line != LineState::Ringing || s.suspect {
-            return false;
-        }
-        let stuck = s
-            .line_since
-            .is_some_and(|t| now.saturating_duration_since(t) >= after);
-        s.suspect = stuck;
-        stuck
-    }
-    /// When the next ringing line becomes suspect (for the caller's timer).
-    pub fn next_stuck_check(&self, after: std::time::Duration) -> Option<Instant> {
-        self.contacts
-            .iter()
-            .filter(|c| !c.retired && c.shown.line == LineState::Ringing && !c.shown.suspect)
-            .filter_map(|c| c.shown.line_since)
-            .min()
-            .map(|t| t + after)
     }
     /// Slots: every id given out (`0..len`), retired ones included.
     pub fn len(&self) -> usize {
@@ -679,6 +527,11 @@ impl Store {
                 summary,
                 at,
             } => (*contact, self.apply_messages(*contact, *summary, *at)),
+            E::Line {
+                contact,
+                line,
+                event,
+            } => (*contact, self.apply_line_event(*contact, *line, event)),
             E::Unreadable {
                 contact,
                 event,

@@ -28,6 +28,10 @@ pub struct Inputs<'a> {
     /// no active contact (the phone is not there), `None` no registration
     /// information (not subscribed, refused with 489, failing, stale).
     pub registered: Option<bool>,
+    /// The contact's other lines (`lines`): each combined like the first
+    /// and then aggregated (ringing beats active beats ready; faulty only
+    /// if every line is).
+    pub lines: &'a [super::line::ExtraLine],
 }
 
 /// The combined state, borrowing from the inputs.
@@ -205,6 +209,53 @@ fn line<'a>(
     (LineState::Unknown, rule, source, None)
 }
 
+/// Which line state wins across a contact's lines (lowest first): a
+/// ringing line makes the contact ring, any call makes it active, one
+/// ready line is enough to be reachable, and faulty only when every line
+/// is (`domain.md`). Forwarding and protection are the person's, the same
+/// on every line.
+fn rank(state: LineState) -> u8 {
+    match state {
+        LineState::Ringing => 0,
+        LineState::Protected => 1,
+        LineState::Redirected => 2,
+        LineState::Active => 3,
+        LineState::Ready => 4,
+        LineState::Unknown => 5,
+        LineState::Faulty => 6,
+    }
+}
+
+/// Each line's state, rule, source and dialog: the contact's own URI
+/// first, then its `lines`.
+pub fn every_line<'a>(
+    i: &Inputs<'a>,
+    doc: Option<&'a PresenceDoc>,
+) -> impl Iterator<Item = (LineState, &'static str, Source, Option<&'a DialogEntry>)> {
+    let first = {
+        let dialogs = if i.dialog_status.is_refused() {
+            &[]
+        } else {
+            i.dialogs
+        };
+        line(i, dialogs, doc)
+    };
+    let base = *i;
+    let others = i.lines.iter().map(move |l| {
+        let li = Inputs {
+            dialogs: l.shown_dialogs(),
+            dialog_received: l.dialogs.received(),
+            dialog_status: &l.status[0],
+            dialog_stale: l.stale[0],
+            dialog_unreadable: l.unreadable[0].as_deref(),
+            registered: l.registered_now(),
+            ..base
+        };
+        line(&li, li.dialogs, doc)
+    });
+    std::iter::once(first).chain(others)
+}
+
 pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
     // A subscription the server refuses hides what we had, on both sides.
     let doc = i.presence.filter(|_| !i.presence_status.is_refused());
@@ -213,7 +264,14 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
     } else {
         i.dialogs
     };
-    let (line, line_rule, line_source, peer) = line(i, dialogs, doc);
+    let (line, line_rule, line_source, peer) = every_line(i, doc)
+        .min_by_key(|(state, ..)| rank(*state))
+        .unwrap_or((
+            LineState::Unknown,
+            "no line information yet",
+            Source::None,
+            None,
+        ));
 
     let (mut presence, mut rule, mut source) = match doc {
         Some(d) => (d.presence, d.rule, Source::Presence),
@@ -226,7 +284,12 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
             (Presence::Unknown, rule, source)
         }
     };
-    let on_call = dialogs.iter().any(|d| d.state == DialogState::Confirmed);
+    let on_call = dialogs.iter().any(|d| d.state == DialogState::Confirmed)
+        || i.lines.iter().any(|l| {
+            l.shown_dialogs()
+                .iter()
+                .any(|d| d.state == DialogState::Confirmed)
+        });
     if presence == Presence::Available && on_call {
         // Rule 3: an active call shows an available person busy; the
         // person's own presence comes back when the call ends.

@@ -188,3 +188,102 @@ fn message_waiting_count_while_the_subscription_holds() {
         "a lost subscription shows no count"
     );
 }
+
+fn line_event(
+    line: u16,
+    event: crate::sip::events::EngineEvent,
+) -> crate::sip::events::EngineEvent {
+    crate::sip::events::EngineEvent::Line {
+        contact: ContactId(0),
+        line,
+        event: Box::new(event),
+    }
+}
+
+#[test]
+fn a_contact_with_two_lines_rings_on_the_second_and_is_faulty_only_when_both_are() {
+    use crate::sip::events::EngineEvent as E;
+    let (mut s, bob, t0) = store();
+    s.set_lines(bob, vec!["sip:4711@pbx".into()]);
+    for (line, event) in [
+        (0, EventKind::Dialog),
+        (0, EventKind::Reg),
+        (1, EventKind::Dialog),
+        (1, EventKind::Reg),
+    ] {
+        let ev = E::Subscription {
+            contact: bob,
+            event,
+            status: SubscriptionStatus::Active,
+            at: t0,
+        };
+        s.apply_event(&if line == 0 { ev } else { line_event(1, ev) });
+    }
+    s.apply_dialog(bob, None, t0);
+    s.apply_event(&line_event(
+        1,
+        E::Dialog {
+            contact: bob,
+            doc: None,
+            at: t0,
+        },
+    ));
+    assert_eq!(s.shown(bob).line, LineState::Ready);
+    // The second line rings: the contact rings, with its caller.
+    let t1 = t0 + Duration::from_secs(1);
+    assert_eq!(
+        s.apply_event(&line_event(
+            1,
+            E::Dialog {
+                contact: bob,
+                doc: ringing(1),
+                at: t1
+            }
+        )),
+        Some(bob)
+    );
+    let shown = s.shown(bob);
+    assert_eq!(shown.line, LineState::Ringing);
+    assert_eq!(
+        shown.peer.as_ref().and_then(Peer::label).as_deref(),
+        Some("Carol Customer")
+    );
+    let lines = s.lines(bob);
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.uri.as_str(), l.state))
+            .collect::<Vec<_>>(),
+        [
+            ("sip:bob@127.0.0.1", LineState::Ready),
+            ("sip:4711@pbx", LineState::Ringing)
+        ]
+    );
+    s.apply_event(&line_event(
+        1,
+        E::Dialog {
+            contact: bob,
+            doc: None,
+            at: t1,
+        },
+    ));
+    // One line not registered: the other is still reachable.
+    s.apply_registration(bob, reg("unregistered"), t1);
+    assert_eq!(s.shown(bob).line, LineState::Ready);
+    assert_eq!(s.lines(bob)[0].state, LineState::Faulty);
+    // Both: faulty.
+    let t2 = t1 + Duration::from_secs(1);
+    s.apply_event(&line_event(
+        1,
+        E::Registration {
+            contact: bob,
+            line: 1,
+            doc: reg("unregistered"),
+            at: t2,
+        },
+    ));
+    assert_eq!(
+        (s.shown(bob).line, s.shown(bob).line_rule),
+        (LineState::Faulty, rules::RULE_NOT_REGISTERED)
+    );
+}

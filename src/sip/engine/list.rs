@@ -157,7 +157,7 @@ impl Engine {
     /// contact's own subscriptions (called once, from [`Engine::new`]).
     pub(super) fn add_lists(&mut self, uri: &str) {
         for i in self.subs.ids() {
-            if on_list(self.subs[i].event) {
+            if on_list(self.subs[i].event) && self.subs[i].line == 0 {
                 self.subs[i].cover();
             }
         }
@@ -389,7 +389,7 @@ fn requires_eventlist(req: &Request) -> bool {
 /// Each contact's subscriptions, for [`Lists::new`].
 pub(super) fn subs_of(subs: &super::sub::Subs) -> Vec<(ContactId, SubId, EventKind)> {
     subs.ids()
-        .filter(|&i| on_list(subs[i].event))
+        .filter(|&i| on_list(subs[i].event) && subs[i].line == 0)
         .map(|i| (subs[i].contact, i, subs[i].event))
         .collect()
 }

@@ -77,6 +77,10 @@ pub struct EngineConfig {
     pub reg: bool,
     /// Message waiting (`Event: message-summary`) of each contact.
     pub message_summary: bool,
+    /// Each contact's other lines (`lines` in the directory): a dialog
+    /// (and, with `reg`, a registration) subscription each, numbered from
+    /// 1 in the order given; their events come as `EngineEvent::Line`.
+    pub lines: Vec<(ContactId, String)>,
     /// Requested subscription duration in seconds.
     pub expires: u32,
     /// A resource list URI (RFC 4662): one subscription per enabled
@@ -113,6 +117,7 @@ impl EngineConfig {
             dialog: true,
             reg: false,
             message_summary: false,
+            lines: Vec::new(),
             expires: 600,
             list: None,
             window: 64,
@@ -210,6 +215,7 @@ impl Engine {
                 }
             }
         }
+        add_line_subs(&mut subs, &cfg);
         let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
         let lists = list::Lists::new(contacts, &list::subs_of(&subs));
         let list_uri = cfg.list.clone();
@@ -429,6 +435,23 @@ impl Engine {
                 continue;
             }
             self.send_subscribe(i, now);
+        }
+    }
+}
+
+/// The subscriptions of every contact's other lines (see
+/// [`EngineConfig::lines`]).
+fn add_line_subs(subs: &mut Subs, cfg: &EngineConfig) {
+    let mut numbers: HashMap<ContactId, u16> = HashMap::new();
+    for (contact, uri) in &cfg.lines {
+        let n = numbers.entry(*contact).or_insert(0);
+        *n = n.saturating_add(1);
+        for (on, event) in [(cfg.dialog, EventKind::Dialog), (cfg.reg, EventKind::Reg)] {
+            if on {
+                let mut sub = Sub::new(*contact, event, uri.clone(), cfg.expires);
+                sub.line = *n;
+                subs.push(sub);
+            }
         }
     }
 }

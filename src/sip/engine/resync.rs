@@ -22,22 +22,28 @@ impl Engine {
         if self.shutting_down {
             return false;
         }
-        let found = self.subs.ids().find(|&i| {
-            let s = &self.subs[i];
-            s.contact == contact && s.event == event && !self.is_list(i)
-        });
-        let Some(i) = found else {
-            return false;
-        };
-        let sub = &self.subs[i];
-        if sub.phase() != Phase::Established || sub.tx.is_some() || !sub.in_dialog() {
-            return false;
+        // Every line of the contact: which one is stuck is not known here.
+        let found: Vec<_> = self
+            .subs
+            .ids()
+            .filter(|&i| {
+                let s = &self.subs[i];
+                s.contact == contact && s.event == event && !self.is_list(i)
+            })
+            .collect();
+        let mut queued = false;
+        for i in found {
+            let sub = &self.subs[i];
+            if sub.phase() != Phase::Established || sub.tx.is_some() || !sub.in_dialog() {
+                continue;
+            }
+            tracing::info!(uri = %sub.uri, event = event.as_str(), "re-syncing: refresh for the full state");
+            self.cancel_sub_timer(i);
+            self.subs[i].queue_refresh();
+            self.queue.push_back(i);
+            queued = true;
         }
-        tracing::info!(uri = %sub.uri, event = event.as_str(), "re-syncing: refresh for the full state");
-        self.cancel_sub_timer(i);
-        self.subs[i].queue_refresh();
-        self.queue.push_back(i);
         self.pump(now);
-        true
+        queued
     }
 }

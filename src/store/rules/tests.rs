@@ -39,6 +39,7 @@ fn inputs<'a>(presence: Option<&'a PresenceDoc>, dialogs: &'a [DialogEntry]) -> 
         dialog_stale: false,
         dialog_unreadable: None,
         registered: None,
+        lines: &[],
     }
 }
 
@@ -315,6 +316,7 @@ fn unknown_until_something_arrives() {
         dialog_stale: false,
         dialog_unreadable: None,
         registered: None,
+        lines: &[],
     };
     let c = combine(&i);
     assert_eq!(

@@ -136,3 +136,33 @@ fn resync_refreshes_the_dialog_subscription_in_its_dialog_once() {
         "no such contact"
     );
 }
+
+#[test]
+fn another_line_gets_its_own_dialog_subscription_and_reports_as_that_line() {
+    let mut cfg = config(Transport::Udp);
+    cfg.presence = false;
+    cfg.lines = vec![(ContactId(0), "sip:4711@127.0.0.1".into())];
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    let subs = establish_all(&mut h);
+    let second = subs
+        .iter()
+        .find(|s| s.uri == "sip:4711@127.0.0.1")
+        .expect("a SUBSCRIBE to the second line");
+    assert_eq!(second.headers.get("Event"), Some("dialog"));
+    // Its first (empty) NOTIFY was reported as line 1 of contact 0.
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Line { contact: ContactId(0), line: 1, event }
+            if matches!(**event, EngineEvent::Dialog { doc: None, .. })
+    )));
+    // The first line's reports stay unwrapped.
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        EngineEvent::Dialog {
+            contact: ContactId(0),
+            doc: None,
+            ..
+        }
+    )));
+}
