@@ -195,6 +195,11 @@ pub fn run(args: Args) -> ExitCode {
                     log: args.log.clone(),
                 }),
                 status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
+                telephony: cfg
+                    .as_ref()
+                    .map(|c| c.telephony.clone())
+                    .unwrap_or_default(),
+                hide_peers: ui.hide_peers,
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -331,11 +336,15 @@ async fn watch(
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
+    let hide_peers = cfg.as_ref().is_some_and(|c| c.ui.hide_peers);
+    let voicemail = cfg.as_ref().and_then(|c| c.telephony.voicemail.clone());
     let (driver, t) = match start(cfg, seed, speed).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
-    let store = Store::new(t.contacts);
+    let mut store = Store::new(t.contacts);
+    store.set_voicemail_pilot(voicemail);
+    store.set_hide_peers(hide_peers);
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {

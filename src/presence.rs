@@ -161,11 +161,21 @@ impl Serialize for Availability {
 pub enum EventKind {
     Presence,
     Dialog,
+    /// Registration state (RFC 3680, `Event: reg`): is the phone there?
+    Reg,
+    /// Message waiting (RFC 3842, `Event: message-summary`).
+    #[serde(rename = "message-summary")]
+    MessageSummary,
 }
 
 impl EventKind {
     /// Every package we subscribe to (and a NOTIFY may be for).
-    pub const ALL: [EventKind; 2] = [EventKind::Presence, EventKind::Dialog];
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Presence,
+        EventKind::Dialog,
+        EventKind::Reg,
+        EventKind::MessageSummary,
+    ];
 
     /// The kind named by an event package (lower case, as an Event
     /// header's parser gives it); `None`: a package we do not serve.
@@ -177,6 +187,8 @@ impl EventKind {
         match self {
             EventKind::Presence => "presence",
             EventKind::Dialog => "dialog",
+            EventKind::Reg => "reg",
+            EventKind::MessageSummary => "message-summary",
         }
     }
     /// The `Accept` header for a SUBSCRIBE of this package.
@@ -184,6 +196,8 @@ impl EventKind {
         match self {
             EventKind::Presence => "application/pidf+xml",
             EventKind::Dialog => "application/dialog-info+xml",
+            EventKind::Reg => "application/reginfo+xml",
+            EventKind::MessageSummary => "application/simple-message-summary",
         }
     }
 }
@@ -317,6 +331,8 @@ pub enum Source {
     Dialog,
     /// The subscription's own state (not found, access denied, stale...).
     Subscription,
+    /// A reginfo document (event `reg`): the phone is (not) registered.
+    Registration,
 }
 
 impl Source {
@@ -326,6 +342,7 @@ impl Source {
             Source::Presence => "presence",
             Source::Dialog => "dialog",
             Source::Subscription => "subscription",
+            Source::Registration => "registration",
         }
     }
 }

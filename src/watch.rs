@@ -33,6 +33,20 @@ pub struct Line<'a> {
     pub rule: &'a str,
     /// When the shown state last changed (RFC 3339, UTC, milliseconds).
     pub at: String,
+    /// The other party while the line rings or is in a call: display name,
+    /// else number (null with `[ui] show_peers = false`).
+    pub peer: Option<String>,
+    /// `incoming`, `outgoing`, or null (no call, or not said).
+    pub direction: Option<&'static str>,
+    /// The rule behind `line` alone ("not registered", "call forwarding
+    /// on", "in a call"…; `rule` is the whole cell's).
+    pub line_rule: &'a str,
+    /// While forwarded: `voicemail` or the number; else null.
+    pub forwarded_to: Option<&'a str>,
+    /// New voice messages (message waiting), when the server says any.
+    pub messages: Option<u32>,
+    /// Ringing for longer than `ringing_suspect_after`.
+    pub suspect: bool,
 }
 
 /// The JSON line for one contact. `wall` maps the store's instants.
@@ -59,8 +73,25 @@ pub fn line(
         source: shown.source,
         rule: shown.rule,
         at: rfc3339(at),
+        peer: call_peer(shown).and_then(crate::store::Peer::label),
+        direction: call_peer(shown).and_then(|p| match p.direction? {
+            crate::body::Direction::Recipient => Some("incoming"),
+            crate::body::Direction::Initiator => Some("outgoing"),
+        }),
+        line_rule: shown.line_rule,
+        forwarded_to: shown.forwarded_to.as_deref(),
+        messages: shown.messages,
+        suspect: shown.suspect,
     };
     serde_json::to_string(&l).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The other party, while the line rings or is in a call.
+fn call_peer(shown: &crate::store::Shown) -> Option<&crate::store::Peer> {
+    shown
+        .peer
+        .as_ref()
+        .filter(|_| matches!(shown.line, LineState::Ringing | LineState::Active))
 }
 
 /// True once every contact's subscriptions gave a definite answer.
@@ -133,6 +164,40 @@ mod tests {
         json.chars()
             .filter(|c| crate::text::is_hostile(*c))
             .collect()
+    }
+
+    #[test]
+    fn peer_and_direction_while_ringing_and_none_with_show_peers_off() {
+        let at = Instant::now();
+        let body = "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"1\" state=\"full\"><dialog id=\"d\" direction=\"recipient\"><state>early</state><remote><identity display=\"Carol Customer\">sip:+498912345@x</identity></remote></dialog></dialog-info>";
+        let ev = EngineEvent::Dialog {
+            contact: ContactId(0),
+            doc: Some(dialog_info::parse(body.as_bytes()).unwrap()),
+            at,
+        };
+        let mut store = one_contact();
+        store.apply_event(&ev);
+        let v: serde_json::Value = serde_json::from_str(&json_of(&store)).unwrap();
+        assert_eq!(
+            (&v["line"], &v["peer"], &v["direction"]),
+            (
+                &serde_json::json!("ringing"),
+                &serde_json::json!("Carol Customer"),
+                &serde_json::json!("incoming")
+            )
+        );
+        assert_eq!(v["suspect"], false);
+        let mut hidden = one_contact();
+        hidden.set_hide_peers(true);
+        hidden.apply_event(&ev);
+        let json = json_of(&hidden);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["line"], "ringing");
+        assert!(v["peer"].is_null() && v["direction"].is_null(), "{json}");
+        assert!(
+            !json.contains("Carol") && !json.contains("498912345"),
+            "{json}"
+        );
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub enum Cmd {
     SetStatus(StatusChoice),
     /// The idle timer: Inactive (true) or back (false).
     StatusIdle(bool),
+    /// Ask the server for the full state of one contact's package again
+    /// (a line stuck ringing: its hang-up may have been missed).
+    Resync {
+        contact: crate::store::ContactId,
+        event: crate::presence::EventKind,
+    },
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

@@ -8,6 +8,7 @@ pub mod favourites;
 pub mod grid_list;
 pub mod keymap;
 pub mod layout;
+pub mod line;
 pub mod model;
 pub mod msg;
 pub mod notes;

@@ -35,6 +35,9 @@ pub struct Settings {
     /// The author of attendant notes written here; `None`: no notes
     /// database (notes are off).
     pub notes_operator: Option<String>,
+    /// `[telephony]` and `[ui] show_peers`: voicemail pilot, stuck
+    /// ringing, hidden peers.
+    pub line: crate::app::line::LineSettings,
 }
 
 /// Which panel has the keyboard.
@@ -148,6 +151,8 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
+    /// `[telephony]` and `[ui] show_peers`.
+    pub line: crate::app::line::LineSettings,
 }
 
 impl Model {
@@ -172,7 +177,9 @@ impl Model {
             keys: crate::app::notes::keys_of(contacts.iter().map(|c| c.uri.clone())),
             ..Default::default()
         };
-        let store = Store::new(contacts);
+        let mut store = Store::new(contacts);
+        store.set_voicemail_pilot(settings.line.voicemail.clone());
+        store.set_hide_peers(settings.line.hide_peers);
         let departments = super::directory::departments(&store);
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
         let mut meta = vec![ContactMeta::default(); n];
@@ -220,6 +227,7 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
+            line: settings.line,
         };
         model.rebuild_list(None);
         model

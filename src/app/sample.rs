@@ -205,7 +205,8 @@ pub fn office_events(base: Instant) -> Vec<EngineEvent> {
                 2,
                 Some((DialogState::Early, Direction::Recipient, "Paul Prospect")),
             ),
-            4,
+            // Ringing for half a minute (much longer would be suspect).
+            330,
         ),
         dlg(
             11,
@@ -213,7 +214,7 @@ pub fn office_events(base: Instant) -> Vec<EngineEvent> {
                 2,
                 Some((DialogState::Early, Direction::Recipient, "Quentin Quick")),
             ),
-            4,
+            330,
         ),
         E::Stale {
             contact: ContactId(10),

@@ -44,7 +44,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Tick(now) => {
             on_tick(model, now);
             let now = advance_clock(model, now);
-            return own_status::tick(model, now);
+            let mut cmds = crate::app::line::on_tick(model, now);
+            cmds.extend(own_status::tick(model, now));
+            return cmds;
         }
         Msg::SaveFailed(e) => {
             model.message = Some(format!("Favourites not saved: {e}"));
@@ -91,8 +93,19 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }
         | EngineEvent::Stale { at, .. }
+        | EngineEvent::Registration { at, .. }
+        | EngineEvent::MessageSummary { at, .. }
         | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
+            if let Some(id) = model.store.apply_event(&ev) {
+                model.refresh_contact(id, now);
+            }
+        }
+        EngineEvent::Line { .. } => {
+            let Some(at) = crate::store::event_at(&ev) else {
+                return;
+            };
+            let now = advance_clock(model, at);
             if let Some(id) = model.store.apply_event(&ev) {
                 model.refresh_contact(id, now);
             }

@@ -2,6 +2,8 @@
 //!
 //! `pidf` reads `application/pidf+xml` (RFC 3863) with RPID (RFC 4480);
 //! `dialog_info` reads `application/dialog-info+xml` (RFC 4235).
+//! `reginfo` reads `application/reginfo+xml` (RFC 3680, is the phone
+//! registered), `message_summary` RFC 3842 message-waiting bodies.
 //! `notify` says what a NOTIFY body means for its package (an empty body,
 //! the wrong document). `list` reads a resource list NOTIFY (RFC 4662):
 //! `multipart` splits its `multipart/related` body, `rlmi` reads the root
@@ -13,9 +15,11 @@ pub mod dialog_info;
 #[cfg(test)]
 mod hostile;
 pub mod list;
+pub mod message_summary;
 pub mod multipart;
 pub mod notify;
 pub mod pidf;
+pub mod reginfo;
 pub mod rlmi;
 pub(crate) mod xml;
 

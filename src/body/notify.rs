@@ -20,6 +20,8 @@
 //! error like a body that is not XML: the caller keeps the last state it
 //! read and shows it as not current, with [`unreadable_reason`].
 
+use super::message_summary::{self, MessageSummary};
+use super::reginfo::{self, RegDoc};
 use super::{BodyError, DialogDoc, PresenceDoc, dialog_info, pidf};
 use crate::presence::{EventKind, Presence};
 use crate::text::harmless_line;
@@ -31,6 +33,11 @@ pub enum Notified {
     Presence(PresenceDoc),
     /// A dialog-info document; `None`: no body, no dialogs (line idle).
     Dialog(Option<DialogDoc>),
+    /// A reginfo document; `None`: an empty body on an active
+    /// subscription, i.e. nobody registered (Kamailio's first NOTIFY).
+    Reg(Option<RegDoc>),
+    /// A message-summary body.
+    MessageSummary(MessageSummary),
     /// No information (an empty body while pending or terminated).
     Nothing,
 }
@@ -50,7 +57,11 @@ pub fn read(
         return Ok(match event {
             EventKind::Presence if active => Notified::Presence(nothing_published()),
             EventKind::Dialog if active => Notified::Dialog(None),
-            EventKind::Presence | EventKind::Dialog => Notified::Nothing,
+            EventKind::Reg if active => Notified::Reg(None),
+            EventKind::Presence
+            | EventKind::Dialog
+            | EventKind::Reg
+            | EventKind::MessageSummary => Notified::Nothing,
         });
     }
     let expected = event.accept();
@@ -63,6 +74,8 @@ pub fn read(
     match event {
         EventKind::Presence => pidf::parse(body).map(Notified::Presence),
         EventKind::Dialog => dialog_info::parse(body).map(|d| Notified::Dialog(Some(d))),
+        EventKind::Reg => reginfo::parse(body).map(|d| Notified::Reg(Some(d))),
+        EventKind::MessageSummary => message_summary::parse(body).map(Notified::MessageSummary),
     }
 }
 

@@ -34,7 +34,9 @@ mod schema;
 mod sections;
 mod server_tls;
 mod status;
+mod telephony;
 mod uri;
+pub use telephony::{RINGING_SUSPECT_AFTER, Telephony};
 mod validate;
 
 #[cfg(test)]
@@ -170,6 +172,9 @@ pub struct Ui {
     pub mono: bool,
     pub ascii: bool,
     pub read_only: bool,
+    /// `show_peers = false`: who colleagues talk to is shown nowhere
+    /// (grid, panel, `watch` JSON).
+    pub hide_peers: bool,
 }
 
 /// A checked configuration.
@@ -191,6 +196,9 @@ pub struct Config {
     pub notes: Notes,
     /// `[status]`: one's own status (defaults when absent).
     pub status: StatusConfig,
+    /// `[telephony]`: voicemail pilot, message waiting, stuck ringing,
+    /// registration state (defaults when absent).
+    pub telephony: Telephony,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -28,6 +28,7 @@ pub(super) struct RawConfig {
     pub directory: Option<Spanned<RawDirectory>>,
     pub notes: Option<Spanned<super::notes::RawNotes>>,
     pub status: Option<Spanned<super::status::RawStatus>>,
+    pub telephony: Option<Spanned<super::telephony::RawTelephony>>,
 }
 
 /// No `Debug`: it holds the password.
@@ -68,6 +69,7 @@ pub(super) struct RawUi {
     pub mono: Option<bool>,
     pub ascii: Option<bool>,
     pub read_only: Option<bool>,
+    pub show_peers: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -88,7 +88,8 @@ fn full_valid_config() {
         Ui {
             mono: false,
             ascii: false,
-            read_only: false
+            read_only: false,
+            hide_peers: false
         }
     );
     let quit: Vec<String> = c
@@ -162,7 +163,8 @@ fn every_key_set_to_a_non_default() {
         Ui {
             mono: true,
             ascii: true,
-            read_only: true
+            read_only: true,
+            hide_peers: false
         }
     );
     let label =

@@ -69,6 +69,7 @@ pub(super) fn parse(
         mono: u.mono.unwrap_or(false),
         ascii: u.ascii.unwrap_or(false),
         read_only: u.read_only.unwrap_or(false),
+        hide_peers: !u.show_peers.unwrap_or(true),
     });
     let raw_notes = r.table::<super::notes::RawNotes>("notes");
     let notes = super::notes::check_notes(&mut r, &src, raw_notes, env);
@@ -77,6 +78,7 @@ pub(super) fn parse(
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
+    let telephony = super::telephony::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -101,6 +103,7 @@ pub(super) fn parse(
         directory,
         notes,
         status,
+        telephony,
         warnings,
     };
     Ok((config, literal_password))

@@ -87,6 +87,10 @@ pub struct ConsoleOptions {
     pub status: Option<crate::runtime::publisher::StatusLink>,
     /// `[status]`: profiles, idle timer, on start and on exit.
     pub status_config: crate::config::StatusConfig,
+    /// `[telephony]`: voicemail pilot, stuck ringing.
+    pub telephony: crate::config::Telephony,
+    /// `[ui] show_peers = false`.
+    pub hide_peers: bool,
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -142,6 +146,16 @@ pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
         favourites_path: path,
         startup_message,
         notes_operator: opts.notes.as_ref().map(|(_, op)| op.clone()),
+        line: crate::app::line::LineSettings {
+            voicemail: opts.telephony.voicemail.clone(),
+            hide_peers: opts.hide_peers,
+            ringing_suspect_after: Some(opts.telephony.ringing_suspect_after),
+            clock: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_millis()).ok())
+                .map(|ms| (std::time::Instant::now(), ms)),
+        },
     })
 }
 

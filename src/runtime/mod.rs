@@ -38,6 +38,8 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.password = cfg.account.password.clone();
     e.presence = cfg.subscribe.presence;
     e.dialog = cfg.subscribe.dialog;
+    e.reg = cfg.telephony.registration_on(cfg.server.list.is_some());
+    e.message_summary = cfg.telephony.voicemail_indicator;
     e.expires = cfg.subscribe.expires;
     e.window = cfg.subscribe.window;
     e.keepalive = cfg.server.keepalive;

@@ -64,6 +64,12 @@ pub enum Command {
         subscribe: Vec<(ContactId, String)>,
         unsubscribe: Vec<ContactId>,
     },
+    /// Ask for one contact's full state of `event` again (a refresh; see
+    /// `Engine::resync`).
+    Resync {
+        contact: ContactId,
+        event: crate::presence::EventKind,
+    },
 }
 
 /// Where commands for a driver task go (the console's dispatch holds one).

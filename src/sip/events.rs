@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use crate::body::message_summary::MessageSummary;
+use crate::body::reginfo::RegDoc;
 use crate::body::{DialogDoc, PresenceDoc};
 use crate::presence::{ContactId, ContactInfo};
 use crate::presence::{EventKind, SubscriptionStatus};
@@ -35,6 +37,30 @@ pub enum EngineEvent {
     Dialog {
         contact: ContactId,
         doc: Option<DialogDoc>,
+        at: Instant,
+    },
+    /// A reginfo document arrived for one of the contact's lines (`line`:
+    /// its index in the contact's lines, 0 the first). `None`: an empty
+    /// body on an active subscription, nobody registered.
+    Registration {
+        contact: ContactId,
+        line: u16,
+        doc: Option<RegDoc>,
+        at: Instant,
+    },
+    /// An event of one of the contact's other lines (`line` ≥ 1, a
+    /// `lines` entry): `event` is a `Dialog`, `Registration`,
+    /// `Subscription`, `Stale` or `Unreadable` of that line's own
+    /// subscription. Line 0 (the contact's URI) reports unwrapped.
+    Line {
+        contact: ContactId,
+        line: u16,
+        event: Box<EngineEvent>,
+    },
+    /// A message-summary (RFC 3842) arrived for the contact.
+    MessageSummary {
+        contact: ContactId,
+        summary: MessageSummary,
         at: Instant,
     },
     /// A subscription changed status.

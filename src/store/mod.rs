@@ -6,9 +6,12 @@
 
 mod dialogs;
 mod directory;
+mod line;
 pub mod rules;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_line;
 mod uri;
 
 use std::time::Instant;
@@ -21,6 +24,13 @@ use dialogs::DialogTracker;
 
 pub use crate::presence::{ContactId, ContactInfo};
 pub use directory::DirectoryChange;
+use line::LineExtras;
+pub use line::{LineView, event_at, forward_target_label};
+
+/// How long a line may ring before it is suspect (`[telephony]
+/// ringing_suspect_after`): no caller waits three minutes; a lamp that
+/// does has most likely missed its hang-up.
+pub const RINGING_SUSPECT_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
 
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +65,20 @@ pub struct Shown {
     pub last_notify: Option<Instant>,
     /// Caller/callee while ringing or active.
     pub peer: Option<Peer>,
+    /// When the line state last changed: "ringing for 12 min", "not
+    /// registered since 10:42".
+    pub line_since: Option<Instant>,
+    /// The rule behind the line state alone ("not registered", "call
+    /// forwarding on", "in a call"…); `rule` is the cell's.
+    pub line_rule: &'static str,
+    /// Where calls go while the line is forwarded: `voicemail` (the
+    /// configured pilot or the person's own mailbox) or the number.
+    pub forwarded_to: Option<String>,
+    /// New voice messages waiting (RFC 3842), when the server says any.
+    pub messages: Option<u32>,
+    /// Ringing for longer than `ringing_suspect_after`: the hang-up may
+    /// have been missed (see [`Store::mark_stuck_ringing`]).
+    pub suspect: bool,
 }
 
 impl Default for Shown {
@@ -69,6 +93,12 @@ pub struct Store {
     contacts: Vec<Contact>,
     /// Contact URI → contact, compared by RFC 3261 19.1.4.
     by_uri: uri::UriIndex,
+    /// `[telephony] voicemail`: a forward to this number is "forwarded to
+    /// voicemail".
+    voicemail: Option<String>,
+    /// `[ui] show_peers = false`: the other party of a call is never kept
+    /// in what is shown (so no view and no JSON line can show it).
+    hide_peers: bool,
 }
 
 #[derive(Debug)]
@@ -88,12 +118,18 @@ struct Contact {
 struct Sources {
     presence: Option<PresenceDoc>,
     dialogs: DialogTracker,
-    /// Indexed by [`slot`]: presence, dialog.
-    status: [SubscriptionStatus; 2],
-    stale: [bool; 2],
+    /// Indexed by [`slot`]: presence, dialog, reg, message-summary.
+    status: [SubscriptionStatus; 4],
+    stale: [bool; 4],
     /// Why the last body of each package could not be read (cleared by
     /// the next one that could).
-    unreadable: [Option<String>; 2],
+    unreadable: [Option<String>; 4],
+    /// The last reginfo read: is any contact of the line registered?
+    registered: Option<bool>,
+    /// The last message summary read.
+    messages: Option<crate::body::message_summary::MessageSummary>,
+    /// The contact's other lines (`lines`), line 1 and up.
+    lines: Vec<line::ExtraLine>,
 }
 
 impl Default for Sources {
@@ -101,12 +137,12 @@ impl Default for Sources {
         Sources {
             presence: None,
             dialogs: DialogTracker::default(),
-            status: [
-                SubscriptionStatus::NotRequested,
-                SubscriptionStatus::NotRequested,
-            ],
-            stale: [false; 2],
-            unreadable: [None, None],
+            status: [const { SubscriptionStatus::NotRequested }; 4],
+            stale: [false; 4],
+            unreadable: [None, None, None, None],
+            registered: None,
+            messages: None,
+            lines: Vec::new(),
         }
     }
 }
@@ -123,7 +159,30 @@ impl Sources {
             dialog_status: &self.status[1],
             dialog_stale: self.stale[1],
             dialog_unreadable: self.unreadable[1].as_deref(),
+            registered: self.registered.filter(|_| self.registration_current()),
+            lines: &self.lines,
         }
+    }
+
+    /// What the registrar said still holds: its subscription is up (a
+    /// 489 — no registration information — or any failure is never a
+    /// statement about the phone), not stale, its last body readable.
+    fn registration_current(&self) -> bool {
+        let r = slot(EventKind::Reg);
+        self.status[r] == SubscriptionStatus::Active
+            && !self.stale[r]
+            && self.unreadable[r].is_none()
+    }
+
+    /// New messages, while the message-summary subscription holds.
+    fn new_messages(&self) -> Option<u32> {
+        let m = slot(EventKind::MessageSummary);
+        if self.status[m] != SubscriptionStatus::Active || self.stale[m] {
+            return None;
+        }
+        self.messages
+            .filter(|s| s.waiting && s.new > 0)
+            .map(|s| s.new)
     }
 }
 
@@ -131,6 +190,8 @@ fn slot(event: EventKind) -> usize {
     match event {
         EventKind::Presence => 0,
         EventKind::Dialog => 1,
+        EventKind::Reg => 2,
+        EventKind::MessageSummary => 3,
     }
 }
 
@@ -159,6 +220,11 @@ impl Shown {
         since: None,
         last_notify: None,
         peer: None,
+        line_since: None,
+        line_rule: "no line information yet",
+        forwarded_to: None,
+        messages: None,
+        suspect: false,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -166,10 +232,24 @@ impl Shown {
     /// line, note, peer) changes, not for subscription bookkeeping; a
     /// contact still unknown gets one when its subscriptions first say why
     /// (failed, refused, unreadable): "unknown since".
-    fn update(&mut self, c: &rules::Combined<'_>, now: Instant) -> bool {
+    fn update(&mut self, c: &rules::Combined<'_>, line: &LineExtras, now: Instant) -> bool {
+        let line_changed = self.line != c.line;
+        let extras_changed = self.forwarded_to != line.forwarded_to
+            || self.messages != line.messages
+            || self.line_rule != c.line_rule;
+        if line_changed {
+            self.line_since = Some(now);
+            self.suspect = false;
+        }
+        if extras_changed {
+            self.forwarded_to.clone_from(&line.forwarded_to);
+            self.messages = line.messages;
+            self.line_rule = c.line_rule;
+        }
         let state_changed = self.presence != c.presence
             || self.availability.as_ref() != c.availability
-            || self.line != c.line
+            || line_changed
+            || extras_changed
             || self.note.as_deref() != c.note
             || self.until.as_deref() != c.until
             || !peer_is(self.peer.as_ref(), c.peer);
@@ -248,7 +328,12 @@ impl Store {
                 Contact::new(info, Vec::new())
             })
             .collect();
-        Store { contacts, by_uri }
+        Store {
+            contacts,
+            by_uri,
+            voicemail: None,
+            hide_peers: false,
+        }
     }
     /// Slots: every id given out (`0..len`), retired ones included.
     pub fn len(&self) -> usize {
@@ -396,8 +481,17 @@ impl Store {
         if notify {
             c.shown.last_notify = Some(now);
         }
-        let combined = rules::combine(&c.src.inputs());
-        c.shown.update(&combined, now)
+        let mut combined = rules::combine(&c.src.inputs());
+        if self.hide_peers {
+            combined.peer = None;
+        }
+        let extras = LineExtras {
+            forwarded_to: combined.forwarded_to.map(|t| {
+                forward_target_label(t, self.voicemail.as_deref(), c.info.extension.as_deref())
+            }),
+            messages: c.src.new_messages(),
+        };
+        c.shown.update(&combined, &extras, now)
     }
 }
 
@@ -422,6 +516,22 @@ impl Store {
                 self.set_subscription(*contact, *event, status.clone(), *at),
             ),
             E::Stale { contact, event, at } => (*contact, self.mark_stale(*contact, *event, *at)),
+            E::Registration {
+                contact, doc, at, ..
+            } => (
+                *contact,
+                self.apply_registration(*contact, doc.clone(), *at),
+            ),
+            E::MessageSummary {
+                contact,
+                summary,
+                at,
+            } => (*contact, self.apply_messages(*contact, *summary, *at)),
+            E::Line {
+                contact,
+                line,
+                event,
+            } => (*contact, self.apply_line_event(*contact, *line, event)),
             E::Unreadable {
                 contact,
                 event,

@@ -24,6 +24,14 @@ pub struct Inputs<'a> {
     pub dialog_stale: bool,
     /// Why the last dialog-info body could not be read.
     pub dialog_unreadable: Option<&'a str>,
+    /// What the registrar says about the line (RFC 3680): `Some(false)`
+    /// no active contact (the phone is not there), `None` no registration
+    /// information (not subscribed, refused with 489, failing, stale).
+    pub registered: Option<bool>,
+    /// The contact's other lines (`lines`): each combined like the first
+    /// and then aggregated (ringing beats active beats ready; faulty only
+    /// if every line is).
+    pub lines: &'a [super::line::ExtraLine],
 }
 
 /// The combined state, borrowing from the inputs.
@@ -43,10 +51,18 @@ pub struct Combined<'a> {
     pub rule: &'static str,
     /// The dialog that made the line ringing or active.
     pub peer: Option<&'a DialogEntry>,
+    /// The rule that decided the line state alone (`rule` is the cell's,
+    /// usually the person's): "not registered", "call forwarding on"…
+    pub line_rule: &'static str,
+    /// Where calls go while the line is forwarded (as published; `None`
+    /// when the document names no target or the line is not forwarded).
+    pub forwarded_to: Option<&'a str>,
 }
 
 pub const RULE_RINGING: &str = "ringing: incoming call";
 pub const RULE_ON_THE_PHONE: &str = "on the phone (active call)";
+pub const RULE_NOT_REGISTERED: &str = "not registered";
+pub const RULE_FORWARDED: &str = "call forwarding on";
 
 /// One event package's part in "is what we show current?": the same rule
 /// for presence and dialog. What was read is current only while its
@@ -93,7 +109,9 @@ fn nothing_read(
         (EventKind::Presence, _) if unreadable.is_some() => "unreadable presence document",
         (EventKind::Dialog, _) if unreadable.is_some() => "unreadable dialog document",
         (EventKind::Presence, _) => return ("nothing received yet", Source::None),
-        (EventKind::Dialog, _) => return ("no line information yet", Source::None),
+        (EventKind::Dialog | EventKind::Reg | EventKind::MessageSummary, _) => {
+            return ("no line information yet", Source::None);
+        }
     };
     (rule, Source::Subscription)
 }
@@ -113,10 +131,11 @@ fn is_ringing(d: &DialogEntry) -> bool {
 
 /// The line state, the rule that decided it, its source and the dialog.
 /// `dialogs` are the ones still shown (none once the subscription is
-/// refused). Nothing here yields [`LineState::Faulty`]: a failed, refused
-/// or unreadable dialog subscription leaves the line unknown (or its last
-/// read state, not current); faulty is for the server's own statement
-/// about the phone.
+/// refused). Only the registrar's statement (`registered == Some(false)`:
+/// no active contact) yields [`LineState::Faulty`]: a failed, refused or
+/// unreadable subscription leaves the line unknown (or its last read
+/// state, not current). Order: ringing, protected, forwarded, a call,
+/// not registered, ready.
 fn line<'a>(
     i: &Inputs<'a>,
     dialogs: &'a [DialogEntry],
@@ -126,13 +145,8 @@ fn line<'a>(
     if let Some(d) = dialogs.iter().find(|d| is_ringing(d)) {
         return (LineState::Ringing, RULE_RINGING, Source::Dialog, Some(d));
     }
-    let live = |s: DialogState| dialogs.iter().find(move |d| d.state == s);
-    if let Some(d) = live(DialogState::Confirmed) {
-        return (LineState::Active, "in a call", Source::Dialog, Some(d));
-    }
-    if let Some(d) = dialogs.iter().find(|d| d.state != DialogState::Terminated) {
-        return (LineState::Active, "placing a call", Source::Dialog, Some(d));
-    }
+    // Rule 2 (Imagicle): do not disturb beats forwarded, forwarded beats
+    // available and busy, also during an active call.
     if let Some(doc) = doc {
         if doc.forwarding == Some(Forwarding::Protected) {
             return (
@@ -153,11 +167,27 @@ fn line<'a>(
         if matches!(doc.forwarding, Some(Forwarding::Redirected { .. })) {
             return (
                 LineState::Redirected,
-                "call forwarding on",
+                RULE_FORWARDED,
                 Source::Presence,
                 None,
             );
         }
+    }
+    let live = |s: DialogState| dialogs.iter().find(move |d| d.state == s);
+    if let Some(d) = live(DialogState::Confirmed) {
+        return (LineState::Active, "in a call", Source::Dialog, Some(d));
+    }
+    if let Some(d) = dialogs.iter().find(|d| d.state != DialogState::Terminated) {
+        return (LineState::Active, "placing a call", Source::Dialog, Some(d));
+    }
+    // The registrar's own statement: the phone is not there.
+    if i.registered == Some(false) {
+        return (
+            LineState::Faulty,
+            RULE_NOT_REGISTERED,
+            Source::Registration,
+            None,
+        );
     }
     if i.dialog_received && !refused {
         return (
@@ -167,8 +197,63 @@ fn line<'a>(
             None,
         );
     }
+    if i.registered == Some(true) {
+        return (
+            LineState::Ready,
+            "registered, no call information",
+            Source::Registration,
+            None,
+        );
+    }
     let (rule, source) = nothing_read(EventKind::Dialog, i.dialog_status, i.dialog_unreadable);
     (LineState::Unknown, rule, source, None)
+}
+
+/// Which line state wins across a contact's lines (lowest first): a
+/// ringing line makes the contact ring, any call makes it active, one
+/// ready line is enough to be reachable, and faulty only when every line
+/// is (`domain.md`). Forwarding and protection are the person's, the same
+/// on every line.
+fn rank(state: LineState) -> u8 {
+    match state {
+        LineState::Ringing => 0,
+        LineState::Protected => 1,
+        LineState::Redirected => 2,
+        LineState::Active => 3,
+        LineState::Ready => 4,
+        LineState::Unknown => 5,
+        LineState::Faulty => 6,
+    }
+}
+
+/// Each line's state, rule, source and dialog: the contact's own URI
+/// first, then its `lines`.
+pub fn every_line<'a>(
+    i: &Inputs<'a>,
+    doc: Option<&'a PresenceDoc>,
+) -> impl Iterator<Item = (LineState, &'static str, Source, Option<&'a DialogEntry>)> {
+    let first = {
+        let dialogs = if i.dialog_status.is_refused() {
+            &[]
+        } else {
+            i.dialogs
+        };
+        line(i, dialogs, doc)
+    };
+    let base = *i;
+    let others = i.lines.iter().map(move |l| {
+        let li = Inputs {
+            dialogs: l.shown_dialogs(),
+            dialog_received: l.dialogs.received(),
+            dialog_status: &l.status[0],
+            dialog_stale: l.stale[0],
+            dialog_unreadable: l.unreadable[0].as_deref(),
+            registered: l.registered_now(),
+            ..base
+        };
+        line(&li, li.dialogs, doc)
+    });
+    std::iter::once(first).chain(others)
 }
 
 pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
@@ -179,7 +264,14 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
     } else {
         i.dialogs
     };
-    let (line, line_rule, line_source, peer) = line(i, dialogs, doc);
+    let (line, line_rule, line_source, peer) = every_line(i, doc)
+        .min_by_key(|(state, ..)| rank(*state))
+        .unwrap_or((
+            LineState::Unknown,
+            "no line information yet",
+            Source::None,
+            None,
+        ));
 
     let (mut presence, mut rule, mut source) = match doc {
         Some(d) => (d.presence, d.rule, Source::Presence),
@@ -192,7 +284,12 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
             (Presence::Unknown, rule, source)
         }
     };
-    let on_call = dialogs.iter().any(|d| d.state == DialogState::Confirmed);
+    let on_call = dialogs.iter().any(|d| d.state == DialogState::Confirmed)
+        || i.lines.iter().any(|l| {
+            l.shown_dialogs()
+                .iter()
+                .any(|d| d.state == DialogState::Confirmed)
+        });
     if presence == Presence::Available && on_call {
         // Rule 3: an active call shows an available person busy; the
         // person's own presence comes back when the call ends.
@@ -237,6 +334,13 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         source,
         rule,
         peer,
+        line_rule,
+        forwarded_to: match doc.and_then(|d| d.forwarding.as_ref()) {
+            Some(Forwarding::Redirected { target }) if line == LineState::Redirected => {
+                target.as_deref()
+            }
+            _ => None,
+        },
     }
 }
 

@@ -219,20 +219,22 @@ impl Tail {
                     .aged_since(cell.id)
                     .map(|t| format!("{}{}", g.stale, age_label(now, t)))
             });
-        let ext: String = info
-            .extension
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .take(8)
-            .collect();
+        let (ext, caller) = tail_text(model, shown, info.extension.as_deref(), g.ellipsis);
         // The marker's column is kept when the cell shows an extension or
         // an age (so extensions line up); otherwise only when it is shown.
         let marker_x = end - 1;
         let name_w = u16::try_from(Span::raw(name).width()).unwrap_or(u16::MAX);
-        let keep = name_w.min(NAME_MIN);
+        // A caller takes columns from the name first (it is what the
+        // receptionist needs now); it is cut to what is left.
+        let keep = name_w.min(if caller { CALLER_NAME_MIN } else { NAME_MIN });
         let fits = |w: u16, right: u16| right >= name_x + keep + 1 + w;
         let mut right = marker_x;
+        let ext = if caller {
+            let room = right.saturating_sub(name_x + keep + 1);
+            cut_to(&ext, room, g.ellipsis)
+        } else {
+            ext
+        };
         let mut tail = Tail {
             age: None,
             ext: None,
@@ -260,6 +262,91 @@ impl Tail {
         }
         tail
     }
+}
+
+/// The longest caller shown in a ringing cell: "Carol Custome…".
+const CALLER_MAX: usize = 14;
+/// A ringing cell's name gives way to the caller down to this many columns.
+const CALLER_NAME_MIN: u16 = 7;
+/// A caller is shown when at least this many columns are left for it.
+const CALLER_MIN: u16 = 5;
+
+/// `text` in at most `room` columns, ellipsised when cut; empty when even
+/// [`CALLER_MIN`] columns are not left.
+fn cut_to(text: &str, room: u16, ellipsis: &str) -> String {
+    let w = u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX);
+    if w <= room {
+        return text.to_string();
+    }
+    if room < CALLER_MIN {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0u16;
+    for ch in text.chars() {
+        let cw = u16::try_from(unicode_width(ch)).unwrap_or(2);
+        if used + cw > room - 1 {
+            break;
+        }
+        out.push(ch);
+        used += cw;
+    }
+    out.push_str(ellipsis);
+    out
+}
+
+fn unicode_width(ch: char) -> usize {
+    let mut tmp = [0u8; 4];
+    Span::raw(&*ch.encode_utf8(&mut tmp)).width()
+}
+/// The mark of a line ringing for too long (its hang-up may have been
+/// missed): distinct from the stale `?`, one column in any terminal.
+const SUSPECT_MARK: &str = "!";
+
+/// The right-hand text of a cell: while the line rings, the caller
+/// (display name, else number; not with `show_peers = false`) in place of
+/// the extension, marked `!` when suspect; otherwise the extension, with
+/// the number of new voice messages beside it (`1001 ✉2`).
+fn tail_text(
+    model: &Model,
+    shown: &crate::store::Shown,
+    extension: Option<&str>,
+    ellipsis: &str,
+) -> (String, bool) {
+    let ringing = shown.line == LineState::Ringing;
+    let mark = if ringing && shown.suspect {
+        SUSPECT_MARK
+    } else {
+        ""
+    };
+    let caller = shown
+        .peer
+        .as_ref()
+        .filter(|_| ringing && !model.line.hide_peers)
+        .and_then(crate::store::Peer::label);
+    if let Some(caller) = caller {
+        let cut = caller.chars().count() > CALLER_MAX;
+        let mut s: String = mark.to_string();
+        s.extend(
+            caller
+                .chars()
+                .take(if cut { CALLER_MAX - 1 } else { CALLER_MAX }),
+        );
+        if cut {
+            s.push_str(ellipsis);
+        }
+        return (s, true);
+    }
+    let mut s: String = mark.to_string();
+    s.extend(extension.unwrap_or("").chars().take(8));
+    if let Some(n) = shown.messages {
+        let mail = if model.ascii { "m" } else { "\u{2709}" };
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("{mail}{}", n.min(99)));
+    }
+    (s, false)
 }
 
 /// Draw `text` in at most `max` columns, ellipsised if longer.

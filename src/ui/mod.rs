@@ -3,6 +3,7 @@
 
 pub mod grid;
 pub mod help;
+pub(crate) mod line_panel;
 pub mod notes;
 pub mod panel;
 pub mod status_bar;

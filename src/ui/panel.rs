@@ -224,10 +224,14 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         .peer
         .as_ref()
         .filter(|_| matches!(l, LineState::Ringing | LineState::Active))
+        .filter(|_| !model.line.hide_peers)
     {
         line.push(Span::raw(format!(", {}", peer_text(peer))));
     }
     out.push(field("Line", line));
+    for (label, value) in crate::ui::line_panel::details(model, info, shown, theme) {
+        out.push(field(label, value));
+    }
     let note = match &shown.note {
         Some(n) => Span::raw(format!("\"{n}\"")),
         None => Span::styled(g.none, theme.dim()),

@@ -17,7 +17,9 @@
 # worker processes, default 2), RLS_LIST=NAME (serve the resource list
 # sip:NAME@127.0.0.1 of every user to the watcher attendant, module rls),
 # KAM_SHM_MB (shared memory, default 64), KAM_TLS=1 (SIP over TLS as
-# DIR/tls-listen.cfg and DIR/tls.cfg say; the caller writes both).
+# DIR/tls-listen.cfg and DIR/tls.cfg say; the caller writes both),
+# REGINFO=1 (serve registration state, RFC 3680 Event: reg, modules
+# presence_reginfo + pua_reginfo).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -127,6 +129,7 @@ cmd_start() {
 		[[ -f "$dir/tls.cfg" && -f "$dir/tls-listen.cfg" ]] || die "KAM_TLS=1 needs $dir/tls.cfg and $dir/tls-listen.cfg"
 		defines+=(-A WITH_TLS)
 	fi
+	if [[ "${REGINFO:-0}" == 1 ]]; then defines+=(-A WITH_REGINFO); fi
 	if ! kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir" -w "$dir" \
 		-m "${KAM_SHM_MB:-64}" -M 8 "${defines[@]}" </dev/null >>"$dir/kamailio.log" 2>&1; then
 		tail -n 40 "$dir/kamailio.log" >&2 || true

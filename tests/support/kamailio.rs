@@ -34,6 +34,8 @@ pub struct Kamailio {
     list: Option<String>,
     /// `KAM_TLS=1` for run.sh: `tls.cfg` and `tls-listen.cfg` are in `dir`.
     tls: bool,
+    /// `REGINFO=1` for run.sh: registration state (RFC 3680) is served.
+    reginfo: bool,
 }
 
 /// A TLS listener of [`Kamailio::start_tls`]: the certificate chain and the
@@ -93,18 +95,32 @@ impl Kamailio {
         }
         std::fs::write(dir.join("tls-listen.cfg"), listen).expect("write tls-listen.cfg");
         std::fs::write(dir.join("tls.cfg"), cfg).expect("write tls.cfg");
-        (Self::start_in(dir, &lines, None, true), ports)
+        (Self::start_in(dir, &lines, None, true, false), ports)
     }
 
     fn start_with_lines(lines: &[String]) -> Kamailio {
         Self::start_lines(lines, None)
     }
 
-    fn start_lines(lines: &[String], list: Option<String>) -> Kamailio {
-        Self::start_in(run_dir("kamailio"), lines, list, false)
+    /// Starts an instance with these accounts that also serves each user's
+    /// registration state (`Event: reg`, modules presence_reginfo and
+    /// pua_reginfo: a REGISTER is published as reginfo; see run.sh).
+    pub fn start_with_reginfo(users: &[(&str, &str)]) -> Kamailio {
+        let lines: Vec<String> = users.iter().map(|(u, p)| format!("{u} {p}")).collect();
+        Self::start_in(run_dir("kamailio"), &lines, None, false, true)
     }
 
-    fn start_in(dir: PathBuf, lines: &[String], list: Option<String>, tls: bool) -> Kamailio {
+    fn start_lines(lines: &[String], list: Option<String>) -> Kamailio {
+        Self::start_in(run_dir("kamailio"), lines, list, false, false)
+    }
+
+    fn start_in(
+        dir: PathBuf,
+        lines: &[String],
+        list: Option<String>,
+        tls: bool,
+        reginfo: bool,
+    ) -> Kamailio {
         ensure_installed();
         for line in lines {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -122,7 +138,7 @@ impl Kamailio {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            match launch(&dir, port, &users_file, list.as_deref(), tls) {
+            match launch(&dir, port, &users_file, list.as_deref(), tls, reginfo) {
                 Ok(pid) => {
                     return Kamailio {
                         port,
@@ -131,6 +147,7 @@ impl Kamailio {
                         users_file,
                         list,
                         tls,
+                        reginfo,
                     };
                 }
                 Err(e) => {
@@ -162,6 +179,7 @@ impl Kamailio {
                 &self.users_file,
                 self.list.as_deref(),
                 self.tls,
+                self.reginfo,
             ) {
                 Ok(pid) => {
                     self.pid = pid;
@@ -271,6 +289,7 @@ fn launch(
     users_file: &Path,
     list: Option<&str>,
     tls: bool,
+    reginfo: bool,
 ) -> Result<u32, String> {
     let started = Instant::now();
     let mut cmd = Command::new(run_sh());
@@ -284,6 +303,9 @@ fn launch(
     }
     if tls {
         cmd.env("KAM_TLS", "1");
+    }
+    if reginfo {
+        cmd.env("REGINFO", "1");
     }
     let out = cmd
         .output()

@@ -112,6 +112,8 @@ impl Server {
             );
             let (ctype, body) = match event {
                 EventKind::Presence => self.presence_body(user),
+                // A list is never subscribed for these (489).
+                EventKind::Reg | EventKind::MessageSummary => continue,
                 EventKind::Dialog => (
                     "application/dialog-info+xml".to_string(),
                     self.dialog_body(user, version),

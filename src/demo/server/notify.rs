@@ -114,6 +114,10 @@ impl Server {
                 self.list_body(id, version)
             }
             (Resource::User(user), EventKind::Presence) => self.presence_body(user),
+            // Never subscribed (refused with 489 in `subscribe`).
+            (Resource::User(_), EventKind::Reg | EventKind::MessageSummary) => {
+                (String::new(), Vec::new())
+            }
             (Resource::User(user), EventKind::Dialog) => (
                 "application/dialog-info+xml".into(),
                 self.dialog_body(user, sub.version),

@@ -95,7 +95,12 @@ impl Server {
     ) {
         let event = req.headers.get("Event").map(parse_event);
         let served = match &event {
-            Some(Ok(e)) => e.kind().map(|kind| (kind, e.id.clone())),
+            // The demo office serves presence and dialog only (reg and
+            // message-summary get a 489: "no registration information").
+            Some(Ok(e)) => e
+                .kind()
+                .filter(|k| matches!(k, EventKind::Presence | EventKind::Dialog))
+                .map(|kind| (kind, e.id.clone())),
             _ => None,
         };
         let Some((event, event_id)) = served else {

@@ -122,6 +122,15 @@ impl Dispatch {
             Cmd::StatusIdle(idle) => {
                 self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }), false)
             }
+            Cmd::Resync { contact, event } => {
+                let sent = self
+                    .engine
+                    .as_ref()
+                    .map(|e| e.send(Command::Resync { contact, event }));
+                if !matches!(sent, Some(Ok(()))) {
+                    tracing::warn!("re-sync not sent: the SIP driver is gone");
+                }
+            }
         }
     }
 

@@ -299,6 +299,9 @@ impl Driver {
                 self.engine.remove_contacts(&unsubscribe, now);
                 self.engine.add_contacts(&subscribe, now);
             }
+            Wake::Command(Some(Command::Resync { contact, event })) => {
+                self.engine.resync(contact, event, Instant::now());
+            }
             Wake::Timer => self.engine.handle_timeout(Instant::now()),
             Wake::UdpReceived(r) => self.on_udp_received(r),
             Wake::UdpWritable => self.flush_udp_backlog(),

@@ -76,6 +76,24 @@ const FIXTURES: &[(&str, &str, &str, &str)] = &[
         "terminated;reason=timeout",
     ),
     (
+        "reg-notify-initial-nobody.sip",
+        "1-3819@127.0.0.1",
+        "reg",
+        "active;expires=120",
+    ),
+    (
+        "reg-notify-registered.sip",
+        "1-3819@127.0.0.1",
+        "reg",
+        "active;expires=118",
+    ),
+    (
+        "reg-notify-unregistered.sip",
+        "1-3819@127.0.0.1",
+        "reg",
+        "active;expires=116",
+    ),
+    (
         "rls-notify-full-state-50.sip",
         "1-19603@127.0.0.1",
         "presence",

@@ -32,6 +32,21 @@ impl Engine {
         self.events.push_back(ev);
     }
 
+    /// An event of subscription `i`: wrapped in `EngineEvent::Line` when
+    /// it is for one of the contact's other lines.
+    pub(super) fn emit_for(&mut self, i: SubId, ev: EngineEvent) {
+        let (contact, line) = (self.subs[i].contact, self.subs[i].line);
+        if line == 0 {
+            self.emit(ev);
+        } else {
+            self.emit(EngineEvent::Line {
+                contact,
+                line,
+                event: Box::new(ev),
+            });
+        }
+    }
+
     pub(super) fn set_connection(&mut self, state: ConnectionState, now: Instant) {
         if self.connection != state {
             self.connection = state.clone();
@@ -48,12 +63,15 @@ impl Engine {
         if sub.status != status {
             sub.status = status.clone();
             let (contact, event) = (sub.contact, sub.event);
-            self.emit(EngineEvent::Subscription {
-                contact,
-                event,
-                status,
-                at: now,
-            });
+            self.emit_for(
+                i,
+                EngineEvent::Subscription {
+                    contact,
+                    event,
+                    status,
+                    at: now,
+                },
+            );
         }
     }
 
@@ -66,11 +84,14 @@ impl Engine {
         if sub.has_state {
             sub.has_state = false;
             let (contact, event) = (sub.contact, sub.event);
-            self.emit(EngineEvent::Stale {
-                contact,
-                event,
-                at: now,
-            });
+            self.emit_for(
+                i,
+                EngineEvent::Stale {
+                    contact,
+                    event,
+                    at: now,
+                },
+            );
         }
     }
 

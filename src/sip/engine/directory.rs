@@ -40,6 +40,20 @@ impl Engine {
                     }
                 }
             }
+            // Registration and message waiting: never on a list.
+            for (on, event) in [
+                (self.cfg.reg, EventKind::Reg),
+                (self.cfg.message_summary, EventKind::MessageSummary),
+            ] {
+                if on {
+                    let i = self
+                        .subs
+                        .push(Sub::new(*id, event, uri.clone(), self.cfg.expires));
+                    if self.server_up {
+                        self.queue_new_dialog(i);
+                    }
+                }
+            }
             // With a resource list, ids handed to list members come after
             // this one, and a member with this URI is this contact.
             self.lists.register_contact(*id, uri, subs);

@@ -217,21 +217,35 @@ impl Engine {
                 doc,
                 at: now,
             },
+            Ok(Notified::Reg(doc)) => EngineEvent::Registration {
+                contact,
+                line: 0,
+                doc,
+                at: now,
+            },
+            Ok(Notified::MessageSummary(summary)) => EngineEvent::MessageSummary {
+                contact,
+                summary,
+                at: now,
+            },
             Ok(Notified::Nothing) => return,
             Err(e) => {
                 let reason = notify::unreadable_reason(kind, &e);
                 tracing::warn!(uri = %self.subs[i].uri, event = kind.as_str(), %reason, "unreadable NOTIFY body");
-                self.emit(EngineEvent::Unreadable {
-                    contact,
-                    event: kind,
-                    reason,
-                    at: now,
-                });
+                self.emit_for(
+                    i,
+                    EngineEvent::Unreadable {
+                        contact,
+                        event: kind,
+                        reason,
+                        at: now,
+                    },
+                );
                 return;
             }
         };
         self.subs[i].has_state = true;
-        self.emit(ev);
+        self.emit_for(i, ev);
     }
 
     fn apply_substate(&mut self, i: SubId, state: SubscriptionState, now: Instant) {

@@ -71,11 +71,18 @@ struct ListSub {
     fallback: bool,
 }
 
+/// Only presence and dialog go on a list (see [`on_list`]).
 fn slot(event: EventKind) -> usize {
     match event {
         EventKind::Presence => 0,
-        EventKind::Dialog => 1,
+        EventKind::Dialog | EventKind::Reg | EventKind::MessageSummary => 1,
     }
+}
+
+/// The packages a resource list carries: registration and message
+/// waiting are subscribed per contact, always.
+fn on_list(event: EventKind) -> bool {
+    matches!(event, EventKind::Presence | EventKind::Dialog)
 }
 
 impl Lists {
@@ -163,7 +170,9 @@ impl Engine {
     /// contact's own subscriptions (called once, from [`Engine::new`]).
     pub(super) fn add_lists(&mut self, uri: &str) {
         for i in self.subs.ids() {
-            self.subs[i].cover();
+            if on_list(self.subs[i].event) && self.subs[i].line == 0 {
+                self.subs[i].cover();
+            }
         }
         for (on, event) in [
             (self.cfg.presence, EventKind::Presence),
@@ -393,6 +402,7 @@ fn requires_eventlist(req: &Request) -> bool {
 /// Each contact's subscriptions, for [`Lists::new`].
 pub(super) fn subs_of(subs: &super::sub::Subs) -> Vec<(ContactId, SubId, EventKind)> {
     subs.ids()
+        .filter(|&i| on_list(subs[i].event) && subs[i].line == 0)
         .map(|i| (subs[i].contact, i, subs[i].event))
         .collect()
 }

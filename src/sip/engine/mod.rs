@@ -19,6 +19,7 @@
 //!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `directory` — contacts added and removed while running
+//! - `resync`    — a refresh for the full state (a lamp stuck ringing)
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
@@ -30,6 +31,7 @@ pub mod pacing;
 pub mod policy;
 mod requests;
 mod responses;
+mod resync;
 pub mod rng;
 pub mod sub;
 pub mod timers;
@@ -70,6 +72,15 @@ pub struct EngineConfig {
     pub transport: Transport,
     pub presence: bool,
     pub dialog: bool,
+    /// Registration state (`Event: reg`) of each contact's line; a server
+    /// that refuses the package (489) leaves the line without it.
+    pub reg: bool,
+    /// Message waiting (`Event: message-summary`) of each contact.
+    pub message_summary: bool,
+    /// Each contact's other lines (`lines` in the directory): a dialog
+    /// (and, with `reg`, a registration) subscription each, numbered from
+    /// 1 in the order given; their events come as `EngineEvent::Line`.
+    pub lines: Vec<(ContactId, String)>,
     /// Requested subscription duration in seconds.
     pub expires: u32,
     /// A resource list URI (RFC 4662): one subscription per enabled
@@ -108,6 +119,9 @@ impl EngineConfig {
             transport,
             presence: true,
             dialog: true,
+            reg: false,
+            message_summary: false,
+            lines: Vec::new(),
             expires: 600,
             list: None,
             window: 64,
@@ -118,6 +132,18 @@ impl EngineConfig {
             seed: 1,
             ca_file: None,
         }
+    }
+}
+
+impl EngineConfig {
+    /// Every package and whether it is on, in subscription order.
+    pub fn packages(&self) -> [(bool, EventKind); 4] {
+        [
+            (self.presence, EventKind::Presence),
+            (self.dialog, EventKind::Dialog),
+            (self.reg, EventKind::Reg),
+            (self.message_summary, EventKind::MessageSummary),
+        ]
     }
 }
 
@@ -185,18 +211,16 @@ impl Engine {
     /// One subscription per contact and enabled event package. Nothing is
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
-        let packages = usize::from(cfg.presence) + usize::from(cfg.dialog);
-        let mut subs = Subs::with_capacity(contacts.len() * packages);
+        let packages = cfg.packages();
+        let mut subs = Subs::with_capacity(contacts.len() * packages.len());
         for (id, uri) in contacts {
-            for (on, event) in [
-                (cfg.presence, EventKind::Presence),
-                (cfg.dialog, EventKind::Dialog),
-            ] {
+            for &(on, event) in &packages {
                 if on {
                     subs.push(Sub::new(*id, event, uri.clone(), cfg.expires));
                 }
             }
         }
+        add_line_subs(&mut subs, &cfg);
         let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
         let lists = list::Lists::new(contacts, &list::subs_of(&subs), cfg.list.is_some());
         let list_uri = cfg.list.clone();
@@ -417,6 +441,23 @@ impl Engine {
                 continue;
             }
             self.send_subscribe(i, now);
+        }
+    }
+}
+
+/// The subscriptions of every contact's other lines (see
+/// [`EngineConfig::lines`]).
+fn add_line_subs(subs: &mut Subs, cfg: &EngineConfig) {
+    let mut numbers: HashMap<ContactId, u16> = HashMap::new();
+    for (contact, uri) in &cfg.lines {
+        let n = numbers.entry(*contact).or_insert(0);
+        *n = n.saturating_add(1);
+        for (on, event) in [(cfg.dialog, EventKind::Dialog), (cfg.reg, EventKind::Reg)] {
+            if on {
+                let mut sub = Sub::new(*contact, event, uri.clone(), cfg.expires);
+                sub.line = *n;
+                subs.push(sub);
+            }
         }
     }
 }

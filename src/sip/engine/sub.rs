@@ -147,6 +147,9 @@ impl IndexMut<SubId> for Subs {
 pub struct Sub {
     pub contact: ContactId,
     pub event: EventKind,
+    /// Which of the contact's lines (0: its own URI; 1..: `lines` entries):
+    /// what it reports goes out wrapped in `EngineEvent::Line`.
+    pub line: u16,
     /// The contact's URI (Request-URI and To of the initial SUBSCRIBE).
     pub uri: String,
     pub dialog: DialogIds,
@@ -190,6 +193,7 @@ impl Sub {
         Sub {
             contact,
             event,
+            line: 0,
             uri,
             dialog: DialogIds::default(),
             phase: Phase::Waiting,

@@ -229,5 +229,9 @@ fn an_event_header_names_one_of_our_kinds_or_none() {
         Some(EventKind::Dialog)
     );
     assert_eq!(parse_event("presence.winfo").unwrap().kind(), None);
-    assert_eq!(parse_event("message-summary").unwrap().kind(), None);
+    assert_eq!(
+        parse_event("message-summary").unwrap().kind(),
+        Some(EventKind::MessageSummary)
+    );
+    assert_eq!(parse_event("reg").unwrap().kind(), Some(EventKind::Reg));
 }

@@ -38,6 +38,8 @@ fn inputs<'a>(presence: Option<&'a PresenceDoc>, dialogs: &'a [DialogEntry]) -> 
         dialog_status: &ACTIVE,
         dialog_stale: false,
         dialog_unreadable: None,
+        registered: None,
+        lines: &[],
     }
 }
 
@@ -96,9 +98,59 @@ fn dnd_beats_forwarded_and_protection_hides_redirection() {
     );
     let d = doc(Presence::Busy, Some(Forwarding::Protected));
     assert_eq!(combine(&inputs(Some(&d), &[])).line, LineState::Protected);
-    // A call on the line still shows as the call.
+    // Do not disturb beats forwarded also during a call.
     let call = [dialog("c", Confirmed, Some(Recipient))];
-    assert_eq!(combine(&inputs(Some(&d), &call)).line, LineState::Active);
+    assert_eq!(combine(&inputs(Some(&d), &call)).line, LineState::Protected);
+}
+
+#[test]
+fn forwarded_beats_available_and_busy_also_during_a_call() {
+    let to = Some(Forwarding::Redirected {
+        target: Some("sip:0171234567@pbx".into()),
+    });
+    let call = [dialog("c", Confirmed, Some(Recipient))];
+    for p in [Presence::Available, Presence::Busy] {
+        let d = doc(p, to.clone());
+        for dialogs in [&[][..], &call[..]] {
+            let c = combine(&inputs(Some(&d), dialogs));
+            assert_eq!(
+                (c.line, c.forwarded_to),
+                (LineState::Redirected, Some("sip:0171234567@pbx")),
+                "{p:?} with {} calls",
+                dialogs.len()
+            );
+        }
+    }
+    // A call on an available person still shows them busy (rule 3)...
+    let avail = doc(Presence::Available, to.clone());
+    let c = combine(&inputs(Some(&avail), &call));
+    assert_eq!(c.presence, Presence::Busy);
+    // ...and a ringing line still rings (rule 1).
+    let ringing = [dialog("r", Early, Some(Recipient))];
+    let busy = doc(Presence::Busy, to);
+    let c = combine(&inputs(Some(&busy), &ringing));
+    assert_eq!((c.line, c.forwarded_to), (LineState::Ringing, None));
+}
+
+#[test]
+fn only_the_registrar_makes_a_line_faulty() {
+    let mut i = inputs(None, &[]);
+    i.registered = Some(false);
+    let c = combine(&i);
+    assert_eq!(
+        (c.line, c.source, c.rule),
+        (LineState::Faulty, Source::Registration, RULE_NOT_REGISTERED)
+    );
+    i.registered = Some(true);
+    assert_eq!(combine(&i).line, LineState::Ready);
+    // No registration information (489, failing): never faulty.
+    i.registered = None;
+    assert_eq!(combine(&i).line, LineState::Ready);
+    // A call in progress is what the phone does, whatever the registrar.
+    let call = [dialog("c", Confirmed, Some(Recipient))];
+    let mut i = inputs(None, &call);
+    i.registered = Some(false);
+    assert_eq!(combine(&i).line, LineState::Active);
 }
 
 #[test]
@@ -263,6 +315,8 @@ fn unknown_until_something_arrives() {
         dialog_status: &nothing,
         dialog_stale: false,
         dialog_unreadable: None,
+        registered: None,
+        lines: &[],
     };
     let c = combine(&i);
     assert_eq!(

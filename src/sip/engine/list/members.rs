@@ -138,7 +138,10 @@ impl Engine {
         }
         let (contact, event) = (self.subs[s].contact, self.subs[s].event);
         let ev = match doc {
-            None | Some(Ok(Notified::Nothing)) => return,
+            // A list carries presence and dialog only.
+            None | Some(Ok(Notified::Nothing | Notified::Reg(_) | Notified::MessageSummary(_))) => {
+                return;
+            }
             Some(Ok(Notified::Presence(doc))) => EngineEvent::Presence {
                 contact,
                 doc,

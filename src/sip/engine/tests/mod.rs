@@ -4,6 +4,7 @@
 mod auth;
 mod directory;
 mod health;
+mod line;
 mod list;
 mod list_lifecycle;
 mod notify;

@@ -77,8 +77,8 @@ fn unknown_event_gets_489_and_unknown_dialog_481() {
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
     let mut bad_event = String::from_utf8(notify(&s, 1, "active", None)).unwrap();
     bad_event = bad_event
-        .replace("Event: presence", "Event: message-summary")
-        .replace("Event: dialog", "Event: message-summary");
+        .replace("Event: presence", "Event: presence.winfo")
+        .replace("Event: dialog", "Event: presence.winfo");
     h.deliver(bad_event.into_bytes());
     let out = h.responses();
     assert_eq!(out[0].status, 489, "{out:?}");
@@ -100,8 +100,8 @@ fn a_retransmitted_refusal_gets_the_same_refusal_rebuilt() {
     let s = h.requests(Method::Subscribe).into_iter().next().unwrap();
     let bad_event = String::from_utf8(notify(&s, 1, "active", None))
         .unwrap()
-        .replace("Event: presence", "Event: message-summary")
-        .replace("Event: dialog", "Event: message-summary");
+        .replace("Event: presence", "Event: presence.winfo")
+        .replace("Event: dialog", "Event: presence.winfo");
     let answers = |h: &mut Harness, bytes: &[u8]| -> Vec<Vec<u8>> {
         h.deliver(bytes.to_vec());
         std::iter::from_fn(|| h.engine.poll_transmit())
@@ -113,7 +113,10 @@ fn a_retransmitted_refusal_gets_the_same_refusal_rebuilt() {
     assert_eq!(first.len(), 1, "one answer");
     assert!(first[0].starts_with(b"SIP/2.0 489"));
     let text = String::from_utf8_lossy(&first[0]);
-    assert!(text.contains("Allow-Events: presence, dialog"), "{text}");
+    assert!(
+        text.contains("Allow-Events: presence, dialog, reg, message-summary"),
+        "{text}"
+    );
     assert_eq!(first, second, "identical answer to the retransmission");
 }
 

@@ -37,7 +37,7 @@ fn unreadable_bodies(event: EventKind) -> Vec<(&'static str, &'static str, Strin
             pidf_away(),
             "application/pidf+xml",
         ),
-        EventKind::Presence => (
+        EventKind::Presence | EventKind::Reg | EventKind::MessageSummary => (
             pidf_away(),
             "application/pidf+xml",
             "presence",

@@ -1,0 +1,143 @@
+//! Line truth on screen: the caller in a ringing cell at 80x24, a line
+//! ringing too long marked suspect (on the model's own clock: `Tick`s with
+//! chosen instants) and re-synced once, and `show_peers = false` hiding
+//! callers from the grid and the panel.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use switchboard::app::line::LineSettings;
+use switchboard::app::{Cmd, Model, Msg, Settings, sample, update};
+use switchboard::presence::{ContactId, EventKind};
+use switchboard::ui::view;
+
+fn office(size: (u16, u16), line: LineSettings) -> (Model, Instant) {
+    let settings = Settings {
+        mono: true,
+        favourites: sample::office_favourites(),
+        line,
+        ..Settings::default()
+    };
+    let mut m = Model::new(sample::office(), settings);
+    update(
+        &mut m,
+        Msg::Resize {
+            width: size.0,
+            height: size.1,
+        },
+    );
+    let base = Instant::now();
+    for ev in sample::office_events(base) {
+        update(&mut m, Msg::Engine(ev));
+    }
+    (m, base)
+}
+
+fn key(m: &mut Model, code: KeyCode) {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn text(m: &Model) -> String {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| view(m, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Heidi Hoffmann (id 7) and Lena Lund (id 11) ring in the showcase
+/// office from `base + 330 s`.
+const HEIDI: ContactId = ContactId(7);
+const LENA: ContactId = ContactId(11);
+
+#[test]
+fn the_caller_replaces_the_extension_of_a_ringing_cell_at_80x24() {
+    let (m, _) = office((80, 24), LineSettings::default());
+    let t = text(&m);
+    let heidi = t
+        .lines()
+        .find(|l| l.contains("Heidi") && !l.contains("Alice"))
+        .expect("Heidi's row");
+    assert!(heidi.contains("Paul Prospect"), "{t}");
+    assert!(
+        !heidi.contains("304"),
+        "the caller in place of the extension: {t}"
+    );
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn a_line_ringing_too_long_is_marked_suspect_and_resynced_once() {
+    let (mut m, base) = office((80, 24), LineSettings::default());
+    let resyncs = |cmds: &[Cmd]| -> Vec<ContactId> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Cmd::Resync {
+                    contact,
+                    event: EventKind::Dialog,
+                } => Some(*contact),
+                _ => None,
+            })
+            .collect()
+    };
+    // Two minutes of ringing: nothing yet.
+    let cmds = update(&mut m, Msg::Tick(base + Duration::from_secs(330 + 120)));
+    assert!(resyncs(&cmds).is_empty());
+    assert!(!m.store.shown(HEIDI).suspect);
+    // Past three minutes: both ringing lines, once each.
+    let at = base + Duration::from_secs(330 + 12 * 60);
+    let mut got = resyncs(&update(&mut m, Msg::Tick(at)));
+    got.sort();
+    assert_eq!(got, [HEIDI, LENA]);
+    assert!(resyncs(&update(&mut m, Msg::Tick(at + Duration::from_secs(1)))).is_empty());
+    assert!(m.store.shown(HEIDI).suspect);
+    let t = text(&m);
+    assert!(t.contains("!Paul"), "the suspect mark: {t}");
+    // The panel says why.
+    key(&mut m, KeyCode::Right);
+    key(&mut m, KeyCode::Enter);
+    m.size = (160, 48);
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    let t = text(&m);
+    assert!(t.contains("ringing for 12 min"), "{t}");
+    assert!(t.contains("may have been missed"), "{t}");
+}
+
+#[test]
+fn show_peers_false_hides_callers_from_grid_and_panel() {
+    let hide = LineSettings {
+        hide_peers: true,
+        ..LineSettings::default()
+    };
+    let (mut m, _) = office((160, 48), hide);
+    key(&mut m, KeyCode::Right);
+    key(&mut m, KeyCode::Enter);
+    let t = text(&m);
+    assert!(t.contains("Ringing"), "{t}");
+    for who in [
+        "Paul Prospect",
+        "Quentin Quick",
+        "Carol Customer",
+        "prospect",
+    ] {
+        assert!(!t.contains(who), "{who} shown: {t}");
+    }
+    assert!(t.contains("304"), "the extension stays: {t}");
+}
