@@ -186,6 +186,7 @@ pub fn run(args: Args) -> ExitCode {
                 keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
                 startup_warnings,
                 notes,
+                journal_retention_days: cfg.as_ref().map(|c| c.journal.retention_days),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
                 directory: feed,

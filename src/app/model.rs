@@ -148,6 +148,11 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
+    /// Missed calls per contact (the journal; the `is:missed` filter and
+    /// the status-bar count read it).
+    pub missed_calls: crate::app::journal::MissedCalls,
+    /// The journal: wall-clock anchor, F8 overlay, the panel's timeline.
+    pub journal: crate::app::journal::JournalState,
 }
 
 impl Model {
@@ -220,6 +225,8 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
+            missed_calls: Default::default(),
+            journal: Default::default(),
         };
         model.rebuild_list(None);
         model

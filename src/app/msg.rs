@@ -38,4 +38,11 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
+    /// The wall clock at an instant, and the start of that day (local
+    /// time), in ms since the epoch: the journal's times come from it.
+    WallClock {
+        at: Instant,
+        now_ms: i64,
+        today_ms: i64,
+    },
 }

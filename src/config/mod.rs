@@ -28,6 +28,7 @@
 mod directory;
 mod error;
 pub mod exit;
+mod journal;
 mod notes;
 mod raw;
 mod schema;
@@ -46,6 +47,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, escape};
+pub use journal::Journal;
 pub use notes::Notes;
 pub use status::{CalendarSource, OnExit, StatusConfig};
 
@@ -186,6 +188,8 @@ pub struct Config {
     pub notes: Notes,
     /// `[status]`: one's own status (defaults when absent).
     pub status: StatusConfig,
+    /// `[journal]`: how long the journal is kept.
+    pub journal: Journal,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

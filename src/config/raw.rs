@@ -28,6 +28,7 @@ pub(super) struct RawConfig {
     pub directory: Option<Spanned<RawDirectory>>,
     pub notes: Option<Spanned<super::notes::RawNotes>>,
     pub status: Option<Spanned<super::status::RawStatus>>,
+    pub journal: Option<Spanned<super::journal::RawJournal>>,
 }
 
 /// No `Debug`: it holds the password.

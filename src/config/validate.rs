@@ -77,6 +77,7 @@ pub(super) fn parse(
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
+    let journal = super::journal::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -101,6 +102,7 @@ pub(super) fn parse(
         directory,
         notes,
         status,
+        journal,
         warnings,
     };
     Ok((config, literal_password))
@@ -351,7 +353,7 @@ fn check_subscribe(
     })
 }
 
-fn in_range(
+pub(super) fn in_range(
     src: &Src<'_>,
     value: Option<&Spanned<i64>>,
     key: &str,
