@@ -116,14 +116,27 @@ pub struct Timeline {
 }
 
 /// The journal's part of the console state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JournalState {
     /// Milliseconds since the epoch at an `Instant` (from the runtime).
     pub anchor: Option<(Instant, i64)>,
+    /// The local time zone (UTC until the runtime says).
+    pub tz: jiff::tz::TimeZone,
     /// The F8 overlay.
     pub overlay: Option<Timeline>,
     /// The selected contact's timeline for the details panel.
     pub panel: Option<Timeline>,
+}
+
+impl Default for JournalState {
+    fn default() -> Self {
+        JournalState {
+            anchor: None,
+            tz: jiff::tz::TimeZone::UTC,
+            overlay: None,
+            panel: None,
+        }
+    }
 }
 
 impl JournalState {

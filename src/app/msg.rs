@@ -44,5 +44,7 @@ pub enum Msg {
         at: Instant,
         now_ms: i64,
         today_ms: i64,
+        /// The local time zone (times are shown in it).
+        tz: jiff::tz::TimeZone,
     },
 }

@@ -73,8 +73,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             at,
             now_ms,
             today_ms,
+            tz,
         } => {
             crate::app::journal::set_anchor(model, at, now_ms, today_ms);
+            model.journal.tz = tz;
             return crate::app::journal::follow_selection(model);
         }
     }

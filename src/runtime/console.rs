@@ -453,10 +453,12 @@ fn drain_engine<S: EventSource>(
 /// The wall clock now, for the journal's times (see `app::journal`).
 fn wall_clock() -> Msg {
     let now_ms = super::notes::now_ms();
+    let tz = jiff::tz::TimeZone::system();
     Msg::WallClock {
         at: std::time::Instant::now(),
         now_ms,
-        today_ms: crate::notes::journal::start_of_day(now_ms, &jiff::tz::TimeZone::system()),
+        today_ms: crate::notes::journal::start_of_day(now_ms, &tz),
+        tz,
     }
 }
 

@@ -39,6 +39,7 @@ fn console(notes: bool) -> (Model, Instant) {
             at: base,
             now_ms: NINE,
             today_ms: TODAY,
+            tz: jiff::tz::TimeZone::UTC,
         },
     );
     (m, base)
