@@ -43,11 +43,11 @@ fn console(ascii: bool) -> (Model, Instant) {
     let base = Instant::now();
     update(
         &mut m,
-        Msg::WallClock {
+        Msg::Clock {
+            wall: jiff::Timestamp::from_millisecond(NOW)
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::UTC),
             at: base,
-            now_ms: NOW,
-            today_ms: TODAY,
-            tz: jiff::tz::TimeZone::UTC,
         },
     );
     (m, base)

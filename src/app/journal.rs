@@ -1,17 +1,17 @@
 //! The journal in the console: every state change the store reports
 //! becomes journal entries ([`Cmd::Journal`], written in batches by the
 //! notes thread, off the ingest path); a ringing dialog that ends without
-//! being answered is a missed call, counted per contact in
-//! [`Model::missed_calls`]; F8 and the details panel show a contact's
+//! being answered is a missed call, kept per contact in
+//! [`Model::missed_log`]; F8 and the details panel show a contact's
 //! timeline.
 //!
 //! Pure: wall-clock times come from one anchor the runtime sends at start
-//! ([`Msg::WallClock`](crate::app::Msg::WallClock)): an engine event's
+//! ([`Msg::Clock`](crate::app::Msg::Clock)): an engine event's
 //! `Instant` is turned into milliseconds since the epoch from it. Without
 //! an anchor (or without a notes database) nothing is journalled.
 //!
 //! Agreed with the console lane: the per-contact fact is
-//! `model.missed_calls` ([`MissedCalls`]); its `is:missed` search filter
+//! `model.missed_log` ([`MissedCalls`]); its `is:missed` search filter
 //! reads [`MissedCalls::since`] / [`MissedCalls::contacts_since`].
 
 use std::collections::HashMap;
@@ -236,7 +236,7 @@ pub fn after(model: &mut Model, before: Snapshot, at: Instant) -> Vec<Cmd> {
             m.contact.clone_from(&key);
             m.at_ms = at_ms;
             let m = m.made_harmless();
-            if model.missed_calls.add(id, &m) {
+            if model.missed_log.add(id, &m) {
                 model.dirty = true;
             }
             entries.push(m);
@@ -272,11 +272,15 @@ pub fn key_of(model: &Model, id: ContactId) -> String {
         .unwrap_or_else(|| crate::notes::contact_key(&model.store.info(id).uri))
 }
 
-/// The runtime's wall-clock anchor: journal times and the start of today
-/// (the missed-call count's default "since").
-pub fn set_anchor(model: &mut Model, at: Instant, now_ms: i64, today_ms: i64) {
+/// The runtime's wall clock at `at`: the anchor of journal times, the
+/// local time zone, and the start of today (the missed-call count's
+/// default "since").
+pub fn set_clock(model: &mut Model, wall: &jiff::Zoned, at: Instant) {
+    let now_ms = wall.timestamp().as_millisecond();
+    let tz = wall.time_zone().clone();
     model.journal.anchor = Some((at, now_ms));
-    model.missed_calls.since_ms = today_ms;
+    model.missed_log.since_ms = journal::start_of_day(now_ms, &tz);
+    model.journal.tz = tz;
     model.dirty = true;
 }
 
@@ -284,7 +288,7 @@ pub fn set_anchor(model: &mut Model, at: Instant, now_ms: i64, today_ms: i64) {
 pub fn loaded_missed(model: &mut Model, entries: Vec<Entry>) {
     for e in entries.iter().filter(|e| e.kind == Kind::Missed) {
         if let Some(id) = model.store.find(&e.contact) {
-            model.missed_calls.add(id, e);
+            model.missed_log.add(id, e);
         }
     }
     model.dirty = true;
@@ -314,7 +318,7 @@ pub fn open(model: &mut Model) -> Vec<Cmd> {
         model.message = Some("History is off: no notes database".into());
         return Vec::new();
     }
-    let since_ms = model.missed_calls.since_ms;
+    let since_ms = model.missed_log.since_ms;
     model.journal.overlay = Some(Timeline {
         contact: id,
         since_ms,
@@ -344,7 +348,7 @@ pub fn follow_selection(model: &mut Model) -> Vec<Cmd> {
     let Some(id) = model.selected() else {
         return Vec::new();
     };
-    let since_ms = model.missed_calls.since_ms;
+    let since_ms = model.missed_log.since_ms;
     if model
         .journal
         .panel

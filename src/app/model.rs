@@ -148,9 +148,12 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
-    /// Missed calls per contact (the journal; the `is:missed` filter and
-    /// the status-bar count read it).
-    pub missed_calls: crate::app::journal::MissedCalls,
+    /// Every missed call per contact with its time and caller, today's
+    /// from the journal and those seen since (the status-bar count, the
+    /// panel, "missed since" for a filter: [`MissedCalls::since`]).
+    ///
+    /// [`MissedCalls::since`]: crate::app::journal::MissedCalls::since
+    pub missed_log: crate::app::journal::MissedCalls,
     /// The journal: wall-clock anchor, F8 overlay, the panel's timeline.
     pub journal: crate::app::journal::JournalState,
 }
@@ -225,7 +228,7 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
-            missed_calls: Default::default(),
+            missed_log: Default::default(),
             journal: Default::default(),
         };
         model.rebuild_list(None);

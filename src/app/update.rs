@@ -69,14 +69,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             return own_status::activity(model, now);
         }
         Msg::OwnStatus(result) => own_status::reply(model, result),
-        Msg::WallClock {
-            at,
-            now_ms,
-            today_ms,
-            tz,
-        } => {
-            crate::app::journal::set_anchor(model, at, now_ms, today_ms);
-            model.journal.tz = tz;
+        Msg::Clock { wall, at } => {
+            crate::app::journal::set_clock(model, &wall, at);
             return crate::app::journal::follow_selection(model);
         }
     }

@@ -452,13 +452,9 @@ fn drain_engine<S: EventSource>(
 
 /// The wall clock now, for the journal's times (see `app::journal`).
 fn wall_clock() -> Msg {
-    let now_ms = super::notes::now_ms();
-    let tz = jiff::tz::TimeZone::system();
-    Msg::WallClock {
+    Msg::Clock {
+        wall: jiff::Zoned::now(),
         at: std::time::Instant::now(),
-        now_ms,
-        today_ms: crate::notes::journal::start_of_day(now_ms, &tz),
-        tz,
     }
 }
 

@@ -46,10 +46,10 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     };
     let tz = &model.journal.tz;
     let mut out = Vec::new();
-    let since = model.missed_calls.since_ms;
-    let missed = model.missed_calls.since(id, since);
+    let since = model.missed_log.since_ms;
+    let missed = model.missed_log.since(id, since);
     if missed > 0 {
-        let last = model.missed_calls.last(id);
+        let last = model.missed_log.last(id);
         let mut text = format!("{missed} today");
         if let Some(c) = last {
             text.push_str(&format!(", last {}", clock(c.at_ms, now, tz)));
@@ -137,6 +137,6 @@ fn overlay_lines(view: &Timeline, now: i64, tz: &TimeZone, theme: &Theme) -> Vec
 
 /// "3 missed" for the status bar (since the start of the day), or nothing.
 pub fn status_span(model: &Model, theme: &Theme) -> Option<Span<'static>> {
-    let n = model.missed_calls.count_since(model.missed_calls.since_ms);
+    let n = model.missed_log.count_since(model.missed_log.since_ms);
     (n > 0).then(|| Span::styled(format!("{n} missed"), theme.warning()))
 }

@@ -35,11 +35,11 @@ fn console(notes: bool) -> (Model, Instant) {
     let base = Instant::now();
     update(
         &mut m,
-        Msg::WallClock {
+        Msg::Clock {
+            wall: jiff::Timestamp::from_millisecond(NINE)
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::UTC),
             at: base,
-            now_ms: NINE,
-            today_ms: TODAY,
-            tz: jiff::tz::TimeZone::UTC,
         },
     );
     (m, base)
@@ -115,14 +115,10 @@ fn a_call_never_answered_is_journalled_and_counted_as_missed_once() {
     );
 
     let id = ContactId(0);
-    assert_eq!(m.missed_calls.since(id, TODAY), 1);
-    assert_eq!(m.missed_calls.count_since(TODAY), 1);
-    assert_eq!(m.missed_calls.contacts_since(TODAY), vec![id]);
-    assert_eq!(
-        m.missed_calls.since(id, NINE + 80_000),
-        0,
-        "not since later"
-    );
+    assert_eq!(m.missed_log.since(id, TODAY), 1);
+    assert_eq!(m.missed_log.count_since(TODAY), 1);
+    assert_eq!(m.missed_log.contacts_since(TODAY), vec![id]);
+    assert_eq!(m.missed_log.since(id, NINE + 80_000), 0, "not since later");
     // The same call read back from the journal (another console wrote it)
     // is not counted again.
     update(
@@ -131,7 +127,7 @@ fn a_call_never_answered_is_journalled_and_counted_as_missed_once() {
             entries: missed.into_iter().cloned().collect(),
         }),
     );
-    assert_eq!(m.missed_calls.since(id, TODAY), 1);
+    assert_eq!(m.missed_log.since(id, TODAY), 1);
 }
 
 #[test]
@@ -142,7 +138,7 @@ fn an_answered_call_is_not_missed() {
     ring(&mut m, 2, DialogState::Confirmed, at(5));
     let ended = journalled(&hang_up(&mut m, 3, at(65)));
     assert!(ended.iter().all(|e| e.kind != Kind::Missed), "{ended:?}");
-    assert_eq!(m.missed_calls.count_since(0), 0);
+    assert_eq!(m.missed_log.count_since(0), 0);
 }
 
 #[test]
@@ -182,7 +178,7 @@ fn without_a_notes_database_nothing_is_written_but_missed_calls_count() {
     ring(&mut m, 1, DialogState::Early, base);
     let cmds = hang_up(&mut m, 2, base + Duration::from_secs(3));
     assert!(journalled(&cmds).is_empty());
-    assert_eq!(m.missed_calls.count_since(TODAY), 1);
+    assert_eq!(m.missed_log.count_since(TODAY), 1);
 }
 
 #[test]
