@@ -275,3 +275,70 @@ fn postgres_a_version_1_database_is_migrated_with_its_notes() {
         .get(0);
     assert_eq!(v, 2);
 }
+
+/// The console's notes thread: entries sent one change at a time are
+/// written (in a batch) and read back for F8; entries older than the
+/// retention are pruned at the first write; today's missed calls are sent
+/// when the database opens. Entry times are made up around the real clock.
+fn the_notes_thread_batches_prunes_and_reads_back(target: NotesTarget) {
+    use std::time::{Duration, Instant};
+    use switchboard::app::Msg;
+    use switchboard::app::notes::NotesEvent;
+    use switchboard::runtime::notes::{NotesHandle, now_ms};
+
+    let now = now_ms();
+    // A missed call from an earlier console run: sent at open.
+    notes_db::open(&target)
+        .unwrap()
+        .journal_append(&[missed(BOB, "earlier", now - 1_000)])
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = NotesHandle::start_with(target.clone(), tx, 2);
+    handle.journal(vec![change(
+        ALICE,
+        Kind::Presence,
+        "busy",
+        now - 3 * 24 * H,
+    )]);
+    for i in 0..100 {
+        let value = if i % 2 == 0 { "away" } else { "available" };
+        handle.journal(vec![change(ALICE, Kind::Presence, value, now - 100 + i)]);
+    }
+    handle.load_journal(ALICE.into(), 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut read, mut at_open) = (None, None);
+    while Instant::now() < deadline && (read.is_none() || at_open.is_none()) {
+        match rx.try_recv() {
+            Ok(Msg::Notes(NotesEvent::Journal { entries, .. })) => read = Some(entries),
+            Ok(Msg::Notes(NotesEvent::Missed { entries })) => at_open = Some(entries),
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(support::proc::POLL / 4),
+        }
+    }
+    handle.stop();
+    let read = read.expect("the journal was read back");
+    assert_eq!(
+        read.len(),
+        100,
+        "the 3-day-old entry is pruned (2 days kept)"
+    );
+    assert!(read.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    let at_open = at_open.expect("today's missed calls at open");
+    assert_eq!(at_open.len(), 1);
+    assert_eq!(at_open[0].contact, BOB);
+}
+
+#[test]
+fn sqlite_the_notes_thread_batches_prunes_and_reads_back() {
+    let path = support::proc::run_dir("journal").join("notes.sqlite");
+    the_notes_thread_batches_prunes_and_reads_back(NotesTarget::Sqlite(path));
+}
+
+#[test]
+fn postgres_the_notes_thread_batches_prunes_and_reads_back() {
+    let pg = Postgres::start();
+    the_notes_thread_batches_prunes_and_reads_back(NotesTarget::Postgres {
+        url: pg.url(),
+        password: None,
+    });
+}
