@@ -113,45 +113,46 @@ fn run_inner(
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(ExitCode::from(exit::OK));
+        let mut text = serde_json::to_string_pretty(&doc)?;
+        text.push('\n');
+        return print(&text);
     }
     let who = name.map_or_else(|| key.clone(), |n| format!("{n} <{key}>"));
-    println!("{who} since {}", journal::clock(since, now, &tz));
+    let mut out = format!("{who} since {}\n", journal::clock(since, now, &tz));
     if entries.is_empty() {
-        println!("nothing journalled since then");
-        return Ok(ExitCode::from(exit::OK));
+        out.push_str("nothing journalled since then\n");
+        return print(&out);
     }
     let summary = journal::summary(&items, now, &tz);
-    println!(
-        "{}",
-        if summary.is_empty() {
-            "nothing noteworthy (available, ready)".to_string()
-        } else {
-            summary
-        }
-    );
-    println!("{missed} missed call(s)");
-    println!();
+    if summary.is_empty() {
+        out.push_str("nothing noteworthy (available, ready)\n");
+    } else {
+        out.push_str(&summary);
+        out.push('\n');
+    }
+    out.push_str(&format!("{missed} missed call(s)\n\n"));
     for e in &entries {
-        let mut line = format!(
-            "{:>16}  {:<8} {}",
+        out.push_str(&format!(
+            "{}  {:<8} {}",
             journal::clock(e.at_ms, now, &tz),
             e.kind.as_str(),
             e.value
-        );
+        ));
         if let Some(p) = &e.peer {
-            line.push_str(&format!(
-                " ({} {p})",
-                if e.kind == Kind::Missed {
-                    "from"
-                } else {
-                    "with"
-                }
-            ));
+            let incoming = e.kind == Kind::Missed || e.value == "ringing";
+            let word = if incoming { "from" } else { "with" };
+            out.push_str(&format!(" ({word} {p})"));
         }
-        line.push_str(&format!("  [{}: {}]", e.source, e.rule));
-        println!("{line}");
+        out.push_str(&format!("  [{}: {}]\n", e.source, e.rule));
     }
-    Ok(ExitCode::from(exit::OK))
+    print(&out)
+}
+
+/// Write to stdout; a reader that went away (`| head`) is no error.
+fn print(text: &str) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::from(exit::OK)),
+    }
 }
