@@ -1,5 +1,6 @@
 //! Command-line arguments and what each command runs.
 
+mod history;
 mod notes;
 mod setup;
 mod status;
@@ -97,6 +98,8 @@ pub enum Command {
         #[command(subcommand)]
         action: status::StatusCommand,
     },
+    /// One contact's day from the journal: state changes, missed calls.
+    History(history::HistoryArgs),
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -154,6 +157,24 @@ pub fn run(args: Args) -> ExitCode {
             notes::run(cmd, cfg.as_ref(), &contacts)
         }
         Some(Command::Status { action }) => status::run(action, cfg, args.log.clone()),
+        Some(Command::History(h)) => {
+            let mut contacts = match &cfg {
+                Some(c) => c.contacts.clone(),
+                None => demo_contacts(),
+            };
+            // The directory files' people too (after `[[contact]]`).
+            let known: std::collections::HashSet<String> = contacts
+                .iter()
+                .map(|c| switchboard::notes::contact_key(&c.uri))
+                .collect();
+            let files = feed.iter().flat_map(|f| &f.initial.entries);
+            contacts.extend(
+                files
+                    .filter(|e| !known.contains(&switchboard::notes::contact_key(&e.info.uri)))
+                    .map(|e| e.info.clone()),
+            );
+            history::run(h, cfg.as_ref(), &contacts)
+        }
         Some(Command::Watch { once, timeout }) => {
             let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 86_400.0));
             for p in feed.iter().flat_map(|f| &f.initial.problems) {
@@ -186,6 +207,7 @@ pub fn run(args: Args) -> ExitCode {
                 keymap: cfg.as_ref().map(|c| c.keymap.clone()).unwrap_or_default(),
                 startup_warnings,
                 notes,
+                journal_retention_days: cfg.as_ref().map(|c| c.journal.retention_days),
                 data_dir: directories::ProjectDirs::from("", "", "switchboard")
                     .map(|d| d.data_dir().to_path_buf()),
                 directory: feed,

@@ -37,6 +37,12 @@ pub enum Cmd {
         contact: crate::store::ContactId,
         event: crate::presence::EventKind,
     },
+    /// Journal these state changes and missed calls (written in batches
+    /// by the notes thread).
+    Journal(Vec<crate::notes::journal::Entry>),
+    /// Read one contact's journal since `since_ms` (answered with
+    /// `NotesEvent::Journal`).
+    LoadJournal { contact: String, since_ms: i64 },
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

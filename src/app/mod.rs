@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod directory;
 pub mod favourites;
 pub mod grid_list;
+pub mod journal;
 pub mod keymap;
 pub mod layout;
 pub mod line;

@@ -153,6 +153,14 @@ pub struct Model {
     pub own: crate::app::own_status::OwnStatusState,
     /// `[telephony]` and `[ui] show_peers`.
     pub line: crate::app::line::LineSettings,
+    /// Every missed call per contact with its time and caller, today's
+    /// from the journal and those seen since (the status-bar count, the
+    /// panel, "missed since" for a filter: [`MissedCalls::since`]).
+    ///
+    /// [`MissedCalls::since`]: crate::app::journal::MissedCalls::since
+    pub missed_log: crate::app::journal::MissedCalls,
+    /// The journal: wall-clock anchor, F8 overlay, the panel's timeline.
+    pub journal: crate::app::journal::JournalState,
 }
 
 impl Model {
@@ -228,6 +236,8 @@ impl Model {
             list_note: None,
             own: Default::default(),
             line: settings.line,
+            missed_log: Default::default(),
+            journal: Default::default(),
         };
         model.rebuild_list(None);
         model

@@ -38,4 +38,8 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
+    /// The wall clock (local time zone) at an instant, sent by the runtime
+    /// at start: the journal's times come from it. (The same message as the
+    /// console lane's clock, which also sends it when the minute changes.)
+    Clock { wall: jiff::Zoned, at: Instant },
 }

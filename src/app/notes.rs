@@ -43,6 +43,16 @@ pub enum NotesEvent {
     /// The wall clock moved (expiries, ages); sent at most once a minute
     /// while a note with an expiry is shown.
     Clock { now_ms: i64 },
+    /// One contact's journal, as asked for (`Cmd::LoadJournal`).
+    Journal {
+        contact: String,
+        since_ms: i64,
+        entries: Vec<crate::notes::journal::Entry>,
+    },
+    /// Missed calls read from the journal (at start: today's).
+    Missed {
+        entries: Vec<crate::notes::journal::Entry>,
+    },
 }
 
 /// The editor overlay.
@@ -173,6 +183,18 @@ pub fn on_event(model: &mut Model, ev: NotesEvent) {
         }
         NotesEvent::Online => {
             model.notes.offline = None;
+            Vec::new()
+        }
+        NotesEvent::Journal {
+            contact,
+            since_ms,
+            entries,
+        } => {
+            crate::app::journal::loaded(model, &contact, since_ms, entries);
+            Vec::new()
+        }
+        NotesEvent::Missed { entries } => {
+            crate::app::journal::loaded_missed(model, entries);
             Vec::new()
         }
         NotesEvent::Failed { contact, reason } => {

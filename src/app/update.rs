@@ -20,7 +20,11 @@ use crate::sip::events::EngineEvent;
 /// Apply one message; return what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
-        Msg::Key(key) => return on_key(model, key),
+        Msg::Key(key) => {
+            let mut cmds = on_key(model, key);
+            cmds.extend(crate::app::journal::follow_selection(model));
+            return cmds;
+        }
         Msg::Paste(text) if crate::app::notes::on_paste(model, &text) => {}
         Msg::Paste(text) => {
             let text: String = text.chars().filter(|c| !c.is_control()).collect();
@@ -29,14 +33,17 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 set_query(model, &q);
             }
         }
-        Msg::Mouse(m) => on_mouse(model, m),
+        Msg::Mouse(m) => {
+            on_mouse(model, m);
+            return crate::app::journal::follow_selection(model);
+        }
         Msg::Resize { width, height } => {
             if model.size != (width, height) {
                 model.size = (width, height);
                 model.rebuild_list(None);
             }
         }
-        Msg::Engine(ev) => on_engine(model, ev),
+        Msg::Engine(ev) => return on_engine(model, ev),
         Msg::EngineStopped => {
             model.engine_stopped = true;
             model.dirty = true;
@@ -64,6 +71,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             return own_status::activity(model, now);
         }
         Msg::OwnStatus(result) => own_status::reply(model, result),
+        Msg::Clock { wall, at } => {
+            crate::app::journal::set_clock(model, &wall, at);
+            return crate::app::journal::follow_selection(model);
+        }
     }
     Vec::new()
 }
@@ -74,7 +85,7 @@ fn advance_clock(model: &mut Model, at: Instant) -> Instant {
     now
 }
 
-fn on_engine(model: &mut Model, ev: EngineEvent) {
+fn on_engine(model: &mut Model, ev: EngineEvent) -> Vec<Cmd> {
     match &ev {
         EngineEvent::Connection { state, at } => {
             advance_clock(model, *at);
@@ -97,8 +108,12 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
         | EngineEvent::MessageSummary { at, .. }
         | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
+            let before = crate::app::journal::before(model, &ev);
             if let Some(id) = model.store.apply_event(&ev) {
                 model.refresh_contact(id, now);
+            }
+            if let Some(before) = before {
+                return crate::app::journal::after(model, before, *at);
             }
         }
         EngineEvent::Line { .. } => {
@@ -111,6 +126,7 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
             }
         }
     }
+    Vec::new()
 }
 
 fn on_tick(model: &mut Model, now: Instant) {
@@ -143,6 +159,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         model.dirty = true;
     }
     if let Some(cmds) = crate::app::notes::on_key(model, key) {
+        return cmds;
+    }
+    if let Some(cmds) = crate::app::journal::on_key(model) {
         return cmds;
     }
     if let Some(cmds) = own_status::key(model, &key) {
@@ -248,6 +267,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::EditNote => crate::app::notes::open_editor(model),
         Action::NoteHistory => return crate::app::notes::open_history(model),
         Action::StatusPicker => own_status::open(model),
+        Action::History => return crate::app::journal::open(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

@@ -28,6 +28,7 @@
 mod directory;
 mod error;
 pub mod exit;
+mod journal;
 mod notes;
 mod raw;
 mod schema;
@@ -49,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, escape};
+pub use journal::Journal;
 pub use notes::Notes;
 pub use status::{CalendarSource, OnExit, StatusConfig};
 
@@ -199,6 +201,8 @@ pub struct Config {
     /// `[telephony]`: voicemail pilot, message waiting, stuck ringing,
     /// registration state (defaults when absent).
     pub telephony: Telephony,
+    /// `[journal]`: how long the journal is kept.
+    pub journal: Journal,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -29,6 +29,7 @@ pub(super) struct RawConfig {
     pub notes: Option<Spanned<super::notes::RawNotes>>,
     pub status: Option<Spanned<super::status::RawStatus>>,
     pub telephony: Option<Spanned<super::telephony::RawTelephony>>,
+    pub journal: Option<Spanned<super::journal::RawJournal>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -28,6 +28,7 @@ pub(super) struct Keys {
     pub status: &'static [&'static str],
     pub status_profile: &'static [&'static str],
     pub telephony: &'static [&'static str],
+    pub journal: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -43,6 +44,7 @@ pub(super) fn keys() -> Keys {
         status: fields_of::<super::status::RawStatus>(),
         status_profile: fields_of::<super::status::RawProfile>(),
         telephony: fields_of::<super::telephony::RawTelephony>(),
+        journal: fields_of::<super::journal::RawJournal>(),
     }
 }
 
@@ -62,6 +64,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "status" => k.status,
         "status.profile" => k.status_profile,
         "telephony" => k.telephony,
+        "journal" => k.journal,
         _ => return None,
     })
 }
@@ -236,7 +239,9 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
         "notes.operator" => "operator = \"Ann\"",
         other => {
-            return super::status::example(other).or_else(|| super::telephony::example(other));
+            return super::status::example(other)
+                .or_else(|| super::telephony::example(other))
+                .or_else(|| super::journal::example(other));
         }
     })
 }

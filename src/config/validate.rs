@@ -79,6 +79,7 @@ pub(super) fn parse(
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
     let telephony = super::telephony::check(&mut r);
+    let journal = super::journal::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -104,6 +105,7 @@ pub(super) fn parse(
         notes,
         status,
         telephony,
+        journal,
         warnings,
     };
     Ok((config, literal_password))
@@ -365,7 +367,7 @@ fn check_subscribe(
     })
 }
 
-fn in_range(
+pub(super) fn in_range(
     src: &Src<'_>,
     value: Option<&Spanned<i64>>,
     key: &str,

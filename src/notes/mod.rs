@@ -22,6 +22,7 @@
 //!   [`MAX_NOTE_BYTES`] before it is stored ([`clean_text`]).
 
 pub mod date;
+pub mod journal;
 pub mod resolve;
 
 use thiserror::Error;
@@ -32,7 +33,7 @@ pub const MAX_NOTE_BYTES: usize = 4096;
 pub const MAX_AUTHOR_CHARS: usize = 64;
 /// The schema version this build writes; a database with a newer one is
 /// refused ([`NotesError::NewerSchema`]).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The current note of one contact (cleared notes have `text == None`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -193,6 +194,16 @@ pub trait NoteStore: Send {
     fn history(&mut self, contact: &str) -> Result<Vec<HistoryEntry>, NotesError>;
     /// Where this is (a path, a URL without its password), for messages.
     fn location(&self) -> String;
+    /// Append journal entries in one transaction; a missed call another
+    /// console already journalled (same contact and dialog) is skipped.
+    fn journal_append(&mut self, entries: &[journal::Entry]) -> Result<(), NotesError>;
+    /// One contact's journal since `since_ms`, oldest first, with the last
+    /// presence and line entry before it (what held when the window began).
+    fn journal(&mut self, contact: &str, since_ms: i64) -> Result<Vec<journal::Entry>, NotesError>;
+    /// Every missed call since `since_ms`, oldest first.
+    fn journal_missed(&mut self, since_ms: i64) -> Result<Vec<journal::Entry>, NotesError>;
+    /// Remove the entries older than `before_ms`; how many.
+    fn journal_prune(&mut self, before_ms: i64) -> Result<u64, NotesError>;
 }
 
 /// The key a contact's note is stored under: its URI in the canonical form

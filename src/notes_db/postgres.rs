@@ -13,11 +13,14 @@
 //! the server certificate is always checked, identity included, against the
 //! system's trusted roots and the URL's `sslrootcert` ([`super::pg_tls`]).
 
+mod journal;
+
 use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::{Client, Config};
 
+use crate::notes::journal::Entry;
 use crate::notes::{
     Edit, HistoryEntry, Note, NoteStore, NotesError, SCHEMA_VERSION, SaveOutcome, apply, may_write,
     redact_url,
@@ -39,6 +42,17 @@ const MIGRATIONS: &[&str] = &[
          expires_ms BIGINT);
      CREATE INDEX IF NOT EXISTS switchboard_notes_history_contact
          ON switchboard_notes_history (contact, version);",
+    // 1 -> 2: the journal (see `crate::notes::journal`).
+    "CREATE TABLE IF NOT EXISTS switchboard_journal (
+         id BIGSERIAL PRIMARY KEY, contact TEXT NOT NULL, at_ms BIGINT NOT NULL,
+         kind TEXT NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,
+         rule TEXT NOT NULL, peer TEXT, peer_uri TEXT, ref TEXT);
+     CREATE INDEX IF NOT EXISTS switchboard_journal_contact
+         ON switchboard_journal (contact, at_ms);
+     CREATE INDEX IF NOT EXISTS switchboard_journal_at ON switchboard_journal (at_ms);
+     CREATE INDEX IF NOT EXISTS switchboard_journal_kind ON switchboard_journal (kind, at_ms);
+     CREATE UNIQUE INDEX IF NOT EXISTS switchboard_journal_ref
+         ON switchboard_journal (contact, kind, ref) WHERE ref IS NOT NULL;",
 ];
 
 /// A connected PostgreSQL notes database.
@@ -250,6 +264,7 @@ impl NoteStore for PgNotes {
             ],
         )
         .map_err(e)?;
+        journal::note_saved(&mut tx, &h).map_err(e)?;
         tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &n.contact])
             .map_err(e)?;
         tx.commit().map_err(e)?;
@@ -284,6 +299,23 @@ impl NoteStore for PgNotes {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+
+    fn journal_append(&mut self, entries: &[Entry]) -> Result<(), NotesError> {
+        journal::append(&mut self.client, entries).map_err(|e| pg_err(&self.location, e))
+    }
+
+    fn journal(&mut self, contact: &str, since_ms: i64) -> Result<Vec<Entry>, NotesError> {
+        journal::of_contact(&mut self.client, contact, since_ms)
+            .map_err(|e| pg_err(&self.location, e))
+    }
+
+    fn journal_missed(&mut self, since_ms: i64) -> Result<Vec<Entry>, NotesError> {
+        journal::missed(&mut self.client, since_ms).map_err(|e| pg_err(&self.location, e))
+    }
+
+    fn journal_prune(&mut self, before_ms: i64) -> Result<u64, NotesError> {
+        journal::prune(&mut self.client, before_ms).map_err(|e| pg_err(&self.location, e))
     }
 }
 

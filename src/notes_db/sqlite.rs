@@ -7,11 +7,14 @@
 //! the directory holding them must be writable by each of them (a shared
 //! group with the setgid bit on the directory and `umask 002`).
 
+mod journal;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::notes::journal::Entry;
 use crate::notes::{
     Edit, HistoryEntry, Note, NoteStore, NotesError, SCHEMA_VERSION, SaveOutcome, apply, may_write,
 };
@@ -31,6 +34,15 @@ const MIGRATIONS: &[&str] = &[
          version INTEGER NOT NULL, author TEXT NOT NULL, at_ms INTEGER NOT NULL,
          old_text TEXT, new_text TEXT, expires_ms INTEGER);
      CREATE INDEX history_contact ON history (contact, version);",
+    // 1 -> 2: the journal (see `crate::notes::journal`).
+    "CREATE TABLE journal (
+         id INTEGER PRIMARY KEY, contact TEXT NOT NULL, at_ms INTEGER NOT NULL,
+         kind TEXT NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL,
+         rule TEXT NOT NULL, peer TEXT, peer_uri TEXT, ref TEXT);
+     CREATE INDEX journal_contact ON journal (contact, at_ms);
+     CREATE INDEX journal_at ON journal (at_ms);
+     CREATE INDEX journal_kind ON journal (kind, at_ms);
+     CREATE UNIQUE INDEX journal_ref ON journal (contact, kind, ref) WHERE ref IS NOT NULL;",
 ];
 
 /// An open SQLite notes database.
@@ -242,6 +254,7 @@ impl NoteStore for SqliteNotes {
             ],
         )
         .map_err(err)?;
+        journal::note_saved(&tx, &h).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(SaveOutcome::Saved(note))
     }
@@ -279,5 +292,21 @@ impl NoteStore for SqliteNotes {
 
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    fn journal_append(&mut self, entries: &[Entry]) -> Result<(), NotesError> {
+        journal::append(&mut self.conn, entries).map_err(|e| self.err(e))
+    }
+
+    fn journal(&mut self, contact: &str, since_ms: i64) -> Result<Vec<Entry>, NotesError> {
+        journal::of_contact(&self.conn, contact, since_ms).map_err(|e| self.err(e))
+    }
+
+    fn journal_missed(&mut self, since_ms: i64) -> Result<Vec<Entry>, NotesError> {
+        journal::missed(&self.conn, since_ms).map_err(|e| self.err(e))
+    }
+
+    fn journal_prune(&mut self, before_ms: i64) -> Result<u64, NotesError> {
+        journal::prune(&self.conn, before_ms).map_err(|e| self.err(e))
     }
 }

@@ -83,6 +83,8 @@ pub struct ConsoleOptions {
     pub directory: Option<super::directory::DirectoryFeed>,
     /// The attendant notes database and the operator's name (`None`: off).
     pub notes: Option<(crate::notes::NotesTarget, String)>,
+    /// `[journal] retention_days` (`None`: the default, 30).
+    pub journal_retention_days: Option<u32>,
     /// Where our own status goes (None: the picker is unavailable).
     pub status: Option<crate::runtime::publisher::StatusLink>,
     /// `[status]`: profiles, idle timer, on start and on exit.
@@ -216,6 +218,7 @@ pub async fn run_console<S: EventSource>(
         update,
         directory,
         notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
+        journal_retention_days: opts.journal_retention_days,
         status: opts.status.clone(),
     };
     let result = run_loop_with(
@@ -281,6 +284,7 @@ where
         update,
         directory: None,
         notes: None,
+        journal_retention_days: None,
         status: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
@@ -331,6 +335,8 @@ pub(crate) struct Hooks<'a> {
     pub directory: Option<mpsc::UnboundedReceiver<Msg>>,
     /// The attendant notes database (`None`: notes are off).
     pub notes: Option<crate::notes::NotesTarget>,
+    /// How long journal entries are kept (`None`: the default).
+    pub journal_retention_days: Option<u32>,
     /// Where the own status goes.
     pub status: Option<crate::runtime::publisher::StatusLink>,
 }
@@ -374,8 +380,9 @@ where
     let (back_tx, mut back_rx) = mpsc::unbounded_channel::<Msg>();
     let dispatch = Dispatch::new(hooks.update, back_tx)
         .with_engine(source.commands())
-        .with_notes(hooks.notes.take())
+        .with_notes(hooks.notes.take(), hooks.journal_retention_days)
         .with_status(hooks.status.clone());
+    dispatch.send(model, wall_clock());
     dispatch.send(
         model,
         Msg::Resize {
@@ -481,6 +488,14 @@ fn drain_engine<S: EventSource>(
         }
     }
     None
+}
+
+/// The wall clock now, for the journal's times (see `app::journal`).
+fn wall_clock() -> Msg {
+    Msg::Clock {
+        wall: jiff::Zoned::now(),
+        at: std::time::Instant::now(),
+    }
 }
 
 /// The next directory reload; never, without a watcher.

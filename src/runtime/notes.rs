@@ -16,8 +16,11 @@
 //!   it is back; saves made meanwhile are queued and written then (each
 //!   answered with saved, conflict or failed: the operator is always told).
 //!
-//! The only timed wake-ups: the next expiry of a shown note, and one a
-//! minute while any note is shown (its age, "5 min ago", moves on).
+//! The only timed wake-ups: the next expiry of a shown note, one a
+//! minute while any note is shown (its age, "5 min ago", moves on), and
+//! the journal's next batch write ([`journal`]).
+
+mod journal;
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
@@ -46,6 +49,13 @@ const LISTEN_WAIT: Duration = Duration::from_secs(300);
 
 enum Request {
     Save(Edit),
+    /// Journal entries to write (batched, see [`journal`]).
+    Journal(Vec<crate::notes::journal::Entry>),
+    /// Read one contact's journal.
+    LoadJournal {
+        contact: String,
+        since_ms: i64,
+    },
     History(String),
     /// Something in the database may have changed.
     Changed,
@@ -64,11 +74,20 @@ pub struct NotesHandle {
 impl NotesHandle {
     /// Start the thread for `target`; reports go to `back`.
     pub fn start(target: NotesTarget, back: mpsc::UnboundedSender<Msg>) -> NotesHandle {
+        NotesHandle::start_with(target, back, crate::notes::journal::DEFAULT_RETENTION_DAYS)
+    }
+
+    /// Start the thread, keeping journal entries `retention_days`.
+    pub fn start_with(
+        target: NotesTarget,
+        back: mpsc::UnboundedSender<Msg>,
+        retention_days: u32,
+    ) -> NotesHandle {
         let (tx, rx) = std_mpsc::channel();
         let own = tx.clone();
         let spawned = std::thread::Builder::new()
             .name("notes".into())
-            .spawn(move || Worker::new(target, back, own).run(rx));
+            .spawn(move || Worker::new(target, back, own, retention_days).run(rx));
         if let Err(e) = spawned {
             tracing::error!("cannot start the notes thread: {e}");
         }
@@ -85,6 +104,18 @@ impl NotesHandle {
 
     pub fn stop(&self) {
         let _ = self.tx.send(Request::Stop);
+    }
+
+    /// Journal `entries` (a send on a channel: the ingest path never waits
+    /// for the database).
+    pub fn journal(&self, entries: Vec<crate::notes::journal::Entry>) {
+        let _ = self.tx.send(Request::Journal(entries));
+    }
+
+    /// Read `contact`'s journal since `since_ms` (answered with
+    /// `NotesEvent::Journal`).
+    pub fn load_journal(&self, contact: String, since_ms: i64) {
+        let _ = self.tx.send(Request::LoadJournal { contact, since_ms });
     }
 }
 
@@ -114,6 +145,9 @@ struct Worker {
     next_clock: Option<std::time::Instant>,
     /// Keeps the inotify watch alive.
     _watcher: Option<notify::RecommendedWatcher>,
+    /// Journal entries waiting to be written, and how long they are kept.
+    batch: crate::notes::journal::Batch,
+    retention: crate::notes::journal::Retention,
 }
 
 impl Worker {
@@ -121,6 +155,7 @@ impl Worker {
         target: NotesTarget,
         back: mpsc::UnboundedSender<Msg>,
         own: std_mpsc::Sender<Request>,
+        retention_days: u32,
     ) -> Worker {
         Worker {
             target,
@@ -135,6 +170,8 @@ impl Worker {
             any_note: false,
             next_clock: None,
             _watcher: None,
+            batch: Default::default(),
+            retention: crate::notes::journal::Retention::new(retention_days),
         }
     }
 
@@ -175,6 +212,8 @@ impl Worker {
             };
             match req {
                 Request::Save(edit) => self.save(edit),
+                Request::Journal(entries) => self.journal(entries),
+                Request::LoadJournal { contact, since_ms } => self.load_journal(contact, since_ms),
                 Request::History(contact) => self.history(contact),
                 Request::Changed => self.changed(),
                 Request::Lost(reason) => self.lost(reason),
@@ -185,6 +224,7 @@ impl Worker {
                 Request::Stop => break,
             }
         }
+        self.flush_journal();
         if !self.queue.is_empty() {
             tracing::warn!(
                 "{} note(s) not saved: the notes database was offline when the console closed",
@@ -209,6 +249,7 @@ impl Worker {
                 self.mark = self.current_mark();
             }
             self.send(NotesEvent::Online);
+            self.load_missed();
         }
         self.reload();
     }
@@ -344,6 +385,8 @@ impl Worker {
             .rechecks
             .iter()
             .chain(self.next_clock.iter())
+            .copied()
+            .chain(self.journal_due())
             .min()
             .map(|t| t.saturating_duration_since(now));
         let expiry = self
@@ -357,6 +400,7 @@ impl Worker {
 
     /// A timed wake-up: due rechecks, then a passed expiry.
     fn on_timer(&mut self) {
+        self.flush_due_journal();
         let now = std::time::Instant::now();
         let due = self.rechecks.len();
         self.rechecks.retain(|t| *t > now);

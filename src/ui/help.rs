@@ -34,7 +34,11 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
         .into_iter()
         .filter(|a| !model.keymap.keys(*a).is_empty())
         // The notes keys only when this console has a notes database.
-        .filter(|a| model.notes.enabled || !matches!(a, Action::EditNote | Action::NoteHistory))
+        // The history (F8) is read from the notes database too.
+        .filter(|a| {
+            model.notes.enabled
+                || !matches!(a, Action::EditNote | Action::NoteHistory | Action::History)
+        })
         .map(|a| {
             let keys: Vec<String> = model
                 .keymap

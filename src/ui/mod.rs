@@ -4,6 +4,7 @@
 pub mod grid;
 pub mod help;
 pub(crate) mod line_panel;
+pub mod journal;
 pub mod notes;
 pub mod panel;
 pub mod status_bar;
@@ -44,5 +45,6 @@ pub fn view(model: &Model, frame: &mut Frame) {
         help::render(model, screen, buf);
     }
     notes::render_overlay(model, screen, buf);
+    journal::render_overlay(model, screen, buf);
     status_picker::render(model, screen, buf);
 }

@@ -241,6 +241,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         out.push(field("Until", vec![Span::raw(return_time(until))]));
     }
     out.extend(crate::ui::notes::panel_lines(model, theme));
+    out.extend(crate::ui::journal::panel_lines(model, theme));
     out.push(Line::raw(""));
 
     let sub_style = match shown.subscription.severity() {

@@ -144,6 +144,10 @@ fn info_line(model: &Model) -> Line<'_> {
         };
         spans.push(Span::styled(text, theme.error()));
     }
+    if let Some(missed) = crate::ui::journal::status_span(model, theme) {
+        spans.push(sep());
+        spans.push(missed);
+    }
     if let Some(note) = &model.list_note {
         spans.push(sep());
         let style = if note.starts_with("list refused") {

@@ -469,6 +469,59 @@ pub fn start_call(
     }
 }
 
+/// `callee` REGISTERs, `caller` INVITEs it through the server; the callee
+/// rings (180) for `ring_ms`, then gives up with 480 (nobody answered):
+/// the dialog goes early → terminated without ever being confirmed. The
+/// caller's From carries the display name "Carol Caller".
+pub fn start_unanswered_call(
+    server_port: u16,
+    caller: &str,
+    callee: (&str, &str),
+    ring_ms: u64,
+) -> Call {
+    let callee_port = free_port();
+    if let Err(e) = register(server_port, callee.0, callee.1, callee_port, 3600) {
+        panic!("the callee {} could not register: {e}", callee.0);
+    }
+    let budget = Duration::from_millis(ring_ms) + Duration::from_secs(15);
+    let ring = ring_ms.to_string();
+    let callee_sipp = Sipp::spawn(
+        server_port,
+        &Run {
+            scenario: "call_unanswered_callee.xml",
+            user: callee.0,
+            auth: None,
+            keys: &[],
+            extra: &["-d", &ring],
+            local_port: callee_port,
+            lifetime: budget,
+        },
+    );
+    if !wait_until(Duration::from_secs(5), || udp_port_bound(callee_port)) {
+        panic!(
+            "the callee sipp never bound its port\n{}",
+            callee_sipp.report()
+        );
+    }
+    let caller_sipp = Sipp::spawn(
+        server_port,
+        &Run {
+            scenario: "call_unanswered_caller.xml",
+            user: caller,
+            auth: None,
+            keys: &[("callee", callee.0)],
+            extra: &[],
+            local_port: free_port(),
+            lifetime: budget,
+        },
+    );
+    Call {
+        caller: caller_sipp,
+        callee: callee_sipp,
+        budget,
+    }
+}
+
 impl Call {
     /// Waits until both sides hung up; `Ok` when both scenarios succeeded.
     pub fn wait(self) -> Result<(), String> {

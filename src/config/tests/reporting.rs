@@ -215,6 +215,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("status", k.status),
         ("status.profile", k.status_profile),
         ("telephony", k.telephony),
+        ("journal", k.journal),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -237,7 +238,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "directory",
             "notes",
             "status",
-            "telephony"
+            "telephony",
+            "journal"
         ]
     );
     for top in k.top {
@@ -329,4 +331,21 @@ fn a_long_list_of_mistakes_is_printed_up_to_a_cap_then_counted() {
     let text = err.to_string();
     assert_eq!(text.lines().count(), error::MAX_SHOWN + 1, "{text}");
     assert_eq!(text.lines().last(), Some("... and 10 more errors"));
+}
+
+/// `[journal] retention_days`: 30 by default, a number of days in range,
+/// else an error naming the line and key.
+#[test]
+fn journal_retention_is_checked() {
+    assert_eq!(parse_with_account(&[]).journal.retention_days, 30);
+    let c = parse_with_account(&["[journal]", "retention_days = 7"]);
+    assert_eq!(c.journal.retention_days, 7);
+    let e = error_with_account(
+        &["[journal]", "retention_days = 0"],
+        4,
+        "journal.retention_days",
+    );
+    assert!(e.contains("1-3650 days"), "{e}");
+    let e = error_with_account(&["[journal]", "keep = 3"], 4, "journal.keep");
+    assert!(e.contains("retention_days"), "{e}");
 }

@@ -57,10 +57,17 @@ impl Dispatch {
         self
     }
 
-    /// Start the notes thread on `target` (reports come back as `Msg::Notes`).
-    pub(crate) fn with_notes(mut self, target: Option<crate::notes::NotesTarget>) -> Dispatch {
-        self.notes =
-            target.map(|t| crate::runtime::notes::NotesHandle::start(t, self.back.clone()));
+    /// Start the notes thread on `target` (reports come back as
+    /// `Msg::Notes`), keeping journal entries `retention_days` (`None`:
+    /// the default).
+    pub(crate) fn with_notes(
+        mut self,
+        target: Option<crate::notes::NotesTarget>,
+        retention_days: Option<u32>,
+    ) -> Dispatch {
+        let days = retention_days.unwrap_or(crate::notes::journal::DEFAULT_RETENTION_DAYS);
+        self.notes = target
+            .map(|t| crate::runtime::notes::NotesHandle::start_with(t, self.back.clone(), days));
         self
     }
 
@@ -111,6 +118,16 @@ impl Dispatch {
             Cmd::LoadNoteHistory { contact } => {
                 if let Some(n) = &self.notes {
                     n.history(contact);
+                }
+            }
+            Cmd::Journal(entries) => {
+                if let Some(n) = &self.notes {
+                    n.journal(entries);
+                }
+            }
+            Cmd::LoadJournal { contact, since_ms } => {
+                if let Some(n) = &self.notes {
+                    n.load_journal(contact, since_ms);
                 }
             }
             Cmd::SetStatus(choice) => {

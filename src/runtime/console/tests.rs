@@ -267,6 +267,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
         update,
         directory: None,
         notes: None,
+        journal_retention_days: None,
         status: None,
     };
     let started = Instant::now();
@@ -356,6 +357,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         update: save_after_engine_messages,
         directory: None,
         notes: None,
+        journal_retention_days: None,
         status: None,
     };
     let driver = async {
