@@ -60,10 +60,15 @@ pub(super) fn parse(
             None
         }
     };
-    let server = r.table::<RawServer>("server");
-    let server = check_server(&mut r, server, account.as_ref());
     let subscribe = r.table::<RawSubscribe>("subscribe");
     let subscribe = check_subscribe(&mut r, subscribe);
+    let (servers, server_password) = super::servers::check(
+        &mut r,
+        account.as_ref(),
+        subscribe.as_ref().unwrap_or(&Subscribe::default()),
+        env,
+    );
+    let literal_password = literal_password || server_password;
     let ui = r.table::<RawUi>("ui").map(Spanned::into_inner);
     let ui = ui.map_or_else(Ui::default, |u| Ui {
         mono: u.mono.unwrap_or(false),
@@ -77,14 +82,27 @@ pub(super) fn parse(
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
-    let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
+    let (account, servers, subscribe) = match (r.finish(), account, servers, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
         // Each `None` above came with an error; kept total all the same.
         (None, ..) => return Err(src.invalid(0..0, "account", "the configuration is incomplete")),
     };
+    // The server our own status and `status show` use: the preferred
+    // one, else the first.
+    let Some(server) = servers
+        .iter()
+        .find(|s| s.preferred)
+        .or(servers.first())
+        .map(|s| s.server.clone())
+    else {
+        return Err(src.invalid(0..0, "server", "no server is configured"));
+    };
     let mut warnings = Vec::new();
-    if contacts.is_empty() && server.list.is_none() && directory.is_empty() {
+    if contacts.is_empty()
+        && servers.iter().all(|s| s.server.list.is_none())
+        && directory.is_empty()
+    {
         warnings.push(format!(
             "{} has no [[contact]] entries: the console will be empty (add one [[contact]] table per person)",
             path.display()
@@ -94,6 +112,7 @@ pub(super) fn parse(
         path: Some(path.to_path_buf()),
         account,
         server,
+        servers,
         subscribe,
         ui,
         keymap,
@@ -248,27 +267,26 @@ fn password_from_env(
     })
 }
 
-fn check_server(
+/// The address part of one server table (`[server]`, or the `[[server]]`
+/// entry whose key path is `prefix`, e.g. `server[2]`).
+pub(super) fn check_server(
     r: &mut Reader<'_, '_>,
     server: Option<Spanned<RawServer>>,
     account: Option<&Account>,
+    prefix: &str,
 ) -> Option<Server> {
     let src = r.src;
-    let s = server.map(Spanned::into_inner).unwrap_or(RawServer {
-        address: None,
-        transport: None,
-        keepalive: None,
-        list: None,
-    });
+    let s = server.map(Spanned::into_inner).unwrap_or_default();
+    let key = |k: &str| format!("{prefix}.{k}");
     let address = match (&s.address, account) {
         (Some(addr), _) => r.keep(
             parse_address(addr.get_ref(), DEFAULT_PORT)
-                .map_err(|why| src.invalid(addr.span(), "server.address", why)),
+                .map_err(|why| src.invalid(addr.span(), key("address"), why)),
         ),
         // No address: the domain of our own URI, as a SIP phone would do.
         (None, Some(account)) => r.keep(
             parse_address(&account.domain, DEFAULT_PORT)
-                .map_err(|why| src.invalid(0..0, "server.address", why)),
+                .map_err(|why| src.invalid(0..0, key("address"), why)),
         ),
         // No account either: its error is reported already.
         (None, None) => None,
@@ -277,7 +295,7 @@ fn check_server(
         r.keep(
             check_sip_uri(l.get_ref())
                 .map(|_| l.get_ref().clone())
-                .map_err(|why| src.invalid(l.span(), "server.list", why)),
+                .map_err(|why| src.invalid(l.span(), key("list"), why)),
         )
     });
     let transport = match &s.transport {
@@ -291,7 +309,7 @@ fn check_server(
                 _ => {
                     r.push(src.invalid(
                     t.span(),
-                    "server.transport",
+                    key("transport"),
                     format!("\"{}\" is not a transport (expected udp or tcp), e.g. transport = \"udp\"", t.get_ref()),
                 ));
                     None
@@ -302,7 +320,7 @@ fn check_server(
     let keepalive = r.keep(in_range(
         src,
         s.keepalive.as_ref(),
-        "server.keepalive",
+        &key("keepalive"),
         0..=86400,
         30,
         "seconds, 0 = off",
