@@ -19,6 +19,7 @@ use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::directory::DirectoryFeed;
 use switchboard::runtime::publisher::{self, StatusLink};
+use switchboard::runtime::servers::{self as hub, ServerHub, ServerSpec};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
@@ -195,6 +196,7 @@ pub fn run(args: Args) -> ExitCode {
                     log: args.log.clone(),
                 }),
                 status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
+                servers: Default::default(),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -242,10 +244,11 @@ fn load_config(cli: Option<&Path>, status_only: bool) -> Result<Option<Config>, 
     Ok(Some(cfg))
 }
 
-/// What the engine connects to: the configured server, or the demo.
+/// What the engines connect to: the configured servers, or the demo.
 struct Target {
-    engine: EngineConfig,
-    server: SocketAddr,
+    specs: Vec<ServerSpec>,
+    /// The preferred server's id.
+    preferred: Option<switchboard::store::ServerId>,
     contacts: Vec<ContactInfo>,
     demo: Option<DemoHandle>,
 }
@@ -275,19 +278,34 @@ async fn target(
         engine.password = (!password.is_empty()).then_some(password);
         engine.seed = runtime::seed_from_clock();
         return Ok(Ok(Target {
-            engine,
-            server: handle.addr,
+            specs: vec![ServerSpec {
+                id: 0,
+                name: "demo".into(),
+                engine,
+                addr: handle.addr,
+            }],
+            preferred: None,
             contacts: handle.contacts.clone(),
             demo: Some(handle),
         }));
     };
-    let server = match cfg.server.socket_addr() {
-        Ok(a) => a,
-        Err(e) => return Ok(Err(e.to_string())),
+    // Ids in file order (a reload numbers new servers after these).
+    let mut next = 0;
+    let specs = match hub::specs(&cfg, runtime::seed_from_clock(), |_| {
+        next += 1;
+        next - 1
+    }) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
     };
+    let preferred = cfg
+        .servers
+        .iter()
+        .position(|s| s.preferred)
+        .and_then(|i| u16::try_from(i).ok());
     Ok(Ok(Target {
-        engine: runtime::engine_config(&cfg, runtime::seed_from_clock()),
-        server,
+        specs,
+        preferred,
         contacts: cfg.contacts,
         demo: None,
     }))
@@ -307,7 +325,7 @@ async fn start(
     cfg: Option<Config>,
     seed: u64,
     speed: f64,
-) -> anyhow::Result<Result<(SipHandle, Target), ExitCode>> {
+) -> anyhow::Result<Result<(ServerHub, Target), ExitCode>> {
     let t = match target(cfg, seed, speed).await? {
         Ok(t) => t,
         Err(why) => {
@@ -315,9 +333,9 @@ async fn start(
             return Ok(Err(ExitCode::from(exit::SERVER)));
         }
     };
-    let driver = SipHandle::start(t.engine.clone(), t.server, &targets(&t.contacts))
+    let driver = ServerHub::start(t.specs.clone(), &targets(&t.contacts))
         .await
-        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+        .context("cannot open a socket towards the server")?;
     Ok(Ok((driver, t)))
 }
 
@@ -331,7 +349,8 @@ async fn watch(
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
-    let store = Store::new(t.contacts);
+    let mut store = Store::new(t.contacts);
+    store.set_servers(driver.servers(), t.preferred);
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
@@ -380,6 +399,7 @@ async fn console(
             },
         )));
     }
+    opts.servers = (driver.servers().to_vec(), t.preferred);
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;

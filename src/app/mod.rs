@@ -14,6 +14,7 @@ pub mod notes;
 pub mod own_status;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
+mod servers;
 pub mod update;
 
 pub use cmd::Cmd;

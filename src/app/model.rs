@@ -148,6 +148,9 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
+    /// Several servers: each one's connection (`connection` shows the
+    /// worst, named); empty with one server.
+    pub server_connections: Vec<(crate::store::ServerId, ConnectionState)>,
 }
 
 impl Model {
@@ -220,6 +223,7 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
+            server_connections: Vec::new(),
         };
         model.rebuild_list(None);
         model

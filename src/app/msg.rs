@@ -38,4 +38,21 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
+    /// An event from the engine of server `server` (several servers;
+    /// server 0's come as [`Msg::Engine`]).
+    ServerEngine {
+        server: crate::store::ServerId,
+        event: EngineEvent,
+    },
+}
+
+impl Msg {
+    /// An engine event of server `server`.
+    pub fn engine_from(server: crate::store::ServerId, event: EngineEvent) -> Msg {
+        if server == 0 {
+            Msg::Engine(event)
+        } else {
+            Msg::ServerEngine { server, event }
+        }
+    }
 }

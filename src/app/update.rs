@@ -36,7 +36,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 model.rebuild_list(None);
             }
         }
-        Msg::Engine(ev) => on_engine(model, ev),
+        Msg::Engine(ev) => on_engine(model, 0, ev),
+        Msg::ServerEngine { server, event } => on_engine(model, server, event),
         Msg::EngineStopped => {
             model.engine_stopped = true;
             model.dirty = true;
@@ -72,11 +73,11 @@ fn advance_clock(model: &mut Model, at: Instant) -> Instant {
     now
 }
 
-fn on_engine(model: &mut Model, ev: EngineEvent) {
+fn on_engine(model: &mut Model, server: crate::store::ServerId, ev: EngineEvent) {
     match &ev {
         EngineEvent::Connection { state, at } => {
             advance_clock(model, *at);
-            model.connection = state.clone();
+            model.connection = crate::app::servers::connection(model, server, state);
             model.dirty = true;
         }
         EngineEvent::List { state, at, .. } => {
@@ -93,7 +94,7 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
         | EngineEvent::Stale { at, .. }
         | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
-            if let Some(id) = model.store.apply_event(&ev) {
+            if let Some(id) = model.store.apply_server_event(server, &ev) {
                 model.refresh_contact(id, now);
             }
         }

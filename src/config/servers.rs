@@ -44,6 +44,9 @@ impl Extra {
     }
 }
 
+/// One server table as read: its key path (`server[2]`) and contents.
+type Entry = (String, Option<Spanned<RawServer>>);
+
 /// Every server of the file, checked (`None` when one of them is wrong:
 /// each mistake is recorded in `r`). The second value: a server entry holds
 /// a password written in the file.
@@ -54,7 +57,7 @@ pub(super) fn check(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (Option<Vec<ServerEntry>>, bool) {
     let src = r.src;
-    let (raws, many): (Vec<(String, Option<Spanned<RawServer>>)>, bool) = match r.value("server") {
+    let (raws, many): (Vec<Entry>, bool) = match r.value("server") {
         None => (vec![("server".into(), None)], false),
         Some(v) => match v.get_ref() {
             DeValue::Array(items) => {

@@ -49,6 +49,13 @@ use crate::ui::view;
 pub trait EventSource {
     /// The next event; `None`: the engine stopped.
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
+    /// The next event with the server it came from (several servers,
+    /// `super::servers`); one server's events are server 0's.
+    fn next_tagged(
+        &mut self,
+    ) -> impl Future<Output = Option<(crate::store::ServerId, EngineEvent)>> + Send {
+        self.next_event().map(|ev| ev.map(|ev| (0, ev)))
+    }
     /// End the subscriptions cleanly (the loop gives it
     /// [`shutdown_deadline`](Self::shutdown_deadline)).
     fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
@@ -87,6 +94,11 @@ pub struct ConsoleOptions {
     pub status: Option<crate::runtime::publisher::StatusLink>,
     /// `[status]`: profiles, idle timer, on start and on exit.
     pub status_config: crate::config::StatusConfig,
+    /// The servers (`(id, name)`) and the preferred one's id.
+    pub servers: (
+        Vec<(crate::store::ServerId, String)>,
+        Option<crate::store::ServerId>,
+    ),
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -169,6 +181,7 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
+    model.store.set_servers(&opts.servers.0, opts.servers.1);
     let directory = opts.directory.as_ref().map(|feed| {
         // The extra columns and the problems of the first load (its
         // contacts are the ones the model and the engine started with),
@@ -388,9 +401,9 @@ where
                 }
                 None => break Ok(()),
             },
-            ev = source.next_event(), if !model.engine_stopped => match ev {
-                Some(ev) => {
-                    dispatch.send(model, Msg::Engine(ev));
+            ev = source.next_tagged(), if !model.engine_stopped => match ev {
+                Some((server, ev)) => {
+                    dispatch.send(model, Msg::engine_from(server, ev));
                     drain_engine(model, source, &dispatch)
                 }
                 None => Some(Msg::EngineStopped),
@@ -434,8 +447,8 @@ fn drain_engine<S: EventSource>(
     dispatch: &Dispatch,
 ) -> Option<Msg> {
     for _ in 0..ENGINE_BATCH {
-        match source.next_event().now_or_never() {
-            Some(Some(ev)) => dispatch.send(model, Msg::Engine(ev)),
+        match source.next_tagged().now_or_never() {
+            Some(Some((server, ev))) => dispatch.send(model, Msg::engine_from(server, ev)),
             Some(None) => return Some(Msg::EngineStopped),
             None => break,
         }

@@ -3,7 +3,7 @@
 //! One `select!` over the driver's event channel and the stop signals
 //! (SIGINT, SIGTERM, SIGHUP): a signal ends every subscription as the
 //! console does (paced un-SUBSCRIBEs, bounded by
-//! [`SipHandle::shutdown_deadline`]: longer for more subscriptions) and
+//! [`ServerHub::shutdown_deadline`]: longer for more subscriptions) and
 //! `watch` exits 0. Without it the server kept every subscription until expiry
 //! and NOTIFYed nobody.
 
@@ -12,10 +12,11 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::console::stop_signals;
-use super::sip_driver::{Clock, Command, SipHandle};
+use super::servers::ServerHub;
+use super::sip_driver::{Clock, Command};
 use crate::presence::EventKind;
 use crate::sip::events::{ConnectionState, EngineEvent, ListState};
-use crate::store::Store;
+use crate::store::{ServerId, Store};
 use crate::watch;
 
 /// How `watch` ended.
@@ -42,14 +43,14 @@ pub struct WatchOptions {
 
 /// What woke `follow`.
 enum Wake {
-    Event(Option<EngineEvent>),
+    Event(Option<(ServerId, EngineEvent)>),
     SnapshotDue,
     Reload(crate::directory::Loaded),
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
 pub async fn run(
-    driver: SipHandle,
+    driver: ServerHub,
     store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -67,7 +68,7 @@ pub async fn run(
 }
 
 async fn run_inner(
-    mut driver: SipHandle,
+    mut driver: ServerHub,
     store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -90,7 +91,7 @@ async fn run_inner(
 /// Apply events to the store and print, until done. Cancel-safe at every
 /// await (a channel `recv`), so a signal may interrupt it anywhere.
 async fn follow(
-    driver: &mut SipHandle,
+    driver: &mut ServerHub,
     mut store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -99,11 +100,11 @@ async fn follow(
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + opts.timeout;
     let mut snapshot_done = false;
-    let mut ever_connected = false;
-    let server = driver.server().to_string();
+    let mut health = Health::new(driver.servers());
     // With resource lists the directory is only known once each list has
     // answered (its full state, or a fallback to single subscriptions).
-    let mut lists_waiting: HashSet<EventKind> = driver.lists().iter().copied().collect();
+    let mut lists_waiting: HashSet<(ServerId, EventKind)> =
+        driver.lists().iter().copied().collect();
     let mut reload = match (&opts.directory, opts.once) {
         (Some(feed), false) => Some(super::directory::start(feed).0),
         _ => None,
@@ -133,31 +134,20 @@ async fn follow(
                 continue;
             }
         };
-        let Some(ev) = ev else {
+        let Some((server, ev)) = ev else {
             return Ok(WatchEnd::Done);
         };
-        if let EngineEvent::Connection { state, .. } = &ev {
-            match state {
-                ConnectionState::Connected => ever_connected = true,
-                ConnectionState::AuthFailed(why) => {
-                    return Ok(WatchEnd::ServerFailure(format!(
-                        "the server at {server} rejects our credentials: {why}"
-                    )));
-                }
-                ConnectionState::Unreachable(why) if !ever_connected => {
-                    return Ok(WatchEnd::ServerFailure(format!(
-                        "cannot reach the server at {server}: {why}"
-                    )));
-                }
-                _ => {}
-            }
+        if let EngineEvent::Connection { state, .. } = &ev
+            && let Some(failure) = health.connection(server, state)
+        {
+            return Ok(WatchEnd::ServerFailure(failure));
         }
         if let EngineEvent::List { event, state, .. } = &ev
             && !matches!(state, ListState::Requesting)
         {
-            lists_waiting.remove(event);
+            lists_waiting.remove(&(server, *event));
         }
-        let changed = store.apply_event(&ev);
+        let changed = store.apply_server_event(server, &ev);
         if !snapshot_done {
             if lists_waiting.is_empty() && watch::all_answered(&store) {
                 print_all(&store, &clock, out)?;
@@ -183,7 +173,7 @@ async fn follow(
 
 /// The directory files changed: the store follows, the engine subscribes
 /// to the new contacts and lets the removed ones go.
-fn reload_directory(driver: &SipHandle, store: &mut Store, loaded: crate::directory::Loaded) {
+fn reload_directory(driver: &ServerHub, store: &mut Store, loaded: crate::directory::Loaded) {
     for p in &loaded.problems {
         tracing::warn!("directory: {p}");
     }
@@ -207,6 +197,56 @@ fn reload_directory(driver: &SipHandle, store: &mut Store, loaded: crate::direct
     });
     if sent.is_err() {
         tracing::warn!("directory change not sent: the SIP driver is gone");
+    }
+}
+
+/// Whether `watch` must give up on its servers (exit 3).
+///
+/// One server: when it rejects our credentials, or cannot be reached
+/// before it ever answered (as always). Several: a server that fails so
+/// is reported on stderr and `watch` goes on with the others (one server
+/// down never hides the others' states); it gives up only when every
+/// server failed.
+struct Health {
+    /// `(id, name, ever connected, failed)` per server.
+    servers: Vec<(ServerId, String, bool, bool)>,
+}
+
+impl Health {
+    fn new(servers: &[(ServerId, String)]) -> Health {
+        Health {
+            servers: servers
+                .iter()
+                .map(|(id, name)| (*id, name.clone(), false, false))
+                .collect(),
+        }
+    }
+
+    /// Server `server`'s connection changed: `Some(why)` to give up.
+    fn connection(&mut self, server: ServerId, state: &ConnectionState) -> Option<String> {
+        let several = self.servers.len() > 1;
+        let s = self.servers.iter_mut().find(|s| s.0 == server)?;
+        let why = match state {
+            ConnectionState::Connected => {
+                s.2 = true;
+                s.3 = false;
+                return None;
+            }
+            ConnectionState::AuthFailed(why) => {
+                format!("the server at {} rejects our credentials: {why}", s.1)
+            }
+            ConnectionState::Unreachable(why) if !s.2 => {
+                format!("cannot reach the server at {}: {why}", s.1)
+            }
+            _ => return None,
+        };
+        s.3 = true;
+        if several && self.servers.iter().any(|s| !s.3) {
+            tracing::warn!("{why}");
+            eprintln!("switchboard: warning: {why}");
+            return None;
+        }
+        Some(why)
     }
 }
 

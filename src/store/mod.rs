@@ -7,6 +7,7 @@
 mod dialogs;
 mod directory;
 pub mod rules;
+mod servers;
 #[cfg(test)]
 mod tests;
 mod uri;
@@ -21,6 +22,7 @@ use dialogs::DialogTracker;
 
 pub use crate::presence::{ContactId, ContactInfo};
 pub use directory::DirectoryChange;
+pub use servers::ServerId;
 
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,9 @@ pub struct Shown {
     pub last_notify: Option<Instant>,
     /// Caller/callee while ringing or active.
     pub peer: Option<Peer>,
+    /// The server the shown `source` came from (`None`: nothing known
+    /// yet); its name: [`Store::server_name`].
+    pub server: Option<ServerId>,
 }
 
 impl Default for Shown {
@@ -69,6 +74,11 @@ pub struct Store {
     contacts: Vec<Contact>,
     /// Contact URI → contact, compared by RFC 3261 19.1.4.
     by_uri: uri::UriIndex,
+    /// The presence servers' names and the preferred one.
+    servers: servers::Servers,
+    /// The server whose event is being applied (0 outside
+    /// [`Store::apply_server_event`]).
+    current_server: ServerId,
 }
 
 #[derive(Debug)]
@@ -79,7 +89,10 @@ struct Contact {
     /// Removed from the directory: the slot is kept (ids stay stable) and
     /// never given to another contact; nothing is applied to it any more.
     retired: bool,
+    /// What server 0 said (the only one, usually).
     src: Sources,
+    /// What servers 1, 2, … said (`more[k - 1]`); empty with one server.
+    more: Vec<Sources>,
     shown: Shown,
 }
 
@@ -159,6 +172,7 @@ impl Shown {
         since: None,
         last_notify: None,
         peer: None,
+        server: None,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -248,7 +262,12 @@ impl Store {
                 Contact::new(info, Vec::new())
             })
             .collect();
-        Store { contacts, by_uri }
+        Store {
+            contacts,
+            by_uri,
+            servers: servers::Servers::default(),
+            current_server: 0,
+        }
     }
     /// Slots: every id given out (`0..len`), retired ones included.
     pub fn len(&self) -> usize {
@@ -279,18 +298,31 @@ impl Store {
     /// The last PIDF document received (kept while a subscription is
     /// refused, for the "why" panel): activities, entity, raw rule.
     pub fn presence_doc(&self, id: ContactId) -> Option<&PresenceDoc> {
-        self.contact(id)?.src.presence.as_ref()
+        self.shown_sources(id, EventKind::Presence)?
+            .presence
+            .as_ref()
     }
     /// The live dialogs on the contact's line.
     pub fn dialogs(&self, id: ContactId) -> &[DialogEntry] {
-        self.contact(id).map_or(&[], |c| c.src.dialogs.dialogs())
+        self.shown_sources(id, EventKind::Dialog)
+            .map_or(&[], |s| s.dialogs.dialogs())
     }
     /// The status of one event's subscription (the shown one combines both).
     pub fn subscription(&self, id: ContactId, event: EventKind) -> &SubscriptionStatus {
-        self.contact(id)
-            .map_or(&SubscriptionStatus::NotRequested, |c| {
-                &c.src.status[slot(event)]
+        self.shown_sources(id, event)
+            .map_or(&SubscriptionStatus::NotRequested, |s| {
+                &s.status[slot(event)]
             })
+    }
+
+    /// The sources of the server whose state shows for `event`.
+    fn shown_sources(&self, id: ContactId, event: EventKind) -> Option<&Sources> {
+        let c = self.contact(id)?;
+        let chosen = c.chosen(slot(event), self.preferred());
+        match chosen.checked_sub(1) {
+            None => Some(&c.src),
+            Some(k) => c.more.get(usize::from(k)),
+        }
     }
     /// A PIDF document arrived. Returns true when the shown state changed.
     pub fn apply_presence(&mut self, id: ContactId, doc: PresenceDoc, now: Instant) -> bool {
@@ -383,6 +415,19 @@ impl Store {
         notify: bool,
         f: impl FnOnce(&mut Sources) -> bool,
     ) -> bool {
+        self.change_at(id, self.current_server, now, notify, f)
+    }
+
+    /// [`Store::change`] for what server `server` said.
+    fn change_at(
+        &mut self,
+        id: ContactId,
+        server: ServerId,
+        now: Instant,
+        notify: bool,
+        f: impl FnOnce(&mut Sources) -> bool,
+    ) -> bool {
+        let preferred = self.preferred();
         let Some(c) = self.contacts.get_mut(id.0 as usize) else {
             tracing::warn!(?id, "store: no such contact");
             return false;
@@ -390,20 +435,60 @@ impl Store {
         if c.retired {
             return false; // removed from the directory: late news is void
         }
-        if !f(&mut c.src) {
+        if !f(c.sources_mut(server)) {
             return false;
         }
         if notify {
             c.shown.last_notify = Some(now);
         }
-        let combined = rules::combine(&c.src.inputs());
-        c.shown.update(&combined, now)
+        c.show(preferred, now)
+    }
+
+    /// Recombine one contact (the servers changed); true when the shown
+    /// state changed.
+    fn recombine(&mut self, id: ContactId) -> bool {
+        let preferred = self.preferred();
+        let now = self.contact(id).and_then(|c| c.shown.since);
+        match (self.contacts.get_mut(id.0 as usize), now) {
+            (Some(c), Some(now)) => c.show(preferred, now),
+            _ => false,
+        }
+    }
+}
+
+impl Contact {
+    /// Every server's sources into what is shown; true when it changed.
+    fn show(&mut self, preferred: Option<ServerId>, now: Instant) -> bool {
+        let (ids, combined) = servers::combine(&self.src, &self.more, preferred);
+        let server = servers::shown_server(combined.source, ids);
+        let mut changed = self.shown.update(&combined, now);
+        if self.shown.server != server {
+            self.shown.server = server;
+            changed = true;
+        }
+        changed
     }
 }
 
 impl Store {
     /// Apply one engine event. Returns the contact whose shown state changed.
     pub fn apply_event(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
+        self.apply_server_event(0, ev)
+    }
+
+    /// Apply one event of server `server`'s engine (see `servers`).
+    pub fn apply_server_event(
+        &mut self,
+        server: ServerId,
+        ev: &crate::sip::events::EngineEvent,
+    ) -> Option<ContactId> {
+        self.current_server = server;
+        let changed = self.apply_event_inner(ev);
+        self.current_server = 0;
+        changed
+    }
+
+    fn apply_event_inner(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
         use crate::sip::events::EngineEvent as E;
         let (id, changed) = match ev {
             E::Presence { contact, doc, at } => {
