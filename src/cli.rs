@@ -19,6 +19,7 @@ use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::directory::DirectoryFeed;
 use switchboard::runtime::publisher::{self, StatusLink};
+use switchboard::runtime::reload::ReloadSetup;
 use switchboard::runtime::servers::{self as hub, ServerHub, ServerSpec};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
@@ -145,6 +146,8 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let mut cfg = cfg;
+    // As loaded (its own [[contact]] entries): what a reload compares with.
+    let running = cfg.clone();
     let feed = directory_feed(cfg.as_mut());
     match args.command {
         Some(Command::Notes { cmd }) => {
@@ -164,8 +167,9 @@ pub fn run(args: Args) -> ExitCode {
                 once,
                 timeout,
                 directory: feed,
+                reload: None,
             };
-            block_on(watch(cfg, opts, args.seed, args.speed))
+            block_on(watch(cfg, running, opts, args.seed, args.speed))
         }
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
@@ -197,8 +201,9 @@ pub fn run(args: Args) -> ExitCode {
                 }),
                 status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
                 servers: Default::default(),
+                reload: None,
             };
-            block_on(console(cfg, opts, args.seed, args.speed))
+            block_on(console(cfg, running, opts, args.seed, args.speed))
         }
     }
 }
@@ -339,9 +344,26 @@ async fn start(
     Ok(Ok((driver, t)))
 }
 
+/// What the configuration reloader needs: the file, the configuration
+/// as loaded, the running servers' ids and the hub that runs them.
+fn reload_setup(running: Option<Config>, hub: &ServerHub) -> Option<ReloadSetup> {
+    let config = running?;
+    Some(ReloadSetup {
+        path: config.path.clone(),
+        config: Some(config),
+        ids: hub
+            .servers()
+            .iter()
+            .map(|(id, n)| (n.clone(), *id))
+            .collect(),
+        changes: Some(hub.changes()),
+    })
+}
+
 async fn watch(
     cfg: Option<Config>,
-    opts: watch_run::WatchOptions,
+    running: Option<Config>,
+    mut opts: watch_run::WatchOptions,
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
@@ -351,6 +373,7 @@ async fn watch(
     };
     let mut store = Store::new(t.contacts);
     store.set_servers(driver.servers(), t.preferred);
+    opts.reload = reload_setup(running, &driver);
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
@@ -367,6 +390,7 @@ async fn watch(
 
 async fn console(
     cfg: Option<Config>,
+    running: Option<Config>,
     mut opts: ConsoleOptions,
     seed: u64,
     speed: f64,
@@ -400,6 +424,7 @@ async fn console(
         )));
     }
     opts.servers = (driver.servers().to_vec(), t.preferred);
+    opts.reload = reload_setup(running, &driver);
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;

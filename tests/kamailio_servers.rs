@@ -24,6 +24,7 @@ const USERS: &[(&str, &str)] = &[
     ("alice", "alicepw"),
     ("bob", "bobpw"),
     ("carol", "carolpw"),
+    ("dave", "davepw"),
 ];
 
 fn uri(user: &str) -> String {
@@ -137,4 +138,90 @@ fn the_preferred_server_wins_and_a_lost_server_turns_only_its_states_stale() {
         "the lost server's busy was never shown stale over a current away\n{}",
         w.dump()
     );
+}
+
+/// Waits for a stderr line containing every one of `needles`.
+fn stderr_line(rx: &std::sync::mpsc::Receiver<String>, needles: &[&str]) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if needles.iter().all(|n| line.contains(n)) => return line,
+            Ok(line) => seen.push(line),
+            Err(_) => panic!(
+                "no stderr line with {needles:?}; seen:\n{}",
+                seen.join("\n")
+            ),
+        }
+    }
+}
+
+#[test]
+fn sigusr1_reloads_contacts_and_servers_and_an_invalid_file_keeps_the_running_one() {
+    let a = Kamailio::start(USERS);
+    let b = Kamailio::start(USERS);
+    publish(&a, "alice", "away");
+    publish(&a, "bob", "meal");
+    publish(&b, "carol", "busy");
+    let dir = run_dir("servers-reload");
+    // First only server "presence" (a) and alice, bob.
+    let only_a = |contacts: &[&str]| {
+        let full = config_text(&a, &b, contacts);
+        // Drop the second [[server]] (pbx) from the text.
+        let start = full.find("[[server]]\nname = \"pbx\"").expect("pbx entry");
+        let end = full[start..]
+            .find("[[contact]]")
+            .map_or(full.len(), |e| start + e);
+        format!("{}{}", &full[..start], &full[end..])
+    };
+    let cfg = write(&dir, &only_a(&["alice", "bob"]));
+    let mut w = Watch::start(&cfg, &[]);
+    let err = w.stderr();
+    w.snapshot(2, Duration::from_secs(10));
+    w.wait_for_all(
+        Duration::from_secs(10),
+        "alice and bob away",
+        &[uri("alice"), uri("bob")],
+        |l| s(l, "presence") == "away",
+    );
+
+    // Carol and Dave added, Bob removed, server pbx (b) added: without a
+    // restart.
+    write(&dir, &config_text(&a, &b, &["alice", "carol", "dave"]));
+    support::proc::signal(w.pid(), "USR1");
+    let line = stderr_line(&err, &["configuration reloaded", "started: pbx"]);
+    assert!(line.contains("3 contacts"), "{line}");
+    w.wait_for(Duration::from_secs(10), "carol busy from pbx", |l| {
+        is(l, "carol") && s(l, "presence") == "busy" && s(l, "server") == "pbx"
+    });
+    let at = w.seen.len();
+    // Bob is gone: no more lines for him (Alice's change on the new,
+    // preferred server comes after his).
+    publish(&a, "bob", "away");
+    publish(&b, "alice", "busy");
+    w.wait_for(Duration::from_secs(10), "alice busy from pbx", |l| {
+        is(l, "alice") && s(l, "presence") == "busy" && s(l, "server") == "pbx"
+    });
+    assert!(
+        !w.seen[at..].iter().any(|(_, l)| is(l, "bob")),
+        "bob was removed:\n{}",
+        w.dump()
+    );
+
+    // A mistake (in a file that also drops Dave): reported with file, line
+    // and key; nothing of it is applied, Dave stays watched.
+    let bad = format!(
+        "{}[[server]]\nname = \"third\"\npreferred = true\n",
+        config_text(&a, &b, &["alice", "carol"])
+    );
+    write(&dir, &bad);
+    support::proc::signal(w.pid(), "USR1");
+    stderr_line(&err, &["configuration not reloaded"]);
+    let why = stderr_line(&err, &["config.toml:", "server[3].preferred"]);
+    assert!(why.contains("only one server may be preferred"), "{why}");
+    publish(&b, "dave", "busy");
+    w.wait_for(Duration::from_secs(10), "dave still watched on pbx", |l| {
+        is(l, "dave") && s(l, "presence") == "busy" && s(l, "server") == "pbx"
+    });
 }

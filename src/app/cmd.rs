@@ -31,6 +31,9 @@ pub enum Cmd {
     SetStatus(StatusChoice),
     /// The idle timer: Inactive (true) or back (false).
     StatusIdle(bool),
+    /// Read the configuration file again and apply what changed (the
+    /// answer comes back as [`crate::app::Msg::ConfigReloaded`]).
+    ReloadConfig,
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

@@ -33,10 +33,12 @@ pub enum Action {
     EditNote,
     NoteHistory,
     StatusPicker,
+    /// Read the configuration file again and apply it (Ctrl-R).
+    ReloadConfig,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -55,6 +57,7 @@ impl Action {
         Action::EditNote,
         Action::NoteHistory,
         Action::StatusPicker,
+        Action::ReloadConfig,
         Action::Help,
         Action::Quit,
     ];
@@ -82,6 +85,7 @@ impl Action {
             Action::EditNote => "edit_note",
             Action::NoteHistory => "note_history",
             Action::StatusPicker => "status_picker",
+            Action::ReloadConfig => "reload_config",
         }
     }
 
@@ -109,6 +113,7 @@ impl Action {
             Action::EditNote => "Edit attendant note",
             Action::NoteHistory => "Note history",
             Action::StatusPicker => "Set my own status",
+            Action::ReloadConfig => "Reload configuration",
         }
     }
 
@@ -327,7 +332,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 20] = [
+        let defaults: [(Action, Vec<Key>); 21] = [
             (
                 Action::Quit,
                 vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
@@ -351,6 +356,7 @@ impl Default for Keymap {
             (Action::EditNote, vec![p(K::F(4))]),
             (Action::NoteHistory, vec![p(K::F(6))]),
             (Action::StatusPicker, vec![p(K::F(5))]),
+            (Action::ReloadConfig, vec![Key::ctrl('r')]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

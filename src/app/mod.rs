@@ -21,4 +21,5 @@ pub use cmd::Cmd;
 pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};
 pub use model::{Focus, Model, Settings};
 pub use msg::Msg;
+pub use servers::Reloaded;
 pub use update::update;

@@ -38,6 +38,9 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
+    /// The configuration file was read again (Ctrl-R, SIGUSR1): what it
+    /// now says, or why it was refused (the running one is kept).
+    ConfigReloaded(Box<Result<crate::app::Reloaded, String>>),
     /// An event from the engine of server `server` (several servers;
     /// server 0's come as [`Msg::Engine`]).
     ServerEngine {

@@ -38,6 +38,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Engine(ev) => on_engine(model, 0, ev),
         Msg::ServerEngine { server, event } => on_engine(model, server, event),
+        Msg::ConfigReloaded(result) => return crate::app::servers::on_reloaded(model, *result),
         Msg::EngineStopped => {
             model.engine_stopped = true;
             model.dirty = true;
@@ -236,6 +237,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::EditNote => crate::app::notes::open_editor(model),
         Action::NoteHistory => return crate::app::notes::open_history(model),
         Action::StatusPicker => own_status::open(model),
+        Action::ReloadConfig => return crate::app::servers::reload_asked(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

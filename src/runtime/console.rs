@@ -94,6 +94,9 @@ pub struct ConsoleOptions {
     pub status: Option<crate::runtime::publisher::StatusLink>,
     /// `[status]`: profiles, idle timer, on start and on exit.
     pub status_config: crate::config::StatusConfig,
+    /// Ctrl-R and SIGUSR1: what the configuration reloader starts from
+    /// (`None`: the reloader answers that there is no file to reload).
+    pub reload: Option<super::reload::ReloadSetup>,
     /// The servers (`(id, name)`) and the preferred one's id.
     pub servers: (
         Vec<(crate::store::ServerId, String)>,
@@ -182,21 +185,25 @@ pub async fn run_console<S: EventSource>(
     };
     let mut model = Model::new(contacts, settings);
     model.store.set_servers(&opts.servers.0, opts.servers.1);
-    let directory = opts.directory.as_ref().map(|feed| {
-        // The extra columns and the problems of the first load (its
-        // contacts are the ones the model and the engine started with),
-        // after the configuration's own warnings.
-        let warnings = model.message.take();
+    // The extra columns and the problems of the first load (its
+    // contacts are the ones the model and the engine started with),
+    // after the configuration's own warnings; the reloader watches the
+    // files and answers Ctrl-R and SIGUSR1.
+    let warnings = model.message.take();
+    if let Some(feed) = &opts.directory {
         model.apply_directory(feed.initial.clone());
-        let (rx, problems) = super::directory::start(feed);
-        let parts: Vec<String> = warnings
-            .into_iter()
-            .chain(model.message.take())
-            .chain(problems)
-            .collect();
-        model.message = (!parts.is_empty()).then(|| parts.join(" · "));
-        rx
-    });
+    }
+    let reloader = super::reload::start(
+        opts.reload.clone().unwrap_or_default(),
+        opts.directory.as_ref(),
+    );
+    let parts: Vec<String> = warnings
+        .into_iter()
+        .chain(model.message.take())
+        .chain(reloader.problems)
+        .collect();
+    model.message = (!parts.is_empty()).then(|| parts.join(" · "));
+    let directory = Some(reloader.messages);
     own_status::start(&mut model, &opts).await;
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
@@ -216,6 +223,7 @@ pub async fn run_console<S: EventSource>(
         directory,
         notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
         status: opts.status.clone(),
+        reload: Some(reloader.trigger),
     };
     let result = run_loop_with(
         &mut model,
@@ -281,6 +289,7 @@ where
         directory: None,
         notes: None,
         status: None,
+        reload: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -306,6 +315,8 @@ pub(crate) struct Hooks<'a> {
     pub notes: Option<crate::notes::NotesTarget>,
     /// Where the own status goes.
     pub status: Option<crate::runtime::publisher::StatusLink>,
+    /// Ctrl-R goes here (the configuration reloader).
+    pub reload: Option<mpsc::UnboundedSender<()>>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -348,7 +359,8 @@ where
     let dispatch = Dispatch::new(hooks.update, back_tx)
         .with_engine(source.commands())
         .with_notes(hooks.notes.take())
-        .with_status(hooks.status.clone());
+        .with_status(hooks.status.clone())
+        .with_reload(hooks.reload.take());
     dispatch.send(
         model,
         Msg::Resize {

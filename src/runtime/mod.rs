@@ -14,6 +14,7 @@ pub mod console;
 pub mod directory;
 pub mod notes;
 pub mod publisher;
+pub mod reload;
 pub mod servers;
 pub mod sip_driver;
 pub mod watch_run;

@@ -39,6 +39,9 @@ pub struct WatchOptions {
     /// (new contacts are subscribed and printed as they change; removed
     /// ones are unsubscribed and no longer printed).
     pub directory: Option<super::directory::DirectoryFeed>,
+    /// SIGUSR1 reloads the configuration while streaming (`None`: no
+    /// file, e.g. the demo).
+    pub reload: Option<super::reload::ReloadSetup>,
 }
 
 /// What woke `follow`.
@@ -46,6 +49,7 @@ enum Wake {
     Event(Option<(ServerId, EngineEvent)>),
     SnapshotDue,
     Reload(crate::directory::Loaded),
+    Config(Result<crate::app::Reloaded, String>),
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
@@ -105,9 +109,17 @@ async fn follow(
     // answered (its full state, or a fallback to single subscriptions).
     let mut lists_waiting: HashSet<(ServerId, EventKind)> =
         driver.lists().iter().copied().collect();
-    let mut reload = match (&opts.directory, opts.once) {
-        (Some(feed), false) => Some(super::directory::start(feed).0),
-        _ => None,
+    let mut reload = match (&opts.reload, &opts.directory, opts.once) {
+        (_, _, true) => None,
+        (Some(setup), feed, false) => {
+            let r = super::reload::start(setup.clone(), feed.as_ref());
+            for p in &r.problems {
+                eprintln!("switchboard: warning: {p}");
+            }
+            Some(r.messages)
+        }
+        (None, Some(feed), false) => Some(super::directory::start(feed).0),
+        (None, None, false) => None,
     };
     loop {
         let wake = tokio::select! {
@@ -115,6 +127,7 @@ async fn follow(
             () = tokio::time::sleep_until(deadline), if !snapshot_done => Wake::SnapshotDue,
             Some(msg) = next_reload(reload.as_mut()) => match msg {
                 crate::app::Msg::Directory(loaded) => Wake::Reload(loaded),
+                crate::app::Msg::ConfigReloaded(result) => Wake::Config(*result),
                 _ => continue,
             },
         };
@@ -131,6 +144,20 @@ async fn follow(
             }
             Wake::Reload(loaded) => {
                 reload_directory(driver, &mut store, loaded);
+                continue;
+            }
+            Wake::Config(result) => {
+                let changed = reload_config(driver, &mut store, &mut health, result);
+                if snapshot_done {
+                    for id in changed {
+                        writeln!(
+                            out,
+                            "{}",
+                            watch::line(&store, id, |i| clock.wall(i), SystemTime::now())
+                        )?;
+                    }
+                    out.flush()?;
+                }
                 continue;
             }
         };
@@ -200,6 +227,47 @@ fn reload_directory(driver: &ServerHub, store: &mut Store, loaded: crate::direct
     }
 }
 
+/// A configuration reload (SIGUSR1): the servers and the directory
+/// follow it, or stderr says why not (file, line and key) and the running
+/// configuration stays. Returns the contacts whose shown state changed
+/// (a removed server's states gone).
+fn reload_config(
+    driver: &ServerHub,
+    store: &mut Store,
+    health: &mut Health,
+    result: Result<crate::app::Reloaded, String>,
+) -> Vec<crate::store::ContactId> {
+    let r = match result {
+        Ok(r) => r,
+        Err(why) => {
+            eprintln!("switchboard: configuration not reloaded (the running one is kept):");
+            for line in why.lines() {
+                eprintln!("switchboard: {line}");
+            }
+            return Vec::new();
+        }
+    };
+    let changed = store.set_servers(&r.servers, r.preferred);
+    health.servers_now(&r.servers);
+    reload_directory(driver, store, r.directory);
+    eprintln!(
+        "switchboard: configuration reloaded ({} contacts; servers started: {}; reconnected: {}; stopped: {})",
+        store.ids().count(),
+        list_or_none(&r.started),
+        list_or_none(&r.restarted),
+        list_or_none(&r.stopped)
+    );
+    changed
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// Whether `watch` must give up on its servers (exit 3).
 ///
 /// One server: when it rejects our credentials, or cannot be reached
@@ -219,6 +287,19 @@ impl Health {
                 .iter()
                 .map(|(id, name)| (*id, name.clone(), false, false))
                 .collect(),
+        }
+    }
+
+    /// The servers after a configuration reload (new ones not connected
+    /// yet, removed ones forgotten).
+    fn servers_now(&mut self, servers: &[(ServerId, String)]) {
+        self.servers
+            .retain(|s| servers.iter().any(|(id, _)| *id == s.0));
+        for (id, name) in servers {
+            match self.servers.iter_mut().find(|s| s.0 == *id) {
+                Some(s) => s.1 = name.clone(),
+                None => self.servers.push((*id, name.clone(), false, false)),
+            }
         }
     }
 

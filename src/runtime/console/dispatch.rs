@@ -34,6 +34,9 @@ pub(crate) struct Dispatch {
     notes: Option<crate::runtime::notes::NotesHandle>,
     /// Where our own status goes (None: nowhere; the picker says so).
     status: Option<crate::runtime::publisher::StatusLink>,
+    /// Asks the configuration reloader to read the file again (`None`:
+    /// no file, e.g. the demo).
+    reload: Option<mpsc::UnboundedSender<()>>,
     back: mpsc::UnboundedSender<Msg>,
 }
 
@@ -47,6 +50,7 @@ impl Dispatch {
             engine: None,
             notes: None,
             status: None,
+            reload: None,
             back,
         }
     }
@@ -70,6 +74,12 @@ impl Dispatch {
         link: Option<crate::runtime::publisher::StatusLink>,
     ) -> Self {
         self.status = link;
+        self
+    }
+
+    /// Ctrl-R goes to this reloader (`runtime::reload`).
+    pub(crate) fn with_reload(mut self, reload: Option<mpsc::UnboundedSender<()>>) -> Self {
+        self.reload = reload;
         self
     }
 
@@ -121,6 +131,13 @@ impl Dispatch {
             // chosen status); never worth starting one or an error line.
             Cmd::StatusIdle(idle) => {
                 self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }), false)
+            }
+            Cmd::ReloadConfig => {
+                let asked = self.reload.as_ref().is_some_and(|r| r.send(()).is_ok());
+                if !asked {
+                    let why = "there is no configuration file to reload".to_string();
+                    let _ = self.back.send(Msg::ConfigReloaded(Box::new(Err(why))));
+                }
             }
         }
     }

@@ -268,6 +268,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
         directory: None,
         notes: None,
         status: None,
+        reload: None,
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
@@ -357,6 +358,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         directory: None,
         notes: None,
         status: None,
+        reload: None,
     };
     let driver = async {
         office_on_screen(&events, &backend).await;
