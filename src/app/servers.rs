@@ -128,3 +128,6 @@ pub(crate) fn on_reloaded(
     });
     cmds
 }
+
+#[cfg(test)]
+mod tests;

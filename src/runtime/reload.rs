@@ -309,3 +309,130 @@ async fn next_msg(rx: Option<&mut mpsc::UnboundedReceiver<Msg>>) -> Option<Msg> 
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn config(text: &str, dir: &std::path::Path) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const ACCOUNT: &str = "[account]\nuri = \"sip:attendant@127.0.0.1\"\n";
+
+    fn contacts(users: &[&str]) -> String {
+        users
+            .iter()
+            .map(|u| format!("[[contact]]\nname = \"{u}\"\nuri = \"sip:{u}@127.0.0.1\"\n"))
+            .collect()
+    }
+
+    async fn answer(r: &mut Reloader) -> Result<Reloaded, String> {
+        let msg = tokio::time::timeout(Duration::from_secs(10), r.messages.recv())
+            .await
+            .expect("an answer within 10 s")
+            .expect("the reloader runs");
+        match msg {
+            Msg::ConfigReloaded(result) => *result,
+            other => panic!("not a reload: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn servers_are_started_restarted_and_stopped_by_name_and_unchanged_ones_left_alone() {
+        let dir = std::env::temp_dir().join(format!("switchboard-reload-{}", std::process::id()));
+        let server = |name: &str, port: u16, extra: &str| {
+            format!("[[server]]\nname = \"{name}\"\naddress = \"127.0.0.1:{port}\"\n{extra}")
+        };
+        let first = format!(
+            "{ACCOUNT}{}{}{}",
+            server("presence", 5998, ""),
+            server("pbx", 5999, ""),
+            contacts(&["alice", "bob"])
+        );
+        let path = config(&first, &dir);
+        let running = crate::config::load(&path).unwrap();
+        let (changes, mut hub) = mpsc::unbounded_channel();
+        let setup = ReloadSetup {
+            path: Some(path.clone()),
+            config: Some(running),
+            ids: vec![("presence".into(), 0), ("pbx".into(), 1)],
+            changes: Some(changes),
+        };
+        let mut r = start(setup, None);
+
+        // presence unchanged, pbx changed, carrier new; bob out, carol in.
+        let second = format!(
+            "{ACCOUNT}{}{}{}{}",
+            server("presence", 5998, ""),
+            server("pbx", 5999, "keepalive = 10\n"),
+            server("carrier", 5997, "preferred = true\n"),
+            contacts(&["alice", "carol"])
+        );
+        config(&second, &dir);
+        r.trigger.send(()).unwrap();
+        let got = answer(&mut r).await.expect("a valid file");
+        assert_eq!(got.restarted, ["pbx"]);
+        assert_eq!(got.started, ["carrier"]);
+        assert!(got.stopped.is_empty());
+        assert_eq!(
+            got.servers,
+            [
+                (0, "presence".into()),
+                (1, "pbx".into()),
+                (2, "carrier".into())
+            ]
+        );
+        assert_eq!(got.preferred, Some(2));
+        let names: Vec<&str> = got
+            .directory
+            .entries
+            .iter()
+            .map(|e| e.info.name.as_str())
+            .collect();
+        assert_eq!(names, ["alice", "carol"]);
+        let mut started = Vec::new();
+        while let Ok(change) = hub.try_recv() {
+            match change {
+                ServerChange::Start(spec) => started.push((spec.id, spec.name)),
+                ServerChange::Stop(id) => panic!("nothing stopped, got {id}"),
+            }
+        }
+        assert_eq!(started, [(1, "pbx".into()), (2, "carrier".into())]);
+
+        // A mistake: refused with file, line and key; nothing sent.
+        let third = format!("{second}[[server]]\nname = \"pbx\"\n");
+        config(&third, &dir);
+        r.trigger.send(()).unwrap();
+        let why = answer(&mut r).await.expect_err("an invalid file");
+        assert!(
+            why.contains("config.toml:") && why.contains("server[4].name"),
+            "{why}"
+        );
+        assert!(hub.try_recv().is_err(), "nothing applied");
+
+        // Back to one server: the others stop.
+        let fourth = format!(
+            "{ACCOUNT}{}{}",
+            server("presence", 5998, ""),
+            contacts(&["alice"])
+        );
+        config(&fourth, &dir);
+        r.trigger.send(()).unwrap();
+        let got = answer(&mut r).await.expect("a valid file");
+        assert_eq!(got.stopped, ["pbx", "carrier"]);
+        let mut stopped = Vec::new();
+        while let Ok(change) = hub.try_recv() {
+            if let ServerChange::Stop(id) = change {
+                stopped.push(id);
+            }
+        }
+        assert_eq!(stopped, [1, 2]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
