@@ -224,4 +224,41 @@ fn sigusr1_reloads_contacts_and_servers_and_an_invalid_file_keeps_the_running_on
     w.wait_for(Duration::from_secs(10), "dave still watched on pbx", |l| {
         is(l, "dave") && s(l, "presence") == "busy" && s(l, "server") == "pbx"
     });
+
+    // pbx changed: reconnected (its states stale until its new
+    // subscriptions answer), the presence server left alone.
+    let changed = config_text(&a, &b, &["alice", "carol", "dave"])
+        .replace("preferred = true\n", "preferred = true\nkeepalive = 10\n");
+    write(&dir, &changed);
+    let at = w.seen.len();
+    support::proc::signal(w.pid(), "USR1");
+    stderr_line(&err, &["configuration reloaded", "reconnected: pbx"]);
+    w.wait_for(
+        Duration::from_secs(10),
+        "dave current again from pbx",
+        |l| is(l, "dave") && s(l, "presence") == "busy" && l["stale"] == false,
+    );
+    assert!(
+        w.seen[at..]
+            .iter()
+            .any(|(_, l)| is(l, "dave") && l["stale"] == true),
+        "stale between the old engine and the new one's answer:\n{}",
+        w.dump()
+    );
+    let log = std::fs::read_to_string(cfg.with_file_name("switchboard.log")).unwrap_or_default();
+    let touched: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("server=presence") && (l.contains("stopping") || l.contains("started"))
+        })
+        .collect();
+    assert!(
+        touched.is_empty(),
+        "the unchanged server was restarted: {touched:?}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("stopping the server's engine") && l.contains("server=pbx")),
+        "pbx was restarted:\n{log}"
+    );
 }

@@ -21,5 +21,5 @@ pub use cmd::Cmd;
 pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};
 pub use model::{Focus, Model, Settings};
 pub use msg::Msg;
-pub use servers::Reloaded;
+pub use servers::{Reloaded, restarted_ids};
 pub use update::update;

@@ -64,6 +64,16 @@ pub struct Reloaded {
     pub directory: crate::directory::Loaded,
 }
 
+/// The ids of the servers a reload restarted (their old subscriptions
+/// are ended: what they said turns stale until the new ones answer).
+pub fn restarted_ids(r: &Reloaded) -> Vec<ServerId> {
+    r.servers
+        .iter()
+        .filter(|(_, name)| r.restarted.contains(name))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
 /// Ctrl-R: ask the runtime to read the configuration again.
 pub(crate) fn reload_asked(model: &mut Model) -> Vec<crate::app::Cmd> {
     model.message = Some("Reloading the configuration…".into());
@@ -89,8 +99,11 @@ pub(crate) fn on_reloaded(
             return Vec::new();
         }
     };
-    let changed = model.store.set_servers(&r.servers, r.preferred);
+    let mut changed = model.store.set_servers(&r.servers, r.preferred);
     if let Some(now) = model.now {
+        for id in restarted_ids(&r) {
+            changed.extend(model.store.mark_server_stale(id, now));
+        }
         for id in changed {
             model.refresh_contact(id, now);
         }

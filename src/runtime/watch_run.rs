@@ -247,7 +247,13 @@ fn reload_config(
             return Vec::new();
         }
     };
-    let changed = store.set_servers(&r.servers, r.preferred);
+    let mut changed = store.set_servers(&r.servers, r.preferred);
+    let now = std::time::Instant::now();
+    for id in crate::app::restarted_ids(&r) {
+        changed.extend(store.mark_server_stale(id, now));
+    }
+    changed.sort_unstable();
+    changed.dedup();
     health.servers_now(&r.servers);
     reload_directory(driver, store, r.directory);
     eprintln!(

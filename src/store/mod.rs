@@ -315,15 +315,6 @@ impl Store {
             })
     }
 
-    /// The sources of the server whose state shows for `event`.
-    fn shown_sources(&self, id: ContactId, event: EventKind) -> Option<&Sources> {
-        let c = self.contact(id)?;
-        let chosen = c.chosen(slot(event), self.preferred());
-        match chosen.checked_sub(1) {
-            None => Some(&c.src),
-            Some(k) => c.more.get(usize::from(k)),
-        }
-    }
     /// A PIDF document arrived. Returns true when the shown state changed.
     pub fn apply_presence(&mut self, id: ContactId, doc: PresenceDoc, now: Instant) -> bool {
         self.change(id, now, true, |src| {
@@ -443,49 +434,12 @@ impl Store {
         }
         c.show(preferred, now)
     }
-
-    /// Recombine one contact (the servers changed); true when the shown
-    /// state changed.
-    fn recombine(&mut self, id: ContactId) -> bool {
-        let preferred = self.preferred();
-        let now = self.contact(id).and_then(|c| c.shown.since);
-        match (self.contacts.get_mut(id.0 as usize), now) {
-            (Some(c), Some(now)) => c.show(preferred, now),
-            _ => false,
-        }
-    }
-}
-
-impl Contact {
-    /// Every server's sources into what is shown; true when it changed.
-    fn show(&mut self, preferred: Option<ServerId>, now: Instant) -> bool {
-        let (ids, combined) = servers::combine(&self.src, &self.more, preferred);
-        let server = servers::shown_server(combined.source, ids);
-        let mut changed = self.shown.update(&combined, now);
-        if self.shown.server != server {
-            self.shown.server = server;
-            changed = true;
-        }
-        changed
-    }
 }
 
 impl Store {
     /// Apply one engine event. Returns the contact whose shown state changed.
     pub fn apply_event(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
         self.apply_server_event(0, ev)
-    }
-
-    /// Apply one event of server `server`'s engine (see `servers`).
-    pub fn apply_server_event(
-        &mut self,
-        server: ServerId,
-        ev: &crate::sip::events::EngineEvent,
-    ) -> Option<ContactId> {
-        self.current_server = server;
-        let changed = self.apply_event_inner(ev);
-        self.current_server = 0;
-        changed
     }
 
     fn apply_event_inner(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {

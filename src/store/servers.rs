@@ -24,7 +24,10 @@
 //! presence server and a PBX); the shown `server` is the one of the
 //! shown `source`.
 
-use super::{Contact, ContactId, Sources, Store, rules};
+use std::time::Instant;
+
+use super::{Contact, ContactId, Sources, Store, rules, slot};
+use crate::presence::EventKind;
 use crate::presence::{Severity, Source};
 
 /// A presence server, as the runtime numbers them.
@@ -195,6 +198,37 @@ impl Store {
         changed
     }
 
+    /// Server `id` was restarted (its table changed): what it said is no
+    /// longer backed by a live subscription until its new engine's
+    /// NOTIFYs come, so it turns stale. The contacts whose shown state
+    /// changed.
+    pub fn mark_server_stale(
+        &mut self,
+        server: ServerId,
+        now: std::time::Instant,
+    ) -> Vec<ContactId> {
+        let preferred = self.preferred();
+        let mut changed = Vec::new();
+        for (i, c) in self.contacts.iter_mut().enumerate() {
+            if c.retired || c.sources(server).is_none() {
+                continue;
+            }
+            let s = c.sources_mut(server);
+            let had = [s.presence.is_some(), s.dialogs.received()];
+            let mut marked = false;
+            for (stale, had) in s.stale.iter_mut().zip(had) {
+                if had && !*stale {
+                    *stale = true;
+                    marked = true;
+                }
+            }
+            if marked && c.show(preferred, now) {
+                changed.push(ContactId(u32::try_from(i).unwrap_or(u32::MAX)));
+            }
+        }
+        changed
+    }
+
     /// The name of server `id` (`None`: unknown or removed).
     pub fn server_name(&self, id: ServerId) -> Option<&str> {
         self.servers.names.get(usize::from(id))?.as_deref()
@@ -227,230 +261,54 @@ impl Store {
     pub(super) fn preferred(&self) -> Option<ServerId> {
         self.servers.preferred
     }
+
+    /// Apply one event of server `server`'s engine (see `servers`).
+    pub fn apply_server_event(
+        &mut self,
+        server: ServerId,
+        ev: &crate::sip::events::EngineEvent,
+    ) -> Option<ContactId> {
+        self.current_server = server;
+        let changed = self.apply_event_inner(ev);
+        self.current_server = 0;
+        changed
+    }
+
+    /// The sources of the server whose state shows for `event`.
+    pub(super) fn shown_sources(&self, id: ContactId, event: EventKind) -> Option<&Sources> {
+        let c = self.contact(id)?;
+        let chosen = c.chosen(slot(event), self.preferred());
+        match chosen.checked_sub(1) {
+            None => Some(&c.src),
+            Some(k) => c.more.get(usize::from(k)),
+        }
+    }
+
+    /// Recombine one contact (the servers changed); true when the shown
+    /// state changed.
+    fn recombine(&mut self, id: ContactId) -> bool {
+        let preferred = self.preferred();
+        let now = self.contact(id).and_then(|c| c.shown.since);
+        match (self.contacts.get_mut(id.0 as usize), now) {
+            (Some(c), Some(now)) => c.show(preferred, now),
+            _ => false,
+        }
+    }
+}
+
+impl Contact {
+    /// Every server's sources into what is shown; true when it changed.
+    pub(super) fn show(&mut self, preferred: Option<ServerId>, now: Instant) -> bool {
+        let (ids, combined) = combine(&self.src, &self.more, preferred);
+        let server = shown_server(combined.source, ids);
+        let mut changed = self.shown.update(&combined, now);
+        if self.shown.server != server {
+            self.shown.server = server;
+            changed = true;
+        }
+        changed
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::*;
-    use crate::body::{PresenceDoc, pidf};
-    use crate::presence::{
-        ContactInfo, EventKind, Freshness, LineState, Presence, SubscriptionStatus,
-    };
-    use crate::sip::events::EngineEvent;
-
-    const ALICE: ContactId = ContactId(0);
-
-    fn doc(p: Presence) -> PresenceDoc {
-        pidf::parse(pidf::build("sip:alice@x.test", p, None, None, None).as_bytes()).unwrap()
-    }
-
-    /// Two servers, "presence" (0) and "pbx" (1), `preferred` one of them.
-    fn two_servers(preferred: Option<ServerId>) -> Store {
-        let mut s = Store::new(vec![ContactInfo {
-            name: "Alice".into(),
-            uri: "sip:alice@x.test".into(),
-            extension: None,
-            department: None,
-        }]);
-        s.set_servers(&[(0, "presence".into()), (1, "pbx".into())], preferred);
-        s
-    }
-
-    fn says(s: &mut Store, server: ServerId, p: Presence, at: Instant) {
-        let events = [
-            EngineEvent::Subscription {
-                contact: ALICE,
-                event: EventKind::Presence,
-                status: SubscriptionStatus::Active,
-                at,
-            },
-            EngineEvent::Presence {
-                contact: ALICE,
-                doc: doc(p),
-                at,
-            },
-        ];
-        for ev in &events {
-            s.apply_server_event(server, ev);
-        }
-    }
-
-    fn stale(s: &mut Store, server: ServerId, at: Instant) -> Option<ContactId> {
-        let ev = EngineEvent::Stale {
-            contact: ALICE,
-            event: EventKind::Presence,
-            at,
-        };
-        s.apply_server_event(server, &ev)
-    }
-
-    #[test]
-    fn the_preferred_server_wins_a_conflict_and_is_named() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        assert_eq!(s.shown(ALICE).presence, Presence::Away);
-        assert_eq!(s.shown_server(ALICE), Some("presence"));
-        says(&mut s, 1, Presence::Busy, t + Duration::from_secs(1));
-        assert_eq!(s.shown(ALICE).presence, Presence::Busy);
-        assert_eq!(s.shown_server(ALICE), Some("pbx"));
-        // A later change on the other server does not override it.
-        says(&mut s, 0, Presence::Available, t + Duration::from_secs(2));
-        assert_eq!(s.shown(ALICE).presence, Presence::Busy);
-    }
-
-    #[test]
-    fn nothing_published_on_the_preferred_server_is_no_conflict() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        let empty = crate::body::notify::read(EventKind::Presence, "", b"", true).unwrap();
-        let crate::body::notify::Notified::Presence(doc) = empty else {
-            panic!("an empty active NOTIFY reads as nothing published");
-        };
-        for ev in [
-            EngineEvent::Subscription {
-                contact: ALICE,
-                event: EventKind::Presence,
-                status: SubscriptionStatus::Active,
-                at: t,
-            },
-            EngineEvent::Presence {
-                contact: ALICE,
-                doc,
-                at: t,
-            },
-        ] {
-            s.apply_server_event(1, &ev);
-        }
-        assert_eq!(s.shown(ALICE).presence, Presence::Away);
-        assert_eq!(s.shown_server(ALICE), Some("presence"));
-    }
-
-    #[test]
-    fn a_state_known_only_to_a_lost_server_stays_shown_stale_not_nothing_published() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 1, Presence::Away, t);
-        let empty = crate::body::notify::read(EventKind::Presence, "", b"", true).unwrap();
-        let crate::body::notify::Notified::Presence(doc) = empty else {
-            panic!("an empty active NOTIFY reads as nothing published");
-        };
-        let ev = EngineEvent::Presence {
-            contact: ALICE,
-            doc,
-            at: t,
-        };
-        s.apply_server_event(0, &ev);
-        assert_eq!(s.shown(ALICE).presence, Presence::Away);
-        stale(&mut s, 1, t);
-        let shown = s.shown(ALICE);
-        assert_eq!(
-            (shown.presence, shown.freshness),
-            (Presence::Away, Freshness::Stale)
-        );
-        assert_eq!(s.shown_server(ALICE), Some("pbx"));
-    }
-
-    #[test]
-    fn without_a_preferred_server_the_first_configured_wins() {
-        let t = Instant::now();
-        let mut s = two_servers(None);
-        says(&mut s, 1, Presence::Busy, t);
-        says(&mut s, 0, Presence::Away, t);
-        assert_eq!(s.shown(ALICE).presence, Presence::Away);
-        assert_eq!(s.shown_server(ALICE), Some("presence"));
-    }
-
-    #[test]
-    fn a_lost_preferred_server_shows_the_others_current_state_not_its_stale_one() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        says(&mut s, 1, Presence::Busy, t);
-        assert_eq!(stale(&mut s, 1, t), Some(ALICE));
-        let shown = s.shown(ALICE);
-        assert_eq!(shown.presence, Presence::Away);
-        assert_eq!(shown.freshness, Freshness::Fresh);
-        assert_eq!(s.shown_server(ALICE), Some("presence"));
-        // Back: the preferred one wins again.
-        says(&mut s, 1, Presence::Busy, t);
-        assert_eq!(s.shown(ALICE).presence, Presence::Busy);
-    }
-
-    #[test]
-    fn the_other_server_lost_leaves_the_preferred_ones_state_current() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        says(&mut s, 1, Presence::Busy, t);
-        stale(&mut s, 0, t);
-        let shown = s.shown(ALICE);
-        assert_eq!(
-            (shown.presence, shown.freshness),
-            (Presence::Busy, Freshness::Fresh)
-        );
-    }
-
-    #[test]
-    fn both_lost_shows_the_preferred_ones_last_state_stale() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        says(&mut s, 1, Presence::Busy, t);
-        stale(&mut s, 0, t);
-        stale(&mut s, 1, t);
-        let shown = s.shown(ALICE);
-        assert_eq!(
-            (shown.presence, shown.freshness),
-            (Presence::Busy, Freshness::Stale)
-        );
-        assert_eq!(s.shown_server(ALICE), Some("pbx"));
-    }
-
-    #[test]
-    fn presence_and_line_may_come_from_different_servers() {
-        let t = Instant::now();
-        let mut s = two_servers(None);
-        says(&mut s, 0, Presence::Away, t);
-        for ev in [
-            EngineEvent::Subscription {
-                contact: ALICE,
-                event: EventKind::Dialog,
-                status: SubscriptionStatus::Active,
-                at: t,
-            },
-            EngineEvent::Dialog {
-                contact: ALICE,
-                doc: None,
-                at: t,
-            },
-        ] {
-            s.apply_server_event(1, &ev);
-        }
-        let shown = s.shown(ALICE);
-        assert_eq!(
-            (shown.presence, shown.line),
-            (Presence::Away, LineState::Ready)
-        );
-        assert_eq!(
-            s.package_server(ALICE, EventKind::Presence),
-            Some("presence")
-        );
-        assert_eq!(s.package_server(ALICE, EventKind::Dialog), Some("pbx"));
-    }
-
-    #[test]
-    fn a_removed_server_takes_its_state_with_it() {
-        let t = Instant::now();
-        let mut s = two_servers(Some(1));
-        says(&mut s, 0, Presence::Away, t);
-        says(&mut s, 1, Presence::Busy, t);
-        let changed = s.set_servers(&[(0, "presence".into())], None);
-        assert_eq!(changed, [ALICE]);
-        assert_eq!(s.shown(ALICE).presence, Presence::Away);
-        assert_eq!(s.server_name(1), None);
-    }
-}
+mod tests;
