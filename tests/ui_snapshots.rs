@@ -531,3 +531,46 @@ fn a_long_startup_warning_takes_both_status_rows_until_the_next_key() {
     let t = text(&draw(&m));
     assert!(!t.contains("password") && t.contains("F1 help"), "{t}");
 }
+
+/// Several servers: the details say which server each part came from.
+#[test]
+fn the_details_name_the_server_of_presence_and_of_the_line() {
+    let mut m = Model::new(
+        sample::office(),
+        Settings {
+            favourites: sample::office_favourites(),
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    m.store
+        .set_servers(&[(0, "presence".into()), (1, "pbx".into())], Some(1));
+    for ev in sample::office_events(Instant::now()) {
+        use switchboard::presence::EventKind;
+        use switchboard::sip::events::EngineEvent as E;
+        let pbx = matches!(
+            ev,
+            E::Dialog { .. }
+                | E::Subscription {
+                    event: EventKind::Dialog,
+                    ..
+                }
+        );
+        update(&mut m, Msg::engine_from(u16::from(pbx), ev));
+    }
+    key(&mut m, KeyCode::Right); // Heidi, ringing
+    key(&mut m, KeyCode::Enter);
+    let t = text(&draw(&m));
+    assert!(
+        t.lines().any(|l| l.contains("Server")
+            && l.contains("presence: presence")
+            && l.contains("line: pbx")),
+        "{t}"
+    );
+}

@@ -15,6 +15,13 @@
 //!
 //! A driver that stops by itself leaves the others running; the hub's
 //! channel ends (the console's "engine stopped") when the last one has.
+//!
+//! Contacts learnt from a resource list (`EngineEvent::ContactsAdded`)
+//! are taken from one server only, the first one configured with a
+//! `list`: each engine numbers the members it learns itself, so two
+//! engines would give one id to two people. Another server's learnt
+//! members are left out (their events dropped, counted in the log);
+//! everyone in the directory is served by every server.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -72,6 +79,9 @@ struct Running {
     id: ServerId,
     name: String,
     handle: SipHandle,
+    /// Contacts this engine learnt from its list that are not taken (it
+    /// is not the list owner): their events are dropped.
+    foreign: std::collections::HashSet<ContactId>,
 }
 
 impl ServerHub {
@@ -98,13 +108,16 @@ impl ServerHub {
                 id: spec.id,
                 name: spec.name,
                 handle,
+                foreign: Default::default(),
             });
         }
         let servers = running.iter().map(|r| (r.id, r.name.clone())).collect();
         let (out, events) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (changes, changes_rx) = mpsc::unbounded_channel();
+        let list_owner = lists.first().map(|(id, _)| *id);
         let hub = Hub {
+            list_owner,
             running,
             contacts: contacts.iter().cloned().collect(),
             out,
@@ -196,6 +209,8 @@ impl super::console::EventSource for ServerHub {
 
 /// The hub task's state.
 struct Hub {
+    /// The server whose list's unknown members become contacts.
+    list_owner: Option<ServerId>,
     running: Vec<Running>,
     /// Every contact subscribed to (what a server started later needs).
     contacts: BTreeMap<ContactId, String>,
@@ -225,15 +240,10 @@ impl Hub {
                 Wake::Command(Some(cmd @ Command::Resubscribe { .. })) => self.resubscribe(cmd),
                 Wake::Change(change) => self.change(change).await,
                 Wake::Event(i, Some(ev)) => {
-                    let Some(r) = self.running.get(i) else {
+                    let Some(id) = self.take(i, &ev) else {
                         continue;
                     };
-                    if let EngineEvent::ContactsAdded { contacts, .. } = &ev {
-                        for (id, info) in contacts {
-                            self.contacts.insert(*id, info.uri.clone());
-                        }
-                    }
-                    if self.out.send((r.id, ev)).is_err() {
+                    if self.out.send((id, ev)).is_err() {
                         break; // nobody listens any more
                     }
                 }
@@ -254,6 +264,38 @@ impl Hub {
             r.handle.shutdown(deadline)
         });
         futures_util::future::join_all(ends).await;
+    }
+
+    /// Whether driver `i`'s event goes out (`Some(server id)`): learnt
+    /// contacts only from the list owner (see the module documentation).
+    fn take(&mut self, i: usize, ev: &EngineEvent) -> Option<ServerId> {
+        let owner = self.list_owner;
+        let r = self.running.get_mut(i)?;
+        let contact = match ev {
+            EngineEvent::ContactsAdded { contacts, .. } => {
+                if owner.is_some_and(|o| o != r.id) {
+                    tracing::warn!(
+                        server = %r.name,
+                        count = contacts.len(),
+                        "list members not in the directory are taken from the first server with a list only"
+                    );
+                    r.foreign.extend(contacts.iter().map(|(id, _)| *id));
+                    return None;
+                }
+                for (id, info) in contacts {
+                    self.contacts.insert(*id, info.uri.clone());
+                }
+                return Some(r.id);
+            }
+            EngineEvent::Presence { contact, .. }
+            | EngineEvent::Dialog { contact, .. }
+            | EngineEvent::Subscription { contact, .. }
+            | EngineEvent::Stale { contact, .. }
+            | EngineEvent::Unreadable { contact, .. } => contact,
+            // Connection, List (and whatever is added later) go out.
+            _ => return Some(r.id),
+        };
+        (!r.foreign.contains(contact)).then_some(r.id)
     }
 
     fn resubscribe(&mut self, cmd: Command) {
@@ -306,7 +348,12 @@ impl Hub {
         match SipHandle::start(engine, addr, &contacts).await {
             Ok(handle) => {
                 tracing::info!(server = %name, %addr, "server engine started");
-                self.running.push(Running { id, name, handle });
+                self.running.push(Running {
+                    id,
+                    name,
+                    handle,
+                    foreign: Default::default(),
+                });
             }
             Err(e) => tracing::warn!(server = %name, %addr, "cannot start the server: {e}"),
         }
