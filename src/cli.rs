@@ -20,6 +20,8 @@ use switchboard::demo::{self, DemoHandle, DemoOptions};
 use switchboard::runtime::console::{ConsoleOptions, run_console};
 use switchboard::runtime::directory::DirectoryFeed;
 use switchboard::runtime::publisher::{self, StatusLink};
+use switchboard::runtime::reload::ReloadSetup;
+use switchboard::runtime::servers::{self as hub, ServerHub, ServerSpec};
 use switchboard::runtime::{self, sip_driver::SipHandle, watch_run};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::store::{ContactId, ContactInfo, Store};
@@ -147,6 +149,8 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let mut cfg = cfg;
+    // As loaded (its own [[contact]] entries): what a reload compares with.
+    let running = cfg.clone();
     let feed = directory_feed(cfg.as_mut());
     match args.command {
         Some(Command::Notes { cmd }) => {
@@ -184,8 +188,9 @@ pub fn run(args: Args) -> ExitCode {
                 once,
                 timeout,
                 directory: feed,
+                reload: None,
             };
-            block_on(watch(cfg, opts, args.seed, args.speed))
+            block_on(watch(cfg, running, opts, args.seed, args.speed))
         }
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
@@ -222,8 +227,10 @@ pub fn run(args: Args) -> ExitCode {
                     .map(|c| c.telephony.clone())
                     .unwrap_or_default(),
                 hide_peers: ui.hide_peers,
+                servers: Default::default(),
+                reload: None,
             };
-            block_on(console(cfg, opts, args.seed, args.speed))
+            block_on(console(cfg, running, opts, args.seed, args.speed))
         }
     }
 }
@@ -269,10 +276,11 @@ fn load_config(cli: Option<&Path>, status_only: bool) -> Result<Option<Config>, 
     Ok(Some(cfg))
 }
 
-/// What the engine connects to: the configured server, or the demo.
+/// What the engines connect to: the configured servers, or the demo.
 struct Target {
-    engine: EngineConfig,
-    server: SocketAddr,
+    specs: Vec<ServerSpec>,
+    /// The preferred server's id.
+    preferred: Option<switchboard::store::ServerId>,
     contacts: Vec<ContactInfo>,
     demo: Option<DemoHandle>,
 }
@@ -302,19 +310,34 @@ async fn target(
         engine.password = (!password.is_empty()).then_some(password);
         engine.seed = runtime::seed_from_clock();
         return Ok(Ok(Target {
-            engine,
-            server: handle.addr,
+            specs: vec![ServerSpec {
+                id: 0,
+                name: "demo".into(),
+                engine,
+                addr: handle.addr,
+            }],
+            preferred: None,
             contacts: handle.contacts.clone(),
             demo: Some(handle),
         }));
     };
-    let server = match cfg.server.socket_addr() {
-        Ok(a) => a,
-        Err(e) => return Ok(Err(e.to_string())),
+    // Ids in file order (a reload numbers new servers after these).
+    let mut next = 0;
+    let specs = match hub::specs(&cfg, runtime::seed_from_clock(), |_| {
+        next += 1;
+        next - 1
+    }) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
     };
+    let preferred = cfg
+        .servers
+        .iter()
+        .position(|s| s.preferred)
+        .and_then(|i| u16::try_from(i).ok());
     Ok(Ok(Target {
-        engine: runtime::engine_config(&cfg, runtime::seed_from_clock()),
-        server,
+        specs,
+        preferred,
         contacts: cfg.contacts,
         demo: None,
     }))
@@ -334,7 +357,7 @@ async fn start(
     cfg: Option<Config>,
     seed: u64,
     speed: f64,
-) -> anyhow::Result<Result<(SipHandle, Target), ExitCode>> {
+) -> anyhow::Result<Result<(ServerHub, Target), ExitCode>> {
     let t = match target(cfg, seed, speed).await? {
         Ok(t) => t,
         Err(why) => {
@@ -342,19 +365,36 @@ async fn start(
             return Ok(Err(ExitCode::from(exit::SERVER)));
         }
     };
-    if let Some(why) = runtime::tls::check(&t.engine) {
+    if let Some(why) = t.specs.iter().find_map(|s| runtime::tls::check(&s.engine)) {
         eprintln!("switchboard: {why}");
         return Ok(Err(ExitCode::from(exit::CONFIG)));
     }
-    let driver = SipHandle::start(t.engine.clone(), t.server, &targets(&t.contacts))
+    let driver = ServerHub::start(t.specs.clone(), &targets(&t.contacts))
         .await
-        .with_context(|| format!("cannot open a socket towards {}", t.server))?;
+        .context("cannot open a socket towards the server")?;
     Ok(Ok((driver, t)))
+}
+
+/// What the configuration reloader needs: the file, the configuration
+/// as loaded, the running servers' ids and the hub that runs them.
+fn reload_setup(running: Option<Config>, hub: &ServerHub) -> Option<ReloadSetup> {
+    let config = running?;
+    Some(ReloadSetup {
+        path: config.path.clone(),
+        config: Some(config),
+        ids: hub
+            .servers()
+            .iter()
+            .map(|(id, n)| (n.clone(), *id))
+            .collect(),
+        changes: Some(hub.changes()),
+    })
 }
 
 async fn watch(
     cfg: Option<Config>,
-    opts: watch_run::WatchOptions,
+    running: Option<Config>,
+    mut opts: watch_run::WatchOptions,
     seed: u64,
     speed: f64,
 ) -> anyhow::Result<ExitCode> {
@@ -367,6 +407,8 @@ async fn watch(
     let mut store = Store::new(t.contacts);
     store.set_voicemail_pilot(voicemail);
     store.set_hide_peers(hide_peers);
+    store.set_servers(driver.servers(), t.preferred);
+    opts.reload = reload_setup(running, &driver);
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
@@ -383,6 +425,7 @@ async fn watch(
 
 async fn console(
     cfg: Option<Config>,
+    running: Option<Config>,
     mut opts: ConsoleOptions,
     seed: u64,
     speed: f64,
@@ -416,6 +459,8 @@ async fn console(
             },
         )));
     }
+    opts.servers = (driver.servers().to_vec(), t.preferred);
+    opts.reload = reload_setup(running, &driver);
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;

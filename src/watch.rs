@@ -31,6 +31,9 @@ pub struct Line<'a> {
     pub stale: bool,
     pub source: Source,
     pub rule: &'a str,
+    /// The server the shown state came from (its `name`, or the address
+    /// of a single `[server]`); null before anything is known.
+    pub server: Option<&'a str>,
     /// When the shown state last changed (RFC 3339, UTC, milliseconds).
     pub at: String,
     /// The other party while the line rings or is in a call: display name,
@@ -72,6 +75,7 @@ pub fn line(
         stale: shown.freshness == Freshness::Stale,
         source: shown.source,
         rule: shown.rule,
+        server: store.shown_server(id),
         at: rfc3339(at),
         peer: call_peer(shown).and_then(crate::store::Peer::label),
         direction: call_peer(shown).and_then(|p| match p.direction? {

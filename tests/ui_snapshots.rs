@@ -484,10 +484,15 @@ fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
     assert!(t.contains("me: not a [[contact]] (F1)"), "{t}");
     key(&mut m, KeyCode::F(1));
     let t = text(&draw(&m));
+    // The explanation may run on to the help's next page.
+    key(&mut m, KeyCode::PageDown);
+    let next = text(&draw(&m));
+    key(&mut m, KeyCode::PageUp);
     assert!(
         t.contains("me: sip:reception@example.com is not a [[contact]]:")
-            && t.contains("add it to the config to see your own status."),
-        "{t}"
+            && (t.contains("add it to the config to see your own status.")
+                || next.contains("add it to the config to see your own status.")),
+        "{t}\n{next}"
     );
     assert!(
         t.contains("quit") && t.contains("?3m stale"),
@@ -526,4 +531,47 @@ fn a_long_startup_warning_takes_both_status_rows_until_the_next_key() {
     key(&mut m, KeyCode::Down);
     let t = text(&draw(&m));
     assert!(!t.contains("password") && t.contains("F1 help"), "{t}");
+}
+
+/// Several servers: the details say which server each part came from.
+#[test]
+fn the_details_name_the_server_of_presence_and_of_the_line() {
+    let mut m = Model::new(
+        sample::office(),
+        Settings {
+            favourites: sample::office_favourites(),
+            ..Settings::default()
+        },
+    );
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    m.store
+        .set_servers(&[(0, "presence".into()), (1, "pbx".into())], Some(1));
+    for ev in sample::office_events(Instant::now()) {
+        use switchboard::presence::EventKind;
+        use switchboard::sip::events::EngineEvent as E;
+        let pbx = matches!(
+            ev,
+            E::Dialog { .. }
+                | E::Subscription {
+                    event: EventKind::Dialog,
+                    ..
+                }
+        );
+        update(&mut m, Msg::engine_from(u16::from(pbx), ev));
+    }
+    key(&mut m, KeyCode::Right); // Heidi, ringing
+    key(&mut m, KeyCode::Enter);
+    let t = text(&draw(&m));
+    assert!(
+        t.lines().any(|l| l.contains("Server")
+            && l.contains("presence: presence")
+            && l.contains("line: pbx")),
+        "{t}"
+    );
 }

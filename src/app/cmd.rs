@@ -43,6 +43,9 @@ pub enum Cmd {
     /// Read one contact's journal since `since_ms` (answered with
     /// `NotesEvent::Journal`).
     LoadJournal { contact: String, since_ms: i64 },
+    /// Read the configuration file again and apply what changed (the
+    /// answer comes back as [`crate::app::Msg::ConfigReloaded`]).
+    ReloadConfig,
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

@@ -35,6 +35,8 @@ pub enum Action {
     StatusPicker,
     /// F8: the selected contact's timeline (the journal).
     History,
+    /// Read the configuration file again and apply it (Ctrl-R).
+    ReloadConfig,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
         Action::NoteHistory,
         Action::StatusPicker,
         Action::History,
+        Action::ReloadConfig,
         Action::Help,
         Action::Quit,
     ];
@@ -86,6 +89,7 @@ impl Action {
             Action::NoteHistory => "note_history",
             Action::StatusPicker => "status_picker",
             Action::History => "history",
+            Action::ReloadConfig => "reload_config",
         }
     }
 
@@ -114,6 +118,7 @@ impl Action {
             Action::NoteHistory => "Note history",
             Action::StatusPicker => "Set my own status",
             Action::History => "Contact's day (history)",
+            Action::ReloadConfig => "Reload configuration",
         }
     }
 
@@ -357,6 +362,7 @@ impl Default for Keymap {
             (Action::NoteHistory, vec![p(K::F(6))]),
             (Action::StatusPicker, vec![p(K::F(5))]),
             (Action::History, vec![p(K::F(8))]),
+            (Action::ReloadConfig, vec![Key::ctrl('r')]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

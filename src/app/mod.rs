@@ -16,10 +16,12 @@ pub mod notes;
 pub mod own_status;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
+mod servers;
 pub mod update;
 
 pub use cmd::Cmd;
 pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};
 pub use model::{Focus, Model, Settings};
 pub use msg::Msg;
+pub use servers::{Reloaded, restarted_ids};
 pub use update::update;

@@ -161,6 +161,9 @@ pub struct Model {
     pub missed_log: crate::app::journal::MissedCalls,
     /// The journal: wall-clock anchor, F8 overlay, the panel's timeline.
     pub journal: crate::app::journal::JournalState,
+    /// Several servers: each one's connection (`connection` shows the
+    /// worst, named); empty with one server.
+    pub server_connections: Vec<(crate::store::ServerId, ConnectionState)>,
 }
 
 impl Model {
@@ -238,6 +241,7 @@ impl Model {
             line: settings.line,
             missed_log: Default::default(),
             journal: Default::default(),
+            server_connections: Vec::new(),
         };
         model.rebuild_list(None);
         model

@@ -42,4 +42,24 @@ pub enum Msg {
     /// at start: the journal's times come from it. (The same message as the
     /// console lane's clock, which also sends it when the minute changes.)
     Clock { wall: jiff::Zoned, at: Instant },
+    /// The configuration file was read again (Ctrl-R, SIGUSR1): what it
+    /// now says, or why it was refused (the running one is kept).
+    ConfigReloaded(Box<Result<crate::app::Reloaded, String>>),
+    /// An event from the engine of server `server` (several servers;
+    /// server 0's come as [`Msg::Engine`]).
+    ServerEngine {
+        server: crate::store::ServerId,
+        event: EngineEvent,
+    },
+}
+
+impl Msg {
+    /// An engine event of server `server`.
+    pub fn engine_from(server: crate::store::ServerId, event: EngineEvent) -> Msg {
+        if server == 0 {
+            Msg::Engine(event)
+        } else {
+            Msg::ServerEngine { server, event }
+        }
+    }
 }

@@ -43,7 +43,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 model.rebuild_list(None);
             }
         }
-        Msg::Engine(ev) => return on_engine(model, ev),
+        Msg::Engine(ev) => return on_engine(model, 0, ev),
+        Msg::ServerEngine { server, event } => return on_engine(model, server, event),
+        Msg::ConfigReloaded(result) => return crate::app::servers::on_reloaded(model, *result),
         Msg::EngineStopped => {
             model.engine_stopped = true;
             model.dirty = true;
@@ -85,11 +87,11 @@ fn advance_clock(model: &mut Model, at: Instant) -> Instant {
     now
 }
 
-fn on_engine(model: &mut Model, ev: EngineEvent) -> Vec<Cmd> {
+fn on_engine(model: &mut Model, server: crate::store::ServerId, ev: EngineEvent) -> Vec<Cmd> {
     match &ev {
         EngineEvent::Connection { state, at } => {
             advance_clock(model, *at);
-            model.connection = state.clone();
+            model.connection = crate::app::servers::connection(model, server, state);
             model.dirty = true;
         }
         EngineEvent::List { state, at, .. } => {
@@ -109,7 +111,7 @@ fn on_engine(model: &mut Model, ev: EngineEvent) -> Vec<Cmd> {
         | EngineEvent::Unreadable { at, .. } => {
             let now = advance_clock(model, *at);
             let before = crate::app::journal::before(model, &ev);
-            if let Some(id) = model.store.apply_event(&ev) {
+            if let Some(id) = model.store.apply_server_event(server, &ev) {
                 model.refresh_contact(id, now);
             }
             if let Some(before) = before {
@@ -118,10 +120,10 @@ fn on_engine(model: &mut Model, ev: EngineEvent) -> Vec<Cmd> {
         }
         EngineEvent::Line { .. } => {
             let Some(at) = crate::store::event_at(&ev) else {
-                return;
+                return Vec::new();
             };
             let now = advance_clock(model, at);
-            if let Some(id) = model.store.apply_event(&ev) {
+            if let Some(id) = model.store.apply_server_event(server, &ev) {
                 model.refresh_contact(id, now);
             }
         }
@@ -268,6 +270,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::NoteHistory => return crate::app::notes::open_history(model),
         Action::StatusPicker => own_status::open(model),
         Action::History => return crate::app::journal::open(model),
+        Action::ReloadConfig => return crate::app::servers::reload_asked(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

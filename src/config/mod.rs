@@ -34,6 +34,7 @@ mod raw;
 mod schema;
 mod sections;
 mod server_tls;
+mod servers;
 mod status;
 mod telephony;
 mod uri;
@@ -146,6 +147,48 @@ impl Server {
     }
 }
 
+/// One presence server of several (`[[server]]`), or the one `[server]`:
+/// where it is (the same [`Server`] table), what it serves, with which
+/// credentials. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerEntry {
+    /// `name` (always set in `[[server]]`; `None` for a single `[server]`).
+    pub name: Option<String>,
+    pub server: Server,
+    /// `preferred = true`: its state wins conflicts for the same contact
+    /// and event (at most one server has it).
+    pub preferred: bool,
+    /// The packages it serves for every contact (`events`).
+    pub presence: bool,
+    pub dialog: bool,
+    /// Its own digest user name, else the `[account]` one.
+    pub auth_user: String,
+    /// Its own password, else the `[account]` one.
+    pub password: Option<String>,
+}
+
+impl ServerEntry {
+    /// What messages, the why panel and `watch` call it: its name, else
+    /// its address.
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.server.authority())
+    }
+}
+
+impl fmt::Debug for ServerEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerEntry")
+            .field("name", &self.name)
+            .field("server", &self.server)
+            .field("preferred", &self.preferred)
+            .field("presence", &self.presence)
+            .field("dialog", &self.dialog)
+            .field("auth_user", &self.auth_user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
 /// What to subscribe to, and how hard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscribe {
@@ -185,7 +228,12 @@ pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
     pub account: Account,
+    /// The server our own status goes to (`switchboard status`, the
+    /// keeper): the preferred one of [`Config::servers`], else the first.
     pub server: Server,
+    /// Every presence server to subscribe at (`[[server]]`, or the one
+    /// `[server]`), in file order; never empty.
+    pub servers: Vec<ServerEntry>,
     pub subscribe: Subscribe,
     pub ui: Ui,
     /// The key bindings: the defaults with `[keys]` applied (checked here,

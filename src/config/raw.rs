@@ -43,7 +43,7 @@ pub(super) struct RawAccount {
     pub display_name: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawServer {
     pub address: Option<Spanned<String>>,
@@ -53,6 +53,14 @@ pub(super) struct RawServer {
     /// `transport = "tls"`: the CA certificates (PEM) to trust instead of
     /// the system's roots.
     pub ca_file: Option<Spanned<String>>,
+    /// Several servers (`[[server]]`, see `config::servers`): its name,
+    /// whether it wins conflicts, the packages it serves, its credentials.
+    pub name: Option<Spanned<String>>,
+    pub preferred: Option<Spanned<bool>>,
+    pub events: Option<Spanned<Vec<Spanned<String>>>>,
+    pub auth_user: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -55,6 +55,12 @@ impl<'a, 'i> Reader<'a, 'i> {
         ConfigError::collect(self.errors)
     }
 
+    /// The value of top-level key `name`, as written (e.g. `server`, a
+    /// table or an array of tables).
+    pub fn value(&self, name: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        self.doc.get(name)
+    }
+
     /// Table `name` of the document as `T`; `None` when absent or refused.
     pub fn table<T: DeserializeOwned>(&mut self, name: &str) -> Option<Spanned<T>> {
         let value = self.doc.get(name)?;

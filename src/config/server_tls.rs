@@ -17,17 +17,17 @@ use toml::Spanned;
 use super::Transport;
 use super::sections::Reader;
 
-/// `server.ca_file`, resolved. `None` (outer): an error was reported;
+/// `server.ca_file` (`key`: its path, e.g. `server[2].ca_file`), resolved. `None` (outer): an error was reported;
 /// `Some(None)`: no CA file (the system's roots).
 pub(super) fn check_ca_file(
     r: &mut Reader<'_, '_>,
     raw: Option<&Spanned<String>>,
     transport: Option<Transport>,
+    key: &str,
 ) -> Option<Option<PathBuf>> {
     let Some(raw) = raw else {
         return Some(None);
     };
-    let key = "server.ca_file";
     let text = raw.get_ref();
     if text.trim().is_empty() || text.contains('\0') {
         let e = r.src.invalid(

@@ -421,6 +421,7 @@ mod directory;
 mod errors;
 mod notes;
 mod reporting;
+mod servers;
 
 #[test]
 fn contact_names_from_the_file_are_made_harmless() {

@@ -60,10 +60,15 @@ pub(super) fn parse(
             None
         }
     };
-    let server = r.table::<RawServer>("server");
-    let server = check_server(&mut r, server, account.as_ref());
     let subscribe = r.table::<RawSubscribe>("subscribe");
     let subscribe = check_subscribe(&mut r, subscribe);
+    let (servers, server_password) = super::servers::check(
+        &mut r,
+        account.as_ref(),
+        subscribe.as_ref().unwrap_or(&Subscribe::default()),
+        env,
+    );
+    let literal_password = literal_password || server_password;
     let ui = r.table::<RawUi>("ui").map(Spanned::into_inner);
     let ui = ui.map_or_else(Ui::default, |u| Ui {
         mono: u.mono.unwrap_or(false),
@@ -80,14 +85,27 @@ pub(super) fn parse(
     let status = super::status::check(&mut r);
     let telephony = super::telephony::check(&mut r);
     let journal = super::journal::check(&mut r);
-    let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
+    let (account, servers, subscribe) = match (r.finish(), account, servers, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
         // Each `None` above came with an error; kept total all the same.
         (None, ..) => return Err(src.invalid(0..0, "account", "the configuration is incomplete")),
     };
+    // The server our own status and `status show` use: the preferred
+    // one, else the first.
+    let Some(server) = servers
+        .iter()
+        .find(|s| s.preferred)
+        .or(servers.first())
+        .map(|s| s.server.clone())
+    else {
+        return Err(src.invalid(0..0, "server", "no server is configured"));
+    };
     let mut warnings = Vec::new();
-    if contacts.is_empty() && server.list.is_none() && directory.is_empty() {
+    if contacts.is_empty()
+        && servers.iter().all(|s| s.server.list.is_none())
+        && directory.is_empty()
+    {
         warnings.push(format!(
             "{} has no [[contact]] entries: the console will be empty (add one [[contact]] table per person)",
             path.display()
@@ -97,6 +115,7 @@ pub(super) fn parse(
         path: Some(path.to_path_buf()),
         account,
         server,
+        servers,
         subscribe,
         ui,
         keymap,
@@ -253,19 +272,17 @@ fn password_from_env(
     })
 }
 
-fn check_server(
+/// The address part of one server table (`[server]`, or the `[[server]]`
+/// entry whose key path is `prefix`, e.g. `server[2]`).
+pub(super) fn check_server(
     r: &mut Reader<'_, '_>,
     server: Option<Spanned<RawServer>>,
     account: Option<&Account>,
+    prefix: &str,
 ) -> Option<Server> {
     let src = r.src;
-    let s = server.map(Spanned::into_inner).unwrap_or(RawServer {
-        address: None,
-        transport: None,
-        keepalive: None,
-        list: None,
-        ca_file: None,
-    });
+    let s = server.map(Spanned::into_inner).unwrap_or_default();
+    let key = |k: &str| format!("{prefix}.{k}");
     // 5061 for TLS when the address names no port (RFC 3261 19.1.2).
     let default_port = match s
         .transport
@@ -278,12 +295,12 @@ fn check_server(
     let address = match (&s.address, account) {
         (Some(addr), _) => r.keep(
             parse_address(addr.get_ref(), default_port)
-                .map_err(|why| src.invalid(addr.span(), "server.address", why)),
+                .map_err(|why| src.invalid(addr.span(), key("address"), why)),
         ),
         // No address: the domain of our own URI, as a SIP phone would do.
         (None, Some(account)) => r.keep(
             parse_address(&account.domain, default_port)
-                .map_err(|why| src.invalid(0..0, "server.address", why)),
+                .map_err(|why| src.invalid(0..0, key("address"), why)),
         ),
         // No account either: its error is reported already.
         (None, None) => None,
@@ -292,7 +309,7 @@ fn check_server(
         r.keep(
             check_sip_uri(l.get_ref())
                 .map(|_| l.get_ref().clone())
-                .map_err(|why| src.invalid(l.span(), "server.list", why)),
+                .map_err(|why| src.invalid(l.span(), key("list"), why)),
         )
     });
     let transport = match &s.transport {
@@ -306,7 +323,7 @@ fn check_server(
             _ => {
                 r.push(src.invalid(
                     t.span(),
-                    "server.transport",
+                    key("transport"),
                     format!("\"{}\" is not a transport (expected udp, tcp or tls), e.g. transport = \"udp\"", t.get_ref()),
                 ));
                 None
@@ -316,12 +333,12 @@ fn check_server(
     let keepalive = r.keep(in_range(
         src,
         s.keepalive.as_ref(),
-        "server.keepalive",
+        &key("keepalive"),
         0..=86400,
         30,
         "seconds, 0 = off",
     ));
-    let ca_file = super::server_tls::check_ca_file(r, s.ca_file.as_ref(), transport);
+    let ca_file = super::server_tls::check_ca_file(r, s.ca_file.as_ref(), transport, &key("ca_file"));
     let (host, port) = address?;
     Some(Server {
         host,

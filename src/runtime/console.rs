@@ -49,6 +49,13 @@ use crate::ui::view;
 pub trait EventSource {
     /// The next event; `None`: the engine stopped.
     fn next_event(&mut self) -> impl Future<Output = Option<EngineEvent>> + Send;
+    /// The next event with the server it came from (several servers,
+    /// `super::servers`); one server's events are server 0's.
+    fn next_tagged(
+        &mut self,
+    ) -> impl Future<Output = Option<(crate::store::ServerId, EngineEvent)>> + Send {
+        self.next_event().map(|ev| ev.map(|ev| (0, ev)))
+    }
     /// End the subscriptions cleanly (the loop gives it
     /// [`shutdown_deadline`](Self::shutdown_deadline)).
     fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
@@ -93,6 +100,14 @@ pub struct ConsoleOptions {
     pub telephony: crate::config::Telephony,
     /// `[ui] show_peers = false`.
     pub hide_peers: bool,
+    /// Ctrl-R and SIGUSR1: what the configuration reloader starts from
+    /// (`None`: the reloader answers that there is no file to reload).
+    pub reload: Option<super::reload::ReloadSetup>,
+    /// The servers (`(id, name)`) and the preferred one's id.
+    pub servers: (
+        Vec<(crate::store::ServerId, String)>,
+        Option<crate::store::ServerId>,
+    ),
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -185,21 +200,26 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
-    let directory = opts.directory.as_ref().map(|feed| {
-        // The extra columns and the problems of the first load (its
-        // contacts are the ones the model and the engine started with),
-        // after the configuration's own warnings.
-        let warnings = model.message.take();
+    model.store.set_servers(&opts.servers.0, opts.servers.1);
+    // The extra columns and the problems of the first load (its
+    // contacts are the ones the model and the engine started with),
+    // after the configuration's own warnings; the reloader watches the
+    // files and answers Ctrl-R and SIGUSR1.
+    let warnings = model.message.take();
+    if let Some(feed) = &opts.directory {
         model.apply_directory(feed.initial.clone());
-        let (rx, problems) = super::directory::start(feed);
-        let parts: Vec<String> = warnings
-            .into_iter()
-            .chain(model.message.take())
-            .chain(problems)
-            .collect();
-        model.message = (!parts.is_empty()).then(|| parts.join(" · "));
-        rx
-    });
+    }
+    let reloader = super::reload::start(
+        opts.reload.clone().unwrap_or_default(),
+        opts.directory.as_ref(),
+    );
+    let parts: Vec<String> = warnings
+        .into_iter()
+        .chain(model.message.take())
+        .chain(reloader.problems)
+        .collect();
+    model.message = (!parts.is_empty()).then(|| parts.join(" · "));
+    let directory = Some(reloader.messages);
     own_status::start(&mut model, &opts).await;
     let stop = stop_signals().context("cannot install signal handlers")?;
     let mut guard = TerminalGuard::enter().context("cannot put the terminal into console mode")?;
@@ -220,6 +240,7 @@ pub async fn run_console<S: EventSource>(
         notes: opts.notes.as_ref().map(|(t, _)| t.clone()),
         journal_retention_days: opts.journal_retention_days,
         status: opts.status.clone(),
+        reload: Some(reloader.trigger),
     };
     let result = run_loop_with(
         &mut model,
@@ -312,6 +333,7 @@ where
         directory: None,
         notes: None,
         status: None,
+        reload: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -339,6 +361,8 @@ pub(crate) struct Hooks<'a> {
     pub journal_retention_days: Option<u32>,
     /// Where the own status goes.
     pub status: Option<crate::runtime::publisher::StatusLink>,
+    /// Ctrl-R goes here (the configuration reloader).
+    pub reload: Option<mpsc::UnboundedSender<()>>,
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -381,7 +405,8 @@ where
     let dispatch = Dispatch::new(hooks.update, back_tx)
         .with_engine(source.commands())
         .with_notes(hooks.notes.take(), hooks.journal_retention_days)
-        .with_status(hooks.status.clone());
+        .with_status(hooks.status.clone())
+        .with_reload(hooks.reload.take());
     dispatch.send(model, wall_clock());
     dispatch.send(
         model,
@@ -435,9 +460,9 @@ where
                 }
                 None => break Ok(()),
             },
-            ev = source.next_event(), if !model.engine_stopped => match ev {
-                Some(ev) => {
-                    dispatch.send(model, Msg::Engine(ev));
+            ev = source.next_tagged(), if !model.engine_stopped => match ev {
+                Some((server, ev)) => {
+                    dispatch.send(model, Msg::engine_from(server, ev));
                     drain_engine(model, source, &dispatch)
                 }
                 None => Some(Msg::EngineStopped),
@@ -481,8 +506,8 @@ fn drain_engine<S: EventSource>(
     dispatch: &Dispatch,
 ) -> Option<Msg> {
     for _ in 0..ENGINE_BATCH {
-        match source.next_event().now_or_never() {
-            Some(Some(ev)) => dispatch.send(model, Msg::Engine(ev)),
+        match source.next_tagged().now_or_never() {
+            Some(Some((server, ev))) => dispatch.send(model, Msg::engine_from(server, ev)),
             Some(None) => return Some(Msg::EngineStopped),
             None => break,
         }

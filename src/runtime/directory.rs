@@ -130,7 +130,16 @@ async fn reload_loop(
         initial: mut last,
         mut reader,
     } = feed;
-    while wake.recv().await.is_some() {
+    loop {
+        // A configuration reload replaces this watcher: its receiver is
+        // dropped and the loop ends.
+        let woken = tokio::select! {
+            w = wake.recv() => w.is_some(),
+            () = out.closed() => false,
+        };
+        if !woken {
+            break;
+        }
         // Debounce: read only once nothing changed for QUIET.
         while let Ok(Some(())) = tokio::time::timeout(QUIET, wake.recv()).await {}
         let (c, s) = (contacts.clone(), sources.clone());

@@ -14,6 +14,8 @@ pub mod console;
 pub mod directory;
 pub mod notes;
 pub mod publisher;
+pub mod reload;
+pub mod servers;
 pub mod sip_driver;
 pub mod tls;
 pub mod watch_run;
@@ -46,6 +48,32 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.list = cfg.server.list.clone();
     e.seed = seed;
     e.ca_file = cfg.server.ca_file.clone();
+    e
+}
+
+/// The engine's configuration for one of several servers: the account,
+/// `[subscribe]` and this server's address, packages and credentials.
+pub fn server_engine_config(
+    cfg: &Config,
+    entry: &crate::config::ServerEntry,
+    seed: u64,
+) -> EngineConfig {
+    let mut e = EngineConfig::new(
+        &cfg.account.uri,
+        &entry.server.authority(),
+        ([127, 0, 0, 1], 0).into(),
+        entry.server.transport,
+    );
+    e.display_name = cfg.account.display_name.clone();
+    e.auth_user = entry.auth_user.clone();
+    e.password = entry.password.clone();
+    e.presence = entry.presence;
+    e.dialog = entry.dialog;
+    e.expires = cfg.subscribe.expires;
+    e.window = cfg.subscribe.window;
+    e.keepalive = entry.server.keepalive;
+    e.list = entry.server.list.clone();
+    e.seed = seed;
     e
 }
 

@@ -149,6 +149,15 @@ impl SipHandle {
         self.events.recv().await
     }
 
+    /// The next engine event, polled (the hub of several servers polls
+    /// every driver at once, see `runtime::servers`).
+    pub fn poll_event(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<EngineEvent>> {
+        self.events.poll_recv(cx)
+    }
+
     /// End every subscription and wait for the driver task to finish, at
     /// most `deadline` (then it is aborted).
     pub async fn shutdown(&mut self, deadline: Duration) {

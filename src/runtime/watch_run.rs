@@ -3,7 +3,7 @@
 //! One `select!` over the driver's event channel and the stop signals
 //! (SIGINT, SIGTERM, SIGHUP): a signal ends every subscription as the
 //! console does (paced un-SUBSCRIBEs, bounded by
-//! [`SipHandle::shutdown_deadline`]: longer for more subscriptions) and
+//! [`ServerHub::shutdown_deadline`]: longer for more subscriptions) and
 //! `watch` exits 0. Without it the server kept every subscription until expiry
 //! and NOTIFYed nobody.
 
@@ -12,10 +12,11 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::console::stop_signals;
-use super::sip_driver::{Clock, Command, SipHandle};
+use super::servers::ServerHub;
+use super::sip_driver::{Clock, Command};
 use crate::presence::EventKind;
 use crate::sip::events::{ConnectionState, EngineEvent, ListState};
-use crate::store::Store;
+use crate::store::{ServerId, Store};
 use crate::watch;
 
 /// How `watch` ended.
@@ -38,18 +39,22 @@ pub struct WatchOptions {
     /// (new contacts are subscribed and printed as they change; removed
     /// ones are unsubscribed and no longer printed).
     pub directory: Option<super::directory::DirectoryFeed>,
+    /// SIGUSR1 reloads the configuration while streaming (`None`: no
+    /// file, e.g. the demo).
+    pub reload: Option<super::reload::ReloadSetup>,
 }
 
 /// What woke `follow`.
 enum Wake {
-    Event(Option<EngineEvent>),
+    Event(Option<(ServerId, EngineEvent)>),
     SnapshotDue,
     Reload(crate::directory::Loaded),
+    Config(Result<crate::app::Reloaded, String>),
 }
 
 /// Drive `driver` until done, writing JSON lines to `out`.
 pub async fn run(
-    driver: SipHandle,
+    driver: ServerHub,
     store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -67,7 +72,7 @@ pub async fn run(
 }
 
 async fn run_inner(
-    mut driver: SipHandle,
+    mut driver: ServerHub,
     store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -90,7 +95,7 @@ async fn run_inner(
 /// Apply events to the store and print, until done. Cancel-safe at every
 /// await (a channel `recv`), so a signal may interrupt it anywhere.
 async fn follow(
-    driver: &mut SipHandle,
+    driver: &mut ServerHub,
     mut store: Store,
     opts: WatchOptions,
     out: &mut impl Write,
@@ -99,14 +104,22 @@ async fn follow(
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + opts.timeout;
     let mut snapshot_done = false;
-    let mut ever_connected = false;
-    let server = driver.server().to_string();
+    let mut health = Health::new(driver.servers());
     // With resource lists the directory is only known once each list has
     // answered (its full state, or a fallback to single subscriptions).
-    let mut lists_waiting: HashSet<EventKind> = driver.lists().iter().copied().collect();
-    let mut reload = match (&opts.directory, opts.once) {
-        (Some(feed), false) => Some(super::directory::start(feed).0),
-        _ => None,
+    let mut lists_waiting: HashSet<(ServerId, EventKind)> =
+        driver.lists().iter().copied().collect();
+    let mut reload = match (&opts.reload, &opts.directory, opts.once) {
+        (_, _, true) => None,
+        (Some(setup), feed, false) => {
+            let r = super::reload::start(setup.clone(), feed.as_ref());
+            for p in &r.problems {
+                eprintln!("switchboard: warning: {p}");
+            }
+            Some(r.messages)
+        }
+        (None, Some(feed), false) => Some(super::directory::start(feed).0),
+        (None, None, false) => None,
     };
     loop {
         let wake = tokio::select! {
@@ -114,6 +127,7 @@ async fn follow(
             () = tokio::time::sleep_until(deadline), if !snapshot_done => Wake::SnapshotDue,
             Some(msg) = next_reload(reload.as_mut()) => match msg {
                 crate::app::Msg::Directory(loaded) => Wake::Reload(loaded),
+                crate::app::Msg::ConfigReloaded(result) => Wake::Config(*result),
                 _ => continue,
             },
         };
@@ -132,36 +146,35 @@ async fn follow(
                 reload_directory(driver, &mut store, loaded);
                 continue;
             }
+            Wake::Config(result) => {
+                let changed = reload_config(driver, &mut store, &mut health, result);
+                if snapshot_done {
+                    for id in changed {
+                        writeln!(
+                            out,
+                            "{}",
+                            watch::line(&store, id, |i| clock.wall(i), SystemTime::now())
+                        )?;
+                    }
+                    out.flush()?;
+                }
+                continue;
+            }
         };
-        let Some(ev) = ev else {
+        let Some((server, ev)) = ev else {
             return Ok(WatchEnd::Done);
         };
-        if let EngineEvent::Connection { state, .. } = &ev {
-            // After the start, stdout stays JSON; a person reads why here.
-            if ever_connected {
-                tell_connection(&server, state);
-            }
-            match state {
-                ConnectionState::Connected => ever_connected = true,
-                ConnectionState::AuthFailed(why) => {
-                    return Ok(WatchEnd::ServerFailure(format!(
-                        "the server at {server} rejects our credentials: {why}"
-                    )));
-                }
-                ConnectionState::Unreachable(why) if !ever_connected => {
-                    return Ok(WatchEnd::ServerFailure(format!(
-                        "cannot reach the server at {server}: {why}"
-                    )));
-                }
-                _ => {}
-            }
+        if let EngineEvent::Connection { state, .. } = &ev
+            && let Some(failure) = health.connection(server, state)
+        {
+            return Ok(WatchEnd::ServerFailure(failure));
         }
         if let EngineEvent::List { event, state, .. } = &ev
             && !matches!(state, ListState::Requesting)
         {
-            lists_waiting.remove(event);
+            lists_waiting.remove(&(server, *event));
         }
-        let changed = store.apply_event(&ev);
+        let changed = store.apply_server_event(server, &ev);
         if !snapshot_done {
             if lists_waiting.is_empty() && watch::all_answered(&store) {
                 print_all(&store, &clock, out)?;
@@ -202,7 +215,7 @@ fn tell_connection(server: &str, state: &ConnectionState) {
 
 /// The directory files changed: the store follows, the engine subscribes
 /// to the new contacts and lets the removed ones go.
-fn reload_directory(driver: &SipHandle, store: &mut Store, loaded: crate::directory::Loaded) {
+fn reload_directory(driver: &ServerHub, store: &mut Store, loaded: crate::directory::Loaded) {
     for p in &loaded.problems {
         tracing::warn!("directory: {p}");
     }
@@ -226,6 +239,120 @@ fn reload_directory(driver: &SipHandle, store: &mut Store, loaded: crate::direct
     });
     if sent.is_err() {
         tracing::warn!("directory change not sent: the SIP driver is gone");
+    }
+}
+
+/// A configuration reload (SIGUSR1): the servers and the directory
+/// follow it, or stderr says why not (file, line and key) and the running
+/// configuration stays. Returns the contacts whose shown state changed
+/// (a removed server's states gone).
+fn reload_config(
+    driver: &ServerHub,
+    store: &mut Store,
+    health: &mut Health,
+    result: Result<crate::app::Reloaded, String>,
+) -> Vec<crate::store::ContactId> {
+    let r = match result {
+        Ok(r) => r,
+        Err(why) => {
+            eprintln!("switchboard: configuration not reloaded (the running one is kept):");
+            for line in why.lines() {
+                eprintln!("switchboard: {line}");
+            }
+            return Vec::new();
+        }
+    };
+    let mut changed = store.set_servers(&r.servers, r.preferred);
+    let now = std::time::Instant::now();
+    for id in crate::app::restarted_ids(&r) {
+        changed.extend(store.mark_server_stale(id, now));
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    health.servers_now(&r.servers);
+    reload_directory(driver, store, r.directory);
+    eprintln!(
+        "switchboard: configuration reloaded ({} contacts; servers started: {}; reconnected: {}; stopped: {})",
+        store.ids().count(),
+        list_or_none(&r.started),
+        list_or_none(&r.restarted),
+        list_or_none(&r.stopped)
+    );
+    changed
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Whether `watch` must give up on its servers (exit 3).
+///
+/// One server: when it rejects our credentials, or cannot be reached
+/// before it ever answered (as always). Several: a server that fails so
+/// is reported on stderr and `watch` goes on with the others (one server
+/// down never hides the others' states); it gives up only when every
+/// server failed.
+struct Health {
+    /// `(id, name, ever connected, failed)` per server.
+    servers: Vec<(ServerId, String, bool, bool)>,
+}
+
+impl Health {
+    fn new(servers: &[(ServerId, String)]) -> Health {
+        Health {
+            servers: servers
+                .iter()
+                .map(|(id, name)| (*id, name.clone(), false, false))
+                .collect(),
+        }
+    }
+
+    /// The servers after a configuration reload (new ones not connected
+    /// yet, removed ones forgotten).
+    fn servers_now(&mut self, servers: &[(ServerId, String)]) {
+        self.servers
+            .retain(|s| servers.iter().any(|(id, _)| *id == s.0));
+        for (id, name) in servers {
+            match self.servers.iter_mut().find(|s| s.0 == *id) {
+                Some(s) => s.1 = name.clone(),
+                None => self.servers.push((*id, name.clone(), false, false)),
+            }
+        }
+    }
+
+    /// Server `server`'s connection changed: `Some(why)` to give up.
+    fn connection(&mut self, server: ServerId, state: &ConnectionState) -> Option<String> {
+        let several = self.servers.len() > 1;
+        let s = self.servers.iter_mut().find(|s| s.0 == server)?;
+        // After the start, stdout stays JSON; a person reads why here.
+        if s.2 {
+            tell_connection(&s.1, state);
+        }
+        let why = match state {
+            ConnectionState::Connected => {
+                s.2 = true;
+                s.3 = false;
+                return None;
+            }
+            ConnectionState::AuthFailed(why) => {
+                format!("the server at {} rejects our credentials: {why}", s.1)
+            }
+            ConnectionState::Unreachable(why) if !s.2 => {
+                format!("cannot reach the server at {}: {why}", s.1)
+            }
+            _ => return None,
+        };
+        s.3 = true;
+        if several && self.servers.iter().any(|s| !s.3) {
+            tracing::warn!("{why}");
+            eprintln!("switchboard: warning: {why}");
+            return None;
+        }
+        Some(why)
     }
 }
 

@@ -39,6 +39,7 @@ impl Contact {
             extra,
             retired: false,
             src: Sources::default(),
+            more: Vec::new(),
             shown: Shown::INITIAL,
         }
     }

@@ -33,6 +33,14 @@ impl Peer {
     }
 }
 
+/// The store's line settings a contact's combination needs.
+pub(super) struct LineCtx<'a> {
+    /// `[ui] show_peers = false`.
+    pub(super) hide_peers: bool,
+    /// `[telephony] voicemail`.
+    pub(super) voicemail: Option<&'a str>,
+}
+
 /// What the store adds to the combined line state from its own
 /// configuration: the forwarding target's name and the message count.
 #[derive(Debug, Default)]

@@ -8,6 +8,7 @@ mod dialogs;
 mod directory;
 mod line;
 pub mod rules;
+mod servers;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -24,13 +25,14 @@ use dialogs::DialogTracker;
 
 pub use crate::presence::{ContactId, ContactInfo};
 pub use directory::DirectoryChange;
-use line::LineExtras;
+use line::{LineCtx, LineExtras};
 pub use line::{LineView, event_at, forward_target_label};
 
 /// How long a line may ring before it is suspect (`[telephony]
 /// ringing_suspect_after`): no caller waits three minutes; a lamp that
 /// does has most likely missed its hang-up.
 pub const RINGING_SUSPECT_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
+pub use servers::ServerId;
 
 /// The other party of a call on a contact's line (while ringing or active).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,9 @@ pub struct Shown {
     /// Ringing for longer than `ringing_suspect_after`: the hang-up may
     /// have been missed (see [`Store::mark_stuck_ringing`]).
     pub suspect: bool,
+    /// The server the shown `source` came from (`None`: nothing known
+    /// yet); its name: [`Store::server_name`].
+    pub server: Option<ServerId>,
 }
 
 impl Default for Shown {
@@ -99,6 +104,11 @@ pub struct Store {
     /// `[ui] show_peers = false`: the other party of a call is never kept
     /// in what is shown (so no view and no JSON line can show it).
     hide_peers: bool,
+    /// The presence servers' names and the preferred one.
+    servers: servers::Servers,
+    /// The server whose event is being applied (0 outside
+    /// [`Store::apply_server_event`]).
+    current_server: ServerId,
 }
 
 #[derive(Debug)]
@@ -109,7 +119,10 @@ struct Contact {
     /// Removed from the directory: the slot is kept (ids stay stable) and
     /// never given to another contact; nothing is applied to it any more.
     retired: bool,
+    /// What server 0 said (the only one, usually).
     src: Sources,
+    /// What servers 1, 2, … said (`more[k - 1]`); empty with one server.
+    more: Vec<Sources>,
     shown: Shown,
 }
 
@@ -225,6 +238,7 @@ impl Shown {
         forwarded_to: None,
         messages: None,
         suspect: false,
+        server: None,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -333,6 +347,8 @@ impl Store {
             by_uri,
             voicemail: None,
             hide_peers: false,
+            servers: servers::Servers::default(),
+            current_server: 0,
         }
     }
     /// Slots: every id given out (`0..len`), retired ones included.
@@ -364,19 +380,23 @@ impl Store {
     /// The last PIDF document received (kept while a subscription is
     /// refused, for the "why" panel): activities, entity, raw rule.
     pub fn presence_doc(&self, id: ContactId) -> Option<&PresenceDoc> {
-        self.contact(id)?.src.presence.as_ref()
+        self.shown_sources(id, EventKind::Presence)?
+            .presence
+            .as_ref()
     }
     /// The live dialogs on the contact's line.
     pub fn dialogs(&self, id: ContactId) -> &[DialogEntry] {
-        self.contact(id).map_or(&[], |c| c.src.dialogs.dialogs())
+        self.shown_sources(id, EventKind::Dialog)
+            .map_or(&[], |s| s.dialogs.dialogs())
     }
     /// The status of one event's subscription (the shown one combines both).
     pub fn subscription(&self, id: ContactId, event: EventKind) -> &SubscriptionStatus {
-        self.contact(id)
-            .map_or(&SubscriptionStatus::NotRequested, |c| {
-                &c.src.status[slot(event)]
+        self.shown_sources(id, event)
+            .map_or(&SubscriptionStatus::NotRequested, |s| {
+                &s.status[slot(event)]
             })
     }
+
     /// A PIDF document arrived. Returns true when the shown state changed.
     pub fn apply_presence(&mut self, id: ContactId, doc: PresenceDoc, now: Instant) -> bool {
         self.change(id, now, true, |src| {
@@ -468,6 +488,23 @@ impl Store {
         notify: bool,
         f: impl FnOnce(&mut Sources) -> bool,
     ) -> bool {
+        self.change_at(id, self.current_server, now, notify, f)
+    }
+
+    /// [`Store::change`] for what server `server` said.
+    fn change_at(
+        &mut self,
+        id: ContactId,
+        server: ServerId,
+        now: Instant,
+        notify: bool,
+        f: impl FnOnce(&mut Sources) -> bool,
+    ) -> bool {
+        let preferred = self.preferred();
+        let line = LineCtx {
+            hide_peers: self.hide_peers,
+            voicemail: self.voicemail.as_deref(),
+        };
         let Some(c) = self.contacts.get_mut(id.0 as usize) else {
             tracing::warn!(?id, "store: no such contact");
             return false;
@@ -475,29 +512,23 @@ impl Store {
         if c.retired {
             return false; // removed from the directory: late news is void
         }
-        if !f(&mut c.src) {
+        if !f(c.sources_mut(server)) {
             return false;
         }
         if notify {
             c.shown.last_notify = Some(now);
         }
-        let mut combined = rules::combine(&c.src.inputs());
-        if self.hide_peers {
-            combined.peer = None;
-        }
-        let extras = LineExtras {
-            forwarded_to: combined.forwarded_to.map(|t| {
-                forward_target_label(t, self.voicemail.as_deref(), c.info.extension.as_deref())
-            }),
-            messages: c.src.new_messages(),
-        };
-        c.shown.update(&combined, &extras, now)
+        c.show(preferred, now, &line)
     }
 }
 
 impl Store {
     /// Apply one engine event. Returns the contact whose shown state changed.
     pub fn apply_event(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
+        self.apply_server_event(0, ev)
+    }
+
+    fn apply_event_inner(&mut self, ev: &crate::sip::events::EngineEvent) -> Option<ContactId> {
         use crate::sip::events::EngineEvent as E;
         let (id, changed) = match ev {
             E::Presence { contact, doc, at } => {

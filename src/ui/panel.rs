@@ -276,12 +276,35 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
             shown.rule
         ))],
     ));
+    if let Some(server) = server_line(model, id, g.sep) {
+        out.push(field("Server", vec![Span::raw(server)]));
+    }
     out.push(field("Since", vec![Span::raw(ago(shown.since))]));
     out.push(field(
         "Last NOTIFY",
         vec![Span::raw(ago(shown.last_notify))],
     ));
     out
+}
+
+/// With several servers: the one the shown state came from, or each
+/// package's when presence and line come from different ones.
+fn server_line(model: &Model, id: crate::store::ContactId, sep: &str) -> Option<String> {
+    use crate::presence::EventKind;
+    let store = &model.store;
+    if !store.several_servers() {
+        return None;
+    }
+    let presence = store.package_server(id, EventKind::Presence);
+    let line = store.package_server(id, EventKind::Dialog);
+    match (presence, line) {
+        (Some(p), Some(l)) if p != l => Some(format!("presence: {p}{sep}line: {l}")),
+        _ => store
+            .shown_server(id)
+            .or(presence)
+            .or(line)
+            .map(str::to_string),
+    }
 }
 
 /// The key hints of the details panel.

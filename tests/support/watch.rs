@@ -171,6 +171,23 @@ impl Watch {
             .join("\n")
     }
 
+    /// What `watch` writes on stderr, line by line, from now on (read by
+    /// a thread; call once).
+    pub fn stderr(&mut self) -> Receiver<String> {
+        let (tx, rx) = channel();
+        if let Some(err) = self.child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        rx
+    }
+
     /// The process id (for signals).
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -34,6 +34,9 @@ pub(crate) struct Dispatch {
     notes: Option<crate::runtime::notes::NotesHandle>,
     /// Where our own status goes (None: nowhere; the picker says so).
     status: Option<crate::runtime::publisher::StatusLink>,
+    /// Asks the configuration reloader to read the file again (`None`:
+    /// no file, e.g. the demo).
+    reload: Option<mpsc::UnboundedSender<()>>,
     back: mpsc::UnboundedSender<Msg>,
 }
 
@@ -47,6 +50,7 @@ impl Dispatch {
             engine: None,
             notes: None,
             status: None,
+            reload: None,
             back,
         }
     }
@@ -77,6 +81,12 @@ impl Dispatch {
         link: Option<crate::runtime::publisher::StatusLink>,
     ) -> Self {
         self.status = link;
+        self
+    }
+
+    /// Ctrl-R goes to this reloader (`runtime::reload`).
+    pub(crate) fn with_reload(mut self, reload: Option<mpsc::UnboundedSender<()>>) -> Self {
+        self.reload = reload;
         self
     }
 
@@ -146,6 +156,13 @@ impl Dispatch {
                     .map(|e| e.send(Command::Resync { contact, event }));
                 if !matches!(sent, Some(Ok(()))) {
                     tracing::warn!("re-sync not sent: the SIP driver is gone");
+                }
+            }
+            Cmd::ReloadConfig => {
+                let asked = self.reload.as_ref().is_some_and(|r| r.send(()).is_ok());
+                if !asked {
+                    let why = "there is no configuration file to reload".to_string();
+                    let _ = self.back.send(Msg::ConfigReloaded(Box::new(Err(why))));
                 }
             }
         }

@@ -269,6 +269,7 @@ async fn a_signal_leaves_cleanly_and_a_hanging_shutdown_is_cut_at_the_deadline()
         notes: None,
         journal_retention_days: None,
         status: None,
+        reload: None,
     };
     let started = Instant::now();
     run_loop_with(&mut model, input, &mut src, &mut terminal, hooks)
@@ -359,6 +360,7 @@ async fn commands_returned_for_engine_messages_are_run() {
         notes: None,
         journal_retention_days: None,
         status: None,
+        reload: None,
     };
     let driver = async {
         office_on_screen(&events, &backend).await;
@@ -516,5 +518,31 @@ fn an_unchanged_frame_writes_nothing_and_a_blink_only_the_badges() {
     assert!(
         blink < 40 * ringing_cells,
         "{blink} bytes for {ringing_cells} ringing cells"
+    );
+}
+
+/// Ctrl-R through the real dispatch: the reloader is asked; without one
+/// (no configuration file) the message line says so.
+#[tokio::test]
+async fn ctrl_r_goes_to_the_reloader_or_says_there_is_no_file() {
+    let ctrl_r = Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    let (back, mut back_rx) = unbounded_channel();
+    let (trigger, mut asked) = unbounded_channel();
+    let mut model = office();
+    let dispatch = dispatch::Dispatch::new(update, back.clone()).with_reload(Some(trigger));
+    dispatch.send(&mut model, ctrl_r.clone());
+    assert_eq!(asked.try_recv(), Ok(()));
+
+    let dispatch = dispatch::Dispatch::new(update, back);
+    dispatch.send(&mut model, ctrl_r);
+    let answer = tokio::time::timeout(Duration::from_secs(5), back_rx.recv())
+        .await
+        .expect("an answer")
+        .expect("the channel is open");
+    dispatch.send(&mut model, answer);
+    let message = model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("no configuration file to reload"),
+        "{message}"
     );
 }
