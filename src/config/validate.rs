@@ -338,7 +338,8 @@ pub(super) fn check_server(
         30,
         "seconds, 0 = off",
     ));
-    let ca_file = super::server_tls::check_ca_file(r, s.ca_file.as_ref(), transport, &key("ca_file"));
+    let ca_file =
+        super::server_tls::check_ca_file(r, s.ca_file.as_ref(), transport, &key("ca_file"));
     let (host, port) = address?;
     Some(Server {
         host,

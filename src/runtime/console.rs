@@ -307,6 +307,7 @@ where
         notes: None,
         journal_retention_days: None,
         status: None,
+        reload: None,
     };
     run_loop_with(model, input, source, terminal, hooks).await
 }
@@ -332,6 +333,7 @@ where
         update,
         directory: None,
         notes: None,
+        journal_retention_days: None,
         status: None,
         reload: None,
     };

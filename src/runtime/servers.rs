@@ -238,6 +238,9 @@ impl Hub {
             match wake {
                 Wake::Command(None | Some(Command::Shutdown)) => break,
                 Wake::Command(Some(cmd @ Command::Resubscribe { .. })) => self.resubscribe(cmd),
+                // A re-sync goes to every server: one that does not watch
+                // the contact's package has nothing to re-sync.
+                Wake::Command(Some(cmd @ Command::Resync { .. })) => self.broadcast(&cmd),
                 Wake::Change(change) => self.change(change).await,
                 Wake::Event(i, Some(ev)) => {
                     let Some(id) = self.take(i, &ev) else {
@@ -314,6 +317,14 @@ impl Hub {
         for r in &self.running {
             if r.handle.commands().send(cmd.clone()).is_err() {
                 tracing::warn!(server = %r.name, "directory change not sent: the driver is gone");
+            }
+        }
+    }
+
+    fn broadcast(&self, cmd: &Command) {
+        for r in &self.running {
+            if r.handle.commands().send(cmd.clone()).is_err() {
+                tracing::warn!(server = %r.name, "command not sent: the driver is gone");
             }
         }
     }

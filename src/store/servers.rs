@@ -151,7 +151,7 @@ pub(super) fn combine<'a>(
 pub(super) fn shown_server(source: Source, ids: [ServerId; 2]) -> Option<ServerId> {
     match source {
         Source::None => None,
-        Source::Dialog => Some(ids[1]),
+        Source::Dialog | Source::Registration => Some(ids[1]),
         Source::Presence | Source::Subscription => Some(ids[0]),
     }
 }
@@ -321,11 +321,7 @@ impl Contact {
         }
         let extras = super::line::LineExtras {
             forwarded_to: combined.forwarded_to.map(|t| {
-                super::line::forward_target_label(
-                    t,
-                    line.voicemail,
-                    self.info.extension.as_deref(),
-                )
+                super::line::forward_target_label(t, line.voicemail, self.info.extension.as_deref())
             }),
             // Message waiting is telephony: the line's server says it.
             messages: sources_of(&self.src, &self.more, ids[1]).and_then(Sources::new_messages),

@@ -31,7 +31,8 @@ const NAME_HEADING: &str = "Name in [keys]";
 pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     let theme = &Theme::of(model);
     let labels: Vec<(String, &str, &str)> = Action::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| !model.keymap.keys(*a).is_empty())
         // The notes keys only when this console has a notes database.
         // The history (F8) is read from the notes database too.

@@ -3,8 +3,8 @@
 
 pub mod grid;
 pub mod help;
-pub(crate) mod line_panel;
 pub mod journal;
+pub(crate) mod line_panel;
 pub mod notes;
 pub mod panel;
 pub mod status_bar;
