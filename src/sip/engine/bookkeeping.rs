@@ -17,6 +17,7 @@ impl Engine {
     pub(super) fn set_connection(&mut self, state: ConnectionState, now: Instant) {
         if self.connection != state {
             self.connection = state.clone();
+            self.connection_since = now;
             self.emit(EngineEvent::Connection { state, at: now });
         }
     }

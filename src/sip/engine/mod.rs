@@ -19,9 +19,12 @@
 //!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `directory` — contacts added and removed while running
+//! - `diagnostics` — a read-only snapshot for the diagnostics view and
+//!   `switchboard check`; a manual resubscribe
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
+pub mod diagnostics;
 mod directory;
 mod health;
 mod incoming;
@@ -174,6 +177,10 @@ pub struct Engine {
     health: health::Health,
     shutting_down: bool,
     lists: list::Lists,
+    /// Diagnostics: since when `connection` is what it is.
+    connection_since: Instant,
+    /// Diagnostics: the server asked for a password and none is configured.
+    credentials_missing: bool,
 }
 
 impl Engine {
@@ -220,6 +227,8 @@ impl Engine {
             server_up: false,
             health: health::Health::default(),
             shutting_down: false,
+            connection_since: now,
+            credentials_missing: false,
         };
         if let Some(uri) = list_uri {
             engine.add_lists(&uri);
