@@ -87,6 +87,7 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
             let now = advance_clock(model, *at);
             model.add_contacts(contacts, now);
         }
+        EngineEvent::Diagnostics(_) | EngineEvent::Trace(_) => {}
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }

@@ -25,6 +25,7 @@
 //! `assets/example-config.toml` documents every key; a test checks it
 //! shows every key the structs accept.
 
+mod diagnostics;
 mod directory;
 mod error;
 pub mod exit;
@@ -45,6 +46,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use diagnostics::DiagnosticsConfig;
 pub use error::{ConfigError, escape};
 pub use notes::Notes;
 pub use status::{CalendarSource, OnExit, StatusConfig};
@@ -186,6 +188,8 @@ pub struct Config {
     pub notes: Notes,
     /// `[status]`: one's own status (defaults when absent).
     pub status: StatusConfig,
+    /// `[diagnostics]`: the SIP trace's size.
+    pub diagnostics: DiagnosticsConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -28,6 +28,7 @@ pub(super) struct RawConfig {
     pub directory: Option<Spanned<RawDirectory>>,
     pub notes: Option<Spanned<super::notes::RawNotes>>,
     pub status: Option<Spanned<super::status::RawStatus>>,
+    pub diagnostics: Option<Spanned<super::diagnostics::RawDiagnostics>>,
 }
 
 /// No `Debug`: it holds the password.

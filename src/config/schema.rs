@@ -27,6 +27,7 @@ pub(super) struct Keys {
     pub notes: &'static [&'static str],
     pub status: &'static [&'static str],
     pub status_profile: &'static [&'static str],
+    pub diagnostics: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -41,6 +42,7 @@ pub(super) fn keys() -> Keys {
         notes: fields_of::<super::notes::RawNotes>(),
         status: fields_of::<super::status::RawStatus>(),
         status_profile: fields_of::<super::status::RawProfile>(),
+        diagnostics: fields_of::<super::diagnostics::RawDiagnostics>(),
     }
 }
 
@@ -59,6 +61,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "notes" => k.notes,
         "status" => k.status,
         "status.profile" => k.status_profile,
+        "diagnostics" => k.diagnostics,
         _ => return None,
     })
 }
@@ -231,6 +234,8 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "notes.password_env" => "password_env = \"SWITCHBOARD_NOTES_PASSWORD\"",
         "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
         "notes.operator" => "operator = \"Ann\"",
-        other => return super::status::example(other),
+        other => {
+            return super::status::example(other).or_else(|| super::diagnostics::example(other));
+        }
     })
 }

@@ -77,6 +77,7 @@ pub(super) fn parse(
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
+    let diagnostics = super::diagnostics::check(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -101,6 +102,7 @@ pub(super) fn parse(
         directory,
         notes,
         status,
+        diagnostics,
         warnings,
     };
     Ok((config, literal_password))

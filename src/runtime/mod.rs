@@ -5,12 +5,14 @@
 //!   own task: events out and commands in over channels
 //! - `watch_run`  — `switchboard watch` (its one `select!`: events, signals)
 //! - `console`    — the console's one `select!` loop and terminal guard
+//! - `diag_run`   — `switchboard check` and `switchboard trace`
 #![allow(
     clippy::disallowed_methods,
     reason = "the runtime is the one place that reads the clock and starts tasks"
 )]
 
 pub mod console;
+pub mod diag_run;
 pub mod directory;
 pub mod notes;
 pub mod publisher;
@@ -42,6 +44,7 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.keepalive = cfg.server.keepalive;
     e.list = cfg.server.list.clone();
     e.seed = seed;
+    e.trace_messages = cfg.diagnostics.trace_messages;
     e
 }
 

@@ -63,6 +63,15 @@ pub enum Command {
         subscribe: Vec<(ContactId, String)>,
         unsubscribe: Vec<ContactId>,
     },
+    /// Send back the diagnostics (`EngineEvent::Diagnostics`): the
+    /// engine's snapshot and the SIP trace.
+    Diagnose,
+    /// Emit every message in and out as `EngineEvent::Trace` (on) or not.
+    TraceLive(bool),
+    /// Subscribe again, now, to these contacts (the diagnostics view).
+    ResubscribeContacts(Vec<ContactId>),
+    /// Subscribe again to everything on this server.
+    ResubscribeAll,
 }
 
 /// Where commands for a driver task go (the console's dispatch holds one).

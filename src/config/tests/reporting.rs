@@ -214,6 +214,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("notes", k.notes),
         ("status", k.status),
         ("status.profile", k.status_profile),
+        ("diagnostics", k.diagnostics),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -235,7 +236,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "contact",
             "directory",
             "notes",
-            "status"
+            "status",
+            "diagnostics"
         ]
     );
     for top in k.top {

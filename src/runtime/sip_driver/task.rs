@@ -17,6 +17,7 @@ use crate::presence::ContactId;
 use crate::sip::codec::{StreamItem, StreamReader};
 use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport, policy};
 use crate::sip::events::EngineEvent;
+use crate::sip::trace::{Direction, Trace};
 
 /// A TCP connect bounded by a timeout.
 type PendingConnect = Pin<
@@ -62,6 +63,10 @@ pub(super) struct Driver {
     events: mpsc::UnboundedSender<EngineEvent>,
     commands: mpsc::UnboundedReceiver<Command>,
     shutting_down: bool,
+    /// The last messages in and out, secrets masked.
+    trace: Trace,
+    /// Every message goes out as an event too (`switchboard trace`).
+    trace_live: bool,
 }
 
 fn bind_addr(server: SocketAddr) -> SocketAddr {
@@ -84,6 +89,7 @@ impl Driver {
     ) -> io::Result<Self> {
         let now = Instant::now();
         let bind = bind_addr(server);
+        let trace = Trace::new(cfg.trace_messages, cfg.password.iter().cloned().collect());
         let (engine, io) = match cfg.transport {
             Transport::Udp => {
                 let socket = UdpSocket::bind(bind).await?;
@@ -131,6 +137,8 @@ impl Driver {
             events,
             commands,
             shutting_down: false,
+            trace,
+            trace_live: false,
         })
     }
 
@@ -185,6 +193,7 @@ impl Driver {
     /// Move the engine's transmits into the socket (or its buffer).
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
+            self.record(Direction::Out, t.to.or(Some(self.server)), &t.bytes);
             match &mut self.io {
                 Io::Udp {
                     socket, backlog, ..
@@ -290,6 +299,20 @@ impl Driver {
                 self.engine.remove_contacts(&unsubscribe, now);
                 self.engine.add_contacts(&subscribe, now);
             }
+            Wake::Command(Some(Command::Diagnose)) => self.send_diagnostics(),
+            Wake::Command(Some(Command::TraceLive(on))) => self.trace_live = on,
+            Wake::Command(Some(Command::ResubscribeContacts(contacts))) => {
+                let n = self.engine.resubscribe(&contacts, Instant::now());
+                tracing::info!(
+                    contacts = contacts.len(),
+                    subscriptions = n,
+                    "manual resubscribe"
+                );
+            }
+            Wake::Command(Some(Command::ResubscribeAll)) => {
+                let n = self.engine.resubscribe_all(Instant::now());
+                tracing::info!(subscriptions = n, "manual resubscribe of everything");
+            }
             Wake::Timer => self.engine.handle_timeout(Instant::now()),
             Wake::UdpReceived(r) => self.on_udp_received(r),
             Wake::UdpWritable => self.flush_udp_backlog(),
@@ -297,6 +320,25 @@ impl Driver {
             Wake::TcpWritable => self.write_tcp(),
             Wake::Connected(r) => self.on_connected(r),
         }
+    }
+
+    /// Keep a message in the trace (and send it out live when asked).
+    fn record(&mut self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
+        let entry = self.trace.record(Instant::now(), direction, peer, bytes);
+        if self.trace_live {
+            let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+        }
+    }
+
+    /// The engine's snapshot and the trace, as an event.
+    fn send_diagnostics(&mut self) {
+        let diagnostics = crate::sip::engine::diagnostics::Diagnostics {
+            report: self.engine.diagnostics(),
+            trace: self.trace.entries().cloned().collect(),
+        };
+        let _ = self
+            .events
+            .send(EngineEvent::Diagnostics(Box::new(diagnostics)));
     }
 
     fn on_udp_received(&mut self, r: io::Result<(usize, SocketAddr)>) {
@@ -309,6 +351,10 @@ impl Driver {
                 let data = buf.get(..n).unwrap_or(&[]);
                 if data.iter().all(|b| b.is_ascii_whitespace()) {
                     return; // keepalive CRLFs
+                }
+                let entry = self.trace.record(now, Direction::In, Some(from), data);
+                if self.trace_live {
+                    let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
                 }
                 self.engine.handle_datagram(now, Some(from), data);
             }
@@ -365,7 +411,13 @@ impl Driver {
             match reader.next_item() {
                 Ok(None) => break,
                 Ok(Some(StreamItem::Keepalive(_))) => {}
-                Ok(Some(StreamItem::Message(msg))) => self.engine.handle_datagram(now, from, &msg),
+                Ok(Some(StreamItem::Message(msg))) => {
+                    let entry = self.trace.record(now, Direction::In, from, &msg);
+                    if self.trace_live {
+                        let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+                    }
+                    self.engine.handle_datagram(now, from, &msg)
+                }
                 Ok(Some(StreamItem::Oversized { head, length })) => {
                     self.engine.handle_oversized(now, from, &head, length)
                 }

@@ -137,6 +137,14 @@ pub struct SubReport {
     pub via_list: bool,
 }
 
+/// What the driver delivers on request: the engine's report and the
+/// trace ring's messages (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub report: ServerReport,
+    pub trace: Vec<crate::sip::trace::TraceEntry>,
+}
+
 /// One server's report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerReport {

@@ -89,6 +89,9 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// Seed for tags, branches, cnonces and jitter.
     pub seed: u64,
+    /// The SIP trace keeps the last this many messages (`[diagnostics]
+    /// trace_messages`; 0: none). Kept by the driver, not the engine.
+    pub trace_messages: usize,
 }
 
 impl EngineConfig {
@@ -115,6 +118,7 @@ impl EngineConfig {
             timers: Timers::default(),
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
+            trace_messages: policy::TRACE_MESSAGES,
         }
     }
 }
