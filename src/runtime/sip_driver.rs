@@ -72,6 +72,12 @@ pub enum Command {
     ResubscribeContacts(Vec<ContactId>),
     /// Subscribe again to everything on this server.
     ResubscribeAll,
+    /// A test subscription to any URI (the diagnostics view), removed
+    /// after a minute; it shows in the diagnostics' report.
+    TestSubscribe {
+        uri: String,
+        event: crate::presence::EventKind,
+    },
 }
 
 /// Where commands for a driver task go (the console's dispatch holds one).

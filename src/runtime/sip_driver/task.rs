@@ -309,6 +309,11 @@ impl Driver {
                     "manual resubscribe"
                 );
             }
+            Wake::Command(Some(Command::TestSubscribe { uri, event })) => {
+                if let Err(e) = self.engine.test_subscribe(&uri, event, Instant::now()) {
+                    tracing::warn!("test subscription not started: {e}");
+                }
+            }
             Wake::Command(Some(Command::ResubscribeAll)) => {
                 let n = self.engine.resubscribe_all(Instant::now());
                 tracing::info!(subscriptions = n, "manual resubscribe of everything");

@@ -11,6 +11,9 @@ use crate::sip::events::{ConnectionState, EngineEvent};
 
 impl Engine {
     pub(super) fn emit(&mut self, ev: EngineEvent) {
+        if self.capture_test_event(&ev) {
+            return;
+        }
         self.events.push_back(ev);
     }
 

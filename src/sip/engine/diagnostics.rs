@@ -156,6 +156,8 @@ pub struct ServerReport {
     /// Since when the status is what it is.
     pub since: Instant,
     pub subscriptions: Vec<SubReport>,
+    /// The test subscription, while it lasts.
+    pub test: Option<super::test_sub::TestReport>,
 }
 
 impl ServerReport {
@@ -167,6 +169,7 @@ impl ServerReport {
             error: None,
             since: now,
             subscriptions: Vec::new(),
+            test: None,
         }
     }
 
@@ -220,13 +223,14 @@ impl Engine {
             error,
             since,
             subscriptions,
+            test: self.test_report().cloned(),
         }
     }
 
     fn sub_report(&self, i: SubId) -> Option<SubReport> {
         let sub = self.subs.get(i)?;
         let list = self.is_list(i);
-        if sub.removed {
+        if sub.removed || sub.contact == super::test_sub::TEST_CONTACT {
             return None;
         }
         let state = match (&sub.status, &sub.terminated) {
@@ -289,6 +293,7 @@ impl Engine {
             let sub = &self.subs[i];
             if sub.tx.is_some()
                 || sub.removed
+                || sub.contact == super::test_sub::TEST_CONTACT
                 || matches!(sub.phase(), Phase::Covered | Phase::Queued)
             {
                 continue;

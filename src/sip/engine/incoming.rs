@@ -122,6 +122,7 @@ impl Engine {
                 };
             }
         };
+        self.capture_test_message(i, &req.to_bytes(), true);
         let Some(state) = req
             .headers
             .get("Subscription-State")

@@ -19,6 +19,7 @@
 //!   lost members, fallback to one subscription per contact
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `directory` — contacts added and removed while running
+//! - `test_sub`  — the diagnostics view's test subscription to any URI
 //! - `diagnostics` — a read-only snapshot for the diagnostics view and
 //!   `switchboard check`; a manual resubscribe
 //! - `timers`, `rng` — plumbing
@@ -35,6 +36,7 @@ mod requests;
 mod responses;
 pub mod rng;
 pub mod sub;
+pub mod test_sub;
 pub mod timers;
 
 #[cfg(test)]
@@ -185,6 +187,9 @@ pub struct Engine {
     connection_since: Instant,
     /// Diagnostics: the server asked for a password and none is configured.
     credentials_missing: bool,
+    /// The diagnostics view's test subscription, while it lasts.
+    test: Option<test_sub::TestSub>,
+    test_generation: u64,
 }
 
 impl Engine {
@@ -233,6 +238,8 @@ impl Engine {
             shutting_down: false,
             connection_since: now,
             credentials_missing: false,
+            test: None,
+            test_generation: 0,
         };
         if let Some(uri) = list_uri {
             engine.add_lists(&uri);
@@ -292,6 +299,7 @@ impl Engine {
                 TimerKey::Reconnect => self.on_reconnect_timer(generation),
                 TimerKey::Pump => {}
                 TimerKey::ListGrace(i) => self.on_list_grace(i, generation),
+                TimerKey::TestEnd => self.on_test_end(generation, now),
                 TimerKey::Responses => {
                     self.responses_armed = false;
                     self.responses.expire(now);

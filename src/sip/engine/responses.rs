@@ -94,6 +94,7 @@ impl Engine {
     ) {
         let status = resp.status;
         self.subs[i].last_code = Some(status);
+        self.capture_test_message(i, &resp.to_bytes(), false);
         if status != 401 && status != 407 {
             self.subs[i].challenged = false;
         }

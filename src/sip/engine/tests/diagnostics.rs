@@ -146,3 +146,72 @@ fn a_manual_resubscribe_asks_again_even_after_a_final_not_found() {
     asked += h.requests(Method::Subscribe).len();
     assert!(asked >= 1, "paced by the window, but asked again");
 }
+
+#[test]
+fn a_test_subscription_shows_its_raw_answer_and_parsed_state_and_goes_after_a_minute() {
+    use crate::sip::engine::test_sub::TEST_CONTACT;
+    let mut h = presence_only(1);
+    let own = h.requests(Method::Subscribe);
+    h.deliver(reply(&own[0], 200, &[("Expires", "600")]).to_bytes());
+    h.deliver(notify(&own[0], 1, "active;expires=600", None));
+    let before = h.events.len();
+    let started = h.now;
+    assert!(
+        h.engine
+            .test_subscribe("not a uri", EventKind::Presence, h.now)
+            .is_err()
+    );
+    h.engine
+        .test_subscribe("sip:tester@127.0.0.1", EventKind::Presence, h.now)
+        .unwrap();
+    let sent = h.requests(Method::Subscribe);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].uri, "sip:tester@127.0.0.1");
+    h.deliver(reply(&sent[0], 202, &[("Expires", "600")]).to_bytes());
+    h.deliver(notify(
+        &sent[0],
+        1,
+        "active;expires=600",
+        Some(("application/pidf+xml", PIDF_AWAY)),
+    ));
+    let report = h.engine.diagnostics().test.expect("a test subscription");
+    assert_eq!(report.uri, "sip:tester@127.0.0.1");
+    assert_eq!(report.status, SubscriptionStatus::Active);
+    let answer = report.answer.unwrap();
+    assert!(answer.starts_with("SIP/2.0 202 Accepted"), "{answer}");
+    assert!(answer.contains("Expires: 600"), "{answer}");
+    let notify_text = report.notify.unwrap();
+    assert!(notify_text.starts_with("NOTIFY "), "{notify_text}");
+    assert!(notify_text.contains("<rpid:away/>"), "the body too");
+    let parsed = report.parsed.unwrap();
+    assert!(parsed.starts_with("presence: away"), "{parsed}");
+    assert!(parsed.contains("Back in 5 minutes"), "{parsed}");
+    assert_eq!(report.ends, started + Duration::from_secs(60));
+    assert!(
+        h.events[before..].iter().all(|e| !matches!(
+            e,
+            EngineEvent::Presence { contact, .. } | EngineEvent::Subscription { contact, .. }
+                if *contact == TEST_CONTACT
+        )),
+        "the store never hears of it"
+    );
+    assert!(
+        h.engine.diagnostics().subscriptions.len() == 1,
+        "not a contact row"
+    );
+    // Still there at 59 s, gone at 60 s with an un-SUBSCRIBE.
+    h.advance(Duration::from_secs(59));
+    assert!(h.engine.test_report().is_some());
+    h.requests(Method::Subscribe);
+    h.advance(Duration::from_secs(1));
+    assert!(h.engine.test_report().is_none(), "removed after a minute");
+    assert!(h.engine.diagnostics().test.is_none());
+    let ended = h.requests(Method::Subscribe);
+    assert!(
+        ended.iter().any(
+            |r| r.headers.get("Call-ID") == sent[0].headers.get("Call-ID")
+                && r.headers.get("Expires") == Some("0")
+        ),
+        "an un-SUBSCRIBE in its dialog: {ended:?}"
+    );
+}
