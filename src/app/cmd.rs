@@ -31,6 +31,19 @@ pub enum Cmd {
     SetStatus(StatusChoice),
     /// The idle timer: Inactive (true) or back (false).
     StatusIdle(bool),
+    /// Ask every SIP driver for its diagnostics (answered with
+    /// `EngineEvent::Diagnostics`).
+    Diagnose,
+    /// Subscribe again, now, to these contacts (the diagnostics view).
+    ResubscribeContacts(Vec<crate::store::ContactId>),
+    /// Subscribe again to everything on one server (its index in the
+    /// diagnostics' reports; with one server, 0).
+    ResubscribeServer(usize),
+    /// A test subscription to any URI, removed after a minute.
+    TestSubscribe {
+        uri: String,
+        event: crate::presence::EventKind,
+    },
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

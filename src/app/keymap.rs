@@ -33,10 +33,11 @@ pub enum Action {
     EditNote,
     NoteHistory,
     StatusPicker,
+    Diagnostics,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -55,6 +56,7 @@ impl Action {
         Action::EditNote,
         Action::NoteHistory,
         Action::StatusPicker,
+        Action::Diagnostics,
         Action::Help,
         Action::Quit,
     ];
@@ -82,6 +84,7 @@ impl Action {
             Action::EditNote => "edit_note",
             Action::NoteHistory => "note_history",
             Action::StatusPicker => "status_picker",
+            Action::Diagnostics => "diagnostics",
         }
     }
 
@@ -109,6 +112,7 @@ impl Action {
             Action::EditNote => "Edit attendant note",
             Action::NoteHistory => "Note history",
             Action::StatusPicker => "Set my own status",
+            Action::Diagnostics => "Diagnostics, SIP trace",
         }
     }
 
@@ -327,7 +331,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 20] = [
+        let defaults: [(Action, Vec<Key>); 21] = [
             (
                 Action::Quit,
                 vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
@@ -351,6 +355,7 @@ impl Default for Keymap {
             (Action::EditNote, vec![p(K::F(4))]),
             (Action::NoteHistory, vec![p(K::F(6))]),
             (Action::StatusPicker, vec![p(K::F(5))]),
+            (Action::Diagnostics, vec![p(K::F(7))]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

@@ -148,6 +148,8 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
+    /// The F7 diagnostics view.
+    pub diag: crate::app::diagnostics::DiagState,
 }
 
 impl Model {
@@ -220,6 +222,7 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
+            diag: Default::default(),
         };
         model.rebuild_list(None);
         model
@@ -248,10 +251,15 @@ impl Model {
     /// The earliest time the model wants a `Tick`: the next blink toggle or
     /// age-label change. None: nothing is timed, the console sleeps.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.blink.next, self.next_age_tick, self.own.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.blink.next,
+            self.next_age_tick,
+            self.own.deadline(),
+            self.diag.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The time an aged contact's age is counted from.

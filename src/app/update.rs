@@ -44,7 +44,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Tick(now) => {
             on_tick(model, now);
             let now = advance_clock(model, now);
-            return own_status::tick(model, now);
+            let mut cmds = own_status::tick(model, now);
+            cmds.extend(crate::app::diagnostics::tick(model, now));
+            return cmds;
         }
         Msg::SaveFailed(e) => {
             model.message = Some(format!("Favourites not saved: {e}"));
@@ -87,7 +89,8 @@ fn on_engine(model: &mut Model, ev: EngineEvent) {
             let now = advance_clock(model, *at);
             model.add_contacts(contacts, now);
         }
-        EngineEvent::Diagnostics(_) | EngineEvent::Trace(_) => {}
+        EngineEvent::Diagnostics(d) => crate::app::diagnostics::on_report(model, (**d).clone()),
+        EngineEvent::Trace(_) => {}
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }
@@ -134,6 +137,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return cmds;
     }
     if let Some(cmds) = own_status::key(model, &key) {
+        return cmds;
+    }
+    if let Some(cmds) = crate::app::diagnostics::key(model, &key) {
         return cmds;
     }
     let action = model.keymap.action_for(&key);
@@ -236,6 +242,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::EditNote => crate::app::notes::open_editor(model),
         Action::NoteHistory => return crate::app::notes::open_history(model),
         Action::StatusPicker => own_status::open(model),
+        Action::Diagnostics => return crate::app::diagnostics::open(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

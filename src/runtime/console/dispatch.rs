@@ -122,6 +122,24 @@ impl Dispatch {
             Cmd::StatusIdle(idle) => {
                 self.ask_keeper(Ok(crate::runtime::publisher::Request::Idle { idle }), false)
             }
+            // The diagnostics view. With one driver every server index is
+            // its own; several drivers (one per server) route by index.
+            Cmd::Diagnose => self.to_engine(Command::Diagnose),
+            Cmd::ResubscribeContacts(contacts) => {
+                self.to_engine(Command::ResubscribeContacts(contacts))
+            }
+            Cmd::ResubscribeServer(_server) => self.to_engine(Command::ResubscribeAll),
+            Cmd::TestSubscribe { uri, event } => {
+                self.to_engine(Command::TestSubscribe { uri, event })
+            }
+        }
+    }
+
+    /// A command for the SIP driver (dropped, logged, when there is none).
+    fn to_engine(&self, command: Command) {
+        let sent = self.engine.as_ref().map(|e| e.send(command));
+        if !matches!(sent, Some(Ok(()))) {
+            tracing::debug!("diagnostics command not sent: no SIP driver");
         }
     }
 
