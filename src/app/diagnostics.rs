@@ -107,6 +107,8 @@ pub struct DiagState {
     pub cursor: usize,
     /// The selected trace message (`None`: the newest, following).
     pub trace_cursor: Option<usize>,
+    /// Lines scrolled in the test subscription tab.
+    pub test_scroll: usize,
     /// Typing a URI to test (with the package to test).
     pub input: Option<String>,
     pub test_event: EventKind,
@@ -127,6 +129,7 @@ impl Default for DiagState {
             query: String::new(),
             cursor: 0,
             trace_cursor: None,
+            test_scroll: 0,
             input: None,
             test_event: EventKind::Presence,
             reports: Vec::new(),
@@ -335,6 +338,7 @@ fn prompt_key(model: &mut Model, key: &KeyEvent) -> Vec<Cmd> {
             }
             d.input = None;
             d.tab = Tab::Test;
+            d.test_scroll = 0;
             let event = d.test_event;
             model.message = Some(format!(
                 "Test subscription to {uri} ({}) for one minute",
@@ -381,7 +385,9 @@ fn move_cursor(model: &mut Model, step: isize) {
             // Back at the newest: follow new messages again.
             model.diag.trace_cursor = (at + 1 < len).then_some(at);
         }
-        Tab::Test => {}
+        Tab::Test => {
+            model.diag.test_scroll = d.test_scroll.saturating_add_signed(step).min(500);
+        }
     }
 }
 

@@ -227,13 +227,7 @@ pub fn trace_text(e: &TraceEntry, clock: &Clock, full: bool) -> String {
 pub fn trace_line(e: &TraceEntry, time: String) -> String {
     let peer = e.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
     let event = if e.event.is_empty() { "-" } else { &e.event };
-    let what = if e.what.starts_with(|c: char| c.is_ascii_digit()) && !e.cseq.is_empty() {
-        // A response: which request it answers.
-        let method = e.cseq.split_whitespace().nth(1).unwrap_or("");
-        format!("{} ({method})", e.what)
-    } else {
-        e.what.clone()
-    };
+    let what = e.summary();
     format!(
         "{time} {} {:<28} {} {} {}",
         e.direction.arrow(),

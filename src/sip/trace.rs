@@ -49,6 +49,19 @@ pub struct TraceEntry {
     pub text: String,
 }
 
+impl TraceEntry {
+    /// The method, or a response's status with the method it answers
+    /// (`401 Unauthorized (SUBSCRIBE)`).
+    pub fn summary(&self) -> String {
+        if self.what.starts_with(|c: char| c.is_ascii_digit()) && !self.cseq.is_empty() {
+            let method = self.cseq.split_whitespace().nth(1).unwrap_or("");
+            format!("{} ({method})", self.what)
+        } else {
+            self.what.clone()
+        }
+    }
+}
+
 /// What replaces a secret.
 pub const MASK: &str = "***";
 

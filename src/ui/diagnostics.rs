@@ -35,7 +35,10 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
     let body = match model.diag.tab {
         Tab::Subscriptions => subscription_lines(model, &theme, body_h, width),
         Tab::Trace => trace_lines(model, &theme, body_h),
-        Tab::Test => test_lines(model, &theme),
+        Tab::Test => test_lines(model, &theme)
+            .into_iter()
+            .skip(model.diag.test_scroll)
+            .collect(),
     };
     lines.extend(body.into_iter().take(body_h));
     for (y, line) in lines.iter().enumerate() {
@@ -235,7 +238,7 @@ fn trace_lines(model: &Model, theme: &Theme, height: usize) -> Vec<Line<'static>
             "{}{when} {} {:<24} {} {}",
             if k == cursor { "> " } else { "  " },
             e.direction.arrow(),
-            cut(&e.what, 24),
+            cut(&e.summary(), 24),
             cut(event, 10),
             e.call_id,
         );
