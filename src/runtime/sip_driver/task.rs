@@ -19,6 +19,9 @@ use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport, policy};
 use crate::sip::events::EngineEvent;
 use crate::sip::trace::{Direction, Trace};
 
+mod tap;
+use tap::trace;
+
 /// A TCP connect bounded by a timeout.
 type PendingConnect = Pin<
     Box<
@@ -193,7 +196,13 @@ impl Driver {
     /// Move the engine's transmits into the socket (or its buffer).
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
-            self.record(Direction::Out, t.to.or(Some(self.server)), &t.bytes);
+            let peer = t.to.or(Some(self.server));
+            let entry = self
+                .trace
+                .record(Instant::now(), Direction::Out, peer, &t.bytes);
+            if self.trace_live {
+                let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+            }
             match &mut self.io {
                 Io::Udp {
                     socket, backlog, ..
@@ -327,25 +336,6 @@ impl Driver {
         }
     }
 
-    /// Keep a message in the trace (and send it out live when asked).
-    fn record(&mut self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
-        let entry = self.trace.record(Instant::now(), direction, peer, bytes);
-        if self.trace_live {
-            let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
-        }
-    }
-
-    /// The engine's snapshot and the trace, as an event.
-    fn send_diagnostics(&mut self) {
-        let diagnostics = crate::sip::engine::diagnostics::Diagnostics {
-            report: self.engine.diagnostics(),
-            trace: self.trace.entries().cloned().collect(),
-        };
-        let _ = self
-            .events
-            .send(EngineEvent::Diagnostics(Box::new(diagnostics)));
-    }
-
     fn on_udp_received(&mut self, r: io::Result<(usize, SocketAddr)>) {
         let Io::Udp { buf, .. } = &self.io else {
             return;
@@ -357,10 +347,13 @@ impl Driver {
                 if data.iter().all(|b| b.is_ascii_whitespace()) {
                     return; // keepalive CRLFs
                 }
-                let entry = self.trace.record(now, Direction::In, Some(from), data);
-                if self.trace_live {
-                    let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
-                }
+                trace(
+                    &mut self.trace,
+                    self.trace_live,
+                    &self.events,
+                    Some(from),
+                    data,
+                );
                 self.engine.handle_datagram(now, Some(from), data);
             }
             Err(e) => {
@@ -417,13 +410,12 @@ impl Driver {
                 Ok(None) => break,
                 Ok(Some(StreamItem::Keepalive(_))) => {}
                 Ok(Some(StreamItem::Message(msg))) => {
-                    let entry = self.trace.record(now, Direction::In, from, &msg);
-                    if self.trace_live {
-                        let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
-                    }
+                    trace(&mut self.trace, self.trace_live, &self.events, from, &msg);
                     self.engine.handle_datagram(now, from, &msg)
                 }
                 Ok(Some(StreamItem::Oversized { head, length })) => {
+                    // Only its head is kept (the body was discarded unread).
+                    trace(&mut self.trace, self.trace_live, &self.events, from, &head);
                     self.engine.handle_oversized(now, from, &head, length)
                 }
                 Err(e) => return self.tcp_lost(format!("unreadable SIP stream: {e}")),
