@@ -1,5 +1,6 @@
 //! Command-line arguments and what each command runs.
 
+mod diag;
 mod history;
 mod notes;
 mod setup;
@@ -102,6 +103,20 @@ pub enum Command {
     },
     /// One contact's day from the journal: state changes, missed calls.
     History(history::HistoryArgs),
+    /// Check the server(s): connector status and subscriptions per state;
+    /// exit 0 when every server is up and running.
+    Check {
+        /// Longest wait for the answers, in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
+    /// Print our SIP traffic live: one line per message (time, direction,
+    /// method or status, Call-ID, Event, peer); secrets masked.
+    Trace {
+        /// Print each whole message (sanitised) after its line.
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -192,6 +207,11 @@ pub fn run(args: Args) -> ExitCode {
             };
             block_on(watch(cfg, running, opts, args.seed, args.speed))
         }
+        Some(Command::Check { timeout }) => {
+            let timeout = Duration::from_secs_f64(timeout.clamp(0.1, 3_600.0));
+            diag::check(cfg, timeout)
+        }
+        Some(Command::Trace { full }) => diag::trace(cfg, full, args.seed, args.speed),
         Some(Command::DemoServer { .. }) => ExitCode::from(exit::OK), // handled above
         None => {
             let ui = cfg.as_ref().map(|c| c.ui).unwrap_or_default();
@@ -277,12 +297,12 @@ fn load_config(cli: Option<&Path>, status_only: bool) -> Result<Option<Config>, 
 }
 
 /// What the engines connect to: the configured servers, or the demo.
-struct Target {
+pub(crate) struct Target {
     specs: Vec<ServerSpec>,
     /// The preferred server's id.
     preferred: Option<switchboard::store::ServerId>,
     contacts: Vec<ContactInfo>,
-    demo: Option<DemoHandle>,
+    pub(crate) demo: Option<DemoHandle>,
 }
 
 async fn target(
@@ -353,7 +373,7 @@ fn targets(contacts: &[ContactInfo]) -> Vec<(ContactId, String)> {
 
 /// The engine started towards its server (or the demo); `Err`: the exit
 /// code after a one-line message on stderr.
-async fn start(
+pub(crate) async fn start(
     cfg: Option<Config>,
     seed: u64,
     speed: f64,

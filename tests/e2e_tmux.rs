@@ -467,3 +467,72 @@ fn a_csv_edited_under_a_running_console_adds_and_removes_contacts_without_distur
 
     console.quit_and_check_terminal("C-q", &["Erin Evans", "Bob Brown"]);
 }
+
+/// A grey cell explained: F7 on a real Kamailio shows the connector up and
+/// running and the one contact the server does not know as "not found"
+/// (404); the state filter narrows to it; a test subscription typed into
+/// the view shows the server's answer and the parsed state.
+#[test]
+fn f7_explains_a_grey_cell_and_runs_a_test_subscription_on_kamailio() {
+    let kam = Kamailio::start(USERS);
+    let dir = run_dir("e2e-diagnostics");
+    let contacts = [
+        ("Alice Adams", "alice"),
+        ("Bob Brown", "bob"),
+        ("Gus Ghost", "ghost"),
+    ];
+    let cfg = write_config(
+        &dir,
+        kam.port,
+        "udp",
+        ("attendant", "secret"),
+        &contacts,
+        "",
+    );
+    let console = Console::start(&dir, &["--config", &cfg.to_string_lossy()]);
+    console.wait_for(Duration::from_secs(20), "the grid", |s| {
+        shows(s, "Gus Ghost") && shows(s, "2 active · 0 pending · 1 failed")
+    });
+
+    console.tmux.key("F7");
+    let screen = console.wait_for(Duration::from_secs(5), "the diagnostics", |s| {
+        shows(s, ": up and running for") && shows(s, "not found")
+    });
+    let ghost = row_with(&screen, "Gus Ghost")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        ghost.contains("not found")
+            && ghost.contains("404")
+            && ghost.contains("sip:ghost@127.0.0.1"),
+        "{ghost}\n{}",
+        screen.join("\n")
+    );
+    // The state filter: all → not requested → requesting → active → pending → not found.
+    for _ in 0..5 {
+        console.tmux.key("Right");
+    }
+    let screen = console.wait_for(Duration::from_secs(5), "only not found", |s| {
+        shows(s, "State: not found")
+    });
+    assert!(!shows(&screen, "Alice Adams"), "{}", screen.join("\n"));
+    assert!(shows(&screen, "Gus Ghost"), "{}", screen.join("\n"));
+
+    console.tmux.key("C-t");
+    console.tmux.type_text("sip:alice@127.0.0.1");
+    console.tmux.key("Enter");
+    let screen = console.wait_for(Duration::from_secs(10), "the test subscription", |s| {
+        shows(s, "sip:alice@127.0.0.1 (presence): active") && shows(s, "Parsed: presence:")
+    });
+    assert!(
+        shows(&screen, "SIP/2.0 20"),
+        "the raw answer: {}",
+        screen.join("\n")
+    );
+
+    console.tmux.key("Escape");
+    console.wait_for(Duration::from_secs(5), "the grid again", |s| {
+        shows(s, "Alice Adams") && !shows(s, "Diagnostics (F7)")
+    });
+    console.quit_and_check_terminal("C-q", &["Alice Adams"]);
+}

@@ -266,7 +266,7 @@ fn search_highlights_matched_characters_best_first() {
 fn help_overlay_is_generated_from_the_keymap() {
     let keys = std::collections::BTreeMap::from([(
         "toggle_favourite".to_string(),
-        vec!["F7".to_string()],
+        vec!["F9".to_string()],
     )]);
     let settings = Settings {
         keymap: switchboard::app::Keymap::from_config(&keys).unwrap(),
@@ -282,7 +282,7 @@ fn help_overlay_is_generated_from_the_keymap() {
     );
     let before = text(&draw(&m));
     assert!(
-        before.contains("F7 favourite"),
+        before.contains("F9 favourite"),
         "hints follow the keymap: {before}"
     );
     key(&mut m, KeyCode::F(1));
@@ -290,7 +290,7 @@ fn help_overlay_is_generated_from_the_keymap() {
     // Each action with its keys, its name in `[keys]` and what it does.
     assert!(
         t.lines()
-            .any(|l| l.contains("F7") && l.contains("toggle_favourite Add/remove favourite")),
+            .any(|l| l.contains("F9") && l.contains("toggle_favourite Add/remove favourite")),
         "{t}"
     );
     assert!(t.contains("Name in [keys]"), "{t}");
@@ -499,6 +499,14 @@ fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
         "keys and legend still fit at 80x24: {t}"
     );
     insta::assert_snapshot!(t);
+    // With F7 the note's second line went to the help's second page.
+    key(&mut m, KeyCode::PageDown);
+    let page2 = text(&draw(&m));
+    assert!(
+        t.contains("add it to the config to see your own status.")
+            || page2.contains("add it to the config to see your own status."),
+        "{t}\n{page2}"
+    );
 }
 
 #[test]

@@ -46,6 +46,19 @@ pub enum Cmd {
     /// Read the configuration file again and apply what changed (the
     /// answer comes back as [`crate::app::Msg::ConfigReloaded`]).
     ReloadConfig,
+    /// Ask every SIP driver for its diagnostics (answered with
+    /// `EngineEvent::Diagnostics`).
+    Diagnose,
+    /// Subscribe again, now, to these contacts (the diagnostics view).
+    ResubscribeContacts(Vec<crate::store::ContactId>),
+    /// Subscribe again to everything on one server (its index in the
+    /// diagnostics' reports; with one server, 0).
+    ResubscribeServer(usize),
+    /// A test subscription to any URI, removed after a minute.
+    TestSubscribe {
+        uri: String,
+        event: crate::presence::EventKind,
+    },
 }
 
 /// A status chosen in the picker (the until as typed: the runtime reads it

@@ -37,6 +37,8 @@ pub enum Action {
     History,
     /// Read the configuration file again and apply it (Ctrl-R).
     ReloadConfig,
+    /// F7: the diagnostics view (connector status, subscriptions, trace).
+    Diagnostics,
 }
 
 impl Action {
@@ -61,6 +63,7 @@ impl Action {
         Action::StatusPicker,
         Action::History,
         Action::ReloadConfig,
+        Action::Diagnostics,
         Action::Help,
         Action::Quit,
     ];
@@ -90,6 +93,7 @@ impl Action {
             Action::StatusPicker => "status_picker",
             Action::History => "history",
             Action::ReloadConfig => "reload_config",
+            Action::Diagnostics => "diagnostics",
         }
     }
 
@@ -119,6 +123,7 @@ impl Action {
             Action::StatusPicker => "Set my own status",
             Action::History => "Contact's day (history)",
             Action::ReloadConfig => "Reload configuration",
+            Action::Diagnostics => "Diagnostics, SIP trace",
         }
     }
 
@@ -363,6 +368,7 @@ impl Default for Keymap {
             (Action::StatusPicker, vec![p(K::F(5))]),
             (Action::History, vec![p(K::F(8))]),
             (Action::ReloadConfig, vec![Key::ctrl('r')]),
+            (Action::Diagnostics, vec![p(K::F(7))]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

@@ -3,6 +3,7 @@
 
 mod added;
 pub mod cmd;
+pub mod diagnostics;
 pub mod directory;
 pub mod favourites;
 pub mod grid_list;

@@ -164,6 +164,8 @@ pub struct Model {
     /// Several servers: each one's connection (`connection` shows the
     /// worst, named); empty with one server.
     pub server_connections: Vec<(crate::store::ServerId, ConnectionState)>,
+    /// The F7 diagnostics view.
+    pub diag: crate::app::diagnostics::DiagState,
 }
 
 impl Model {
@@ -242,6 +244,7 @@ impl Model {
             missed_log: Default::default(),
             journal: Default::default(),
             server_connections: Vec::new(),
+            diag: Default::default(),
         };
         model.rebuild_list(None);
         model
@@ -270,10 +273,15 @@ impl Model {
     /// The earliest time the model wants a `Tick`: the next blink toggle or
     /// age-label change. None: nothing is timed, the console sleeps.
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.blink.next, self.next_age_tick, self.own.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.blink.next,
+            self.next_age_tick,
+            self.own.deadline(),
+            self.diag.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The time an aged contact's age is counted from.

@@ -55,6 +55,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             let now = advance_clock(model, now);
             let mut cmds = crate::app::line::on_tick(model, now);
             cmds.extend(own_status::tick(model, now));
+            cmds.extend(crate::app::diagnostics::tick(model, now));
             return cmds;
         }
         Msg::SaveFailed(e) => {
@@ -102,6 +103,8 @@ fn on_engine(model: &mut Model, server: crate::store::ServerId, ev: EngineEvent)
             let now = advance_clock(model, *at);
             model.add_contacts(contacts, now);
         }
+        EngineEvent::Diagnostics(d) => crate::app::diagnostics::on_report(model, (**d).clone()),
+        EngineEvent::Trace(_) => {}
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
         | EngineEvent::Subscription { at, .. }
@@ -167,6 +170,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return cmds;
     }
     if let Some(cmds) = own_status::key(model, &key) {
+        return cmds;
+    }
+    if let Some(cmds) = crate::app::diagnostics::key(model, &key) {
         return cmds;
     }
     let action = model.keymap.action_for(&key);
@@ -271,6 +277,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::StatusPicker => own_status::open(model),
         Action::History => return crate::app::journal::open(model),
         Action::ReloadConfig => return crate::app::servers::reload_asked(model),
+        Action::Diagnostics => return crate::app::diagnostics::open(model),
         Action::SearchBackspace => {
             let mut q = model.search.query().to_string();
             if q.pop().is_some() {

@@ -12,3 +12,6 @@ pub const CONFIG: u8 = 2;
 /// The server cannot be reached (its name does not resolve, it does not
 /// answer) or refused our credentials.
 pub const SERVER: u8 = 3;
+/// `switchboard check`: at least one server is not up and running (its
+/// status and last error are printed).
+pub const NOT_UP: u8 = 4;

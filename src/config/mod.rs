@@ -25,6 +25,7 @@
 //! `assets/example-config.toml` documents every key; a test checks it
 //! shows every key the structs accept.
 
+mod diagnostics;
 mod directory;
 mod error;
 pub mod exit;
@@ -50,6 +51,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use diagnostics::DiagnosticsConfig;
 pub use error::{ConfigError, escape};
 pub use journal::Journal;
 pub use notes::Notes;
@@ -251,6 +253,8 @@ pub struct Config {
     pub telephony: Telephony,
     /// `[journal]`: how long the journal is kept.
     pub journal: Journal,
+    /// `[diagnostics]`: the SIP trace's size.
+    pub diagnostics: DiagnosticsConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

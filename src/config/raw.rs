@@ -30,6 +30,7 @@ pub(super) struct RawConfig {
     pub status: Option<Spanned<super::status::RawStatus>>,
     pub telephony: Option<Spanned<super::telephony::RawTelephony>>,
     pub journal: Option<Spanned<super::journal::RawJournal>>,
+    pub diagnostics: Option<Spanned<super::diagnostics::RawDiagnostics>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -29,6 +29,7 @@ pub(super) struct Keys {
     pub status_profile: &'static [&'static str],
     pub telephony: &'static [&'static str],
     pub journal: &'static [&'static str],
+    pub diagnostics: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -45,6 +46,7 @@ pub(super) fn keys() -> Keys {
         status_profile: fields_of::<super::status::RawProfile>(),
         telephony: fields_of::<super::telephony::RawTelephony>(),
         journal: fields_of::<super::journal::RawJournal>(),
+        diagnostics: fields_of::<super::diagnostics::RawDiagnostics>(),
     }
 }
 
@@ -65,6 +67,7 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "status.profile" => k.status_profile,
         "telephony" => k.telephony,
         "journal" => k.journal,
+        "diagnostics" => k.diagnostics,
         _ => return None,
     })
 }
@@ -247,7 +250,8 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         other => {
             return super::status::example(other)
                 .or_else(|| super::telephony::example(other))
-                .or_else(|| super::journal::example(other));
+                .or_else(|| super::journal::example(other))
+                .or_else(|| super::diagnostics::example(other));
         }
     })
 }

@@ -524,3 +524,17 @@ mod status_section {
         );
     }
 }
+
+#[test]
+fn diagnostics_trace_messages_defaults_to_500_and_is_range_checked() {
+    let c = parse_with_account(&[]);
+    assert_eq!(c.diagnostics.trace_messages, 500);
+    let c = parse_with_account(&["[diagnostics]", "trace_messages = 0"]);
+    assert_eq!(c.diagnostics.trace_messages, 0);
+    let e = error_with_account(
+        &["[diagnostics]", "trace_messages = -1"],
+        4,
+        "diagnostics.trace_messages",
+    );
+    assert!(e.contains("out of range"), "{e}");
+}

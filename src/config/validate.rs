@@ -85,6 +85,7 @@ pub(super) fn parse(
     let status = super::status::check(&mut r);
     let telephony = super::telephony::check(&mut r);
     let journal = super::journal::check(&mut r);
+    let diagnostics = super::diagnostics::check(&mut r);
     let (account, servers, subscribe) = match (r.finish(), account, servers, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -125,6 +126,7 @@ pub(super) fn parse(
         status,
         telephony,
         journal,
+        diagnostics,
         warnings,
     };
     Ok((config, literal_password))

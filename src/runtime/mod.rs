@@ -5,12 +5,14 @@
 //!   own task: events out and commands in over channels
 //! - `watch_run`  — `switchboard watch` (its one `select!`: events, signals)
 //! - `console`    — the console's one `select!` loop and terminal guard
+//! - `diag_run`   — `switchboard check` and `switchboard trace`
 #![allow(
     clippy::disallowed_methods,
     reason = "the runtime is the one place that reads the clock and starts tasks"
 )]
 
 pub mod console;
+pub mod diag_run;
 pub mod directory;
 pub mod notes;
 pub mod publisher;
@@ -48,6 +50,7 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
     e.list = cfg.server.list.clone();
     e.seed = seed;
     e.ca_file = cfg.server.ca_file.clone();
+    e.trace_messages = cfg.diagnostics.trace_messages;
     e
 }
 
@@ -69,11 +72,17 @@ pub fn server_engine_config(
     e.password = entry.password.clone();
     e.presence = entry.presence;
     e.dialog = entry.dialog;
+    // Registration and message waiting are telephony: asked of the
+    // servers that serve line state.
+    e.reg = entry.dialog && cfg.telephony.registration_on(entry.server.list.is_some());
+    e.message_summary = entry.dialog && cfg.telephony.voicemail_indicator;
     e.expires = cfg.subscribe.expires;
     e.window = cfg.subscribe.window;
     e.keepalive = entry.server.keepalive;
     e.list = entry.server.list.clone();
     e.seed = seed;
+    e.ca_file = entry.server.ca_file.clone();
+    e.trace_messages = cfg.diagnostics.trace_messages;
     e
 }
 

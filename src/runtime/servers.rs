@@ -240,7 +240,11 @@ impl Hub {
                 Wake::Command(Some(cmd @ Command::Resubscribe { .. })) => self.resubscribe(cmd),
                 // A re-sync goes to every server: one that does not watch
                 // the contact's package has nothing to re-sync.
-                Wake::Command(Some(cmd @ Command::Resync { .. })) => self.broadcast(&cmd),
+                Wake::Command(Some(Command::ToServer(id, cmd))) => self.send_to(id, *cmd),
+                // Everything else (a re-sync, the diagnostics' questions) goes
+                // to every server: one that does not watch a contact's
+                // package has nothing to do, and each answers for itself.
+                Wake::Command(Some(cmd)) => self.broadcast(&cmd),
                 Wake::Change(change) => self.change(change).await,
                 Wake::Event(i, Some(ev)) => {
                     let Some(id) = self.take(i, &ev) else {
@@ -318,6 +322,16 @@ impl Hub {
             if r.handle.commands().send(cmd.clone()).is_err() {
                 tracing::warn!(server = %r.name, "directory change not sent: the driver is gone");
             }
+        }
+    }
+
+    fn send_to(&self, id: ServerId, cmd: Command) {
+        let Some(r) = self.running.iter().find(|r| r.id == id) else {
+            tracing::warn!(server = id, "command for a server that does not run");
+            return;
+        };
+        if r.handle.commands().send(cmd).is_err() {
+            tracing::warn!(server = %r.name, "command not sent: the driver is gone");
         }
     }
 

@@ -70,6 +70,24 @@ pub enum Command {
         contact: ContactId,
         event: crate::presence::EventKind,
     },
+    /// Send back the diagnostics (`EngineEvent::Diagnostics`): the
+    /// engine's snapshot and the SIP trace.
+    Diagnose,
+    /// Emit every message in and out as `EngineEvent::Trace` (on) or not.
+    TraceLive(bool),
+    /// Subscribe again, now, to these contacts (the diagnostics view).
+    ResubscribeContacts(Vec<ContactId>),
+    /// Subscribe again to everything on this server.
+    ResubscribeAll,
+    /// A test subscription to any URI (the diagnostics view), removed
+    /// after a minute; it shows in the diagnostics' report.
+    TestSubscribe {
+        uri: String,
+        event: crate::presence::EventKind,
+    },
+    /// `command` for server `server` only (several servers: the hub sends
+    /// it to that server's driver; a lone driver takes it as its own).
+    ToServer(crate::store::ServerId, Box<Command>),
 }
 
 /// Where commands for a driver task go (the console's dispatch holds one).

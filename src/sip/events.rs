@@ -104,6 +104,12 @@ pub enum EngineEvent {
         contacts: Vec<(ContactId, ContactInfo)>,
         at: Instant,
     },
+    /// The diagnostics the driver was asked for (its `Command::Diagnose`):
+    /// the engine's snapshot and the SIP trace.
+    Diagnostics(Box<crate::sip::engine::diagnostics::Diagnostics>),
+    /// One message in or out, masked and harmless (only while a live trace
+    /// is on: `switchboard trace`).
+    Trace(Box<crate::sip::trace::TraceEntry>),
 }
 
 /// A resource list subscription's state, as the status bar shows it.

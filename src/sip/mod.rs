@@ -11,6 +11,7 @@
 //!   package), the subscription rules, pacing and keepalive
 //! - `events`       — what the engine reports
 //! - `uri`          — the one SIP URI type and RFC 3261 19.1.4 comparison
+//! - `trace`        — the ring buffer of the last messages, secrets masked
 
 pub mod auth;
 pub mod codec;
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod events;
 pub mod headers;
 pub mod publication;
+pub mod trace;
 pub mod transaction;
 pub mod uri;
 

@@ -344,5 +344,6 @@ pub fn event_at(ev: &EngineEvent) -> Option<Instant> {
         | E::List { at, .. }
         | E::ContactsAdded { at, .. } => Some(*at),
         E::Line { event, .. } => event_at(event),
+        E::Diagnostics(_) | E::Trace(_) => None,
     }
 }

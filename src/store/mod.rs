@@ -582,6 +582,8 @@ impl Store {
                 return None;
             }
             E::Connection { .. } | E::List { .. } => return None,
+            // Diagnostics and the live trace change no contact.
+            E::Diagnostics(_) | E::Trace(_) => return None,
         };
         changed.then_some(id)
     }

@@ -1,6 +1,7 @@
 //! Drawing: `view(&Model, &mut Frame)` reads the model and draws; it never
 //! changes state, matches or does I/O.
 
+pub mod diagnostics;
 pub mod grid;
 pub mod help;
 pub mod journal;
@@ -47,4 +48,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
     notes::render_overlay(model, screen, buf);
     journal::render_overlay(model, screen, buf);
     status_picker::render(model, screen, buf);
+    diagnostics::render(model, screen, buf);
 }

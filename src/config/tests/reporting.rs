@@ -216,6 +216,7 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("status.profile", k.status_profile),
         ("telephony", k.telephony),
         ("journal", k.journal),
+        ("diagnostics", k.diagnostics),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -239,7 +240,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "notes",
             "status",
             "telephony",
-            "journal"
+            "journal",
+            "diagnostics"
         ]
     );
     for top in k.top {

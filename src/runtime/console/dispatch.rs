@@ -165,6 +165,27 @@ impl Dispatch {
                     let _ = self.back.send(Msg::ConfigReloaded(Box::new(Err(why))));
                 }
             }
+            // The diagnostics view. With one driver every server index is
+            // its own; several drivers (one per server) route by index.
+            Cmd::Diagnose => self.to_engine(Command::Diagnose),
+            Cmd::ResubscribeContacts(contacts) => {
+                self.to_engine(Command::ResubscribeContacts(contacts))
+            }
+            Cmd::ResubscribeServer(server) => match crate::store::ServerId::try_from(server) {
+                Ok(id) => self.to_engine(Command::ToServer(id, Box::new(Command::ResubscribeAll))),
+                Err(_) => tracing::warn!(server, "no such server to resubscribe"),
+            },
+            Cmd::TestSubscribe { uri, event } => {
+                self.to_engine(Command::TestSubscribe { uri, event })
+            }
+        }
+    }
+
+    /// A command for the SIP driver (dropped, logged, when there is none).
+    fn to_engine(&self, command: Command) {
+        let sent = self.engine.as_ref().map(|e| e.send(command));
+        if !matches!(sent, Some(Ok(()))) {
+            tracing::debug!("diagnostics command not sent: no SIP driver");
         }
     }
 

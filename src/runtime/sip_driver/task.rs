@@ -19,6 +19,10 @@ use crate::runtime::tls::TlsSetup;
 use crate::sip::codec::{StreamItem, StreamReader};
 use crate::sip::engine::{Engine, EngineConfig, Transmit, Transport};
 use crate::sip::events::EngineEvent;
+use crate::sip::trace::{Direction, Trace};
+
+mod tap;
+use tap::trace;
 
 enum Io {
     Udp {
@@ -59,6 +63,10 @@ pub(super) struct Driver {
     events: mpsc::UnboundedSender<EngineEvent>,
     commands: mpsc::UnboundedReceiver<Command>,
     shutting_down: bool,
+    /// The last messages in and out, secrets masked.
+    trace: Trace,
+    /// Every message goes out as an event too (`switchboard trace`).
+    trace_live: bool,
 }
 
 fn bind_addr(server: SocketAddr) -> SocketAddr {
@@ -90,6 +98,7 @@ impl Driver {
             }
             Transport::Udp | Transport::Tcp => None,
         };
+        let trace = Trace::new(cfg.trace_messages, cfg.password.iter().cloned().collect());
         let (engine, io) = match cfg.transport {
             Transport::Udp => {
                 let socket = UdpSocket::bind(bind).await?;
@@ -143,6 +152,8 @@ impl Driver {
             events,
             commands,
             shutting_down: false,
+            trace,
+            trace_live: false,
         })
     }
 
@@ -194,6 +205,13 @@ impl Driver {
     /// Move the engine's transmits into the socket (or its buffer).
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
+            let peer = t.to.or(Some(self.server));
+            let entry = self
+                .trace
+                .record(Instant::now(), Direction::Out, peer, &t.bytes);
+            if self.trace_live {
+                let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+            }
             match &mut self.io {
                 Io::Udp {
                     socket, backlog, ..
@@ -288,6 +306,11 @@ impl Driver {
     }
 
     fn handle(&mut self, wake: Wake) {
+        // A command addressed to a server reaches only its driver: this one.
+        let wake = match wake {
+            Wake::Command(Some(Command::ToServer(_, command))) => Wake::Command(Some(*command)),
+            wake => wake,
+        };
         match wake {
             // Shutdown, or every loop's end dropped.
             Wake::Command(Some(Command::Shutdown)) | Wake::Command(None) => self.begin_shutdown(),
@@ -301,6 +324,27 @@ impl Driver {
             }
             Wake::Command(Some(Command::Resync { contact, event })) => {
                 self.engine.resync(contact, event, Instant::now());
+            }
+            Wake::Command(Some(Command::Diagnose)) => self.send_diagnostics(),
+            Wake::Command(Some(Command::TraceLive(on))) => self.trace_live = on,
+            Wake::Command(Some(Command::ResubscribeContacts(contacts))) => {
+                let n = self.engine.resubscribe(&contacts, Instant::now());
+                tracing::info!(
+                    contacts = contacts.len(),
+                    subscriptions = n,
+                    "manual resubscribe"
+                );
+            }
+            Wake::Command(Some(Command::TestSubscribe { uri, event })) => {
+                if let Err(e) = self.engine.test_subscribe(&uri, event, Instant::now()) {
+                    tracing::warn!("test subscription not started: {e}");
+                }
+            }
+            // Unwrapped above (a lone driver takes it as its own).
+            Wake::Command(Some(Command::ToServer(..))) => {}
+            Wake::Command(Some(Command::ResubscribeAll)) => {
+                let n = self.engine.resubscribe_all(Instant::now());
+                tracing::info!(subscriptions = n, "manual resubscribe of everything");
             }
             Wake::Timer => self.engine.handle_timeout(Instant::now()),
             Wake::UdpReceived(r) => self.on_udp_received(r),
@@ -322,6 +366,13 @@ impl Driver {
                 if data.iter().all(|b| b.is_ascii_whitespace()) {
                     return; // keepalive CRLFs
                 }
+                trace(
+                    &mut self.trace,
+                    self.trace_live,
+                    &self.events,
+                    Some(from),
+                    data,
+                );
                 self.engine.handle_datagram(now, Some(from), data);
             }
             Err(e) => {
@@ -376,8 +427,13 @@ impl Driver {
             match reader.next_item() {
                 Ok(None) => break,
                 Ok(Some(StreamItem::Keepalive(_))) => {}
-                Ok(Some(StreamItem::Message(msg))) => self.engine.handle_datagram(now, from, &msg),
+                Ok(Some(StreamItem::Message(msg))) => {
+                    trace(&mut self.trace, self.trace_live, &self.events, from, &msg);
+                    self.engine.handle_datagram(now, from, &msg)
+                }
                 Ok(Some(StreamItem::Oversized { head, length })) => {
+                    // Only its head is kept (the body was discarded unread).
+                    trace(&mut self.trace, self.trace_live, &self.events, from, &head);
                     self.engine.handle_oversized(now, from, &head, length)
                 }
                 Err(e) => return self.tcp_lost(format!("unreadable SIP stream: {e}")),

@@ -150,3 +150,115 @@ async fn an_oversized_notify_over_tcp_keeps_the_connection_and_the_state() {
         .await
         .expect("the scenario ends within 20 s");
 }
+
+/// The next event matching `pred` within 5 s.
+async fn next_matching(
+    handle: &mut SipHandle,
+    mut pred: impl FnMut(&EngineEvent) -> bool,
+) -> EngineEvent {
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), handle.next_event())
+            .await
+            .expect("an event within 5 s")
+            .expect("the driver runs");
+        if pred(&ev) {
+            return ev;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_driver_answers_diagnose_traces_live_and_resubscribes_on_command() {
+    use super::Command;
+    use crate::sip::engine::diagnostics::{ConnectorStatus, SubState};
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let server: SocketAddr = listener.local_addr().expect("addr");
+    let mut cfg = EngineConfig::new(
+        "sip:attendant@127.0.0.1",
+        &server.to_string(),
+        server,
+        Transport::Tcp,
+    );
+    cfg.dialog = false;
+    cfg.password = Some("s3cret-pw".into());
+    let contacts = [(ContactId(0), "sip:alice@127.0.0.1".to_string())];
+    let mut handle = SipHandle::start(cfg, server, &contacts)
+        .await
+        .expect("start");
+    let run = async {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let mut peer = Peer {
+            stream,
+            reader: StreamReader::new(),
+        };
+        let options = peer.request(Method::Options).await;
+        peer.send(&response_to(&options, 200, "OK", Some("o")).to_bytes())
+            .await;
+        let sub = peer.request(Method::Subscribe).await;
+        let mut ok = response_to(&sub, 200, "OK", Some("srv"));
+        ok.headers.push("Expires", "600");
+        peer.send(&ok.to_bytes()).await;
+        peer.send(&notify(&sub, 1, PIDF.as_bytes())).await;
+        assert_eq!(peer.response().await.status, 200);
+        next_matching(&mut handle, |e| matches!(e, EngineEvent::Presence { .. })).await;
+
+        handle.commands().send(Command::Diagnose).expect("send");
+        let EngineEvent::Diagnostics(d) =
+            next_matching(&mut handle, |e| matches!(e, EngineEvent::Diagnostics(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(d.report.status, ConnectorStatus::UpAndRunning);
+        let alice = &d.report.subscriptions[0];
+        assert_eq!(
+            (alice.state.clone(), alice.last_code),
+            (SubState::Active, Some(200))
+        );
+        assert!(alice.last_notify.is_some());
+        let whats: Vec<&str> = d.trace.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            [
+                "OPTIONS",
+                "200 OK",
+                "SUBSCRIBE",
+                "200 OK",
+                "NOTIFY",
+                "200 OK"
+            ]
+        );
+
+        handle
+            .commands()
+            .send(Command::TraceLive(true))
+            .expect("send");
+        peer.send(&notify(&sub, 2, PIDF.as_bytes())).await;
+        let EngineEvent::Trace(inbound) =
+            next_matching(&mut handle, |e| matches!(e, EngineEvent::Trace(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(inbound.what, "NOTIFY");
+        assert_eq!(inbound.call_id, sub.headers.get("Call-ID").unwrap_or(""));
+        let EngineEvent::Trace(answer) =
+            next_matching(&mut handle, |e| matches!(e, EngineEvent::Trace(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(answer.what, "200 OK");
+
+        handle
+            .commands()
+            .send(Command::ResubscribeContacts(vec![ContactId(0)]))
+            .expect("send");
+        let again = peer.request(Method::Subscribe).await;
+        assert_ne!(
+            again.headers.get("Call-ID"),
+            sub.headers.get("Call-ID"),
+            "a fresh dialog"
+        );
+    };
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the scenario ends within 20 s");
+}

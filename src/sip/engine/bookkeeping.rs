@@ -29,6 +29,9 @@ impl Engine {
     }
 
     pub(super) fn emit(&mut self, ev: EngineEvent) {
+        if self.capture_test_event(&ev) {
+            return;
+        }
         self.events.push_back(ev);
     }
 
@@ -50,6 +53,7 @@ impl Engine {
     pub(super) fn set_connection(&mut self, state: ConnectionState, now: Instant) {
         if self.connection != state {
             self.connection = state.clone();
+            self.connection_since = now;
             self.emit(EngineEvent::Connection { state, at: now });
         }
     }

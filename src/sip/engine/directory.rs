@@ -84,6 +84,7 @@ impl Engine {
                 self.window.on_abandon();
             }
             self.subs[i].stop();
+            self.subs[i].removed = true;
             if live {
                 self.unsubscribe_queue.push_back(i);
             } else {

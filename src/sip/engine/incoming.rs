@@ -122,6 +122,7 @@ impl Engine {
                 };
             }
         };
+        self.capture_test_message(i, &req.to_bytes(), true);
         let Some(state) = req
             .headers
             .get("Subscription-State")
@@ -144,6 +145,7 @@ impl Engine {
         }
         sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
         sub.got_notify = true;
+        sub.last_notify = Some(now);
         let from = req
             .headers
             .get("From")
@@ -280,6 +282,7 @@ impl Engine {
         }
         let uri = self.subs[i].uri.clone();
         tracing::info!(%uri, event = self.subs[i].event.as_str(), ?reason, "subscription terminated by the server");
+        self.subs[i].terminated = Some(reason_name(&reason).into_boxed_str());
         if let Some(tx) = self.subs[i].tx.take() {
             self.drop_tx(tx);
             self.window.on_abandon();

@@ -20,9 +20,13 @@
 //! - `pacing`    — the window of outstanding SUBSCRIBEs
 //! - `directory` — contacts added and removed while running
 //! - `resync`    — a refresh for the full state (a lamp stuck ringing)
+//! - `test_sub`  — the diagnostics view's test subscription to any URI
+//! - `diagnostics` — a read-only snapshot for the diagnostics view and
+//!   `switchboard check`; a manual resubscribe
 //! - `timers`, `rng` — plumbing
 
 mod bookkeeping;
+pub mod diagnostics;
 mod directory;
 mod health;
 mod incoming;
@@ -34,6 +38,7 @@ mod responses;
 mod resync;
 pub mod rng;
 pub mod sub;
+pub mod test_sub;
 pub mod timers;
 
 #[cfg(test)]
@@ -101,6 +106,9 @@ pub struct EngineConfig {
     /// system's roots. Read by the runtime, never by the engine; the name
     /// the server's certificate must carry is the host of `server`.
     pub ca_file: Option<std::path::PathBuf>,
+    /// The SIP trace keeps the last this many messages (`[diagnostics]
+    /// trace_messages`; 0: none). Kept by the driver, not the engine.
+    pub trace_messages: usize,
 }
 
 impl EngineConfig {
@@ -131,6 +139,7 @@ impl EngineConfig {
             user_agent: concat!("switchboard/", env!("CARGO_PKG_VERSION")).to_string(),
             seed: 1,
             ca_file: None,
+            trace_messages: policy::TRACE_MESSAGES,
         }
     }
 }
@@ -205,6 +214,13 @@ pub struct Engine {
     health: health::Health,
     shutting_down: bool,
     lists: list::Lists,
+    /// Diagnostics: since when `connection` is what it is.
+    connection_since: Instant,
+    /// Diagnostics: the server asked for a password and none is configured.
+    credentials_missing: bool,
+    /// The diagnostics view's test subscription, while it lasts.
+    test: Option<test_sub::TestSub>,
+    test_generation: u64,
 }
 
 impl Engine {
@@ -249,6 +265,10 @@ impl Engine {
             server_up: false,
             health: health::Health::default(),
             shutting_down: false,
+            connection_since: now,
+            credentials_missing: false,
+            test: None,
+            test_generation: 0,
         };
         if let Some(uri) = list_uri {
             engine.add_lists(&uri);
@@ -308,6 +328,7 @@ impl Engine {
                 TimerKey::Reconnect => self.on_reconnect_timer(generation),
                 TimerKey::Pump => {}
                 TimerKey::ListGrace(i) => self.on_list_grace(i, generation),
+                TimerKey::TestEnd => self.on_test_end(generation, now),
                 TimerKey::Responses => {
                     self.responses_armed = false;
                     self.responses.expire(now);

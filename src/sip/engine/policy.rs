@@ -144,6 +144,14 @@ pub fn shutdown_deadline(subscriptions: usize) -> Duration {
     BASE.saturating_add(EACH.saturating_mul(n)).min(MAX)
 }
 
+/// Messages the SIP trace keeps by default (`[diagnostics] trace_messages`):
+/// a few minutes of a quiet console's traffic, about 1 MB at most.
+pub const TRACE_MESSAGES: usize = 500;
+
+/// How long a test subscription from the diagnostics view lives (as
+/// Imagicle's does): long enough to read its answer, then it goes.
+pub const TEST_SUBSCRIPTION_LIFETIME: Duration = Duration::from_secs(60);
+
 #[cfg(test)]
 mod tests {
     use super::*;

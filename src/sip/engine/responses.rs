@@ -93,6 +93,8 @@ impl Engine {
         auth_nonce: Option<String>,
     ) {
         let status = resp.status;
+        self.subs[i].last_code = Some(status);
+        self.capture_test_message(i, &resp.to_bytes(), false);
         if status != 401 && status != 407 {
             self.subs[i].challenged = false;
         }
@@ -178,10 +180,12 @@ impl Engine {
             // The credentials work again (the password was fixed server-side).
             self.auth_failed = false;
             self.auth_failures = 0;
+            self.credentials_missing = false;
             self.set_connection(ConnectionState::Connected, now);
         }
         let sub = &mut self.subs[i];
         sub.failures = 0;
+        sub.terminated = None;
         if sub.dialog.remote_tag.is_none() {
             sub.dialog.remote_tag = resp
                 .headers
@@ -286,6 +290,7 @@ impl Engine {
         };
         if self.cfg.password.is_none() {
             self.window.on_success();
+            self.credentials_missing = true;
             return self.auth_failure(
                 i,
                 now,

@@ -186,6 +186,17 @@ pub struct Sub {
     /// Our un-SUBSCRIBE was accepted: the dialog is kept for the final
     /// NOTIFY (RFC 6665 4.1.2.3), which gets a 200, not a 481.
     pub awaiting_final_notify: bool,
+    /// Diagnostics: the status code of the last final answer to our
+    /// SUBSCRIBE (`None`: none yet).
+    pub last_code: Option<u16>,
+    /// Diagnostics: when the last NOTIFY of this subscription arrived.
+    pub last_notify: Option<Instant>,
+    /// Diagnostics: the server ended the subscription (NOTIFY
+    /// `terminated`) for this reason, made harmless; cleared when it is
+    /// accepted again.
+    pub terminated: Option<Box<str>>,
+    /// The contact was removed from the directory (never reported again).
+    pub removed: bool,
 }
 
 impl Sub {
@@ -212,6 +223,10 @@ impl Sub {
             got_notify: false,
             notify_gen: 0,
             awaiting_final_notify: false,
+            last_code: None,
+            last_notify: None,
+            terminated: None,
+            removed: false,
         }
     }
 

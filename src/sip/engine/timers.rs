@@ -37,6 +37,8 @@ pub enum TimerKey {
     Pump,
     /// Members of a list subscription still without state get their own.
     ListGrace(SubId),
+    /// The diagnostics view's test subscription is removed.
+    TestEnd,
 }
 
 /// Below this many entries, neither sweeps nor shrinking are worth it.

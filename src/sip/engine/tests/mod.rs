@@ -2,6 +2,7 @@
 //! This file is the harness; the tests are grouped by topic below.
 
 mod auth;
+mod diagnostics;
 mod directory;
 mod health;
 mod line;
