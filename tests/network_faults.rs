@@ -252,8 +252,18 @@ fn with_300_ms_delay_and_20_percent_loss_over_tcp_contacts_go_current_and_change
     assert!(up >= 2 * DELAY, "a round trip at least: {up:?}");
     // The PUBLISH goes straight to the server (UDP, no fault); its NOTIFY
     // comes through the relay.
+    // A lost PUBLISH (Kamailio's sqlite "database is locked" under load,
+    // kamailio-notes pitfall 2) is tried again; the delay is measured from
+    // the first try (any NOTIFY follows it, through the relay).
     let sent = Instant::now();
-    sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
+    let mut published = Err(String::new());
+    for _ in 0..3 {
+        published = sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF);
+        if published.is_ok() {
+            break;
+        }
+    }
+    published.expect("PUBLISH accepted (3 tries)");
     w.wait_for(
         Duration::from_secs(15),
         "alice away through the delay",
