@@ -23,6 +23,7 @@ use support::netns::{self, set_fault};
 use support::proc::run_dir;
 use support::relay::DelayRelay;
 use support::sipp;
+use support::test_ca::{Leaf, TestCa};
 use support::watch::{Watch, s, write_config};
 
 const USERS: &[(&str, &str)] = &[
@@ -65,14 +66,20 @@ fn watching(name: &str) -> (Kamailio, Watch) {
         CONTACTS,
         "keepalive = 1",
     );
-    let mut w = Watch::start(&cfg, &[]);
+    let w = current_watch(&cfg);
+    (kam, w)
+}
+
+/// `watch` on `cfg` once every contact is current, line ready.
+fn current_watch(cfg: &std::path::Path) -> Watch {
+    let mut w = Watch::start(cfg, &[]);
     w.wait_for_all(
         Duration::from_secs(15),
         "every contact current, line ready",
         &everyone(),
         |l| current(l) && s(l, "line") == "ready",
     );
-    (kam, w)
+    w
 }
 
 /// Read what `watch` prints until `until`.
@@ -87,8 +94,38 @@ fn a_blackholed_server_is_never_shown_current_past_the_detection_window_and_ever
     if !netns::inside(NAME) {
         return netns::run_inside(NAME);
     }
-    let (kam, mut w) = watching("fault-blackhole");
-    let p = kam.port;
+    let (kam, w) = watching("fault-blackhole");
+    let port = kam.port;
+    blackhole(w, port, "UDP");
+}
+
+#[test]
+fn a_blackholed_tls_server_is_never_shown_current_past_the_detection_window_and_recovers() {
+    const NAME: &str =
+        "a_blackholed_tls_server_is_never_shown_current_past_the_detection_window_and_recovers";
+    if !netns::inside(NAME) {
+        return netns::run_inside(NAME);
+    }
+    let dir = run_dir("fault-blackhole-tls");
+    let ca = TestCa::new(&dir, "test-ca");
+    let good = ca.leaf("good", Leaf::Good(&["127.0.0.1"]));
+    let (_kam, ports) = Kamailio::start_tls(USERS, &[good]);
+    let cfg = write_config(
+        &dir.join("watch"),
+        ports[0],
+        "tls",
+        ("attendant", "secret"),
+        CONTACTS,
+        &format!("ca_file = \"{}\"\nkeepalive = 1", ca.pem.display()),
+    );
+    // The connection stays open but nothing crosses it: only the
+    // keepalive can tell.
+    blackhole(current_watch(&cfg), ports[0], "TLS");
+}
+
+/// Blackhole port `p` (both ways) well past the detection window, then
+/// end the fault: checks and prints what `w` showed.
+fn blackhole(mut w: Watch, p: u16, over: &str) {
     set_fault(&format!(
         "udp dport {p} drop\n  udp sport {p} drop\n  tcp dport {p} drop\n  tcp sport {p} drop"
     ));
@@ -127,7 +164,7 @@ fn a_blackholed_server_is_never_shown_current_past_the_detection_window_and_ever
         "noticed after {noticed:?}"
     );
     println!(
-        "fault: blackhole (UDP): every contact stale {noticed:?} after the cut, current again {recovered:?} after it ended"
+        "fault: blackhole ({over}): every contact stale {noticed:?} after the cut, current again {recovered:?} after it ended"
     );
 }
 
@@ -215,8 +252,18 @@ fn with_300_ms_delay_and_20_percent_loss_over_tcp_contacts_go_current_and_change
     assert!(up >= 2 * DELAY, "a round trip at least: {up:?}");
     // The PUBLISH goes straight to the server (UDP, no fault); its NOTIFY
     // comes through the relay.
+    // A lost PUBLISH (Kamailio's sqlite "database is locked" under load,
+    // kamailio-notes pitfall 2) is tried again; the delay is measured from
+    // the first try (any NOTIFY follows it, through the relay).
     let sent = Instant::now();
-    sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF).expect("PUBLISH accepted");
+    let mut published = Err(String::new());
+    for _ in 0..3 {
+        published = sipp::publish(kam.port, "alice", "alicepw", AWAY_PIDF);
+        if published.is_ok() {
+            break;
+        }
+    }
+    published.expect("PUBLISH accepted (3 tries)");
     w.wait_for(
         Duration::from_secs(15),
         "alice away through the delay",

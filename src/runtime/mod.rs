@@ -1,8 +1,10 @@
 //! The runtime: the only code that touches sockets, the clock, the
 //! terminal and tasks.
 //!
-//! - `sip_driver` — the engine over UDP/TCP sockets and real timers, as its
-//!   own task: events out and commands in over channels
+//! - `sip_driver` — the engine over UDP/TCP/TLS sockets and real timers, as
+//!   its own task: events out and commands in over channels
+//! - `tls`        — SIP over TLS (rustls): roots, certificate checks and
+//!   what a failed check is called
 //! - `watch_run`  — `switchboard watch` (its one `select!`: events, signals)
 //! - `console`    — the console's one `select!` loop and terminal guard
 //! - `diag_run`   — `switchboard check` and `switchboard trace`

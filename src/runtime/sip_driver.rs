@@ -8,6 +8,11 @@
 //! ([`Command`]). The task owns every buffer and the pending TCP connect,
 //! so nothing is lost when a loop's `select!` picks another branch.
 //!
+//! TLS is TCP with a rustls session in between (`stream.rs`,
+//! [`crate::runtime::tls`]): the handshake, certificate checks included,
+//! is part of the connect, so a refused certificate is a failed connect
+//! on the same reconnect schedule as a refused TCP port.
+//!
 //! The engine decides everything timed, TCP reconnects included
 //! ([`Engine::poll_connect`]); this file only executes: send, receive,
 //! sleep until the engine's next timer, connect when told.

@@ -480,7 +480,9 @@ impl Driver {
                 self.engine.transport_connected(now);
             }
             Err(e) => {
-                tracing::warn!(server = %self.server, "connect failed: {e}");
+                // Every attempt while the server is away: the reason is
+                // shown by the connection state, not repeated in the log.
+                tracing::debug!(server = %self.server, "connect failed: {e}");
                 self.engine.connect_failed(now, &e.to_string());
             }
         }

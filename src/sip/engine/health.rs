@@ -225,8 +225,11 @@ impl Engine {
             // Say why now (a certificate that became invalid, a refused
             // port), not why the connection was first lost.
             if matches!(self.connection, ConnectionState::Unreachable(_)) {
-                let why = format!("cannot connect: {why}");
-                self.set_connection(ConnectionState::Unreachable(why), now);
+                let state = ConnectionState::Unreachable(format!("cannot connect: {why}"));
+                if self.connection != state {
+                    tracing::warn!("cannot connect: {why}");
+                }
+                self.set_connection(state, now);
             }
             self.schedule_reconnect(now);
         }

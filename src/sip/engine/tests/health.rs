@@ -275,3 +275,56 @@ fn a_lost_keepalive_answer_is_forgiven_while_the_server_keeps_notifying() {
     h.advance(policy::KEEPALIVE_TIMEOUT + Duration::from_millis(100));
     assert!(lost(&h), "a silent server is still noticed");
 }
+
+#[test]
+fn a_refused_reconnect_says_why_once_and_a_first_connect_that_fails_is_no_lost_connection() {
+    let mut cfg = config(Transport::Tls);
+    cfg.dialog = false;
+    let mut h = Harness::new(cfg, 1);
+    h.connect();
+    h.engine
+        .transport_lost(h.now, "the server closed the connection");
+    let expired = "certificate check failed: the server's certificate has expired";
+    for _ in 0..3 {
+        while !h.engine.poll_connect() {
+            h.advance(Duration::from_millis(50));
+        }
+        h.engine.connect_failed(h.now, expired);
+    }
+    h.drain_events();
+    let reasons: Vec<&str> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Connection {
+                state: ConnectionState::Unreachable(why),
+                ..
+            } => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "connection lost: the server closed the connection".to_string(),
+            format!("cannot connect: {expired}")
+        ],
+        "the latest reason, once"
+    );
+
+    let mut h = Harness::new(config(Transport::Tls), 1);
+    h.engine.transport_unavailable(h.now, expired);
+    h.drain_events();
+    assert!(
+        h.events.iter().any(|e| matches!(e,
+            EngineEvent::Connection { state: ConnectionState::Unreachable(why), .. } if why == expired)),
+        "said as it is: {:?}",
+        h.events
+    );
+    let mut asked = false;
+    for _ in 0..40 {
+        h.advance(Duration::from_millis(50));
+        asked |= h.engine.poll_connect();
+    }
+    assert!(asked, "a first connect that failed is retried");
+}
