@@ -200,6 +200,7 @@ pub fn run(args: Args) -> ExitCode {
                     .map(|c| c.telephony.clone())
                     .unwrap_or_default(),
                 hide_peers: ui.hide_peers,
+                lines: Vec::new(),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }
@@ -253,6 +254,8 @@ struct Target {
     server: SocketAddr,
     contacts: Vec<ContactInfo>,
     demo: Option<DemoHandle>,
+    /// Each contact's other lines (`lines`).
+    lines: Vec<(ContactId, Vec<String>)>,
 }
 
 async fn target(
@@ -284,17 +287,22 @@ async fn target(
             server: handle.addr,
             contacts: handle.contacts.clone(),
             demo: Some(handle),
+            lines: Vec::new(),
         }));
     };
     let server = match cfg.server.socket_addr() {
         Ok(a) => a,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    let lines = runtime::contact_lines(&cfg.contact_lines, &cfg.contacts);
+    let mut engine = runtime::engine_config(&cfg, runtime::seed_from_clock());
+    engine.lines = runtime::engine_lines(&lines);
     Ok(Ok(Target {
-        engine: runtime::engine_config(&cfg, runtime::seed_from_clock()),
+        engine,
         server,
         contacts: cfg.contacts,
         demo: None,
+        lines,
     }))
 }
 
@@ -341,6 +349,9 @@ async fn watch(
     let mut store = Store::new(t.contacts);
     store.set_voicemail_pilot(voicemail);
     store.set_hide_peers(hide_peers);
+    for (id, lines) in &t.lines {
+        store.set_lines(*id, lines.clone());
+    }
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
@@ -389,6 +400,7 @@ async fn console(
             },
         )));
     }
+    opts.lines = t.lines.clone();
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;

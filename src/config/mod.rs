@@ -194,6 +194,9 @@ pub struct Config {
     /// `[telephony]`: voicemail pilot, message waiting, stuck ringing,
     /// registration state (defaults when absent).
     pub telephony: Telephony,
+    /// `lines = [...]` of `[[contact]]` entries: (contact URI, its other
+    /// line URIs); the contact's own URI is always its first line.
+    pub contact_lines: Vec<(String, Vec<String>)>,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

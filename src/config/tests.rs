@@ -420,6 +420,7 @@ mod directory;
 mod errors;
 mod notes;
 mod reporting;
+mod telephony;
 
 #[test]
 fn contact_names_from_the_file_are_made_harmless() {

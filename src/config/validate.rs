@@ -75,6 +75,7 @@ pub(super) fn parse(
     let notes = super::notes::check_notes(&mut r, &src, raw_notes, env);
     let keymap = check_keys(&mut r);
     let contacts = r.contacts();
+    let contact_lines = super::telephony::check_lines(&mut r, &contacts);
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
@@ -104,6 +105,7 @@ pub(super) fn parse(
         notes,
         status,
         telephony,
+        contact_lines,
         warnings,
     };
     Ok((config, literal_password))

@@ -91,6 +91,8 @@ pub struct ConsoleOptions {
     pub telephony: crate::config::Telephony,
     /// `[ui] show_peers = false`.
     pub hide_peers: bool,
+    /// Each contact's other lines (`lines` of `[[contact]]`).
+    pub lines: Vec<(crate::presence::ContactId, Vec<String>)>,
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -183,6 +185,9 @@ pub async fn run_console<S: EventSource>(
         }
     };
     let mut model = Model::new(contacts, settings);
+    for (id, lines) in &opts.lines {
+        model.store.set_lines(*id, lines.clone());
+    }
     let directory = opts.directory.as_ref().map(|feed| {
         // The extra columns and the problems of the first load (its
         // contacts are the ones the model and the engine started with),
