@@ -223,6 +223,14 @@ fn directory_feed(cfg: Option<&mut Config>) -> Option<DirectoryFeed> {
         .iter()
         .map(|e| e.info.clone())
         .collect();
+    // A directory file's `lines` column / vCard TELs; `[[contact]]` lines win.
+    for e in &feed.initial.entries {
+        let lines = switchboard::directory::lines::lines_of(e);
+        let known = cfg.contact_lines.iter().any(|(u, _)| *u == e.info.uri);
+        if !lines.is_empty() && !known {
+            cfg.contact_lines.push((e.info.uri.clone(), lines));
+        }
+    }
     Some(feed)
 }
 
