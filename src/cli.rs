@@ -249,6 +249,7 @@ pub fn run(args: Args) -> ExitCode {
                 hide_peers: ui.hide_peers,
                 servers: Default::default(),
                 reload: None,
+                lines: Vec::new(),
             };
             block_on(console(cfg, running, opts, args.seed, args.speed))
         }
@@ -271,6 +272,14 @@ fn directory_feed(cfg: Option<&mut Config>) -> Option<DirectoryFeed> {
         .iter()
         .map(|e| e.info.clone())
         .collect();
+    // A directory file's `lines` column / vCard TELs; `[[contact]]` lines win.
+    for e in &feed.initial.entries {
+        let lines = switchboard::directory::lines::lines_of(e);
+        let known = cfg.contact_lines.iter().any(|(u, _)| *u == e.info.uri);
+        if !lines.is_empty() && !known {
+            cfg.contact_lines.push((e.info.uri.clone(), lines));
+        }
+    }
     Some(feed)
 }
 
@@ -303,6 +312,8 @@ pub(crate) struct Target {
     preferred: Option<switchboard::store::ServerId>,
     contacts: Vec<ContactInfo>,
     pub(crate) demo: Option<DemoHandle>,
+    /// Each contact's other lines (`lines`).
+    lines: Vec<(ContactId, Vec<String>)>,
 }
 
 async fn target(
@@ -339,6 +350,7 @@ async fn target(
             preferred: None,
             contacts: handle.contacts.clone(),
             demo: Some(handle),
+            lines: Vec::new(),
         }));
     };
     // Ids in file order (a reload numbers new servers after these).
@@ -355,11 +367,13 @@ async fn target(
         .iter()
         .position(|s| s.preferred)
         .and_then(|i| u16::try_from(i).ok());
+    let lines = runtime::contact_lines(&cfg.contact_lines, &cfg.contacts);
     Ok(Ok(Target {
         specs,
         preferred,
         contacts: cfg.contacts,
         demo: None,
+        lines,
     }))
 }
 
@@ -429,6 +443,9 @@ async fn watch(
     store.set_hide_peers(hide_peers);
     store.set_servers(driver.servers(), t.preferred);
     opts.reload = reload_setup(running, &driver);
+    for (id, lines) in &t.lines {
+        store.set_lines(*id, lines.clone());
+    }
     let mut stdout = std::io::stdout();
     let end = watch_run::run(driver, store, opts, &mut stdout).await?;
     if let Some(demo) = t.demo {
@@ -481,6 +498,7 @@ async fn console(
     }
     opts.servers = (driver.servers().to_vec(), t.preferred);
     opts.reload = reload_setup(running, &driver);
+    opts.lines = t.lines.clone();
     let result = run_console(opts, t.contacts, driver).await;
     if let Some(demo) = t.demo {
         demo.shutdown().await;

@@ -141,3 +141,59 @@ fn show_peers_false_hides_callers_from_grid_and_panel() {
     }
     assert!(t.contains("304"), "the extension stays: {t}");
 }
+
+#[test]
+fn a_contact_with_two_lines_rings_on_the_second_and_blinks() {
+    use switchboard::body::{DialogDoc, DialogEntry, DialogState, Direction};
+    use switchboard::presence::{LineState, SubscriptionStatus};
+    use switchboard::sip::events::EngineEvent;
+    let (mut m, base) = office((160, 48), LineSettings::default());
+    let alice = ContactId(0);
+    m.store
+        .set_lines(alice, vec!["sip:4711@example.com".into()]);
+    let at = base + Duration::from_secs(400);
+    let second = |event: EngineEvent| EngineEvent::Line {
+        contact: alice,
+        line: 1,
+        event: Box::new(event),
+    };
+    update(
+        &mut m,
+        Msg::Engine(second(EngineEvent::Subscription {
+            contact: alice,
+            event: EventKind::Dialog,
+            status: SubscriptionStatus::Active,
+            at,
+        })),
+    );
+    let ringing = DialogDoc {
+        version: 1,
+        full: true,
+        entity: None,
+        dialogs: vec![DialogEntry {
+            id: "d".into(),
+            state: DialogState::Early,
+            direction: Some(Direction::Recipient),
+            remote_identity: Some("sip:+4989123@example.net".into()),
+            remote_display: Some("Rita Ring".into()),
+        }],
+    };
+    update(
+        &mut m,
+        Msg::Engine(second(EngineEvent::Dialog {
+            contact: alice,
+            doc: Some(ringing),
+            at,
+        })),
+    );
+    assert_eq!(m.store.shown(alice).line, LineState::Ringing);
+    assert!(
+        m.ringing.contains(&alice) && m.blink.next.is_some(),
+        "it blinks"
+    );
+    key(&mut m, KeyCode::Enter);
+    let t = text(&m);
+    assert!(t.contains("Rita Ring"), "the caller: {t}");
+    assert!(t.contains("line 1") && t.contains("line 2"), "{t}");
+    assert!(t.contains("sip:4711@example.com"), "{t}");
+}

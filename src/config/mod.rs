@@ -255,6 +255,9 @@ pub struct Config {
     pub journal: Journal,
     /// `[diagnostics]`: the SIP trace's size.
     pub diagnostics: DiagnosticsConfig,
+    /// `lines = [...]` of `[[contact]]` entries: (contact URI, its other
+    /// line URIs); the contact's own URI is always its first line.
+    pub contact_lines: Vec<(String, Vec<String>)>,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

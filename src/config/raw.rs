@@ -89,6 +89,7 @@ pub(super) struct RawContact {
     pub uri: Option<Spanned<String>>,
     pub extension: Option<Spanned<Extension>>,
     pub department: Option<Spanned<String>>,
+    pub lines: Option<Vec<Spanned<String>>>,
 }
 
 /// An extension written as a string (`"1001"`) or an integer (`1001`).

@@ -72,6 +72,45 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
     })
 }
 
+/// The `lines` of every `[[contact]]` (checked as SIP URIs, with file, line
+/// and key): (contact URI, other lines). An entry equal to the contact's
+/// own URI is its first line already and is left out.
+pub(super) fn check_lines(
+    r: &mut Reader<'_, '_>,
+    contacts: &[Spanned<super::raw::RawContact>],
+) -> Vec<(String, Vec<String>)> {
+    let src = r.src;
+    let mut out = Vec::new();
+    for (i, c) in contacts.iter().enumerate() {
+        let c = c.get_ref();
+        let (Some(uri), Some(lines)) = (&c.uri, &c.lines) else {
+            continue;
+        };
+        let own = crate::sip::uri::SipUri::parse_loose(uri.get_ref());
+        let mut kept = Vec::new();
+        for (k, l) in lines.iter().enumerate() {
+            let key = format!("contact[{}].lines[{}]", i + 1, k + 1);
+            let text = l.get_ref().trim();
+            let checked = super::uri::check_sip_uri(text).map(|_| ());
+            if r.keep(checked.map_err(|why| src.invalid(l.span(), key, why)))
+                .is_none()
+            {
+                continue;
+            }
+            let same = own.as_ref().is_some_and(|o| {
+                crate::sip::uri::SipUri::parse_loose(text).is_some_and(|p| p.same_as(o))
+            });
+            if !same {
+                kept.push(text.to_string());
+            }
+        }
+        if !kept.is_empty() {
+            out.push((uri.get_ref().trim().to_string(), kept));
+        }
+    }
+    out
+}
+
 /// Reads and checks `[telephony]`; errors go to `r` (defaults stand in).
 pub(super) fn check(r: &mut Reader<'_, '_>) -> Telephony {
     let d = Telephony::default();

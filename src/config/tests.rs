@@ -422,6 +422,7 @@ mod errors;
 mod notes;
 mod reporting;
 mod servers;
+mod telephony;
 
 #[test]
 fn contact_names_from_the_file_are_made_harmless() {

@@ -80,6 +80,7 @@ pub(super) fn parse(
     let notes = super::notes::check_notes(&mut r, &src, raw_notes, env);
     let keymap = check_keys(&mut r);
     let contacts = r.contacts();
+    let contact_lines = super::telephony::check_lines(&mut r, &contacts);
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
@@ -127,6 +128,7 @@ pub(super) fn parse(
         telephony,
         journal,
         diagnostics,
+        contact_lines,
         warnings,
     };
     Ok((config, literal_password))

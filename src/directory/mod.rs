@@ -17,6 +17,7 @@
 //! - `merge`: duplicates across sources, by the RFC 3261 19.1.4 rule
 
 mod csv;
+pub mod lines;
 mod merge;
 mod vcard;
 

@@ -205,6 +205,15 @@ impl Card {
                     .collect();
                 self.department = parts.get(1).or(parts.first()).cloned();
             }
+            // The first TEL is the extension; the others are more lines
+            // (a second extension, a DECT handset): see `lines`.
+            "TEL" if self.extra.len() < super::MAX_EXTRA => {
+                let v = value.trim();
+                let v = field(v.strip_prefix("tel:").unwrap_or(v));
+                if !v.is_empty() {
+                    self.extra.push(("line".to_string(), v));
+                }
+            }
             "TITLE" | "EMAIL" if self.extra.len() < super::MAX_EXTRA => {
                 let v = text_value(value);
                 if !v.is_empty() {

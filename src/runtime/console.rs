@@ -108,6 +108,8 @@ pub struct ConsoleOptions {
         Vec<(crate::store::ServerId, String)>,
         Option<crate::store::ServerId>,
     ),
+    /// Each contact's other lines (`lines` of `[[contact]]`).
+    pub lines: Vec<(crate::presence::ContactId, Vec<String>)>,
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -201,6 +203,9 @@ pub async fn run_console<S: EventSource>(
     };
     let mut model = Model::new(contacts, settings);
     model.store.set_servers(&opts.servers.0, opts.servers.1);
+    for (id, lines) in &opts.lines {
+        model.store.set_lines(*id, lines.clone());
+    }
     // The extra columns and the problems of the first load (its
     // contacts are the ones the model and the engine started with),
     // after the configuration's own warnings; the reloader watches the

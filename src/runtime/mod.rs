@@ -88,6 +88,41 @@ pub fn server_engine_config(
     e
 }
 
+/// Each contact's other lines (`lines` of `[[contact]]`), by the id the
+/// contact has in `contacts` (URIs compared by RFC 3261 19.1.4).
+pub fn contact_lines(
+    lines: &[(String, Vec<String>)],
+    contacts: &[crate::presence::ContactInfo],
+) -> Vec<(crate::presence::ContactId, Vec<String>)> {
+    use crate::sip::uri::{SipUri, UriMap};
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mut ids = UriMap::with_capacity(contacts.len());
+    for (i, c) in contacts.iter().enumerate() {
+        if let Some(u) = SipUri::parse_loose(&c.uri) {
+            let _ = ids.insert(u, crate::presence::ContactId(i as u32));
+        }
+    }
+    lines
+        .iter()
+        .filter_map(|(uri, l)| {
+            let id = *ids.get(&SipUri::parse_loose(uri)?)?;
+            Some((id, l.clone()))
+        })
+        .collect()
+}
+
+/// The engine's list of other lines (see `EngineConfig::lines`).
+pub fn engine_lines(
+    lines: &[(crate::presence::ContactId, Vec<String>)],
+) -> Vec<(crate::presence::ContactId, String)> {
+    lines
+        .iter()
+        .flat_map(|(id, l)| l.iter().map(move |u| (*id, u.clone())))
+        .collect()
+}
+
 /// A seed for tags and jitter that differs between runs.
 pub fn seed_from_clock() -> u64 {
     let t = std::time::SystemTime::now()

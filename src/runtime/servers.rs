@@ -415,6 +415,8 @@ pub fn specs(
     mut id_of: impl FnMut(&str) -> ServerId,
 ) -> Result<Vec<ServerSpec>, String> {
     let several = cfg.servers.len() > 1;
+    // Each contact's other lines: watched by the servers of line state.
+    let lines = super::engine_lines(&super::contact_lines(&cfg.contact_lines, &cfg.contacts));
     cfg.servers
         .iter()
         .enumerate()
@@ -427,9 +429,13 @@ pub fn specs(
                     e.to_string()
                 }
             })?;
+            let mut engine = super::server_engine_config(cfg, entry, seed.wrapping_add(i as u64));
+            if entry.dialog {
+                engine.lines = lines.clone();
+            }
             Ok(ServerSpec {
                 id: id_of(&name),
-                engine: super::server_engine_config(cfg, entry, seed.wrapping_add(i as u64)),
+                engine,
                 name,
                 addr,
             })

@@ -197,7 +197,7 @@ pub struct ExtraLine {
 }
 
 impl ExtraLine {
-    fn new(uri: String) -> Self {
+    pub(super) fn new(uri: String) -> Self {
         ExtraLine {
             uri,
             dialogs: Default::default(),
@@ -287,7 +287,9 @@ impl Store {
     /// always line 0). Replaces what was set before.
     pub fn set_lines(&mut self, id: ContactId, uris: Vec<String>) {
         if let Some(c) = self.contacts.get_mut(id.0 as usize) {
-            c.src.lines = uris.into_iter().map(ExtraLine::new).collect();
+            for s in std::iter::once(&mut c.src).chain(c.more.iter_mut()) {
+                s.lines = uris.iter().cloned().map(ExtraLine::new).collect();
+            }
         }
     }
 

@@ -75,7 +75,16 @@ impl Contact {
             Some(k) => {
                 let k = usize::from(k);
                 if self.more.len() <= k {
-                    self.more.resize_with(k + 1, Sources::default);
+                    // Every server watches the same lines of the contact.
+                    let uris: Vec<String> = self.src.lines.iter().map(|l| l.uri.clone()).collect();
+                    self.more.resize_with(k + 1, || Sources {
+                        lines: uris
+                            .iter()
+                            .cloned()
+                            .map(super::line::ExtraLine::new)
+                            .collect(),
+                        ..Sources::default()
+                    });
                 }
                 &mut self.more[k]
             }

@@ -8,18 +8,38 @@ use ratatui::text::Span;
 
 use crate::app::model::Model;
 use crate::body::Direction;
-use crate::presence::{ContactInfo, LineState};
+use crate::presence::{ContactId, ContactInfo, LineState};
 use crate::store::{Peer, Shown};
 use crate::ui::theme::Theme;
 
 /// The lines under "Line" (each a label and a value, drawn by `field`).
 pub(crate) fn details(
     model: &Model,
-    info: &ContactInfo,
-    shown: &Shown,
+    id: ContactId,
     theme: &Theme,
 ) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let info = model.store.info(id);
+    let shown = model.store.shown(id);
     let mut out = Vec::new();
+    // Several lines: each with its own state and why.
+    let lines = model.store.lines(id);
+    if lines.len() > 1 {
+        for (n, l) in lines.iter().enumerate() {
+            let label = LINE_LABELS.get(n).copied().unwrap_or("  line");
+            out.push((
+                label,
+                vec![
+                    Span::styled(theme.line_glyph(l.state), theme.line_style(l.state, true)),
+                    Span::raw(format!(
+                        " {} \u{00b7} {} \u{00b7} {}",
+                        l.state.label(),
+                        l.rule,
+                        l.uri
+                    )),
+                ],
+            ));
+        }
+    }
     let why = match shown.line {
         LineState::Faulty => Some(match since_clock(model, shown) {
             Some(at) => format!("not registered since {at}"),
@@ -54,6 +74,11 @@ pub(crate) fn details(
     }
     out
 }
+
+/// The labels of a contact's lines in the panel (more are "line").
+const LINE_LABELS: [&str; 6] = [
+    "  line 1", "  line 2", "  line 3", "  line 4", "  line 5", "  line 6",
+];
 
 /// "incoming: Carol Customer <sip:+4989…> → Bob Brown (1002)".
 fn call_text(info: &ContactInfo, peer: &Peer) -> String {

@@ -229,7 +229,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         line.push(Span::raw(format!(", {}", peer_text(peer))));
     }
     out.push(field("Line", line));
-    for (label, value) in crate::ui::line_panel::details(model, info, shown, theme) {
+    for (label, value) in crate::ui::line_panel::details(model, id, theme) {
         out.push(field(label, value));
     }
     let note = match &shown.note {
