@@ -48,28 +48,22 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
 }
 
 /// The engine's configuration for one of several servers: the account,
-/// `[subscribe]` and this server's address, packages and credentials.
+/// `[subscribe]` and this server's table, packages and credentials.
+/// Built by [`engine_config`] on a copy whose `server` is this entry's,
+/// so whatever that reads from the server table (transport, TLS
+/// settings…) applies to each entry alike.
 pub fn server_engine_config(
     cfg: &Config,
     entry: &crate::config::ServerEntry,
     seed: u64,
 ) -> EngineConfig {
-    let mut e = EngineConfig::new(
-        &cfg.account.uri,
-        &entry.server.authority(),
-        ([127, 0, 0, 1], 0).into(),
-        entry.server.transport,
-    );
-    e.display_name = cfg.account.display_name.clone();
+    let mut one = cfg.clone();
+    one.server = entry.server.clone();
+    let mut e = engine_config(&one, seed);
     e.auth_user = entry.auth_user.clone();
     e.password = entry.password.clone();
     e.presence = entry.presence;
     e.dialog = entry.dialog;
-    e.expires = cfg.subscribe.expires;
-    e.window = cfg.subscribe.window;
-    e.keepalive = entry.server.keepalive;
-    e.list = entry.server.list.clone();
-    e.seed = seed;
     e
 }
 
