@@ -57,9 +57,10 @@ impl Action {
         Action::EditNote,
         Action::NoteHistory,
         Action::StatusPicker,
-        Action::ReloadConfig,
         Action::Help,
         Action::Quit,
+        // Rarely used: last, so quit stays on the help's first page.
+        Action::ReloadConfig,
     ];
 
     /// The name used in the config's `[keys]` table.
