@@ -62,10 +62,11 @@ impl Action {
         Action::NoteHistory,
         Action::StatusPicker,
         Action::History,
-        Action::ReloadConfig,
         Action::Diagnostics,
         Action::Help,
         Action::Quit,
+        // Rarely used: last, so quit stays on the help's first page.
+        Action::ReloadConfig,
     ];
 
     /// The name used in the config's `[keys]` table.

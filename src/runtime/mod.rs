@@ -57,34 +57,26 @@ pub fn engine_config(cfg: &Config, seed: u64) -> EngineConfig {
 }
 
 /// The engine's configuration for one of several servers: the account,
-/// `[subscribe]` and this server's address, packages and credentials.
+/// `[subscribe]` and this server's table, packages and credentials.
+/// Built by [`engine_config`] on a copy whose `server` is this entry's,
+/// so whatever that reads from the server table (transport, TLS
+/// settings…) applies to each entry alike.
 pub fn server_engine_config(
     cfg: &Config,
     entry: &crate::config::ServerEntry,
     seed: u64,
 ) -> EngineConfig {
-    let mut e = EngineConfig::new(
-        &cfg.account.uri,
-        &entry.server.authority(),
-        ([127, 0, 0, 1], 0).into(),
-        entry.server.transport,
-    );
-    e.display_name = cfg.account.display_name.clone();
+    let mut one = cfg.clone();
+    one.server = entry.server.clone();
+    let mut e = engine_config(&one, seed);
     e.auth_user = entry.auth_user.clone();
     e.password = entry.password.clone();
     e.presence = entry.presence;
     e.dialog = entry.dialog;
     // Registration and message waiting are telephony: asked of the
     // servers that serve line state.
-    e.reg = entry.dialog && cfg.telephony.registration_on(entry.server.list.is_some());
-    e.message_summary = entry.dialog && cfg.telephony.voicemail_indicator;
-    e.expires = cfg.subscribe.expires;
-    e.window = cfg.subscribe.window;
-    e.keepalive = entry.server.keepalive;
-    e.list = entry.server.list.clone();
-    e.seed = seed;
-    e.ca_file = entry.server.ca_file.clone();
-    e.trace_messages = cfg.diagnostics.trace_messages;
+    e.reg = entry.dialog && e.reg;
+    e.message_summary = entry.dialog && e.message_summary;
     e
 }
 

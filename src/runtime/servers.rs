@@ -442,3 +442,43 @@ pub fn specs(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_server_gets_its_own_address_packages_and_credentials() {
+        let text = "[account]\nuri = \"sip:attendant@127.0.0.1\"\npassword = \"a-secret\"\n\
+            [subscribe]\nexpires = 900\n\
+            [[server]]\nname = \"presence\"\naddress = \"127.0.0.1:5070\"\nevents = [\"presence\"]\n\
+            [[server]]\nname = \"pbx\"\naddress = \"127.0.0.1:5080\"\ntransport = \"tcp\"\n\
+            auth_user = \"reception\"\npassword = \"pbx-secret\"\npreferred = true\n";
+        let cfg = crate::config::parse(text, std::path::Path::new("c.toml"), &|_| None).unwrap();
+        let mut next = 0;
+        let specs = specs(&cfg, 7, |_| {
+            next += 1;
+            next - 1
+        })
+        .unwrap();
+        let [a, b] = specs.as_slice() else {
+            panic!("two servers: {specs:?}");
+        };
+        assert_eq!((a.id, a.name.as_str()), (0, "presence"));
+        assert_eq!(a.addr, "127.0.0.1:5070".parse().unwrap());
+        assert!(a.engine.presence && !a.engine.dialog);
+        assert_eq!(
+            (a.engine.auth_user.as_str(), a.engine.password.as_deref()),
+            ("attendant", Some("a-secret"))
+        );
+        assert_eq!(a.engine.expires, 900);
+        assert_eq!((b.id, b.name.as_str()), (1, "pbx"));
+        assert_eq!(b.engine.server, "127.0.0.1:5080");
+        assert_eq!(b.engine.transport, crate::sip::engine::Transport::Tcp);
+        assert!(b.engine.presence && b.engine.dialog);
+        assert_eq!(
+            (b.engine.auth_user.as_str(), b.engine.password.as_deref()),
+            ("reception", Some("pbx-secret"))
+        );
+    }
+}

@@ -373,3 +373,40 @@ fn print_all(store: &Store, clock: &Clock, out: &mut impl Write) -> anyhow::Resu
     out.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_server_failing_ends_watch() {
+        let mut h = Health::new(&[(0, "127.0.0.1:5060".into())]);
+        let why = h.connection(0, &ConnectionState::Unreachable("no answer".into()));
+        assert_eq!(
+            why.as_deref(),
+            Some("cannot reach the server at 127.0.0.1:5060: no answer")
+        );
+    }
+
+    #[test]
+    fn with_several_servers_watch_gives_up_only_when_every_one_failed() {
+        let mut h = Health::new(&[(0, "presence".into()), (1, "pbx".into())]);
+        assert_eq!(h.connection(0, &ConnectionState::Connected), None);
+        // Lost after it answered: never a reason to give up.
+        assert_eq!(
+            h.connection(0, &ConnectionState::Unreachable("gone".into())),
+            None
+        );
+        assert_eq!(
+            h.connection(1, &ConnectionState::AuthFailed("403".into())),
+            None,
+            "presence still runs"
+        );
+        h.servers_now(&[(1, "pbx".into())]);
+        let why = h.connection(1, &ConnectionState::AuthFailed("403".into()));
+        assert_eq!(
+            why.as_deref(),
+            Some("the server at pbx rejects our credentials: 403")
+        );
+    }
+}
