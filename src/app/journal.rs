@@ -216,6 +216,8 @@ pub fn before(model: &Model, ev: &EngineEvent) -> Option<Snapshot> {
         EngineEvent::Dialog { contact, .. } => (*contact, true),
         EngineEvent::Subscription { contact, .. }
         | EngineEvent::Stale { contact, .. }
+        | EngineEvent::Registration { contact, .. }
+        | EngineEvent::Line { contact, .. }
         | EngineEvent::Unreadable { contact, .. } => (*contact, false),
         _ => return None,
     };
@@ -235,7 +237,12 @@ pub fn after(model: &mut Model, before: Snapshot, at: Instant) -> Vec<Cmd> {
         for mut m in journal::missed_calls(&before.ringing, model.store.dialogs(id)) {
             m.contact.clone_from(&key);
             m.at_ms = at_ms;
-            let m = m.made_harmless();
+            let mut m = m.made_harmless();
+            if model.line.hide_peers {
+                // `[ui] show_peers = false`: who called is not kept either.
+                m.peer = None;
+                m.peer_uri = None;
+            }
             if model.missed_log.add(id, &m) {
                 model.dirty = true;
             }

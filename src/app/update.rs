@@ -126,8 +126,12 @@ fn on_engine(model: &mut Model, server: crate::store::ServerId, ev: EngineEvent)
                 return Vec::new();
             };
             let now = advance_clock(model, at);
+            let before = crate::app::journal::before(model, &ev);
             if let Some(id) = model.store.apply_server_event(server, &ev) {
                 model.refresh_contact(id, now);
+            }
+            if let Some(before) = before {
+                return crate::app::journal::after(model, before, at);
             }
         }
     }
