@@ -195,6 +195,11 @@ pub fn run(args: Args) -> ExitCode {
                     log: args.log.clone(),
                 }),
                 status_config: cfg.as_ref().map(|c| c.status.clone()).unwrap_or_default(),
+                groups: cfg.as_ref().map(|c| c.groups.clone()).unwrap_or_default(),
+                numbering: cfg
+                    .as_ref()
+                    .map(|c| c.numbering.clone())
+                    .unwrap_or_default(),
             };
             block_on(console(cfg, opts, args.seed, args.speed))
         }

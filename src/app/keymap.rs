@@ -33,10 +33,18 @@ pub enum Action {
     EditNote,
     NoteHistory,
     StatusPicker,
+    /// F3: show only contacts available right now (with any search).
+    AvailableOnly,
+    /// F6: select the next ringing phone and open its details.
+    NextRinging,
+    /// Quit at once, without the question `Quit` asks.
+    QuitNow,
+    /// Choose the group the grid shows (Ctrl-1…9 / Alt-1…9 pick directly).
+    GroupPicker,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 24] = [
         Action::Open,
         Action::Back,
         Action::Up,
@@ -55,8 +63,12 @@ impl Action {
         Action::EditNote,
         Action::NoteHistory,
         Action::StatusPicker,
+        Action::AvailableOnly,
+        Action::NextRinging,
+        Action::GroupPicker,
         Action::Help,
         Action::Quit,
+        Action::QuitNow,
     ];
 
     /// The name used in the config's `[keys]` table.
@@ -82,6 +94,10 @@ impl Action {
             Action::EditNote => "edit_note",
             Action::NoteHistory => "note_history",
             Action::StatusPicker => "status_picker",
+            Action::AvailableOnly => "available_only",
+            Action::NextRinging => "next_ringing",
+            Action::QuitNow => "quit_now",
+            Action::GroupPicker => "groups",
         }
     }
 
@@ -89,7 +105,7 @@ impl Action {
     /// and the action name it fits beside the legend at 80 columns).
     pub fn description(self) -> &'static str {
         match self {
-            Action::Quit => "Quit, end subscriptions",
+            Action::Quit => "Quit (asks first)",
             Action::Help => "Show or hide this help",
             Action::Up => "Up / scroll details",
             Action::Down => "Down / scroll details",
@@ -109,6 +125,10 @@ impl Action {
             Action::EditNote => "Edit attendant note",
             Action::NoteHistory => "Note history",
             Action::StatusPicker => "Set my own status",
+            Action::AvailableOnly => "Available only on/off",
+            Action::NextRinging => "Next ringing phone",
+            Action::QuitNow => "Quit at once",
+            Action::GroupPicker => "Groups (Ctrl/Alt-1…9)",
         }
     }
 
@@ -327,11 +347,15 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
-        let defaults: [(Action, Vec<Key>); 20] = [
-            (
-                Action::Quit,
-                vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
-            ),
+        let shift = |code| Key {
+            shift: true,
+            ..Key::plain(code)
+        };
+        let defaults: [(Action, Vec<Key>); 24] = [
+            // Ctrl-C asks too: pressed by reflex (to copy), it must not
+            // end the console mid-call.
+            (Action::Quit, vec![p(K::F(10)), Key::ctrl('c')]),
+            (Action::QuitNow, vec![Key::ctrl('q')]),
             (Action::Help, vec![p(K::F(1)), p(K::Char('?'))]),
             (Action::Up, vec![p(K::Up)]),
             (Action::Down, vec![p(K::Down)]),
@@ -349,8 +373,13 @@ impl Default for Keymap {
             (Action::SearchBackspace, vec![p(K::Backspace)]),
             (Action::ClearSearch, vec![Key::ctrl('u')]),
             (Action::EditNote, vec![p(K::F(4))]),
-            (Action::NoteHistory, vec![p(K::F(6))]),
+            // F6 is the next ringing phone: the history moved to Shift-F4
+            // (beside the note's F4).
+            (Action::NoteHistory, vec![shift(K::F(4))]),
             (Action::StatusPicker, vec![p(K::F(5))]),
+            (Action::AvailableOnly, vec![p(K::F(3))]),
+            (Action::NextRinging, vec![p(K::F(6))]),
+            (Action::GroupPicker, vec![p(K::F(9)), Key::ctrl('g')]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

@@ -2,12 +2,15 @@
 //! [`update`](update::update) function returning [`Cmd`]s for the runtime.
 
 mod added;
+pub mod caller;
+pub mod calls;
 pub mod cmd;
 pub mod directory;
 pub mod favourites;
 pub mod grid_list;
 pub mod keymap;
 pub mod layout;
+pub mod modal;
 pub mod model;
 pub mod msg;
 pub mod notes;
@@ -15,6 +18,7 @@ pub mod own_status;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 pub mod update;
+pub mod views;
 
 pub use cmd::Cmd;
 pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};

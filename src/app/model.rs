@@ -1,11 +1,11 @@
 //! The console's whole state. Changed only by [`crate::app::update`]; read by
 //! the `ui` module's `view`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use super::layout;
-use crate::app::grid_list::{CellRef, GridList, Group, Row};
+use crate::app::grid_list::{CellRef, GridList, Row};
 use crate::app::keymap::Keymap;
 use crate::presence::{Freshness, LineState, Severity};
 use crate::search::{Search, SearchDoc};
@@ -35,6 +35,12 @@ pub struct Settings {
     /// The author of attendant notes written here; `None`: no notes
     /// database (notes are off).
     pub notes_operator: Option<String>,
+    /// `[[group]]` entries: name and members (URI, name or extension),
+    /// resolved against the directory.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// How phone numbers are written here (`[numbers]`), to find a caller
+    /// in the directory.
+    pub numbering: crate::app::caller::Numbering,
 }
 
 /// Which panel has the keyboard.
@@ -148,6 +154,20 @@ pub struct Model {
     pub list_note: Option<String>,
     /// One's own status: picker, status-bar line, idle timer.
     pub own: crate::app::own_status::OwnStatusState,
+    /// Views (everyone, favourites, groups), F3, the group picker.
+    pub views: crate::app::views::Views,
+    /// Missed calls not yet looked at, per contact (fed by
+    /// [`Msg::MissedCall`](crate::app::Msg::MissedCall); cleared when the
+    /// contact's details are opened).
+    pub missed_calls: BTreeMap<ContactId, u32>,
+    /// Ring and call start times.
+    pub calls: crate::app::calls::Calls,
+    /// The wall clock as the runtime last sent it (never read here).
+    pub clock: Option<jiff::Zoned>,
+    /// F10 asked "quit?": the next key answers.
+    pub confirm_quit: bool,
+    /// Phone numbers and URIs of the directory, to name a caller.
+    pub callers: crate::app::caller::CallerIndex,
 }
 
 impl Model {
@@ -174,6 +194,11 @@ impl Model {
         };
         let store = Store::new(contacts);
         let departments = super::directory::departments(&store);
+        let callers = crate::app::caller::CallerIndex::build(&store, &settings.numbering);
+        let views = crate::app::views::Views {
+            groups: crate::app::views::resolve_groups(&store, &settings.groups),
+            ..Default::default()
+        };
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
         let mut meta = vec![ContactMeta::default(); n];
         for uri in &settings.favourites {
@@ -220,6 +245,12 @@ impl Model {
             quit: false,
             list_note: None,
             own: Default::default(),
+            views,
+            missed_calls: BTreeMap::new(),
+            calls: Default::default(),
+            clock: None,
+            confirm_quit: false,
+            callers,
         };
         model.rebuild_list(None);
         model
@@ -265,25 +296,7 @@ impl Model {
     pub(crate) fn rebuild_list(&mut self, keep: Option<(ContactId, bool)>) {
         let keep = keep.or_else(|| self.selected_cell().map(|c| (c.id, c.in_favourites)));
         let cols = layout::grid_columns(self.areas().grid.width);
-        let groups = if self.search.is_active() {
-            let cells = (0..self.search.hits().len())
-                .filter_map(|i| {
-                    let hit = self.search.hits().get(i)?;
-                    Some(CellRef {
-                        id: hit.id,
-                        hit: Some(i),
-                        in_favourites: false,
-                    })
-                })
-                .collect();
-            vec![Group {
-                title: None,
-                favourites: false,
-                cells,
-            }]
-        } else {
-            self.grouped()
-        };
+        let groups = super::views::groups(self);
         self.list = GridList::build(groups, cols);
         self.cursor = keep
             .and_then(|(id, fav)| self.list.position_of(id, fav))
@@ -293,44 +306,13 @@ impl Model {
         self.dirty = true;
     }
 
-    fn grouped(&self) -> Vec<Group> {
-        let cell = |id: ContactId, fav: bool| CellRef {
-            id,
-            hit: None,
-            in_favourites: fav,
-        };
-        let mut groups = Vec::with_capacity(self.departments.len() + 1);
-        let mut favs: Vec<ContactId> = self
-            .departments
-            .iter()
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .filter(|id| self.meta.get(id.0 as usize).is_some_and(|m| m.favourite))
-            .collect();
-        if !favs.is_empty() {
-            favs.sort_by_cached_key(|id| (self.store.info(*id).name.to_lowercase(), *id));
-            groups.push(Group {
-                title: Some("Favourites".into()),
-                favourites: true,
-                cells: favs.into_iter().map(|id| cell(id, true)).collect(),
-            });
-        }
-        for (dept, ids) in &self.departments {
-            groups.push(Group {
-                title: Some(dept.clone()),
-                favourites: false,
-                cells: ids.iter().map(|id| cell(*id, false)).collect(),
-            });
-        }
-        groups
-    }
-
     /// Keep the cursor's row on screen, and make sure the search hits shown
     /// there have their name highlights (the search computes them for its
     /// best hits only: see `search::HIGHLIGHT_TOP`).
     pub(crate) fn fix_scroll(&mut self) {
         let height = usize::from(self.areas().grid.height);
         self.scroll = self.list.scroll_for(self.cursor, self.scroll, height);
-        if self.search.is_active() {
+        if self.search.ranked() {
             let rows = self.list.rows.get(self.scroll..).unwrap_or(&[]);
             let hits = rows
                 .iter()
@@ -375,6 +357,7 @@ impl Model {
             }
             *old = class;
         }
+        self.calls.observe(id, shown.line, now);
         if ringing {
             self.ringing.insert(id);
         } else {
@@ -391,8 +374,16 @@ impl Model {
         self.arm_blink(now);
         if note_changed {
             self.reindex_note(id);
+        } else if self.filtering_states() {
+            // A state filter lists who is in a state: follow the change.
+            self.rebuild_list(None);
         }
         self.dirty = true;
+    }
+
+    /// F3 or an `is:` filter is in force.
+    pub fn filtering_states(&self) -> bool {
+        self.views.available_only || !self.search.states().is_empty()
     }
 
     /// The status note and the attendant note are searchable: give the
@@ -404,7 +395,7 @@ impl Model {
         if let Some(slot) = self.indexed_notes.get_mut(id.0 as usize) {
             *slot = note;
         }
-        if self.search.is_active() {
+        if self.search.ranked() {
             self.rebuild_list(None);
         }
     }

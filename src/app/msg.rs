@@ -38,4 +38,10 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
+    /// The wall clock, sent by the runtime when the minute changes (and at
+    /// start): the status bar's clock and every relative "until".
+    Clock { wall: jiff::Zoned, at: Instant },
+    /// A call to this contact rang and was not answered (from the
+    /// journal): the cell is marked until its details are looked at.
+    MissedCall(crate::presence::ContactId),
 }

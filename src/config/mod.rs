@@ -28,6 +28,7 @@
 mod directory;
 mod error;
 pub mod exit;
+mod groups;
 mod notes;
 mod raw;
 mod schema;
@@ -186,6 +187,10 @@ pub struct Config {
     pub notes: Notes,
     /// `[status]`: one's own status (defaults when absent).
     pub status: StatusConfig,
+    /// `[[group]]`: each group's name and members (URI, name or extension).
+    pub groups: Vec<(String, Vec<String>)>,
+    /// `[numbers]`: how phone numbers are written here.
+    pub numbering: crate::app::caller::Numbering,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

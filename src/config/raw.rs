@@ -28,6 +28,9 @@ pub(super) struct RawConfig {
     pub directory: Option<Spanned<RawDirectory>>,
     pub notes: Option<Spanned<super::notes::RawNotes>>,
     pub status: Option<Spanned<super::status::RawStatus>>,
+    #[serde(default)]
+    pub group: Vec<Spanned<super::groups::RawGroup>>,
+    pub numbers: Option<Spanned<super::groups::RawNumbers>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -27,6 +27,8 @@ pub(super) struct Keys {
     pub notes: &'static [&'static str],
     pub status: &'static [&'static str],
     pub status_profile: &'static [&'static str],
+    pub group: &'static [&'static str],
+    pub numbers: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -41,6 +43,8 @@ pub(super) fn keys() -> Keys {
         notes: fields_of::<super::notes::RawNotes>(),
         status: fields_of::<super::status::RawStatus>(),
         status_profile: fields_of::<super::status::RawProfile>(),
+        group: fields_of::<super::groups::RawGroup>(),
+        numbers: fields_of::<super::groups::RawNumbers>(),
     }
 }
 
@@ -59,6 +63,8 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "notes" => k.notes,
         "status" => k.status,
         "status.profile" => k.status_profile,
+        "group" => k.group,
+        "numbers" => k.numbers,
         _ => return None,
     })
 }
@@ -231,6 +237,8 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
         "notes.password_env" => "password_env = \"SWITCHBOARD_NOTES_PASSWORD\"",
         "notes.password_file" => "password_file = \"/etc/switchboard/notes-password\"",
         "notes.operator" => "operator = \"Ann\"",
-        other => return super::status::example(other),
+        other => {
+            return super::status::example(other).or_else(|| super::groups::example(other));
+        }
     })
 }

@@ -77,6 +77,12 @@ pub(super) fn parse(
     let contacts = check_contacts(&mut r, contacts);
     let directory = super::directory::check_directory(&mut r, path);
     let status = super::status::check(&mut r);
+    let whole_directory_here = directory.is_empty()
+        && server
+            .as_ref()
+            .is_some_and(|s: &super::Server| s.list.is_none());
+    let groups = super::groups::check_groups(&mut r, &contacts, whole_directory_here);
+    let numbering = super::groups::check_numbers(&mut r);
     let (account, server, subscribe) = match (r.finish(), account, server, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -101,6 +107,8 @@ pub(super) fn parse(
         directory,
         notes,
         status,
+        groups,
+        numbering,
         warnings,
     };
     Ok((config, literal_password))

@@ -13,8 +13,19 @@
 //! first, then the extension, before the name is cut below
 //! [`NAME_MIN`] columns.
 //!
-//! A ringing line turns the two-column badge (presence + line glyph) red and
-//! orange by turns: a blink toggle changes those two columns only.
+//! A ringing line turns the whole cell red and orange by turns (in mono:
+//! reversed and bold, then bold; the selection reverses only the name, so
+//! the two never look alike, and a selected ringing cell is underlined),
+//! the presence glyph's shape still drawn. A blink toggle re-sends the cell
+//! (its width in characters and one colour change: under 64 bytes, checked
+//! in `benches/render.rs`).
+//!
+//! While a call rings or lasts, the extension's place names the other
+//! party when the directory knows them (`←Bob Brown`, `→` for our call
+//! out), and an active call shows its duration where a stale cell shows
+//! its age. The gap column after the badge marks, in this order: a missed
+//! call not yet looked at (`!`), a search hit found only in a note (`¶`),
+//! an attendant note (`✎`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -130,9 +141,10 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     let confident = shown.freshness == Freshness::Fresh;
 
     // The badge.
-    let (p_style, l_style) = if shown.line == LineState::Ringing {
-        let s = theme.ringing_badge(model.blink.phase);
-        (s, s)
+    let ringing = shown.line == LineState::Ringing;
+    let ring_style = theme.ringing_cell(model.blink.phase, selected);
+    let (p_style, l_style) = if ringing {
+        (ring_style, ring_style)
     } else {
         (
             theme.presence_style(shown.presence, confident),
@@ -142,16 +154,29 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     put(buf, x, y, theme.presence_glyph(shown.presence), p_style);
     put(buf, x + 1, y, theme.line_glyph(shown.line), l_style);
 
-    let base = if selected {
+    let base = if ringing {
+        ring_style
+    } else if selected {
         theme.selected()
     } else {
         Style::new()
     };
-    // Background of the selected cell: from the name to the marker.
+    // Background of the selected (or ringing) cell: from the gap column
+    // to the marker.
     buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
-    if model.notes.current(cell.id).is_some() {
-        // The badge's gap column: a current attendant note.
-        put(buf, x + 2, y, g.note, base.patch(theme.header()));
+    let hit = cell.hit.and_then(|h| model.search.hits().get(h));
+    let mark = if model.missed_calls.contains_key(&cell.id) {
+        Some((g.missed, theme.error()))
+    } else if hit.is_some_and(crate::search::Hit::note_only) {
+        Some((g.via_note, theme.dim()))
+    } else if model.notes.current(cell.id).is_some() {
+        Some((g.note, theme.header()))
+    } else {
+        None
+    };
+    if let Some((glyph, style)) = mark {
+        let style = if ringing { base } else { base.patch(style) };
+        put(buf, x + 2, y, glyph, style);
     }
     let name_x = x + BADGE;
     let end = x + width;
@@ -173,11 +198,8 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     }
 
     // The name, ellipsised, with matched characters highlighted.
-    let indices: &[u32] = cell
-        .hit
-        .and_then(|h| model.search.hits().get(h))
-        .map_or(&[], |h| h.name_indices.as_slice());
-    let name_style = if confident {
+    let indices: &[u32] = hit.map_or(&[], |h| h.name_indices.as_slice());
+    let name_style = if confident || ringing {
         base
     } else {
         base.patch(theme.dim())
@@ -208,7 +230,8 @@ impl Tail {
     /// `end`: the cell's last column + 1 (the availability marker sits at
     /// `end - 1`); `name_x`: where the name starts.
     fn of(model: &Model, cell: &CellRef, end: u16, name_x: u16, name: &str) -> Tail {
-        let g = Theme::of(model).glyphs;
+        let theme = Theme::of(model);
+        let g = theme.glyphs;
         let shown = model.store.shown(cell.id);
         let info = model.store.info(cell.id);
         let age = model
@@ -218,14 +241,22 @@ impl Tail {
                 model
                     .aged_since(cell.id)
                     .map(|t| format!("{}{}", g.stale, age_label(now, t)))
+            })
+            .or_else(|| {
+                let start = model.calls.started.get(&cell.id)?;
+                let now = model.now?;
+                Some(crate::app::calls::duration_label(*start, now, theme.ascii))
             });
-        let ext: String = info
-            .extension
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .take(8)
-            .collect();
+        let ext: String = match caller_name(model, cell.id) {
+            Some(who) => who.chars().take(13).collect(),
+            None => info
+                .extension
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(8)
+                .collect(),
+        };
         // The marker's column is kept when the cell shows an extension or
         // an age (so extensions line up); otherwise only when it is shown.
         let marker_x = end - 1;
@@ -260,6 +291,27 @@ impl Tail {
         }
         tail
     }
+}
+
+/// The other party of a ringing or active call, when the directory knows
+/// them: `←Name` (calling in) or `→Name` (called out).
+pub fn caller_name(model: &Model, id: crate::presence::ContactId) -> Option<String> {
+    let shown = model.store.shown(id);
+    if !matches!(shown.line, LineState::Ringing | LineState::Active) {
+        return None;
+    }
+    let peer = shown.peer.as_ref()?;
+    let who = model
+        .callers
+        .lookup(&model.store, peer.identity.as_deref()?)?;
+    let ascii = Theme::of(model).ascii;
+    let arrow = match (peer.direction, ascii) {
+        (Some(crate::body::Direction::Initiator), false) => "→",
+        (Some(crate::body::Direction::Initiator), true) => ">",
+        (_, false) => "←",
+        (_, true) => "<",
+    };
+    Some(format!("{arrow}{}", model.store.info(who).name))
 }
 
 /// Draw `text` in at most `max` columns, ellipsised if longer.
@@ -323,10 +375,17 @@ pub fn hints(model: &Model) -> Vec<(crate::app::Action, &'static str)> {
     let mut h = Vec::new();
     if model.search.is_active() {
         h.push((A::Back, "clear search"));
+        h.push((A::AvailableOnly, "available"));
     } else if model.details_open {
         h.push((A::Back, "close details"));
     }
     h.push((A::Open, "details"));
+    if !model.ringing.is_empty() {
+        h.push((A::NextRinging, "ringing"));
+    }
+    if !model.search.is_active() {
+        h.push((A::AvailableOnly, "available"));
+    }
     h.push((A::ToggleFavourite, "favourite"));
     if model.details_open {
         h.push((A::NextPanel, "panel"));

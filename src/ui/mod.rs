@@ -1,7 +1,9 @@
 //! Drawing: `view(&Model, &mut Frame)` reads the model and draws; it never
 //! changes state, matches or does I/O.
 
+pub mod clock;
 pub mod grid;
+pub mod groups;
 pub mod help;
 pub mod notes;
 pub mod panel;
@@ -44,4 +46,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
     }
     notes::render_overlay(model, screen, buf);
     status_picker::render(model, screen, buf);
+    groups::render(model, screen, buf);
 }

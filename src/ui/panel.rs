@@ -226,6 +226,27 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         .filter(|_| matches!(l, LineState::Ringing | LineState::Active))
     {
         line.push(Span::raw(format!(", {}", peer_text(peer))));
+        // The caller by name, when the directory knows the number or URI.
+        if let Some(who) = peer
+            .identity
+            .as_deref()
+            .and_then(|i| model.callers.lookup(&model.store, i))
+        {
+            let c = model.store.info(who);
+            let mut about = vec![c.name.clone()];
+            about.extend(c.extension.as_ref().map(|e| format!("ext {e}")));
+            about.extend(c.department.clone());
+            line.push(Span::styled(
+                format!(" = {}", about.join(g.sep)),
+                theme.header(),
+            ));
+        }
+    }
+    if let (Some(start), Some(now)) = (model.calls.started.get(&id), model.now) {
+        line.push(Span::raw(format!(
+            ", for {}",
+            crate::app::calls::duration_label(*start, now, theme.ascii)
+        )));
     }
     out.push(field("Line", line));
     let note = match &shown.note {
@@ -234,7 +255,11 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     };
     out.push(field("Note", vec![note]));
     if let Some(until) = &shown.until {
-        out.push(field("Until", vec![Span::raw(return_time(until))]));
+        let mut text = return_time(until);
+        if let (Some(now), Ok(t)) = (&model.clock, until.parse::<jiff::Timestamp>()) {
+            text.push_str(&format!(", {}", crate::ui::clock::relative(now, t)));
+        }
+        out.push(field("Until", vec![Span::raw(text)]));
     }
     out.extend(crate::ui::notes::panel_lines(model, theme));
     out.push(Line::raw(""));

@@ -214,6 +214,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("notes", k.notes),
         ("status", k.status),
         ("status.profile", k.status_profile),
+        ("group", k.group),
+        ("numbers", k.numbers),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -235,7 +237,9 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "contact",
             "directory",
             "notes",
-            "status"
+            "status",
+            "group",
+            "numbers"
         ]
     );
     for top in k.top {
