@@ -128,7 +128,7 @@ impl Action {
             Action::AvailableOnly => "Available only on/off",
             Action::NextRinging => "Next ringing phone",
             Action::QuitNow => "Quit at once",
-            Action::GroupPicker => "Groups (Ctrl/Alt-1…9)",
+            Action::GroupPicker => "Groups (Ctrl/Alt-1-9)",
         }
     }
 

@@ -226,21 +226,6 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         .filter(|_| matches!(l, LineState::Ringing | LineState::Active))
     {
         line.push(Span::raw(format!(", {}", peer_text(peer))));
-        // The caller by name, when the directory knows the number or URI.
-        if let Some(who) = peer
-            .identity
-            .as_deref()
-            .and_then(|i| model.callers.lookup(&model.store, i))
-        {
-            let c = model.store.info(who);
-            let mut about = vec![c.name.clone()];
-            about.extend(c.extension.as_ref().map(|e| format!("ext {e}")));
-            about.extend(c.department.clone());
-            line.push(Span::styled(
-                format!(" = {}", about.join(g.sep)),
-                theme.header(),
-            ));
-        }
     }
     if let (Some(start), Some(now)) = (model.calls.started.get(&id), model.now) {
         line.push(Span::raw(format!(
@@ -249,6 +234,23 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
         )));
     }
     out.push(field("Line", line));
+    // The other party by name, when the directory knows the number or URI.
+    if let Some(who) = shown
+        .peer
+        .as_ref()
+        .filter(|_| matches!(l, LineState::Ringing | LineState::Active))
+        .and_then(|p| p.identity.as_deref())
+        .and_then(|i| model.callers.lookup(&model.store, i))
+    {
+        let c = model.store.info(who);
+        let mut about = vec![c.name.clone()];
+        about.extend(c.extension.as_ref().map(|e| format!("ext {e}")));
+        about.extend(c.department.clone());
+        out.push(field(
+            "Caller",
+            vec![Span::styled(about.join(g.sep), theme.header())],
+        ));
+    }
     let note = match &shown.note {
         Some(n) => Span::raw(format!("\"{n}\"")),
         None => Span::styled(g.none, theme.dim()),
