@@ -139,6 +139,12 @@ impl CallerIndex {
         }
     }
 
+    /// Index the directory again (it changed), with the same numbering.
+    pub fn rebuild(&mut self, store: &Store) {
+        let numbering = std::mem::take(&mut self.numbering);
+        *self = CallerIndex::build(store, &numbering);
+    }
+
     /// The directory contact a call's remote party is, if any.
     pub fn lookup(&self, store: &Store, identity: &str) -> Option<ContactId> {
         let uri = identity

@@ -19,9 +19,9 @@ pub(crate) fn ask_quit(model: &mut Model) {
     model.dirty = true;
 }
 
-/// The answer to the quit question, or the picker's keys, or a view digit;
-/// `None`: the key is not for them.
-pub(crate) fn key(model: &mut Model, key: &KeyEvent) -> Option<Vec<Cmd>> {
+/// The answer to the quit question, when it was asked (it comes before any
+/// overlay's keys); `None`: nothing was asked.
+pub(crate) fn answer_quit(model: &mut Model, key: &KeyEvent) -> Option<Vec<Cmd>> {
     if model.confirm_quit {
         model.confirm_quit = false;
         model.message = None;
@@ -35,6 +35,11 @@ pub(crate) fn key(model: &mut Model, key: &KeyEvent) -> Option<Vec<Cmd>> {
         }
         return Some(Vec::new());
     }
+    None
+}
+
+/// The picker's keys, or a view digit; `None`: the key is not for them.
+pub(crate) fn key(model: &mut Model, key: &KeyEvent) -> Option<Vec<Cmd>> {
     if let Some(view) = view_digit(key) {
         switch_view(model, view);
         return Some(Vec::new());

@@ -168,6 +168,9 @@ pub struct Model {
     pub confirm_quit: bool,
     /// Phone numbers and URIs of the directory, to name a caller.
     pub callers: crate::app::caller::CallerIndex,
+    /// The contacts the grid lists while a state filter is in force (to
+    /// tell whether a state change adds or removes one).
+    pub(crate) listed: std::collections::HashSet<ContactId>,
 }
 
 impl Model {
@@ -251,7 +254,11 @@ impl Model {
             clock: None,
             confirm_quit: false,
             callers,
+            listed: Default::default(),
         };
+        if model.message.is_none() {
+            model.message = crate::app::views::missing_members(&model.views);
+        }
         model.rebuild_list(None);
         model
     }
@@ -298,6 +305,10 @@ impl Model {
         let cols = layout::grid_columns(self.areas().grid.width);
         let groups = super::views::groups(self);
         self.list = GridList::build(groups, cols);
+        self.listed.clear();
+        if self.filtering_states() {
+            self.listed.extend(self.list.cells.iter().map(|c| c.id));
+        }
         self.cursor = keep
             .and_then(|(id, fav)| self.list.position_of(id, fav))
             .unwrap_or(0)
@@ -374,7 +385,7 @@ impl Model {
         self.arm_blink(now);
         if note_changed {
             self.reindex_note(id);
-        } else if self.filtering_states() {
+        } else if self.filtering_states() && crate::app::views::membership_changed(self, id) {
             // A state filter lists who is in a state: follow the change.
             self.rebuild_list(None);
         }

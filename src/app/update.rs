@@ -138,7 +138,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    if let Some(cmds) = crate::app::modal::key(model, &key) {
+    if let Some(cmds) = crate::app::modal::answer_quit(model, &key) {
         return cmds;
     }
     if model.message.take().is_some() {
@@ -148,6 +148,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return cmds;
     }
     if let Some(cmds) = own_status::key(model, &key) {
+        return cmds;
+    }
+    if let Some(cmds) = crate::app::modal::key(model, &key) {
         return cmds;
     }
     let action = model.keymap.action_for(&key);

@@ -23,6 +23,9 @@ use crate::store::Shown;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupDef {
     pub name: String,
+    /// The members as the config writes them (URI, name or extension).
+    pub wanted: Vec<String>,
+    /// Those found in the directory now.
     pub members: Vec<ContactId>,
 }
 
@@ -96,14 +99,26 @@ fn filters(model: &Model) -> Vec<StateFilter> {
     f
 }
 
+/// Does a contact pass the state filters in force?
+fn passes(model: &Model, filters: &[StateFilter], id: ContactId) -> bool {
+    let shown = model.store.shown(id);
+    let missed = model.missed_calls.contains_key(&id);
+    filters.iter().all(|f| in_state(*f, shown, missed))
+}
+
+/// Would a state change of `id` add it to the grid or take it out? Only
+/// then must the list be rebuilt (a storm of NOTIFYs under a filter costs
+/// one check each, not one rebuild each).
+pub(crate) fn membership_changed(model: &Model, id: ContactId) -> bool {
+    let listed = model.listed.contains(&id);
+    let wanted = passes(model, &filters(model), id) && model.search.is_hit(id);
+    listed != wanted
+}
+
 /// The groups the grid shows now.
 pub(crate) fn groups(model: &Model) -> Vec<Group> {
     let filters = filters(model);
-    let keep = |id: ContactId| {
-        let shown = model.store.shown(id);
-        let missed = model.missed_calls.contains_key(&id);
-        filters.iter().all(|f| in_state(*f, shown, missed))
-    };
+    let keep = |id: ContactId| passes(model, &filters, id);
     let mut groups = if model.search.ranked() {
         by_department(model)
     } else {
@@ -235,10 +250,50 @@ pub fn resolve_groups(
         .iter()
         .map(|(name, members)| GroupDef {
             name: name.clone(),
+            wanted: members.clone(),
             members: members
                 .iter()
                 .filter_map(|m| find_member(store, m))
                 .collect(),
         })
         .collect()
+}
+
+/// Members written in a `[[group]]` that the directory does not hold (yet),
+/// for one message line.
+pub fn missing_members(views: &Views) -> Option<String> {
+    let missing: Vec<String> = views
+        .groups
+        .iter()
+        .filter(|g| g.members.len() < g.wanted.len())
+        .map(|g| {
+            format!(
+                "{} ({} of {})",
+                g.name,
+                g.wanted.len() - g.members.len(),
+                g.wanted.len()
+            )
+        })
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "Group members not in the directory: {}; they are shown once it holds them",
+            missing.join(", ")
+        )
+    })
+}
+
+impl Model {
+    /// The directory changed: groups find their members again, and the
+    /// callers' numbers are indexed again.
+    pub(crate) fn directory_changed(&mut self) {
+        let raw: Vec<(String, Vec<String>)> = self
+            .views
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), g.wanted.clone()))
+            .collect();
+        self.views.groups = resolve_groups(&self.store, &raw);
+        self.callers.rebuild(&self.store);
+    }
 }

@@ -337,6 +337,14 @@ impl Search {
         self.filtering
     }
 
+    /// Is this contact among [`Search::hits`]?
+    pub fn is_hit(&self, id: ContactId) -> bool {
+        match self.by_id.get(&id) {
+            Some(&i) => !self.filtering || self.matched.contains(i),
+            None => false,
+        }
+    }
+
     /// The query is not blank.
     pub fn is_active(&self) -> bool {
         !self.text.trim().is_empty()

@@ -387,6 +387,9 @@ pub fn hints(model: &Model) -> Vec<(crate::app::Action, &'static str)> {
         h.push((A::AvailableOnly, "available"));
     }
     h.push((A::ToggleFavourite, "favourite"));
+    if !model.views.groups.is_empty() {
+        h.push((A::GroupPicker, "groups"));
+    }
     if model.details_open {
         h.push((A::NextPanel, "panel"));
     }

@@ -27,8 +27,8 @@ pub fn render(model: &Model, screen: Rect, buf: &mut Buffer) {
             } else {
                 "  ".into()
             };
-            let current = if i == model.views.current { "*" } else { " " };
-            let text = format!("{digit}{current}{} ({members})", model.views.name(i));
+            let current = if i == model.views.current { " *" } else { "" };
+            let text = format!("{digit}{} ({members}){current}", model.views.name(i));
             let style = if i == row {
                 theme.selected()
             } else {

@@ -257,7 +257,7 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     };
     out.push(field("Note", vec![note]));
     if let Some(until) = &shown.until {
-        let mut text = return_time(until);
+        let mut text = return_time(until, model.clock.as_ref());
         if let (Some(now), Ok(t)) = (&model.clock, until.parse::<jiff::Timestamp>()) {
             text.push_str(&format!(", {}", crate::ui::clock::relative(now, t)));
         }
@@ -319,15 +319,13 @@ pub fn hints(_model: &Model) -> Vec<(crate::app::Action, &'static str)> {
     ]
 }
 
-/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
-fn return_time(rfc3339: &str) -> String {
+/// A return time (RFC 3339 UTC) in local time (the clock's zone, once the
+/// runtime sent it), as written when unreadable.
+fn return_time(rfc3339: &str, clock: Option<&jiff::Zoned>) -> String {
+    let tz = clock.map_or_else(jiff::tz::TimeZone::system, |c| c.time_zone().clone());
     rfc3339
         .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%a %d %b %H:%M")
-                .to_string()
-        })
+        .map(|t| t.to_zoned(tz).strftime("%a %d %b %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 

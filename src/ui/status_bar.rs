@@ -86,7 +86,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The hints of whatever has the keyboard: help overlay, details or grid.
 pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
-    if model.help_open {
+    if model.views.picker.is_some() {
+        vec![(Action::Open, "choose"), (Action::Back, "close")]
+    } else if model.help_open {
         help::hints(model)
     } else if model.details_open && model.focus == Focus::Details {
         panel::hints(model)
@@ -99,7 +101,7 @@ pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
 /// quitting, help, leaving and the ringing phone stay longest.
 fn hint_rank(action: Action) -> u8 {
     match action {
-        Action::ToggleFavourite => 0,
+        Action::ToggleFavourite | Action::GroupPicker => 0,
         Action::NextPanel | Action::PrevPanel => 1,
         Action::Open | Action::Down | Action::Up => 2,
         Action::AvailableOnly => 3,
@@ -286,6 +288,31 @@ fn fit<'a>(
             }
             None => break,
         }
+    }
+    // Still too wide: the search query keeps its end (what is being
+    // typed), so the clock and the connection stay whole.
+    let over = total(&items).saturating_sub(usize::from(width));
+    if over > 0
+        && let Some((_, item)) = items.iter_mut().rev().find(|(k, _)| *k == Keep::Always)
+        && let Some(longest) = item.iter_mut().max_by_key(|s| s.width())
+    {
+        let ellipsis = theme.glyphs.ellipsis;
+        let keep = longest
+            .width()
+            .saturating_sub(over + Span::raw(ellipsis).width());
+        let text: String = longest.content.chars().collect();
+        let mut tail: Vec<char> = Vec::new();
+        let mut w = 0;
+        for c in text.chars().rev() {
+            let cw = Span::raw(c.to_string()).width();
+            if w + cw > keep {
+                break;
+            }
+            w += cw;
+            tail.push(c);
+        }
+        let cut: String = tail.into_iter().rev().collect();
+        *longest = Span::styled(format!("{ellipsis}{cut}"), longest.style);
     }
     let used = total(&items);
     let mut spans = Vec::new();
