@@ -344,3 +344,60 @@ fn the_clock_comes_in_a_message() {
     assert_eq!(m.clock, Some(wall));
     assert!(m.dirty);
 }
+
+#[test]
+fn shift_f4_opens_the_note_history_and_f6_no_longer_does() {
+    let (mut m, _) = office_with(Settings {
+        notes_operator: Some("Ann".into()),
+        ..Settings::default()
+    });
+    let cmds = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::F(4), KeyModifiers::SHIFT)),
+    );
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::LoadNoteHistory { .. }]),
+        "{cmds:?}"
+    );
+    key(&mut m, KeyCode::Esc);
+    let cmds = key(&mut m, KeyCode::F(6));
+    assert!(cmds.is_empty(), "F6 is the next ringing phone: {cmds:?}");
+    assert!(["Heidi Hoffmann", "Lena Lund"].contains(&selected_name(&m).as_str()));
+}
+
+#[test]
+fn a_directory_reload_finds_group_members_that_arrive_later() {
+    let (mut m, _) = office_with(Settings {
+        groups: vec![("Site B".into(), vec!["Zed Zimmer".into(), "301".into()])],
+        ..Settings::default()
+    });
+    assert_eq!(m.views.groups[0].members.len(), 1);
+    assert!(
+        m.message
+            .as_deref()
+            .is_some_and(|t| t.contains("Site B (1 of 2)")),
+        "{:?}",
+        m.message
+    );
+    let mut entries: Vec<crate::directory::Entry> = sample::office()
+        .into_iter()
+        .map(crate::directory::Entry::from)
+        .collect();
+    entries.push(crate::directory::Entry::from(
+        crate::presence::ContactInfo {
+            name: "Zed Zimmer".into(),
+            uri: "sip:zed@example.com".into(),
+            extension: Some("777".into()),
+            department: None,
+        },
+    ));
+    update(
+        &mut m,
+        Msg::Directory(crate::directory::Loaded {
+            entries,
+            problems: Vec::new(),
+        }),
+    );
+    with(&mut m, '3', KeyModifiers::ALT);
+    assert_eq!(names(&m), ["Eve Evans", "Zed Zimmer"]);
+}
