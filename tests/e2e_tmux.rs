@@ -286,7 +286,7 @@ fn mono_ascii_over_the_demo_draws_only_ascii_glyphs_and_no_colours() {
     });
     check_ascii(&screen, &console.tmux.capture_escapes());
     assert!(
-        screen.iter().any(|r| r.contains("+--")),
+        screen.iter().any(|r| r.contains("--+")),
         "an ASCII border:\n{}",
         screen.join("\n")
     );

@@ -158,6 +158,9 @@ enum Keep {
     Placeholder,
     Counts,
     ListNote,
+    /// Why the connection failed: the state itself is [`Keep::Always`],
+    /// its reason gives way before the notes, views and ringing phones.
+    Reason,
     Me,
     Notes,
     ReadOnly,
@@ -170,7 +173,11 @@ fn info_line(model: &Model, width: u16) -> Line<'_> {
     let theme = &Theme::of(model);
     let g = theme.glyphs;
     let mut items: Vec<(Keep, Vec<Span>)> = Vec::new();
-    items.push((Keep::Always, vec![connection(model, theme)]));
+    let (state, reason) = connection(model, theme);
+    items.push((Keep::Always, vec![state]));
+    if let Some(reason) = reason {
+        items.push((Keep::Reason, vec![reason]));
+    }
     if let Some(first) = model
         .calls
         .first_ringing()
@@ -267,12 +274,20 @@ fn fit<'a>(
     let bar = theme.glyphs.bar;
     let bar_w = Span::raw(bar).width();
     let clock_w = clock.as_ref().map_or(0, |c| c.width() + bar_w);
+    // A reason is glued to the state before it (no bar).
+    let bars = |items: &[(Keep, Vec<Span>)]| {
+        items
+            .iter()
+            .skip(1)
+            .filter(|(k, _)| *k != Keep::Reason)
+            .count()
+    };
     let total = |items: &[(Keep, Vec<Span>)]| {
         items
             .iter()
             .map(|(_, spans)| spans.iter().map(Span::width).sum::<usize>())
             .sum::<usize>()
-            + bar_w * items.len().saturating_sub(1)
+            + bar_w * bars(items)
             + clock_w
     };
     while total(&items) > usize::from(width) {
@@ -316,8 +331,8 @@ fn fit<'a>(
     }
     let used = total(&items);
     let mut spans = Vec::new();
-    for (i, (_, item)) in items.into_iter().enumerate() {
-        if i > 0 {
+    for (i, (keep, item)) in items.into_iter().enumerate() {
+        if i > 0 && keep != Keep::Reason {
             spans.push(Span::styled(bar, theme.dim()));
         }
         spans.extend(item);
@@ -336,25 +351,24 @@ fn shown_count(model: &Model) -> usize {
     model.list.cells.iter().filter(|c| !c.in_favourites).count()
 }
 
-fn connection<'a>(model: &Model, theme: &Theme) -> Span<'a> {
+/// The connection state, and why it failed (a separate span: it may give
+/// way at 80 columns, the state never does).
+fn connection<'a>(model: &'a Model, theme: &Theme) -> (Span<'a>, Option<Span<'a>>) {
     let g = theme.glyphs;
-    let (glyph, text, style) = if model.engine_stopped {
-        (g.failed, "engine stopped".to_string(), theme.error())
+    let (glyph, text, reason, style) = if model.engine_stopped {
+        (g.failed, "engine stopped", None, theme.error())
     } else {
         match &model.connection {
-            ConnectionState::Connecting => {
-                (g.connecting, "connecting".to_string(), theme.warning())
-            }
-            ConnectionState::Connected => (g.connected, "connected".to_string(), theme.good()),
-            ConnectionState::Unreachable(r) => {
-                (g.failed, format!("unreachable: {r}"), theme.error())
-            }
-            ConnectionState::AuthFailed(r) => {
-                (g.failed, format!("auth failed: {r}"), theme.error())
-            }
+            ConnectionState::Connecting => (g.connecting, "connecting", None, theme.warning()),
+            ConnectionState::Connected => (g.connected, "connected", None, theme.good()),
+            ConnectionState::Unreachable(r) => (g.failed, "unreachable", Some(r), theme.error()),
+            ConnectionState::AuthFailed(r) => (g.failed, "auth failed", Some(r), theme.error()),
         }
     };
-    Span::styled(format!("{glyph} {text}"), style)
+    (
+        Span::styled(format!("{glyph} {text}"), style),
+        reason.map(|r| Span::styled(format!(": {r}"), style)),
+    )
 }
 
 fn counts<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
