@@ -55,6 +55,13 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
                 "No match for \"{}\" (Esc clears the search)",
                 model.search.query()
             )
+        } else if model.filtering_states() {
+            "No one in that state now (F3 or Esc shows everyone)".to_string()
+        } else if model.views.current != crate::app::views::EVERYONE {
+            format!(
+                "No one in {} (Ctrl-1 or Alt-1: everyone)",
+                model.views.name(model.views.current)
+            )
         } else {
             "No contacts in the directory".to_string()
         };
