@@ -44,9 +44,32 @@ pub(crate) fn key_doc(key: u64) -> u32 {
 }
 
 /// Sort candidates that are in directory order by key (best score first,
-/// then directory order): a stable LSD radix sort on the score, which has
-/// few distinct values when there are many candidates (short queries).
+/// then directory order). The [`STRONG`] bit would spread the scores over
+/// 2^30 (four radix passes instead of one or two): the strong and the weak
+/// (note) matches are split first, keeping directory order, and each part
+/// is sorted on its own, strong first.
 fn sort_by_score(cands: &mut Vec<Cand>, buf: &mut Vec<Cand>) {
+    let strong = |c: &Cand| key_score(c.key) & STRONG != 0;
+    if cands.iter().all(strong) || !cands.iter().any(strong) {
+        radix_by_score(cands, buf);
+        return;
+    }
+    let mut weak: Vec<Cand> = Vec::new();
+    cands.retain(|c| {
+        let keep = strong(c);
+        if !keep {
+            weak.push(*c);
+        }
+        keep
+    });
+    radix_by_score(cands, buf);
+    radix_by_score(&mut weak, buf);
+    cands.extend_from_slice(&weak);
+}
+
+/// A stable LSD radix sort on the score, which has few distinct values
+/// when there are many candidates (short queries).
+fn radix_by_score(cands: &mut Vec<Cand>, buf: &mut Vec<Cand>) {
     if cands.len() < 256 {
         cands.sort_unstable_by_key(|c| c.key);
         return;
