@@ -64,8 +64,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::OwnStatus(result) => own_status::reply(model, result),
         Msg::Clock { wall, at } => {
             advance_clock(model, at);
+            // Redrawn when the minute shown changes (an idle console
+            // writes once a minute, not on every message).
+            let minute = |z: &jiff::Zoned| z.timestamp().as_second().div_euclid(60);
+            if model.clock.as_ref().map(minute) != Some(minute(&wall)) {
+                model.dirty = true;
+            }
             model.clock = Some(wall);
-            model.dirty = true;
         }
         Msg::MissedCall(id) => {
             *model.missed_calls.entry(id).or_insert(0) += 1;
