@@ -6,8 +6,9 @@
 //!   the budget is 2 ms a frame.
 //! - printed first (stderr): bytes written to a real `CrosstermBackend`
 //!   (behind the console's `LeanBackend`) for a first frame, an unchanged
-//!   frame (must be 0) and one blink toggle (budget: under 40 bytes per
-//!   ringing cell on screen).
+//!   frame (must be 0) and one blink toggle (budget: under 64 bytes per
+//!   ringing cell on screen: the whole cell blinks, its characters are
+//!   sent again with one colour change).
 #![allow(
     clippy::disallowed_methods,
     reason = "a test/bench harness: real clock, real processes and threads"
@@ -180,7 +181,7 @@ fn report_wire_bytes() {
         );
         assert_eq!(idle, 0, "an idle console writes nothing");
         assert!(
-            per_cell < 40.0,
+            per_cell < 64.0,
             "blink budget: {per_cell:.1} bytes per ringing cell"
         );
     }

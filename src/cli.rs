@@ -250,6 +250,11 @@ pub fn run(args: Args) -> ExitCode {
                 servers: Default::default(),
                 reload: None,
                 lines: Vec::new(),
+                groups: cfg.as_ref().map(|c| c.groups.clone()).unwrap_or_default(),
+                numbering: cfg
+                    .as_ref()
+                    .map(|c| c.numbering.clone())
+                    .unwrap_or_default(),
             };
             block_on(console(cfg, running, opts, args.seed, args.speed))
         }

@@ -286,7 +286,7 @@ fn mono_ascii_over_the_demo_draws_only_ascii_glyphs_and_no_colours() {
     });
     check_ascii(&screen, &console.tmux.capture_escapes());
     assert!(
-        screen.iter().any(|r| r.contains("+--")),
+        screen.iter().any(|r| r.contains("--+")),
         "an ASCII border:\n{}",
         screen.join("\n")
     );
@@ -535,4 +535,122 @@ fn f7_explains_a_grey_cell_and_runs_a_test_subscription_on_kamailio() {
         shows(s, "Alice Adams") && !shows(s, "Diagnostics (F7)")
     });
     console.quit_and_check_terminal("C-q", &["Alice Adams"]);
+}
+
+/// Issue 13's "done when": someone in Sales who is free is two keystrokes
+/// after the department's name (F3), and F6 jumps to a ringing phone and
+/// shows its caller, by name when the caller is in the directory.
+#[test]
+fn a_receptionist_finds_someone_free_in_sales_and_f6_opens_a_ringing_phones_caller() {
+    let kam = Kamailio::start(USERS);
+    let pidf = |user: &str, activity: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:{user}@127.0.0.1">
+<tuple id="t-{user}"><status><basic>open</basic></status></tuple>
+<dm:person id="p-{user}">{activity}</dm:person>
+</presence>
+"#
+        )
+    };
+    for (user, pw, activity) in [
+        ("carol", "carolpw", ""),
+        (
+            "dave",
+            "davepw",
+            "<rpid:activities><rpid:away/></rpid:activities>",
+        ),
+        ("erin", "erinpw", ""),
+    ] {
+        sipp::publish(kam.port, user, pw, &pidf(user, activity)).expect("PUBLISH answered 200");
+    }
+    let dir = run_dir("e2e-receptionist");
+    let people = [
+        ("Alice Adams", "alice", "Reception"),
+        ("Bob Brown", "bob", "Sales"),
+        ("Carol Clark", "carol", "Sales"),
+        ("Dave Davis", "dave", "Sales"),
+        ("Erin Evans", "erin", "Support"),
+    ];
+    let mut extra = String::new();
+    for (name, user, dept) in people {
+        extra.push_str(&format!(
+            "[[contact]]\nname = \"{name}\"\nuri = \"sip:{user}@127.0.0.1\"\ndepartment = \"{dept}\"\n"
+        ));
+    }
+    let cfg = write_config(&dir, kam.port, "udp", ("attendant", "secret"), &[], &extra);
+    let console = Console::start(&dir, &["--config", &cfg.to_string_lossy()]);
+    let available = presence_glyph(switchboard::presence::Presence::Available);
+    console.wait_for(Duration::from_secs(20), "everyone, Carol available", |s| {
+        people.iter().all(|(n, _, _)| shows(s, n))
+            && shows(s, "5 active · 0 pending · 0 failed")
+            && row_with(s, "Carol Clark").is_some_and(|r| r.contains(available))
+    });
+
+    // (a) The department's name, then F3: only who is free in Sales.
+    console.tmux.type_text("sales");
+    console.wait_for(Duration::from_secs(5), "Sales", |s| {
+        ["Bob Brown", "Carol Clark", "Dave Davis"]
+            .iter()
+            .all(|n| shows(s, n))
+            && !shows(s, "Alice Adams")
+            && !shows(s, "Erin Evans")
+    });
+    console.tmux.key("F3");
+    let screen = console.wait_for(Duration::from_secs(5), "available in Sales", |s| {
+        shows(s, "Carol Clark")
+            && !shows(s, "Bob Brown")
+            && !shows(s, "Dave Davis")
+            && !shows(s, "Erin Evans")
+            && shows(s, "available only")
+    });
+    assert!(
+        shows(&screen, "── Sales (1)"),
+        "the department heading stays:\n{}",
+        screen.join("\n")
+    );
+    // The same typed as a filter.
+    console.tmux.key("Escape");
+    console.tmux.key("F3");
+    console.tmux.type_text("dept:sales is:available");
+    console.wait_for(Duration::from_secs(5), "dept:sales is:available", |s| {
+        shows(s, "Carol Clark") && !shows(s, "Bob Brown") && !shows(s, "Dave Davis")
+    });
+    console.tmux.key("Escape");
+
+    // (b) alice calls bob: F6 selects Bob's ringing phone and opens the
+    // details, where the caller is named from the directory.
+    let call = sipp::start_call(kam.port, ("alice", "alicepw"), ("bob", "bobpw"), 6000, 500);
+    let ringing = ringing_glyph();
+    console.wait_for(Duration::from_secs(10), "Bob ringing", |s| {
+        row_with(s, "Bob Brown").is_some_and(|r| r.contains(ringing))
+            && shows(s, "ringing: Bob Brown")
+    });
+    console.tmux.key("F6");
+    let screen = console.wait_for(
+        Duration::from_secs(5),
+        "Bob's details with the caller",
+        |s| {
+            shows(s, "Details")
+                && row_with(s, "Caller").is_some_and(|r| r.contains("Alice Adams"))
+                && shows(s, "sip:bob@127.0.0.1")
+        },
+    );
+    assert!(
+        shows(&screen, "←Alice Adams"),
+        "the ringing cell names the caller:\n{}",
+        screen.join("\n")
+    );
+    call.wait().expect("the call completed");
+
+    // (c) F10 asks first; Ctrl-Q quits at once.
+    console.tmux.key("F10");
+    console.wait_for(Duration::from_secs(5), "the quit question", |s| {
+        shows(s, "Quit Switchboard?")
+    });
+    console.tmux.key("n");
+    console.wait_for(Duration::from_secs(5), "the question gone", |s| {
+        !shows(s, "Quit Switchboard?")
+    });
+    console.quit_and_check_terminal("C-q", &["Carol Clark"]);
 }

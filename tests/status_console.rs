@@ -207,5 +207,5 @@ fn the_demo_console_sets_its_own_status_against_the_embedded_server() {
         |sc| shows(sc, "me: Do not disturb · demo note"),
         context,
     );
-    tmux.key("F10");
+    tmux.key("C-q");
 }

@@ -47,6 +47,21 @@ fn typ(m: &mut Model, text: &str) {
     text.chars().for_each(|c| key(m, KeyCode::Char(c)));
 }
 
+/// Every page of the open help, one after the other (PgDn between).
+fn help_pages(m: &mut Model) -> String {
+    let first = text(&draw(m));
+    let mut all = first.clone();
+    for _ in 0..5 {
+        key(m, KeyCode::PageDown);
+        let page = text(&draw(m));
+        if page == first {
+            break;
+        }
+        all.push_str(&page);
+    }
+    all
+}
+
 fn draw(m: &Model) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
     t.draw(|f| view(m, f)).unwrap();
@@ -286,7 +301,7 @@ fn help_overlay_is_generated_from_the_keymap() {
         "hints follow the keymap: {before}"
     );
     key(&mut m, KeyCode::F(1));
-    let t = text(&draw(&m));
+    let t = help_pages(&mut m);
     // Each action with its keys, its name in `[keys]` and what it does.
     assert!(
         t.lines()
@@ -298,7 +313,8 @@ fn help_overlay_is_generated_from_the_keymap() {
     // The notes keys (and the history, F8) are listed when the console
     // has a notes database.
     for action in Action::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| !matches!(a, Action::EditNote | Action::NoteHistory | Action::History))
     {
         assert!(t.contains(action.name()), "{} missing: {t}", action.name());
@@ -358,7 +374,7 @@ fn resize_reflows_the_grid() {
 }
 
 #[test]
-fn blink_changes_only_the_ringing_badges() {
+fn blink_changes_only_the_ringing_cells() {
     let mut m = office(false, false, (160, 48));
     let a = draw(&m);
     let now = m.now.unwrap();
@@ -366,17 +382,52 @@ fn blink_changes_only_the_ringing_badges() {
     assert!(m.blink.phase);
     let b = draw(&m);
     let diff = a.diff(&b);
-    // Heidi (twice: favourites and Sales) and Lena ring: 3 badges of 2 cells.
-    assert_eq!(diff.len(), 6, "{diff:?}");
+    // Heidi (twice: favourites and Sales) and Lena ring: 3 whole cells
+    // (26 columns, the last one the gap between cells) turn orange.
+    let cw = 160 / 6;
+    assert_eq!(diff.len(), 3 * (cw - 1), "{diff:?}");
+    let mut rows: Vec<u16> = diff.iter().map(|(_, y, _)| *y).collect();
+    rows.dedup();
     for (x, y, cell) in &diff {
-        assert_eq!(cell.bg, ORANGE);
-        let line_glyph = if diff.iter().any(|(x2, y2, _)| *y2 == *y && *x2 == x + 1) {
-            x + 1
-        } else {
-            *x
-        };
-        assert_eq!(b[(line_glyph, *y)].symbol(), "☎");
+        assert_eq!(cell.bg, ORANGE, "({x},{y})");
     }
+    // The presence shape stays: Heidi's ● and Lena's ▲ are still drawn.
+    let badges: Vec<&str> = diff
+        .iter()
+        .filter(|(x, _, _)| usize::from(*x) % cw == 0)
+        .map(|(_, _, c)| c.symbol())
+        .collect();
+    assert_eq!(badges, ["●", "●", "▲"], "{rows:?}");
+    insta::assert_snapshot!(styled(&b));
+}
+
+#[test]
+fn mono_blink_is_reverse_then_normal_and_unlike_the_selection() {
+    let mut m = office(true, false, (80, 24));
+    let a = draw(&m);
+    let (hx, hy) = find(&a, "Heidi");
+    let ring = a[(hx, hy)].modifier;
+    assert!(
+        ring.contains(Modifier::REVERSED | Modifier::BOLD),
+        "{ring:?}"
+    );
+    let now = m.now.unwrap();
+    update(&mut m, Msg::Tick(now));
+    let b = draw(&m);
+    let other = b[(hx, hy)].modifier;
+    assert!(other.contains(Modifier::BOLD) && !other.contains(Modifier::REVERSED));
+    assert!(no_colour_anywhere(&b));
+    // The selection (Alice, first cell) reverses the name, not bold, and
+    // not the badge: never mistaken for a ringing cell.
+    let (ax, ay) = find(&b, "Alice");
+    let sel = b[(ax, ay)].modifier;
+    assert!(sel.contains(Modifier::REVERSED) && !sel.contains(Modifier::BOLD));
+    assert!(!b[(ax - 3, ay)].modifier.contains(Modifier::REVERSED));
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        text(&a),
+        map(&a, |c| modifier_code(c.modifier))
+    ));
 }
 
 #[test]
@@ -483,12 +534,8 @@ fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
     let t = text(&draw(&m));
     assert!(t.contains("me: not a [[contact]] (F1)"), "{t}");
     key(&mut m, KeyCode::F(1));
-    let t = text(&draw(&m));
-    // The explanation may run on to the help's next page.
-    key(&mut m, KeyCode::PageDown);
-    let next = text(&draw(&m));
-    key(&mut m, KeyCode::PageUp);
-    let both = format!("{t}\n{next}");
+    let t = help_pages(&mut m);
+    let both = t.clone();
     assert!(
         both.contains("me: sip:reception@example.com is not a [[contact]]:")
             && both.contains("add it to the config to see your own status."),
@@ -496,7 +543,7 @@ fn an_own_uri_outside_the_directory_is_explained_in_the_help() {
     );
     assert!(
         t.contains("quit") && t.contains("?3m stale"),
-        "keys and legend still fit at 80x24: {t}"
+        "keys and legend are in the help's pages at 80x24: {t}"
     );
     insta::assert_snapshot!(t);
     // With F7 the note's second line went to the help's second page.

@@ -68,6 +68,7 @@ impl Model {
         for id in added {
             self.refresh_contact(id, now);
         }
+        self.directory_changed();
         self.rebuild_list(None);
     }
 

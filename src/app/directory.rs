@@ -142,6 +142,7 @@ impl Model {
         }
         self.own_id = self.own_uri.as_deref().and_then(|u| self.store.find(u));
         self.departments = departments(&self.store);
+        self.directory_changed();
         let kept = selected.filter(|(id, _)| !self.store.is_retired(*id));
         self.rebuild_list(kept);
         if kept.is_none() && selected.is_some() {
@@ -173,6 +174,7 @@ impl Model {
             m.favourite = false;
         }
         self.ringing.remove(&id);
+        self.missed_calls.remove(&id);
         self.aged.remove(&id);
         self.search.remove_doc(id);
         if let Some(now) = self.now {

@@ -244,6 +244,12 @@ pub fn after(model: &mut Model, before: Snapshot, at: Instant) -> Vec<Cmd> {
                 m.peer_uri = None;
             }
             if model.missed_log.add(id, &m) {
+                // The cell's mark and `is:missed` until the details are
+                // looked at (see `Msg::MissedCall`).
+                *model.missed_calls.entry(id).or_insert(0) += 1;
+                if model.filtering_states() {
+                    model.rebuild_list(None);
+                }
                 model.dirty = true;
             }
             entries.push(m);

@@ -39,6 +39,14 @@ pub enum Action {
     ReloadConfig,
     /// F7: the diagnostics view (connector status, subscriptions, trace).
     Diagnostics,
+    /// F3: show only contacts available right now (with any search).
+    AvailableOnly,
+    /// F6: select the next ringing phone and open its details.
+    NextRinging,
+    /// Quit at once, without the question `Quit` asks.
+    QuitNow,
+    /// Choose the group the grid shows (Ctrl-1…9 / Alt-1…9 pick directly).
+    GroupPicker,
 }
 
 impl Action {
@@ -61,10 +69,14 @@ impl Action {
         Action::EditNote,
         Action::NoteHistory,
         Action::StatusPicker,
-        Action::History,
+        Action::AvailableOnly,
+        Action::NextRinging,
         Action::Diagnostics,
+        Action::History,
+        Action::GroupPicker,
         Action::Help,
         Action::Quit,
+        Action::QuitNow,
         // Rarely used: last, so quit stays on the help's first page.
         Action::ReloadConfig,
     ];
@@ -95,6 +107,10 @@ impl Action {
             Action::History => "history",
             Action::ReloadConfig => "reload_config",
             Action::Diagnostics => "diagnostics",
+            Action::AvailableOnly => "available_only",
+            Action::NextRinging => "next_ringing",
+            Action::QuitNow => "quit_now",
+            Action::GroupPicker => "groups",
         }
     }
 
@@ -102,7 +118,7 @@ impl Action {
     /// and the action name it fits beside the legend at 80 columns).
     pub fn description(self) -> &'static str {
         match self {
-            Action::Quit => "Quit, end subscriptions",
+            Action::Quit => "Quit (asks first)",
             Action::Help => "Show or hide this help",
             Action::Up => "Up / scroll details",
             Action::Down => "Down / scroll details",
@@ -125,6 +141,10 @@ impl Action {
             Action::History => "Contact's day (history)",
             Action::ReloadConfig => "Reload configuration",
             Action::Diagnostics => "Diagnostics, SIP trace",
+            Action::AvailableOnly => "Available only on/off",
+            Action::NextRinging => "Next ringing phone",
+            Action::QuitNow => "Quit at once",
+            Action::GroupPicker => "Groups (Ctrl/Alt-1-9)",
         }
     }
 
@@ -343,11 +363,15 @@ impl Default for Keymap {
     fn default() -> Self {
         use KeyCode as K;
         let p = Key::plain;
+        let shift = |code| Key {
+            shift: true,
+            ..Key::plain(code)
+        };
         let defaults: Vec<(Action, Vec<Key>)> = vec![
-            (
-                Action::Quit,
-                vec![p(K::F(10)), Key::ctrl('q'), Key::ctrl('c')],
-            ),
+            // Ctrl-C asks too: pressed by reflex (to copy), it must not
+            // end the console mid-call.
+            (Action::Quit, vec![p(K::F(10)), Key::ctrl('c')]),
+            (Action::QuitNow, vec![Key::ctrl('q')]),
             (Action::Help, vec![p(K::F(1)), p(K::Char('?'))]),
             (Action::Up, vec![p(K::Up)]),
             (Action::Down, vec![p(K::Down)]),
@@ -365,11 +389,16 @@ impl Default for Keymap {
             (Action::SearchBackspace, vec![p(K::Backspace)]),
             (Action::ClearSearch, vec![Key::ctrl('u')]),
             (Action::EditNote, vec![p(K::F(4))]),
-            (Action::NoteHistory, vec![p(K::F(6))]),
+            // F6 is the next ringing phone: the history moved to Shift-F4
+            // (beside the note's F4).
+            (Action::NoteHistory, vec![shift(K::F(4))]),
             (Action::StatusPicker, vec![p(K::F(5))]),
             (Action::History, vec![p(K::F(8))]),
             (Action::ReloadConfig, vec![Key::ctrl('r')]),
             (Action::Diagnostics, vec![p(K::F(7))]),
+            (Action::AvailableOnly, vec![p(K::F(3))]),
+            (Action::NextRinging, vec![p(K::F(6))]),
+            (Action::GroupPicker, vec![p(K::F(9)), Key::ctrl('g')]),
         ];
         Keymap {
             bindings: defaults.into_iter().collect(),

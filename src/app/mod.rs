@@ -2,6 +2,8 @@
 //! [`update`](update::update) function returning [`Cmd`]s for the runtime.
 
 mod added;
+pub mod caller;
+pub mod calls;
 pub mod cmd;
 pub mod diagnostics;
 pub mod directory;
@@ -11,6 +13,7 @@ pub mod journal;
 pub mod keymap;
 pub mod layout;
 pub mod line;
+pub mod modal;
 pub mod model;
 pub mod msg;
 pub mod notes;
@@ -19,6 +22,7 @@ pub mod own_status;
 pub mod sample;
 mod servers;
 pub mod update;
+pub mod views;
 
 pub use cmd::Cmd;
 pub use keymap::{Action, Key, KeyProblem, Keymap, KeymapError};

@@ -1,11 +1,11 @@
 //! The console's whole state. Changed only by [`crate::app::update`]; read by
 //! the `ui` module's `view`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use super::layout;
-use crate::app::grid_list::{CellRef, GridList, Group, Row};
+use crate::app::grid_list::{CellRef, GridList, Row};
 use crate::app::keymap::Keymap;
 use crate::presence::{Freshness, LineState, Severity};
 use crate::search::{Search, SearchDoc};
@@ -38,6 +38,12 @@ pub struct Settings {
     /// `[telephony]` and `[ui] show_peers`: voicemail pilot, stuck
     /// ringing, hidden peers.
     pub line: crate::app::line::LineSettings,
+    /// `[[group]]` entries: name and members (URI, name or extension),
+    /// resolved against the directory.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// How phone numbers are written here (`[numbers]`), to find a caller
+    /// in the directory.
+    pub numbering: crate::app::caller::Numbering,
 }
 
 /// Which panel has the keyboard.
@@ -166,6 +172,23 @@ pub struct Model {
     pub server_connections: Vec<(crate::store::ServerId, ConnectionState)>,
     /// The F7 diagnostics view.
     pub diag: crate::app::diagnostics::DiagState,
+    /// Views (everyone, favourites, groups), F3, the group picker.
+    pub views: crate::app::views::Views,
+    /// Missed calls not yet looked at, per contact (fed by
+    /// [`Msg::MissedCall`](crate::app::Msg::MissedCall); cleared when the
+    /// contact's details are opened).
+    pub missed_calls: BTreeMap<ContactId, u32>,
+    /// Ring and call start times.
+    pub calls: crate::app::calls::Calls,
+    /// The wall clock as the runtime last sent it (never read here).
+    pub clock: Option<jiff::Zoned>,
+    /// F10 asked "quit?": the next key answers.
+    pub confirm_quit: bool,
+    /// Phone numbers and URIs of the directory, to name a caller.
+    pub callers: crate::app::caller::CallerIndex,
+    /// The contacts the grid lists while a state filter is in force (to
+    /// tell whether a state change adds or removes one).
+    pub(crate) listed: std::collections::HashSet<ContactId>,
 }
 
 impl Model {
@@ -194,6 +217,11 @@ impl Model {
         store.set_voicemail_pilot(settings.line.voicemail.clone());
         store.set_hide_peers(settings.line.hide_peers);
         let departments = super::directory::departments(&store);
+        let callers = crate::app::caller::CallerIndex::build(&store, &settings.numbering);
+        let views = crate::app::views::Views {
+            groups: crate::app::views::resolve_groups(&store, &settings.groups),
+            ..Default::default()
+        };
         let own_id = settings.own_uri.as_deref().and_then(|u| store.find(u));
         let mut meta = vec![ContactMeta::default(); n];
         for uri in &settings.favourites {
@@ -245,7 +273,17 @@ impl Model {
             journal: Default::default(),
             server_connections: Vec::new(),
             diag: Default::default(),
+            views,
+            missed_calls: BTreeMap::new(),
+            calls: Default::default(),
+            clock: None,
+            confirm_quit: false,
+            callers,
+            listed: Default::default(),
         };
+        if model.message.is_none() {
+            model.message = crate::app::views::missing_members(&model.views);
+        }
         model.rebuild_list(None);
         model
     }
@@ -295,26 +333,12 @@ impl Model {
     pub(crate) fn rebuild_list(&mut self, keep: Option<(ContactId, bool)>) {
         let keep = keep.or_else(|| self.selected_cell().map(|c| (c.id, c.in_favourites)));
         let cols = layout::grid_columns(self.areas().grid.width);
-        let groups = if self.search.is_active() {
-            let cells = (0..self.search.hits().len())
-                .filter_map(|i| {
-                    let hit = self.search.hits().get(i)?;
-                    Some(CellRef {
-                        id: hit.id,
-                        hit: Some(i),
-                        in_favourites: false,
-                    })
-                })
-                .collect();
-            vec![Group {
-                title: None,
-                favourites: false,
-                cells,
-            }]
-        } else {
-            self.grouped()
-        };
+        let groups = super::views::groups(self);
         self.list = GridList::build(groups, cols);
+        self.listed.clear();
+        if self.filtering_states() {
+            self.listed.extend(self.list.cells.iter().map(|c| c.id));
+        }
         self.cursor = keep
             .and_then(|(id, fav)| self.list.position_of(id, fav))
             .unwrap_or(0)
@@ -323,44 +347,13 @@ impl Model {
         self.dirty = true;
     }
 
-    fn grouped(&self) -> Vec<Group> {
-        let cell = |id: ContactId, fav: bool| CellRef {
-            id,
-            hit: None,
-            in_favourites: fav,
-        };
-        let mut groups = Vec::with_capacity(self.departments.len() + 1);
-        let mut favs: Vec<ContactId> = self
-            .departments
-            .iter()
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .filter(|id| self.meta.get(id.0 as usize).is_some_and(|m| m.favourite))
-            .collect();
-        if !favs.is_empty() {
-            favs.sort_by_cached_key(|id| (self.store.info(*id).name.to_lowercase(), *id));
-            groups.push(Group {
-                title: Some("Favourites".into()),
-                favourites: true,
-                cells: favs.into_iter().map(|id| cell(id, true)).collect(),
-            });
-        }
-        for (dept, ids) in &self.departments {
-            groups.push(Group {
-                title: Some(dept.clone()),
-                favourites: false,
-                cells: ids.iter().map(|id| cell(*id, false)).collect(),
-            });
-        }
-        groups
-    }
-
     /// Keep the cursor's row on screen, and make sure the search hits shown
     /// there have their name highlights (the search computes them for its
     /// best hits only: see `search::HIGHLIGHT_TOP`).
     pub(crate) fn fix_scroll(&mut self) {
         let height = usize::from(self.areas().grid.height);
         self.scroll = self.list.scroll_for(self.cursor, self.scroll, height);
-        if self.search.is_active() {
+        if self.search.ranked() {
             let rows = self.list.rows.get(self.scroll..).unwrap_or(&[]);
             let hits = rows
                 .iter()
@@ -405,6 +398,7 @@ impl Model {
             }
             *old = class;
         }
+        self.calls.observe(id, shown.line, now);
         if ringing {
             self.ringing.insert(id);
         } else {
@@ -421,8 +415,16 @@ impl Model {
         self.arm_blink(now);
         if note_changed {
             self.reindex_note(id);
+        } else if self.filtering_states() && crate::app::views::membership_changed(self, id) {
+            // A state filter lists who is in a state: follow the change.
+            self.rebuild_list(None);
         }
         self.dirty = true;
+    }
+
+    /// F3 or an `is:` filter is in force.
+    pub fn filtering_states(&self) -> bool {
+        self.views.available_only || !self.search.states().is_empty()
     }
 
     /// The status note and the attendant note are searchable: give the
@@ -434,7 +436,7 @@ impl Model {
         if let Some(slot) = self.indexed_notes.get_mut(id.0 as usize) {
             *slot = note;
         }
-        if self.search.is_active() {
+        if self.search.ranked() {
             self.rebuild_list(None);
         }
     }

@@ -38,10 +38,6 @@ pub enum Msg {
     /// The keeper's answer about our own status: the status-bar line, or
     /// what failed.
     OwnStatus(Result<String, String>),
-    /// The wall clock (local time zone) at an instant, sent by the runtime
-    /// at start: the journal's times come from it. (The same message as the
-    /// console lane's clock, which also sends it when the minute changes.)
-    Clock { wall: jiff::Zoned, at: Instant },
     /// The configuration file was read again (Ctrl-R, SIGUSR1): what it
     /// now says, or why it was refused (the running one is kept).
     ConfigReloaded(Box<Result<crate::app::Reloaded, String>>),
@@ -51,6 +47,13 @@ pub enum Msg {
         server: crate::store::ServerId,
         event: EngineEvent,
     },
+    /// The wall clock (local time zone), sent by the runtime at start and
+    /// when the minute changes: the status bar's clock, every relative
+    /// "until", and the journal's times.
+    Clock { wall: jiff::Zoned, at: Instant },
+    /// A call to this contact rang and was not answered (from the
+    /// journal): the cell is marked until its details are looked at.
+    MissedCall(crate::presence::ContactId),
 }
 
 impl Msg {

@@ -75,8 +75,23 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::OwnStatus(result) => own_status::reply(model, result),
         Msg::Clock { wall, at } => {
+            advance_clock(model, at);
+            // Redrawn when the minute shown changes (an idle console
+            // writes once a minute, not on every message).
+            let minute = |z: &jiff::Zoned| z.timestamp().as_second().div_euclid(60);
+            if model.clock.as_ref().map(minute) != Some(minute(&wall)) {
+                model.dirty = true;
+            }
             crate::app::journal::set_clock(model, &wall, at);
+            model.clock = Some(wall);
             return crate::app::journal::follow_selection(model);
+        }
+        Msg::MissedCall(id) => {
+            *model.missed_calls.entry(id).or_insert(0) += 1;
+            if model.filtering_states() {
+                model.rebuild_list(None);
+            }
+            model.dirty = true;
         }
     }
     Vec::new()
@@ -164,6 +179,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if let Some(cmds) = crate::app::modal::answer_quit(model, &key) {
+        return cmds;
+    }
     if model.message.take().is_some() {
         model.dirty = true;
     }
@@ -174,6 +192,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return cmds;
     }
     if let Some(cmds) = own_status::key(model, &key) {
+        return cmds;
+    }
+    // The quit question and the group picker take the next key first.
+    if let Some(cmds) = crate::app::modal::key(model, &key) {
         return cmds;
     }
     if let Some(cmds) = crate::app::diagnostics::key(model, &key) {
@@ -187,7 +209,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 model.help_open = false;
                 return Vec::new();
             }
-            Some(Action::Quit) => {}
+            Some(Action::Quit | Action::QuitNow) => {}
             // A help longer than the screen pages (see `ui::help`).
             Some(Action::PageDown) => {
                 model.help_page = model.help_page.saturating_add(1);
@@ -197,7 +219,14 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 model.help_page = model.help_page.saturating_sub(1);
                 return Vec::new();
             }
-            _ => model.help_open = false,
+            // Another command closes the help and does nothing else (an
+            // arrow must not move the selection hidden under the help);
+            // typing closes it and searches.
+            Some(_) => {
+                model.help_open = false;
+                return Vec::new();
+            }
+            None => model.help_open = false,
         }
     }
     match action {
@@ -221,11 +250,18 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     model.dirty = true;
     let details = model.focus == Focus::Details && model.details_open;
     match action {
-        Action::Quit if crate::app::notes::hold_quit(model) => {}
-        Action::Quit => {
+        Action::Quit | Action::QuitNow if crate::app::notes::hold_quit(model) => {}
+        Action::Quit => crate::app::modal::ask_quit(model),
+        Action::QuitNow => {
             model.quit = true;
             return vec![Cmd::Quit];
         }
+        Action::AvailableOnly => {
+            model.views.available_only = !model.views.available_only;
+            model.rebuild_list(None);
+        }
+        Action::NextRinging => crate::app::calls::next_ringing(model),
+        Action::GroupPicker => crate::app::modal::open_picker(model),
         Action::Help => {
             model.help_open = !model.help_open;
             model.help_page = 0;
@@ -311,7 +347,12 @@ fn move_to(model: &mut Model, cursor: usize) {
     model.dirty = true;
 }
 
-fn open_details(model: &mut Model) {
+/// Open the details of the selected contact (its missed calls are then
+/// looked at: their mark goes).
+pub(crate) fn open_details(model: &mut Model) {
+    if let Some(id) = model.selected() {
+        model.missed_calls.remove(&id);
+    }
     if !model.details_open {
         model.details_open = true;
         // The grid gets narrower: re-cut its rows.
@@ -320,13 +361,22 @@ fn open_details(model: &mut Model) {
     model.panel_scroll = 0;
 }
 
+/// Everyone, unfiltered, no search: F6 found a ringing phone the grid did
+/// not list.
+pub(crate) fn show_everyone(model: &mut Model) {
+    model.views.available_only = false;
+    model.views.current = crate::app::views::EVERYONE;
+    model.search.set_query("");
+    model.rebuild_list(None);
+}
+
 /// Change the search query; the grid shows the matches, best first, with the
 /// best one selected. An empty query brings back the groups with the
 /// selected contact still selected.
 fn set_query(model: &mut Model, q: &str) {
     let keep = model.selected_cell().map(|c| (c.id, c.in_favourites));
     model.search.set_query(q);
-    if model.search.is_active() {
+    if model.search.ranked() {
         model.rebuild_list(None);
         model.cursor = 0;
         model.scroll = 0;
@@ -400,5 +450,7 @@ fn on_mouse(model: &mut Model, m: MouseEvent) {
     }
 }
 
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;

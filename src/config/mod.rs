@@ -29,6 +29,7 @@ mod diagnostics;
 mod directory;
 mod error;
 pub mod exit;
+mod groups;
 mod journal;
 mod notes;
 mod raw;
@@ -258,6 +259,10 @@ pub struct Config {
     /// `lines = [...]` of `[[contact]]` entries: (contact URI, its other
     /// line URIs); the contact's own URI is always its first line.
     pub contact_lines: Vec<(String, Vec<String>)>,
+    /// `[[group]]`: each group's name and members (URI, name or extension).
+    pub groups: Vec<(String, Vec<String>)>,
+    /// `[numbers]`: how phone numbers are written here.
+    pub numbering: crate::app::caller::Numbering,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

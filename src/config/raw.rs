@@ -31,6 +31,9 @@ pub(super) struct RawConfig {
     pub telephony: Option<Spanned<super::telephony::RawTelephony>>,
     pub journal: Option<Spanned<super::journal::RawJournal>>,
     pub diagnostics: Option<Spanned<super::diagnostics::RawDiagnostics>>,
+    #[serde(default)]
+    pub group: Vec<Spanned<super::groups::RawGroup>>,
+    pub numbers: Option<Spanned<super::groups::RawNumbers>>,
 }
 
 /// No `Debug`: it holds the password.

@@ -30,6 +30,8 @@ pub(super) struct Keys {
     pub telephony: &'static [&'static str],
     pub journal: &'static [&'static str],
     pub diagnostics: &'static [&'static str],
+    pub group: &'static [&'static str],
+    pub numbers: &'static [&'static str],
 }
 
 pub(super) fn keys() -> Keys {
@@ -47,6 +49,8 @@ pub(super) fn keys() -> Keys {
         telephony: fields_of::<super::telephony::RawTelephony>(),
         journal: fields_of::<super::journal::RawJournal>(),
         diagnostics: fields_of::<super::diagnostics::RawDiagnostics>(),
+        group: fields_of::<super::groups::RawGroup>(),
+        numbers: fields_of::<super::groups::RawNumbers>(),
     }
 }
 
@@ -68,6 +72,8 @@ pub(super) fn allowed(table: &str) -> Option<&'static [&'static str]> {
         "telephony" => k.telephony,
         "journal" => k.journal,
         "diagnostics" => k.diagnostics,
+        "group" => k.group,
+        "numbers" => k.numbers,
         _ => return None,
     })
 }
@@ -251,7 +257,8 @@ pub(super) fn example(path: &str) -> Option<&'static str> {
             return super::status::example(other)
                 .or_else(|| super::telephony::example(other))
                 .or_else(|| super::journal::example(other))
-                .or_else(|| super::diagnostics::example(other));
+                .or_else(|| super::diagnostics::example(other))
+                .or_else(|| super::groups::example(other));
         }
     })
 }

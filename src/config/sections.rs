@@ -137,6 +137,28 @@ impl<'a, 'i> Reader<'a, 'i> {
             .collect()
     }
 
+    /// An array of tables (`[[name]]`), each item read as `T`.
+    pub fn array_of<T: DeserializeOwned>(&mut self, name: &str) -> Vec<Spanned<T>> {
+        let Some(value) = self.doc.get(name) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            let e = self.src.invalid(
+                value.span(),
+                name,
+                format!("write [[{name}]] (double brackets) for each entry, not [{name}]"),
+            );
+            self.push(e);
+            return Vec::new();
+        };
+        let allowed = schema::allowed(name);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| self.read(item, &format!("{name}[{}]", i + 1), allowed))
+            .collect()
+    }
+
     /// The `[keys]` entries in file order (name, its key span, the specs).
     pub fn key_entries(&mut self) -> Vec<(String, Range<usize>, Vec<String>)> {
         let Some(value) = self.doc.get("keys") else {

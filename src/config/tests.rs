@@ -98,7 +98,7 @@ fn full_valid_config() {
         .iter()
         .map(|k| k.label(true))
         .collect();
-    assert_eq!(quit, ["F10", "Ctrl-Q"]);
+    assert_eq!(quit, ["F10", "Ctrl-C"]);
     assert_eq!(c.contacts.len(), 3);
     assert_eq!(
         c.contacts[0],
@@ -419,6 +419,7 @@ fn unreadable_file_is_named() {
 
 mod directory;
 mod errors;
+mod groups;
 mod notes;
 mod reporting;
 mod servers;

@@ -87,6 +87,12 @@ pub(super) fn parse(
     let telephony = super::telephony::check(&mut r);
     let journal = super::journal::check(&mut r);
     let diagnostics = super::diagnostics::check(&mut r);
+    let whole_directory_here = directory.is_empty()
+        && servers
+            .as_ref()
+            .is_some_and(|s: &Vec<super::ServerEntry>| s.iter().all(|e| e.server.list.is_none()));
+    let groups = super::groups::check_groups(&mut r, &contacts, whole_directory_here);
+    let numbering = super::groups::check_numbers(&mut r);
     let (account, servers, subscribe) = match (r.finish(), account, servers, subscribe) {
         (None, Some(a), Some(s), Some(sub)) => (a, s, sub),
         (Some(e), ..) => return Err(e),
@@ -129,6 +135,8 @@ pub(super) fn parse(
         journal,
         diagnostics,
         contact_lines,
+        groups,
+        numbering,
         warnings,
     };
     Ok((config, literal_password))

@@ -110,6 +110,10 @@ pub struct ConsoleOptions {
     ),
     /// Each contact's other lines (`lines` of `[[contact]]`).
     pub lines: Vec<(crate::presence::ContactId, Vec<String>)>,
+    /// `[[group]]` entries: name and members as written.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// `[numbers]`: how phone numbers are written here.
+    pub numbering: crate::app::caller::Numbering,
 }
 
 /// How long ending the subscriptions may take when leaving (a source with
@@ -175,6 +179,8 @@ pub fn settings(opts: &ConsoleOptions) -> anyhow::Result<Settings> {
                 .and_then(|d| i64::try_from(d.as_millis()).ok())
                 .map(|ms| (std::time::Instant::now(), ms)),
         },
+        groups: opts.groups.clone(),
+        numbering: opts.numbering.clone(),
     })
 }
 
@@ -423,6 +429,9 @@ where
         },
     );
     let gate = hooks.gate.clone();
+    // The clock: read here (never in update/view), sent when the minute
+    // changes.
+    let mut clock_wake = clock_tick(model, &dispatch);
     let result = loop {
         if model.quit {
             break Ok(());
@@ -477,6 +486,10 @@ where
             () = tokio::time::sleep_until(wake), if deadline.is_some() => {
                 Some(Msg::Tick(tokio::time::Instant::now().into_std()))
             }
+            () = tokio::time::sleep_until(clock_wake) => {
+                clock_wake = clock_tick(model, &dispatch);
+                None
+            }
             Some(msg) = back_rx.recv() => Some(msg),
             Some(msg) = next_reload(hooks.directory.as_mut()) => Some(msg),
             () = wait_gate(gate.as_ref()), if waiting_for_terminal => None,
@@ -503,6 +516,22 @@ where
     }
     dispatch.finish(SAVE_DRAIN).await;
     result
+}
+
+/// Send the wall clock to the model; returns when the minute next changes.
+fn clock_tick(model: &mut Model, dispatch: &Dispatch) -> tokio::time::Instant {
+    let wall = jiff::Zoned::now();
+    let now = tokio::time::Instant::now();
+    let into_minute = u64::try_from(wall.second()).unwrap_or(0) * 1000
+        + u64::try_from(wall.millisecond()).unwrap_or(0);
+    dispatch.send(
+        model,
+        Msg::Clock {
+            wall,
+            at: now.into_std(),
+        },
+    );
+    now + Duration::from_millis(60_000u64.saturating_sub(into_minute).max(1))
 }
 
 /// Apply the engine events that are ready right now (a burst becomes one

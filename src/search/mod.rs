@@ -50,10 +50,13 @@ mod fast;
 mod highlight;
 mod index;
 mod query;
+#[cfg(test)]
+mod rules_tests;
 mod run;
 #[cfg(any(test, feature = "samples"))]
 pub mod sample;
 mod score;
+mod state;
 #[cfg(test)]
 mod tests;
 
@@ -63,7 +66,8 @@ use std::fmt;
 use crate::presence::ContactId;
 use index::Index;
 use query::Query;
-use score::{Worker, key_doc, key_score};
+use score::{STRONG, Worker, key_doc, key_score};
+pub use state::StateFilter;
 
 /// Most threads one search uses (the console's machine has two cores).
 pub const MAX_WORKERS: usize = 2;
@@ -102,6 +106,16 @@ pub struct Hit {
     /// name. Only filled for the best [`HIGHLIGHT_TOP`] hits and for those
     /// passed to [`Search::ensure_highlights`]; empty for the others.
     pub name_indices: Vec<u32>,
+}
+
+impl Hit {
+    /// The contact matched only because of its note (or a directory
+    /// file's extra columns): some word of the query is in no name,
+    /// extension, department or URI. Such hits rank below the others and
+    /// the grid marks them.
+    pub fn note_only(&self) -> bool {
+        self.score != 0 && self.score & STRONG == 0
+    }
 }
 
 /// A set of directory indices.
@@ -309,6 +323,26 @@ impl Search {
 
     pub fn query(&self) -> &str {
         &self.text
+    }
+
+    /// The `is:` filters of the query (see [`StateFilter`]): the console
+    /// keeps only the hits in every one of these states.
+    pub fn states(&self) -> &[StateFilter] {
+        &self.query.states
+    }
+
+    /// The hits are ranked matches of some text (not every doc in
+    /// directory order: the query is blank or only `is:` filters).
+    pub fn ranked(&self) -> bool {
+        self.filtering
+    }
+
+    /// Is this contact among [`Search::hits`]?
+    pub fn is_hit(&self, id: ContactId) -> bool {
+        match self.by_id.get(&id) {
+            Some(&i) => !self.filtering || self.matched.contains(i),
+            None => false,
+        }
     }
 
     /// The query is not blank.

@@ -5,6 +5,7 @@
 //! A plain term is fuzzy-matched against the name, extension, department,
 //! URI user part, note and a directory file's extra columns: the first of
 //! these it matches gives its score.
+//! `is:available` etc. are state filters, not text (`state.rs`).
 //! `key:value` restricts a term to one column: `name:` (fuzzy),
 //! `ext:`/`extension:` (prefix), `dept:`/`department:`, `uri:` (the whole
 //! URI; also `sip:`/`sips:`, so a pasted URI works) and `note:`
@@ -45,6 +46,8 @@ pub(crate) struct Term {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Query {
     pub(crate) terms: Vec<Term>,
+    /// The `is:` filters (applied by the console, see `state.rs`).
+    pub(crate) states: Vec<super::state::StateFilter>,
 }
 
 fn column_key(key: &str) -> Option<Col> {
@@ -190,9 +193,14 @@ impl Term {
 
 impl Query {
     pub(crate) fn parse(text: &str) -> Query {
-        Query {
-            terms: text.split_whitespace().map(Term::parse).collect(),
+        let mut query = Query::default();
+        for token in text.split_whitespace() {
+            match super::state::is_term(token) {
+                Some(filter) => query.states.extend(filter),
+                None => query.terms.push(Term::parse(token)),
+            }
         }
+        query
     }
 
     /// True when no term restricts anything (blank, or only `dept:` etc.).

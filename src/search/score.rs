@@ -15,6 +15,11 @@ use crate::presence::ContactId;
 /// it ranks below a real match of the same quality.
 const TYPO_DIVISOR: u32 = 2;
 
+/// Added to the score of a doc that every word matched in a name,
+/// extension, department or URI: such a doc ranks above every doc that
+/// needed its note (or a directory file's extra columns) to match.
+pub(crate) const STRONG: u32 = 1 << 30;
+
 /// A matched doc: its sort key and where its name highlights sit in the
 /// worker's arena.
 #[derive(Debug, Clone, Copy)]
@@ -39,9 +44,32 @@ pub(crate) fn key_doc(key: u64) -> u32 {
 }
 
 /// Sort candidates that are in directory order by key (best score first,
-/// then directory order): a stable LSD radix sort on the score, which has
-/// few distinct values when there are many candidates (short queries).
+/// then directory order). The [`STRONG`] bit would spread the scores over
+/// 2^30 (four radix passes instead of one or two): the strong and the weak
+/// (note) matches are split first, keeping directory order, and each part
+/// is sorted on its own, strong first.
 fn sort_by_score(cands: &mut Vec<Cand>, buf: &mut Vec<Cand>) {
+    let strong = |c: &Cand| key_score(c.key) & STRONG != 0;
+    if cands.iter().all(strong) || !cands.iter().any(strong) {
+        radix_by_score(cands, buf);
+        return;
+    }
+    let mut weak: Vec<Cand> = Vec::new();
+    cands.retain(|c| {
+        let keep = strong(c);
+        if !keep {
+            weak.push(*c);
+        }
+        keep
+    });
+    radix_by_score(cands, buf);
+    radix_by_score(&mut weak, buf);
+    cands.extend_from_slice(&weak);
+}
+
+/// A stable LSD radix sort on the score, which has few distinct values
+/// when there are many candidates (short queries).
+fn radix_by_score(cands: &mut Vec<Cand>, buf: &mut Vec<Cand>) {
     if cands.len() < 256 {
         cands.sort_unstable_by_key(|c| c.key);
         return;
@@ -113,7 +141,31 @@ impl Term {
     }
 }
 
-/// The weighted score of `atom` in the first of `cols` it matches. With
+/// The best score of `atom` in one whitespace-separated word of `text`:
+/// a fuzzy word in a note must match within one of its words, never pick
+/// its letters across several ("trip" is not in "until Friday … please").
+fn in_one_word(atom: &Atom, text: Utf32Str<'_>, m: &mut Matcher) -> Option<u16> {
+    match text {
+        Utf32Str::Ascii(bytes) => bytes
+            .split(u8::is_ascii_whitespace)
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| atom.score(Utf32Str::Ascii(w), m))
+            .max(),
+        Utf32Str::Unicode(chars) => chars
+            .split(|c| c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| atom.score(Utf32Str::Unicode(w), m))
+            .max(),
+    }
+}
+
+/// Columns of free text (several words): fuzzy words match within a word.
+fn free_text(c: Col) -> bool {
+    matches!(c, Col::Note | Col::Extra)
+}
+
+/// The weighted score of `atom` in the first of `cols` it matches, and
+/// that column. With
 /// `name_hits`, a name match also appends its (grapheme) indices there
 /// (slower: nucleo then keeps its whole matrix to trace the path back).
 fn first_col(
@@ -124,7 +176,8 @@ fn first_col(
     cols: &[Col],
     m: &mut Matcher,
     mut name_hits: Option<&mut Vec<u32>>,
-) -> Option<u32> {
+) -> Option<(u32, Col)> {
+    let word_wise = atom.kind == nucleo::pattern::AtomKind::Fuzzy && !atom.negative;
     let ascii = matches!(atom.needle_text(), Utf32Str::Ascii(_));
     for &c in cols {
         if !doc.may_contain(c, mask) {
@@ -148,6 +201,7 @@ fn first_col(
                 Some(score)
             }
             Some(None) => None,
+            None if word_wise && free_text(c) => in_one_word(atom, text, m),
             None => match name_hits.as_deref_mut() {
                 Some(hits) if c == Col::Name => {
                     let mark = hits.len();
@@ -161,7 +215,7 @@ fn first_col(
             },
         };
         if let Some(s) = score {
-            return Some(u32::from(s) * c.weight());
+            return Some((u32::from(s) * c.weight(), c));
         }
     }
     None
@@ -225,6 +279,7 @@ impl Worker {
         let m = &mut self.matcher;
         self.graphemes.clear();
         let mut total: u32 = 0;
+        let mut weak = false;
         for term in &query.terms {
             let Some(atom) = &term.atom else {
                 continue;
@@ -244,7 +299,7 @@ impl Worker {
             if !doc.may_contain_any(term.mask) {
                 return None;
             }
-            let score = first_col(
+            let (score, col) = first_col(
                 atom,
                 term.quick(),
                 term.mask,
@@ -264,11 +319,13 @@ impl Worker {
                     let hits = highlights.then_some(&mut self.graphemes);
                     let quick = in_order.as_deref().map(Quick::InOrder);
                     first_col(variant, quick, term.mask, doc, name, m, hits)
-                        .map(|s| s / TYPO_DIVISOR)
+                        .map(|(s, c)| (s / TYPO_DIVISOR, c))
                 })
             })?;
+            weak |= free_text(col);
             total = total.saturating_add(score);
         }
+        let total = total.min(STRONG - 1) | if weak { 0 } else { STRONG };
         let start = self.arena.len();
         if !self.graphemes.is_empty() {
             self.graphemes.sort_unstable();

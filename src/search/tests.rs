@@ -343,7 +343,9 @@ fn the_threaded_search_gives_the_same_results() {
 fn hits_are_best_first_then_in_directory_order() {
     let docs = sample::directory(800, 9);
     let mut s = names(&docs);
-    for q in ["s", "sm", "mi ro", "ext:1", "dept:s"] {
+    // "in", "o mo", "home": name and note matches mixed (strong ones
+    // sorted apart from the weak, note-only ones, then joined).
+    for q in ["s", "sm", "mi ro", "ext:1", "dept:s", "in", "o mo", "home"] {
         s.set_query(q);
         let hits = s.hits();
         assert!(!hits.is_empty(), "{q}");
@@ -352,6 +354,13 @@ fn hits_are_best_first_then_in_directory_order() {
             "{q}"
         );
     }
+    s.set_query("in");
+    let hits = s.hits();
+    assert!(hits.len() > 256, "the radix path: {}", hits.len());
+    assert!(
+        hits.iter().any(|h| h.note_only()) && hits.iter().any(|h| !h.note_only()),
+        "both kinds"
+    );
 }
 
 #[test]

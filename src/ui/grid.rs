@@ -13,8 +13,19 @@
 //! first, then the extension, before the name is cut below
 //! [`NAME_MIN`] columns.
 //!
-//! A ringing line turns the two-column badge (presence + line glyph) red and
-//! orange by turns: a blink toggle changes those two columns only.
+//! A ringing line turns the whole cell red and orange by turns (in mono:
+//! reversed and bold, then bold; the selection reverses only the name, so
+//! the two never look alike, and a selected ringing cell is underlined),
+//! the presence glyph's shape still drawn. A blink toggle re-sends the cell
+//! (its width in characters and one colour change: under 64 bytes, checked
+//! in `benches/render.rs`).
+//!
+//! While a call rings or lasts, the extension's place names the other
+//! party when the directory knows them (`←Bob Brown`, `→` for our call
+//! out), and an active call shows its duration where a stale cell shows
+//! its age. The gap column after the badge marks, in this order: a missed
+//! call not yet looked at (`!`), a search hit found only in a note (`¶`),
+//! an attendant note (`✎`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -43,6 +54,13 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
             format!(
                 "No match for \"{}\" (Esc clears the search)",
                 model.search.query()
+            )
+        } else if model.filtering_states() {
+            "No one in that state now (F3 or Esc shows everyone)".to_string()
+        } else if model.views.current != crate::app::views::EVERYONE {
+            format!(
+                "No one in {} (Ctrl-1 or Alt-1: everyone)",
+                model.views.name(model.views.current)
             )
         } else {
             "No contacts in the directory".to_string()
@@ -130,9 +148,10 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     let confident = shown.freshness == Freshness::Fresh;
 
     // The badge.
-    let (p_style, l_style) = if shown.line == LineState::Ringing {
-        let s = theme.ringing_badge(model.blink.phase);
-        (s, s)
+    let ringing = shown.line == LineState::Ringing;
+    let ring_style = theme.ringing_cell(model.blink.phase, selected);
+    let (p_style, l_style) = if ringing {
+        (ring_style, ring_style)
     } else {
         (
             theme.presence_style(shown.presence, confident),
@@ -142,16 +161,29 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     put(buf, x, y, theme.presence_glyph(shown.presence), p_style);
     put(buf, x + 1, y, theme.line_glyph(shown.line), l_style);
 
-    let base = if selected {
+    let base = if ringing {
+        ring_style
+    } else if selected {
         theme.selected()
     } else {
         Style::new()
     };
-    // Background of the selected cell: from the name to the marker.
+    // Background of the selected (or ringing) cell: from the gap column
+    // to the marker.
     buf.set_style(Rect::new(x + 2, y, width - 2, 1), base);
-    if model.notes.current(cell.id).is_some() {
-        // The badge's gap column: a current attendant note.
-        put(buf, x + 2, y, g.note, base.patch(theme.header()));
+    let hit = cell.hit.and_then(|h| model.search.hits().get(h));
+    let mark = if model.missed_calls.contains_key(&cell.id) {
+        Some((g.missed, theme.error()))
+    } else if hit.is_some_and(crate::search::Hit::note_only) {
+        Some((g.via_note, theme.dim()))
+    } else if model.notes.current(cell.id).is_some() {
+        Some((g.note, theme.header()))
+    } else {
+        None
+    };
+    if let Some((glyph, style)) = mark {
+        let style = if ringing { base } else { base.patch(style) };
+        put(buf, x + 2, y, glyph, style);
     }
     let name_x = x + BADGE;
     let end = x + width;
@@ -173,11 +205,8 @@ pub fn render_cell(model: &Model, cell: &CellRef, selected: bool, rect: Rect, bu
     }
 
     // The name, ellipsised, with matched characters highlighted.
-    let indices: &[u32] = cell
-        .hit
-        .and_then(|h| model.search.hits().get(h))
-        .map_or(&[], |h| h.name_indices.as_slice());
-    let name_style = if confident {
+    let indices: &[u32] = hit.map_or(&[], |h| h.name_indices.as_slice());
+    let name_style = if confident || ringing {
         base
     } else {
         base.patch(theme.dim())
@@ -208,7 +237,8 @@ impl Tail {
     /// `end`: the cell's last column + 1 (the availability marker sits at
     /// `end - 1`); `name_x`: where the name starts.
     fn of(model: &Model, cell: &CellRef, end: u16, name_x: u16, name: &str) -> Tail {
-        let g = Theme::of(model).glyphs;
+        let theme = Theme::of(model);
+        let g = theme.glyphs;
         let shown = model.store.shown(cell.id);
         let info = model.store.info(cell.id);
         let age = model
@@ -218,8 +248,13 @@ impl Tail {
                 model
                     .aged_since(cell.id)
                     .map(|t| format!("{}{}", g.stale, age_label(now, t)))
+            })
+            .or_else(|| {
+                let start = model.calls.started.get(&cell.id)?;
+                let now = model.now?;
+                Some(crate::app::calls::duration_label(*start, now, theme.ascii))
             });
-        let (ext, caller) = tail_text(model, shown, info.extension.as_deref(), g.ellipsis);
+        let (ext, caller) = tail_text(model, cell.id, shown, info.extension.as_deref(), g.ellipsis);
         // The marker's column is kept when the cell shows an extension or
         // an age (so extensions line up); otherwise only when it is shown.
         let marker_x = end - 1;
@@ -309,6 +344,7 @@ const SUSPECT_MARK: &str = "!";
 /// the number of new voice messages beside it (`1001 ✉2`).
 fn tail_text(
     model: &Model,
+    id: crate::presence::ContactId,
     shown: &crate::store::Shown,
     extension: Option<&str>,
     ellipsis: &str,
@@ -319,11 +355,17 @@ fn tail_text(
     } else {
         ""
     };
-    let caller = shown
-        .peer
-        .as_ref()
-        .filter(|_| ringing && !model.line.hide_peers)
-        .and_then(crate::store::Peer::label);
+    // The other party by name when the directory knows them (ringing or
+    // in a call: `←Name`), else, while ringing, as the call names them.
+    let caller = caller_name(model, id)
+        .filter(|_| !model.line.hide_peers)
+        .or_else(|| {
+            shown
+                .peer
+                .as_ref()
+                .filter(|_| ringing && !model.line.hide_peers)
+                .and_then(crate::store::Peer::label)
+        });
     if let Some(caller) = caller {
         let cut = caller.chars().count() > CALLER_MAX;
         let mut s: String = mark.to_string();
@@ -347,6 +389,27 @@ fn tail_text(
         s.push_str(&format!("{mail}{}", n.min(99)));
     }
     (s, false)
+}
+
+/// The other party of a ringing or active call, when the directory knows
+/// them: `←Name` (calling in) or `→Name` (called out).
+pub fn caller_name(model: &Model, id: crate::presence::ContactId) -> Option<String> {
+    let shown = model.store.shown(id);
+    if !matches!(shown.line, LineState::Ringing | LineState::Active) {
+        return None;
+    }
+    let peer = shown.peer.as_ref()?;
+    let who = model
+        .callers
+        .lookup(&model.store, peer.identity.as_deref()?)?;
+    let ascii = Theme::of(model).ascii;
+    let arrow = match (peer.direction, ascii) {
+        (Some(crate::body::Direction::Initiator), false) => "→",
+        (Some(crate::body::Direction::Initiator), true) => ">",
+        (_, false) => "←",
+        (_, true) => "<",
+    };
+    Some(format!("{arrow}{}", model.store.info(who).name))
 }
 
 /// Draw `text` in at most `max` columns, ellipsised if longer.
@@ -410,11 +473,21 @@ pub fn hints(model: &Model) -> Vec<(crate::app::Action, &'static str)> {
     let mut h = Vec::new();
     if model.search.is_active() {
         h.push((A::Back, "clear search"));
+        h.push((A::AvailableOnly, "available"));
     } else if model.details_open {
         h.push((A::Back, "close details"));
     }
     h.push((A::Open, "details"));
+    if !model.ringing.is_empty() {
+        h.push((A::NextRinging, "ringing"));
+    }
+    if !model.search.is_active() {
+        h.push((A::AvailableOnly, "available"));
+    }
     h.push((A::ToggleFavourite, "favourite"));
+    if !model.views.groups.is_empty() {
+        h.push((A::GroupPicker, "groups"));
+    }
     if model.details_open {
         h.push((A::NextPanel, "panel"));
     }

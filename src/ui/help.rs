@@ -23,6 +23,16 @@ pub fn hints(_model: &Model) -> Vec<(Action, &'static str)> {
     vec![(Action::Back, "close help"), (Action::Quit, "quit")]
 }
 
+/// The field filters of the search, with what each does (the `is:`
+/// filters come from [`crate::search::StateFilter::ALL`]).
+const FIELD_FILTERS: [(&str, &str); 5] = [
+    ("dept:sales", "Department contains"),
+    ("ext:20", "Extension starts with"),
+    ("name:ann", "Name only"),
+    ("note:lunch", "Note contains"),
+    ("sales free", "Every word must match"),
+];
+
 /// The heading of the name column.
 const NAME_HEADING: &str = "Name in [keys]";
 
@@ -82,6 +92,15 @@ pub fn key_lines(model: &Model) -> Vec<Line<'static>> {
     ];
     for (keys, name, description) in labels {
         out.push(row(&keys, name, description));
+    }
+    // The search filters, each with an example (one line each: a new
+    // filter is one entry in `FIELD_FILTERS` or `StateFilter::ALL`).
+    out.push(Line::styled("Search filters (combine freely)", heading));
+    for (example, does) in FIELD_FILTERS {
+        out.push(row(example, "", does));
+    }
+    for (_, name, example) in crate::search::StateFilter::ALL {
+        out.push(row(&format!("is:{name}"), "", &format!("e.g. {example}")));
     }
     if let (Some(uri), None) = (&model.own_uri, model.own_id) {
         // No blank line before: at 80x24 the hints row stays visible.
@@ -143,6 +162,9 @@ pub fn legend_lines(model: &Model) -> Vec<Line<'static>> {
     if model.notes.enabled {
         out.push(Line::raw(format!("{} attendant note", g.note)));
     }
+    out.push(Line::raw(format!("{} missed call", g.missed)));
+    out.push(Line::raw(format!("{} found in note", g.via_note)));
+    out.push(Line::raw(format!("{}3m call, start unseen", g.approx)));
     out
 }
 

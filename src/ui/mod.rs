@@ -1,8 +1,10 @@
 //! Drawing: `view(&Model, &mut Frame)` reads the model and draws; it never
 //! changes state, matches or does I/O.
 
+pub mod clock;
 pub mod diagnostics;
 pub mod grid;
+pub mod groups;
 pub mod help;
 pub mod journal;
 pub(crate) mod line_panel;
@@ -49,4 +51,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
     journal::render_overlay(model, screen, buf);
     status_picker::render(model, screen, buf);
     diagnostics::render(model, screen, buf);
+    groups::render(model, screen, buf);
 }

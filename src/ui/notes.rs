@@ -38,6 +38,10 @@ pub fn panel_lines<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
             let mut by = format!("by {}, {}", n.author, age(now, n.written_ms));
             if let Some(e) = n.expires_ms {
                 by.push_str(&format!(", until {}", format_day(e)));
+                // Said relative too, once the runtime sent the clock.
+                if let (Some(now), Ok(t)) = (&model.clock, jiff::Timestamp::from_millisecond(e)) {
+                    by.push_str(&format!(", {}", crate::ui::clock::relative(now, t)));
+                }
             }
             out.push(field("", vec![Span::styled(by, theme.dim())]));
         }

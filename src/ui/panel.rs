@@ -228,9 +228,33 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     {
         line.push(Span::raw(format!(", {}", peer_text(peer))));
     }
+    if let (Some(start), Some(now)) = (model.calls.started.get(&id), model.now) {
+        line.push(Span::raw(format!(
+            ", for {}",
+            crate::app::calls::duration_label(*start, now, theme.ascii)
+        )));
+    }
     out.push(field("Line", line));
     for (label, value) in crate::ui::line_panel::details(model, id, theme) {
         out.push(field(label, value));
+    }
+    // The other party by name, when the directory knows the number or URI.
+    if let Some(who) = shown
+        .peer
+        .as_ref()
+        .filter(|_| matches!(l, LineState::Ringing | LineState::Active))
+        .filter(|_| !model.line.hide_peers)
+        .and_then(|p| p.identity.as_deref())
+        .and_then(|i| model.callers.lookup(&model.store, i))
+    {
+        let c = model.store.info(who);
+        let mut about = vec![c.name.clone()];
+        about.extend(c.extension.as_ref().map(|e| format!("ext {e}")));
+        about.extend(c.department.clone());
+        out.push(field(
+            "Caller",
+            vec![Span::styled(about.join(g.sep), theme.header())],
+        ));
     }
     let note = match &shown.note {
         Some(n) => Span::raw(format!("\"{n}\"")),
@@ -238,7 +262,11 @@ fn lines(model: &Model) -> Vec<Line<'_>> {
     };
     out.push(field("Note", vec![note]));
     if let Some(until) = &shown.until {
-        out.push(field("Until", vec![Span::raw(return_time(until))]));
+        let mut text = return_time(until, model.clock.as_ref());
+        if let (Some(now), Ok(t)) = (&model.clock, until.parse::<jiff::Timestamp>()) {
+            text.push_str(&format!(", {}", crate::ui::clock::relative(now, t)));
+        }
+        out.push(field("Until", vec![Span::raw(text)]));
     }
     out.extend(crate::ui::notes::panel_lines(model, theme));
     out.extend(crate::ui::journal::panel_lines(model, theme));
@@ -320,15 +348,13 @@ pub fn hints(_model: &Model) -> Vec<(crate::app::Action, &'static str)> {
     ]
 }
 
-/// A return time (RFC 3339 UTC) in local time, as written when unreadable.
-fn return_time(rfc3339: &str) -> String {
+/// A return time (RFC 3339 UTC) in local time (the clock's zone, once the
+/// runtime sent it), as written when unreadable.
+fn return_time(rfc3339: &str, clock: Option<&jiff::Zoned>) -> String {
+    let tz = clock.map_or_else(jiff::tz::TimeZone::system, |c| c.time_zone().clone());
     rfc3339
         .parse::<jiff::Timestamp>()
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%a %d %b %H:%M")
-                .to_string()
-        })
+        .map(|t| t.to_zoned(tz).strftime("%a %d %b %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 

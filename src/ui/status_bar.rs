@@ -41,11 +41,11 @@ pub fn render(model: &Model, area: Rect, buf: &mut Buffer) {
         }
         return;
     }
-    buf.set_line(area.x, area.y, &info_line(model), area.width);
+    buf.set_line(area.x, area.y, &info_line(model, area.width), area.width);
     if area.height > 1 {
         let line = match &model.message {
             Some(m) => Line::from(Span::styled(m.as_str(), Theme::of(model).warning())),
-            None => hints_line(model),
+            None => hints_line(model, area.width),
         };
         buf.set_line(area.x, area.y + 1, &line, area.width);
     }
@@ -86,7 +86,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The hints of whatever has the keyboard: help overlay, details or grid.
 pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
-    if model.help_open {
+    if model.views.picker.is_some() {
+        vec![(Action::Open, "choose"), (Action::Back, "close")]
+    } else if model.help_open {
         help::hints(model)
     } else if model.details_open && model.focus == Focus::Details {
         panel::hints(model)
@@ -95,76 +97,294 @@ pub fn focused_hints(model: &Model) -> Vec<(Action, &'static str)> {
     }
 }
 
-fn hints_line(model: &Model) -> Line<'_> {
+/// Which hints give way first when the row is too narrow (lowest first):
+/// quitting, help, leaving and the ringing phone stay longest.
+fn hint_rank(action: Action) -> u8 {
+    match action {
+        Action::ToggleFavourite | Action::GroupPicker => 0,
+        Action::NextPanel | Action::PrevPanel => 1,
+        Action::Open | Action::Down | Action::Up => 2,
+        Action::AvailableOnly => 3,
+        Action::Help => 5,
+        Action::NextRinging => 6,
+        Action::Back => 7,
+        Action::Quit | Action::QuitNow => 8,
+        _ => 4,
+    }
+}
+
+fn hints_line(model: &Model, width: u16) -> Line<'_> {
     let theme = &Theme::of(model);
+    let mut hints: Vec<(Action, String, &str)> = focused_hints(model)
+        .into_iter()
+        .filter_map(|(action, label)| {
+            let key = model.keymap.keys(action).first()?;
+            Some((action, key.label(theme.ascii), label))
+        })
+        .collect();
+    let total = |h: &[(Action, String, &str)]| {
+        h.iter()
+            .map(|(_, k, l)| Span::raw(k.as_str()).width() + 1 + l.len())
+            .sum::<usize>()
+            + 2 * h.len().saturating_sub(1)
+    };
+    while total(&hints) > usize::from(width) && hints.len() > 1 {
+        let lowest = hints
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, (a, _, _))| (hint_rank(*a), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        if let Some(i) = lowest {
+            hints.remove(i);
+        }
+    }
     let mut spans = Vec::new();
-    for (action, label) in focused_hints(model) {
-        let Some(key) = model.keymap.keys(action).first() else {
-            continue;
-        };
+    for (_, key, label) in hints {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(key.label(theme.ascii), theme.key()));
+        spans.push(Span::styled(key, theme.key()));
         spans.push(Span::raw(format!(" {label}")));
     }
     Line::from(spans)
 }
 
-fn info_line(model: &Model) -> Line<'_> {
+/// Status items, most important first to keep: at 80x24 the search, the
+/// connection and the clock are never cut; the others give way, lowest
+/// first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Keep {
+    /// "type to search": gone first.
+    Placeholder,
+    Counts,
+    ListNote,
+    /// Why the connection failed: the state itself is [`Keep::Always`],
+    /// its reason gives way before the notes, views and ringing phones.
+    Reason,
+    Me,
+    Notes,
+    ReadOnly,
+    View,
+    /// "N missed" (the journal): after the ringing phones.
+    Missed,
+    Ringing,
+    Always,
+}
+
+fn info_line(model: &Model, width: u16) -> Line<'_> {
     let theme = &Theme::of(model);
     let g = theme.glyphs;
-    let sep = || Span::styled(g.bar, theme.dim());
-    let mut spans = Vec::new();
-    let (glyph, text, style) = if model.engine_stopped {
-        (g.failed, "engine stopped".to_string(), theme.error())
-    } else {
-        match &model.connection {
-            ConnectionState::Connecting => {
-                (g.connecting, "connecting".to_string(), theme.warning())
-            }
-            ConnectionState::Connected => (g.connected, "connected".to_string(), theme.good()),
-            ConnectionState::Unreachable(r) => {
-                (g.failed, format!("unreachable: {r}"), theme.error())
-            }
-            ConnectionState::AuthFailed(r) => {
-                (g.failed, format!("auth failed: {r}"), theme.error())
-            }
+    let mut items: Vec<(Keep, Vec<Span>)> = Vec::new();
+    let (state, reason) = connection(model, theme);
+    items.push((Keep::Always, vec![state]));
+    if let Some(reason) = reason {
+        items.push((Keep::Reason, vec![reason]));
+    }
+    if let Some(first) = model
+        .calls
+        .first_ringing()
+        .filter(|_| !model.ringing.is_empty())
+    {
+        let name = model.store.info(first).name.as_str();
+        let n = model.ringing.len();
+        let text = match n {
+            1 => format!("{} ringing: {name}", g.line[1]),
+            _ => format!("{} {n} ringing: {name} first", g.line[1]),
+        };
+        items.push((
+            Keep::Ringing,
+            vec![Span::styled(text, theme.ringing_badge(false))],
+        ));
+    }
+    let mut view = Vec::new();
+    if model.views.current != crate::app::views::EVERYONE && !model.search.ranked() {
+        view.push(Span::styled(
+            format!("{} {}", g.favourite, model.views.name(model.views.current)),
+            theme.header(),
+        ));
+    }
+    if model.views.available_only {
+        if !view.is_empty() {
+            view.push(Span::raw(" "));
         }
-    };
-    spans.push(Span::styled(format!("{glyph} {text}"), style));
-    // Before the counts: it must not be cut off on a narrow terminal.
+        view.push(Span::styled("available only", theme.good()));
+    }
+    if !view.is_empty() {
+        items.push((Keep::View, view));
+    }
     if model.notes.offline.is_some() {
-        spans.push(sep());
         let queued = model.notes.queued;
         let text = if queued > 0 {
             format!("notes offline ({queued} waiting)")
         } else {
             "notes offline".to_string()
         };
-        spans.push(Span::styled(text, theme.error()));
+        items.push((Keep::Notes, vec![Span::styled(text, theme.error())]));
     }
     if let Some(missed) = crate::ui::journal::status_span(model, theme) {
-        spans.push(sep());
-        spans.push(missed);
+        items.push((Keep::Missed, vec![missed]));
     }
     if let Some(note) = &model.list_note {
-        spans.push(sep());
         let style = if note.starts_with("list refused") {
             theme.warning()
         } else {
             Style::new()
         };
-        spans.push(Span::styled(note.as_str(), style));
+        items.push((Keep::ListNote, vec![Span::styled(note.as_str(), style)]));
     }
-    spans.push(sep());
+    items.push((Keep::Counts, counts(model, theme)));
+    if model.own_uri.is_some() {
+        items.push((Keep::Me, me(model, theme)));
+    }
+    if model.read_only {
+        items.push((
+            Keep::ReadOnly,
+            vec![Span::styled("READ-ONLY", theme.warning())],
+        ));
+    }
+    if model.search.is_active() {
+        items.push((
+            Keep::Always,
+            vec![
+                Span::styled("search: ", theme.key()),
+                Span::styled(model.search.query(), theme.matched()),
+                Span::raw(format!(
+                    " ({} of {})",
+                    shown_count(model),
+                    model.search.len()
+                )),
+            ],
+        ));
+    } else {
+        items.push((
+            Keep::Placeholder,
+            vec![Span::styled("type to search", theme.dim())],
+        ));
+    }
+    let clock = model
+        .clock
+        .as_ref()
+        .map(|c| Span::styled(crate::ui::clock::clock_text(c), theme.header()));
+    fit(items, clock, width, theme)
+}
+
+/// Drop the items that do not fit, lowest [`Keep`] first (latest first
+/// among equals); the clock goes at the right end.
+fn fit<'a>(
+    mut items: Vec<(Keep, Vec<Span<'a>>)>,
+    clock: Option<Span<'a>>,
+    width: u16,
+    theme: &Theme,
+) -> Line<'a> {
+    let bar = theme.glyphs.bar;
+    let bar_w = Span::raw(bar).width();
+    let clock_w = clock.as_ref().map_or(0, |c| c.width() + bar_w);
+    // A reason is glued to the state before it (no bar).
+    let bars = |items: &[(Keep, Vec<Span>)]| {
+        items
+            .iter()
+            .skip(1)
+            .filter(|(k, _)| *k != Keep::Reason)
+            .count()
+    };
+    let total = |items: &[(Keep, Vec<Span>)]| {
+        items
+            .iter()
+            .map(|(_, spans)| spans.iter().map(Span::width).sum::<usize>())
+            .sum::<usize>()
+            + bar_w * bars(items)
+            + clock_w
+    };
+    while total(&items) > usize::from(width) {
+        let lowest = items
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _))| *k != Keep::Always)
+            .min_by_key(|(i, (k, _))| (*k, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        match lowest {
+            Some(i) => {
+                items.remove(i);
+            }
+            None => break,
+        }
+    }
+    // Still too wide: the search query keeps its end (what is being
+    // typed), so the clock and the connection stay whole.
+    let over = total(&items).saturating_sub(usize::from(width));
+    if over > 0
+        && let Some((_, item)) = items.iter_mut().rev().find(|(k, _)| *k == Keep::Always)
+        && let Some(longest) = item.iter_mut().max_by_key(|s| s.width())
+    {
+        let ellipsis = theme.glyphs.ellipsis;
+        let keep = longest
+            .width()
+            .saturating_sub(over + Span::raw(ellipsis).width());
+        let text: String = longest.content.chars().collect();
+        let mut tail: Vec<char> = Vec::new();
+        let mut w = 0;
+        for c in text.chars().rev() {
+            let cw = Span::raw(c.to_string()).width();
+            if w + cw > keep {
+                break;
+            }
+            w += cw;
+            tail.push(c);
+        }
+        let cut: String = tail.into_iter().rev().collect();
+        *longest = Span::styled(format!("{ellipsis}{cut}"), longest.style);
+    }
+    let used = total(&items);
+    let mut spans = Vec::new();
+    for (i, (keep, item)) in items.into_iter().enumerate() {
+        if i > 0 && keep != Keep::Reason {
+            spans.push(Span::styled(bar, theme.dim()));
+        }
+        spans.extend(item);
+    }
+    if let Some(clock) = clock {
+        let pad = usize::from(width).saturating_sub(used);
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.push(Span::styled(bar, theme.dim()));
+        spans.push(clock);
+    }
+    Line::from(spans)
+}
+
+/// How many contacts the grid lists (each once).
+fn shown_count(model: &Model) -> usize {
+    model.list.cells.iter().filter(|c| !c.in_favourites).count()
+}
+
+/// The connection state, and why it failed (a separate span: it may give
+/// way at 80 columns, the state never does).
+fn connection<'a>(model: &'a Model, theme: &Theme) -> (Span<'a>, Option<Span<'a>>) {
+    let g = theme.glyphs;
+    let (glyph, text, reason, style) = if model.engine_stopped {
+        (g.failed, "engine stopped", None, theme.error())
+    } else {
+        match &model.connection {
+            ConnectionState::Connecting => (g.connecting, "connecting", None, theme.warning()),
+            ConnectionState::Connected => (g.connected, "connected", None, theme.good()),
+            ConnectionState::Unreachable(r) => (g.failed, "unreachable", Some(r), theme.error()),
+            ConnectionState::AuthFailed(r) => (g.failed, "auth failed", Some(r), theme.error()),
+        }
+    };
+    (
+        Span::styled(format!("{glyph} {text}"), style),
+        reason.map(|r| Span::styled(format!(": {r}"), style)),
+    )
+}
+
+fn counts<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
+    let g = theme.glyphs;
     let c = model.counts;
-    spans.push(Span::raw(format!(
+    let mut spans = vec![Span::raw(format!(
         "{} active{sep}{} pending{sep}",
         c.active,
         c.pending,
         sep = g.sep
-    )));
+    ))];
     let failed_style = if c.failed > 0 {
         theme.error()
     } else {
@@ -178,39 +398,42 @@ fn info_line(model: &Model) -> Line<'_> {
             theme.warning(),
         ));
     }
-    if model.own_uri.is_some() {
-        spans.push(sep());
-        spans.push(Span::raw("me: "));
-        match (&model.own.line, model.own_id) {
-            // What we publish (state, note, until), from the keeper.
-            (Some(line), _) => {
-                let style = if model.own.error.is_some() {
-                    theme.warning()
-                } else {
-                    Style::new()
-                };
-                spans.push(Span::styled(line.as_str(), style));
-            }
-            (None, own_id) => own_presence(model, theme, own_id, &mut spans),
+    spans
+}
+
+/// Is what we know of ourselves out of date? The server is gone (or not
+/// there yet) like for every other cell, or our own cell is stale.
+fn own_stale(model: &Model) -> bool {
+    model.engine_stopped
+        || model.connection != ConnectionState::Connected
+        || model
+            .own_id
+            .is_some_and(|id| model.store.shown(id).freshness == crate::presence::Freshness::Stale)
+}
+
+fn me<'a>(model: &'a Model, theme: &Theme) -> Vec<Span<'a>> {
+    let mut spans = vec![Span::raw("me: ")];
+    let known = model.own.line.is_some() || model.own_id.is_some();
+    let stale = known && own_stale(model);
+    if stale {
+        spans.push(Span::styled(theme.glyphs.stale, theme.warning()));
+    }
+    match (&model.own.line, model.own_id) {
+        // What we publish (state, note, until), from the keeper.
+        (Some(line), _) => {
+            let style = if model.own.error.is_some() {
+                theme.warning()
+            } else if stale {
+                theme.dim()
+            } else {
+                Style::new()
+            };
+            let text = crate::ui::clock::with_relative_until(line, model.clock.as_ref());
+            spans.push(Span::styled(text, style));
         }
+        (None, own_id) => own_presence(model, theme, own_id, &mut spans),
     }
-    if model.read_only {
-        spans.push(sep());
-        spans.push(Span::styled("READ-ONLY", theme.warning()));
-    }
-    spans.push(sep());
-    if model.search.is_active() {
-        spans.push(Span::styled("search: ", theme.key()));
-        spans.push(Span::styled(model.search.query(), theme.matched()));
-        spans.push(Span::raw(format!(
-            " ({} of {})",
-            model.search.hits().len(),
-            model.search.len()
-        )));
-    } else {
-        spans.push(Span::styled("type to search", theme.dim()));
-    }
-    Line::from(spans)
+    spans
 }
 
 /// "me:" before the keeper has said anything: our presence as a watcher sees
@@ -224,7 +447,7 @@ fn own_presence<'a>(
     match own_id {
         Some(id) => {
             let s = model.store.shown(id);
-            let confident = s.freshness == crate::presence::Freshness::Fresh;
+            let confident = s.freshness == crate::presence::Freshness::Fresh && !own_stale(model);
             spans.push(Span::styled(
                 theme.presence_glyph(s.presence),
                 theme.presence_style(s.presence, confident),

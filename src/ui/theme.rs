@@ -18,6 +18,12 @@ pub struct Glyphs {
     /// Break, business trip, home office, vacation, custom.
     pub availability: [&'static str; 5],
     pub favourite: &'static str,
+    /// A missed call not yet looked at (in the gap after the badge).
+    pub missed: &'static str,
+    /// A search hit found only through a note.
+    pub via_note: &'static str,
+    /// A call's duration is approximate (its start was not seen).
+    pub approx: &'static str,
     /// The contact has an attendant note (in the gap after the badge).
     pub note: &'static str,
     pub stale: &'static str,
@@ -40,6 +46,9 @@ pub static UNICODE: Glyphs = Glyphs {
     line: ["✓", "☎", "⇄", "✗", "↪", "⊗", "·"],
     availability: ["‖", "✈", "⌂", "☀", "※"],
     favourite: "★",
+    missed: "!",
+    via_note: "¶",
+    approx: "≈",
     note: "✎",
     stale: "?",
     ellipsis: "…",
@@ -58,6 +67,9 @@ pub static ASCII: Glyphs = Glyphs {
     line: ["-", "*", "=", "x", ">", "%", "."],
     availability: ["B", "T", "H", "V", "C"],
     favourite: "*",
+    missed: "!",
+    via_note: "P",
+    approx: "~",
     note: "N",
     stale: "?",
     ellipsis: "~",
@@ -220,6 +232,18 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(bg)
                 .add_modifier(Modifier::BOLD)
+        }
+    }
+
+    /// A ringing cell, whole, in blink phase `phase`: black on red, then
+    /// on orange; in mono reversed and bold, then bold (the selection only
+    /// reverses the name); a selected ringing cell is also underlined.
+    pub fn ringing_cell(&self, phase: bool, selected: bool) -> Style {
+        let s = self.ringing_badge(phase);
+        if selected {
+            s.add_modifier(Modifier::UNDERLINED)
+        } else {
+            s
         }
     }
 

@@ -13,14 +13,41 @@ fn default_bindings_reach_their_actions() {
     );
     assert_eq!(
         km.action_for(&ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
-        Some(Action::Quit)
+        Some(Action::QuitNow)
     );
     assert_eq!(
         km.action_for(&ev(
             KeyCode::Char('Q'),
             KeyModifiers::CONTROL | KeyModifiers::SHIFT
         )),
-        Some(Action::Quit)
+        Some(Action::QuitNow)
+    );
+    assert_eq!(
+        km.action_for(&ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Some(Action::Quit),
+        "Ctrl-C asks, like F10"
+    );
+    // The receptionist's key plan.
+    for (f, action) in [
+        (1, Action::Help),
+        (2, Action::ToggleFavourite),
+        (3, Action::AvailableOnly),
+        (4, Action::EditNote),
+        (5, Action::StatusPicker),
+        (6, Action::NextRinging),
+        (9, Action::GroupPicker),
+        (10, Action::Quit),
+    ] {
+        assert_eq!(
+            km.action_for(&ev(KeyCode::F(f), KeyModifiers::NONE)),
+            Some(action),
+            "F{f}"
+        );
+    }
+    assert_eq!(
+        km.action_for(&ev(KeyCode::F(4), KeyModifiers::SHIFT)),
+        Some(Action::NoteHistory),
+        "the note history moved off F6"
     );
     assert_eq!(
         km.action_for(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT)),

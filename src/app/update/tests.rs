@@ -232,7 +232,9 @@ fn keys_rebound_in_the_config_take_effect() {
         [Cmd::SaveFavourites { .. }]
     ));
     assert!(key(&mut m, KeyCode::F(10)).is_empty());
-    assert_eq!(ctrl(&mut m, 'x'), vec![Cmd::Quit]);
+    assert!(!m.confirm_quit, "F10 no longer quits");
+    assert!(ctrl(&mut m, 'x').is_empty(), "the rebound key asks first");
+    assert_eq!(key(&mut m, KeyCode::Enter), vec![Cmd::Quit]);
     assert!(m.quit);
 }
 
@@ -253,9 +255,23 @@ fn quit_keys_and_help() {
         !m.help_open && m.search.query() == "a",
         "typing closes help and searches"
     );
-    assert_eq!(ctrl(&mut m, 'c'), vec![Cmd::Quit]);
+    assert!(ctrl(&mut m, 'c').is_empty(), "Ctrl-C asks first");
+    assert!(m.confirm_quit && !m.quit);
+    assert_eq!(key(&mut m, KeyCode::Char('y')), vec![Cmd::Quit]);
     let (mut m, _) = office();
-    assert_eq!(key(&mut m, KeyCode::F(10)), vec![Cmd::Quit]);
+    assert!(key(&mut m, KeyCode::F(10)).is_empty(), "F10 asks first");
+    assert!(
+        m.message.as_deref().is_some_and(|t| t.starts_with("Quit")),
+        "{:?}",
+        m.message
+    );
+    assert!(key(&mut m, KeyCode::Char('n')).is_empty(), "n: stay");
+    assert!(!m.quit && !m.confirm_quit && m.message.is_none());
+    assert!(!m.search.is_active(), "the answer is not typed");
+    key(&mut m, KeyCode::F(10));
+    assert_eq!(key(&mut m, KeyCode::F(10)), vec![Cmd::Quit], "F10 twice");
+    let (mut m, _) = office();
+    assert_eq!(ctrl(&mut m, 'q'), vec![Cmd::Quit], "Ctrl-Q at once");
 }
 
 #[test]

@@ -217,6 +217,8 @@ fn the_example_config_shows_every_key_of_the_schema() {
         ("telephony", k.telephony),
         ("journal", k.journal),
         ("diagnostics", k.diagnostics),
+        ("group", k.group),
+        ("numbers", k.numbers),
     ];
     let shown = |key: &str| {
         EXAMPLE.lines().any(|l| {
@@ -241,7 +243,9 @@ fn the_example_config_shows_every_key_of_the_schema() {
             "status",
             "telephony",
             "journal",
-            "diagnostics"
+            "diagnostics",
+            "group",
+            "numbers"
         ]
     );
     for top in k.top {
