@@ -269,7 +269,7 @@ pub fn key(model: &mut Model, key: &KeyEvent) -> Option<Vec<Cmd>> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
     let action = model.keymap.action_for(key);
-    if matches!(action, Some(Action::Quit)) {
+    if matches!(action, Some(Action::Quit | Action::QuitNow)) {
         return None;
     }
     match (key.code, action) {
