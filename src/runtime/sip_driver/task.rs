@@ -205,12 +205,15 @@ impl Driver {
     /// Move the engine's transmits into the socket (or its buffer).
     fn queue_transmits(&mut self) {
         while let Some(t) = self.engine.poll_transmit() {
-            let peer = t.to.or(Some(self.server));
-            let entry = self
-                .trace
-                .record(Instant::now(), Direction::Out, peer, &t.bytes);
-            if self.trace_live {
-                let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+            if self.trace.capacity() > 0 || self.trace_live {
+                // `trace_messages = 0` and no live trace: no trace, no cost.
+                let peer = t.to.or(Some(self.server));
+                let entry = self
+                    .trace
+                    .record(Instant::now(), Direction::Out, peer, &t.bytes);
+                if self.trace_live {
+                    let _ = self.events.send(EngineEvent::Trace(Box::new(entry)));
+                }
             }
             match &mut self.io {
                 Io::Udp {

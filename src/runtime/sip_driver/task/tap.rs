@@ -33,6 +33,9 @@ pub(super) fn trace(
     from: Option<SocketAddr>,
     bytes: &[u8],
 ) {
+    if trace.capacity() == 0 && !live {
+        return; // `trace_messages = 0`: no trace, no cost
+    }
     let entry = trace.record(Instant::now(), Direction::In, from, bytes);
     if live {
         let _ = events.send(EngineEvent::Trace(Box::new(entry)));
