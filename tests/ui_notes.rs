@@ -286,17 +286,23 @@ fn the_full_help_pages_at_80x24_and_every_action_is_reachable() {
     );
     key(&mut m, KeyCode::F(1));
     let first = text(&m);
-    assert!(first.contains("page 1/3: PgDn more, PgUp back"), "{first}");
+    assert!(first.contains("page 1/"), "{first}");
     assert!(first.contains("status_picker"), "{first}");
-    key(&mut m, KeyCode::PageDown);
-    let second = text(&m);
-    assert!(m.help_open, "PgDn pages, it does not close the help");
-    assert!(second.contains("page 2/3"), "{second}");
-    key(&mut m, KeyCode::PageDown);
-    let third = text(&m);
-    assert!(third.contains("page 3/3"), "{third}");
-    insta::assert_snapshot!(format!("{first}{second}{third}"));
-    let all = format!("{first}{second}{third}");
+    // Every page in turn (PgDn cycles back to the first).
+    let mut all = first.clone();
+    let mut last = first.clone();
+    for n in 2..10 {
+        key(&mut m, KeyCode::PageDown);
+        assert!(m.help_open, "PgDn pages, it does not close the help");
+        let page = text(&m);
+        if page == first {
+            break;
+        }
+        assert!(page.contains(&format!("page {n}/")), "{page}");
+        all.push_str(&page);
+        last = page;
+    }
+    insta::assert_snapshot!(all.clone());
     for a in switchboard::app::Action::ALL {
         let name = a.name();
         assert!(all.contains(name), "{name} is on no page:\n{all}");
@@ -310,14 +316,10 @@ fn the_full_help_pages_at_80x24_and_every_action_is_reachable() {
     ] {
         assert!(all.contains(needle), "{needle}: {all}");
     }
-    key(&mut m, KeyCode::PageDown);
-    assert_eq!(
-        text(&m),
-        first,
-        "PgDn from the last page cycles to the first"
-    );
+    // The loop above ended on the first page again: PgDn from the last
+    // page cycles to the first, and PgUp from the first goes to the last.
     key(&mut m, KeyCode::PageUp);
-    assert_eq!(text(&m), third, "PgUp from the first page goes to the last");
+    assert_eq!(text(&m), last, "PgUp from the first page goes to the last");
 }
 
 #[test]

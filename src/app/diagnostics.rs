@@ -114,7 +114,13 @@ pub struct DiagState {
     pub test_event: EventKind,
     /// The last snapshot, one report per server.
     pub reports: Vec<ServerReport>,
+    /// The engine each report came from (several servers: one per
+    /// server), in the order of `reports`.
+    pub report_servers: Vec<crate::store::ServerId>,
+    /// Every server's trace, merged in time order.
     pub trace: Vec<TraceEntry>,
+    /// Each server's own trace, in the order of `reports`.
+    pub traces: Vec<Vec<TraceEntry>>,
     /// When to ask again.
     pub next_poll: Option<Instant>,
 }
@@ -133,7 +139,9 @@ impl Default for DiagState {
             input: None,
             test_event: EventKind::Presence,
             reports: Vec::new(),
+            report_servers: Vec::new(),
             trace: Vec::new(),
+            traces: Vec::new(),
             next_poll: None,
         }
     }
@@ -165,17 +173,30 @@ pub fn open(model: &mut Model) -> Vec<Cmd> {
 
 /// The driver's answer: replaces the snapshot (one server's report; the
 /// others' stay).
-pub fn on_report(model: &mut Model, d: crate::sip::engine::diagnostics::Diagnostics) {
+pub fn on_report(
+    model: &mut Model,
+    server: crate::store::ServerId,
+    d: crate::sip::engine::diagnostics::Diagnostics,
+) {
     let diag = &mut model.diag;
-    match diag
-        .reports
-        .iter_mut()
-        .find(|r| r.server == d.report.server)
-    {
-        Some(slot) => *slot = d.report,
-        None => diag.reports.push(d.report),
+    match diag.report_servers.iter().position(|s| *s == server) {
+        Some(i) if i < diag.reports.len() && i < diag.traces.len() => {
+            diag.reports[i] = d.report;
+            diag.traces[i] = d.trace;
+        }
+        _ => {
+            diag.report_servers.push(server);
+            diag.reports.push(d.report);
+            diag.traces.push(d.trace);
+        }
     }
-    diag.trace = d.trace;
+    diag.trace = if diag.traces.len() == 1 {
+        diag.traces[0].clone()
+    } else {
+        let mut all: Vec<TraceEntry> = diag.traces.iter().flatten().cloned().collect();
+        all.sort_by_key(|e| e.at);
+        all
+    };
     if diag.open {
         model.dirty = true;
     }
@@ -422,7 +443,9 @@ fn resubscribe_server(model: &mut Model) -> Vec<Cmd> {
         "Subscribing again to everything on {}",
         crate::text::harmless_line(&report.server)
     ));
-    vec![Cmd::ResubscribeServer(server), Cmd::Diagnose]
+    // The engine that sent this report (its server's id).
+    let id = model.diag.report_servers.get(server).copied().unwrap_or(0);
+    vec![Cmd::ResubscribeServer(usize::from(id)), Cmd::Diagnose]
 }
 
 /// Contacts with a row (for tests and the view's counts).

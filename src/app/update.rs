@@ -118,7 +118,9 @@ fn on_engine(model: &mut Model, server: crate::store::ServerId, ev: EngineEvent)
             let now = advance_clock(model, *at);
             model.add_contacts(contacts, now);
         }
-        EngineEvent::Diagnostics(d) => crate::app::diagnostics::on_report(model, (**d).clone()),
+        EngineEvent::Diagnostics(d) => {
+            crate::app::diagnostics::on_report(model, server, (**d).clone())
+        }
         EngineEvent::Trace(_) => {}
         EngineEvent::Presence { at, .. }
         | EngineEvent::Dialog { at, .. }
