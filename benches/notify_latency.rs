@@ -40,7 +40,7 @@
 )]
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -48,20 +48,21 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::Cell;
+use ratatui::backend::CrosstermBackend;
 use ratatui::layout::{Position, Rect, Size};
 use switchboard::app::grid_list::Row;
 use switchboard::app::{Model, Msg, Settings, layout, update};
 use switchboard::demo::{self, DemoOptions};
 use switchboard::presence::ContactInfo;
-use switchboard::runtime::console::{
-    EventSource, LeanBackend, QueueWriter, run_loop_gated, spawn_writer,
-};
+use switchboard::runtime::console::{EventSource, LeanBackend, run_loop_gated, spawn_writer};
 use switchboard::runtime::sip_driver::{CommandSender, SipHandle};
 use switchboard::sip::engine::{EngineConfig, Transport};
 use switchboard::sip::events::EngineEvent;
 use switchboard::store::ContactId;
+
+#[path = "notify_latency/probe.rs"]
+mod probe;
+use probe::{Counted, Frame, Recorder, RxSampler, Stamped};
 
 const CONTACTS: usize = 10_000;
 const SIZE: Size = Size {
@@ -71,6 +72,9 @@ const SIZE: Size = Size {
 const BUDGET_P99: Duration = Duration::from_millis(20);
 /// After every subscription has its first NOTIFY, let the start settle.
 const SETTLE: Duration = Duration::from_secs(2);
+/// On a loaded machine a few subscriptions may still be retrying: the
+/// window then opens anyway, with 99 % of them in, or after this long.
+const WARM_UP_MAX: Duration = Duration::from_secs(60);
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as
@@ -218,6 +222,7 @@ struct Logged<'a> {
     expected: usize,
     window: Duration,
     done: Arc<tokio::sync::Notify>,
+    started: Instant,
 }
 
 impl Logged<'_> {
@@ -232,7 +237,11 @@ impl Logged<'_> {
         match log.from {
             None => {
                 log.seen.insert((contact.0, dialog));
-                if log.seen.len() >= self.expected {
+                let most = log.seen.len() * 100 >= self.expected * 99;
+                if log.seen.len() >= self.expected
+                    || (most && now.duration_since(self.started) >= SETTLE * 5)
+                    || now.duration_since(self.started) >= WARM_UP_MAX
+                {
                     log.from = Some(now + SETTLE);
                     log.until = Some(now + SETTLE + self.window);
                 }
@@ -340,6 +349,7 @@ fn measure(demo: &DemoThread, window: Duration) -> Option<Figures> {
             expected: demo.contacts.len() * 2,
             window,
             done: Arc::clone(&done),
+            started: Instant::now(),
         };
         let input = futures_util::stream::pending::<io::Result<Event>>();
         let ran = tokio::time::timeout(Duration::from_secs(120) + window, async {
@@ -357,7 +367,10 @@ fn measure(demo: &DemoThread, window: Duration) -> Option<Figures> {
     });
     stop_rx.store(true, Ordering::SeqCst);
     let (rx_max, rx_mean, rx_samples) = rx.finish();
-    assert!(started, "every contact got its first state within 120 s");
+    assert!(
+        started,
+        "the window opened and closed within 120 s + the window"
+    );
     drop(terminal);
     writer.finish(Duration::from_secs(2));
     drop(rt);
@@ -435,161 +448,4 @@ fn visible_cells(model: &Model) -> HashMap<ContactId, Rect> {
         }
     }
     out
-}
-
-/// One draw: when, which cells, and where its bytes end in the stream.
-struct Frame {
-    drawn: Instant,
-    cells: Vec<(u16, u16)>,
-    end: u64,
-}
-
-/// The terminal: stamps each write as it returns, with the bytes so far.
-struct Stamped {
-    log: Arc<Mutex<Vec<(Instant, u64)>>>,
-    offset: u64,
-}
-
-impl Write for Stamped {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.offset += buf.len() as u64;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        let now = Instant::now();
-        if let Ok(mut log) = self.log.lock() {
-            log.push((now, self.offset));
-        }
-        Ok(())
-    }
-}
-
-/// Counts the bytes the backend hands to the console's queue.
-struct Counted {
-    inner: QueueWriter,
-    offset: Arc<AtomicU64>,
-}
-
-impl Write for Counted {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.offset.fetch_add(n as u64, Ordering::SeqCst);
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// The backend stack with a fixed size, recording each draw's cells.
-struct Recorder<B> {
-    inner: B,
-    frames: Arc<Mutex<Vec<Frame>>>,
-    offset: Arc<AtomicU64>,
-    pending: Option<(Instant, Vec<(u16, u16)>)>,
-}
-
-impl<B: Backend> Backend for Recorder<B> {
-    type Error = B::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        let drawn = Instant::now();
-        let content: Vec<(u16, u16, &Cell)> = content.collect();
-        self.pending = Some((drawn, content.iter().map(|&(x, y, _)| (x, y)).collect()));
-        self.inner.draw(content.into_iter())
-    }
-    fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
-        self.inner.append_lines(n)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        Ok(Position::ORIGIN)
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        Ok(SIZE)
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        Ok(WindowSize {
-            columns_rows: SIZE,
-            pixels: Size::default(),
-        })
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        let r = self.inner.flush();
-        if let Some((drawn, cells)) = self.pending.take() {
-            let end = self.offset.load(Ordering::SeqCst);
-            if let Ok(mut frames) = self.frames.lock() {
-                frames.push(Frame { drawn, cells, end });
-            }
-        }
-        r
-    }
-}
-
-/// Samples the kernel's receive queue of the driver's UDP socket (the one
-/// connected to the demo server) from `/proc/net/udp` every 5 ms.
-struct RxSampler {
-    thread: std::thread::JoinHandle<(u64, f64, usize)>,
-}
-
-impl RxSampler {
-    fn start(server: SocketAddr, log: Arc<Mutex<Log>>, stop: Arc<AtomicBool>) -> RxSampler {
-        let remote = match server {
-            SocketAddr::V4(a) => format!(
-                "{:08X}:{:04X}",
-                u32::from_le_bytes(a.ip().octets()),
-                a.port()
-            ),
-            SocketAddr::V6(_) => String::new(),
-        };
-        let thread = std::thread::spawn(move || {
-            let (mut max, mut sum, mut n) = (0u64, 0u64, 0usize);
-            while !stop.load(Ordering::SeqCst) {
-                let from = log.lock().ok().and_then(|l| l.from);
-                if from.is_none_or(|f| Instant::now() < f) {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                }
-                let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
-                for line in table.lines().skip(1) {
-                    let f: Vec<&str> = line.split_whitespace().collect();
-                    if f.get(2) != Some(&remote.as_str()) {
-                        continue;
-                    }
-                    let rx = f
-                        .get(4)
-                        .and_then(|q| q.split_once(':'))
-                        .and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok())
-                        .unwrap_or(0);
-                    max = max.max(rx);
-                    sum += rx;
-                    n += 1;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            (max, if n == 0 { 0.0 } else { sum as f64 / n as f64 }, n)
-        });
-        RxSampler { thread }
-    }
-
-    fn finish(self) -> (u64, f64, usize) {
-        self.thread.join().unwrap_or((0, 0.0, 0))
-    }
 }
