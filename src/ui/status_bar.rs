@@ -158,13 +158,16 @@ enum Keep {
     Placeholder,
     Counts,
     ListNote,
-    /// Why the connection failed: the state itself is [`Keep::Always`],
-    /// its reason gives way before the notes, views and ringing phones.
-    Reason,
     Me,
     Notes,
     ReadOnly,
     View,
+    /// Why the connection failed: the state itself is [`Keep::Always`];
+    /// its reason is what the operator needs next, so it stays longer
+    /// than the notes and views, and when it does not fit whole its start
+    /// is kept ("certificate check failed: … expired…"). Ringing phones
+    /// and missed calls still come first.
+    Reason,
     /// "N missed" (the journal): after the ringing phones.
     Missed,
     Ringing,
@@ -268,6 +271,37 @@ fn info_line(model: &Model, width: u16) -> Line<'_> {
     fit(items, clock, width, theme)
 }
 
+/// The fewest columns of a connection failure's reason worth showing.
+const REASON_MIN: usize = 24;
+
+/// Cut a [`Keep::Reason`] item by `over` columns, keeping its start; false
+/// (nothing changed) for any other item or when too little would be left.
+fn cut_reason(item: &mut (Keep, Vec<Span<'_>>), over: usize, ellipsis: &str) -> bool {
+    let (Keep::Reason, spans) = item else {
+        return false;
+    };
+    let Some(span) = spans.last_mut() else {
+        return false;
+    };
+    let ell = Span::raw(ellipsis).width();
+    let keep = span.width().saturating_sub(over + ell);
+    if keep < REASON_MIN {
+        return false;
+    }
+    let mut head = String::new();
+    let mut w = 0;
+    for c in span.content.chars() {
+        let cw = Span::raw(c.to_string()).width();
+        if w + cw > keep {
+            break;
+        }
+        w += cw;
+        head.push(c);
+    }
+    *span = Span::styled(format!("{head}{ellipsis}"), span.style);
+    true
+}
+
 /// Drop the items that do not fit, lowest [`Keep`] first (latest first
 /// among equals); the clock goes at the right end.
 fn fit<'a>(
@@ -304,7 +338,10 @@ fn fit<'a>(
             .map(|(i, _)| i);
         match lowest {
             Some(i) => {
-                items.remove(i);
+                let over = total(&items) - usize::from(width);
+                if !cut_reason(&mut items[i], over, theme.glyphs.ellipsis) {
+                    items.remove(i);
+                }
             }
             None => break,
         }
