@@ -84,6 +84,10 @@ pub struct Shown {
     /// The server the shown `source` came from (`None`: nothing known
     /// yet); its name: [`Store::server_name`].
     pub server: Option<ServerId>,
+    /// Each line's state, packed ([`rules::Combined::each_line`]; 0 for
+    /// one line or before the first combination): one of several lines
+    /// changing is a change even when the cell stays.
+    pub each_line: u64,
 }
 
 impl Default for Shown {
@@ -239,6 +243,7 @@ impl Shown {
         messages: None,
         suspect: false,
         server: None,
+        each_line: 0,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -250,7 +255,11 @@ impl Shown {
         let line_changed = self.line != c.line;
         let extras_changed = self.forwarded_to != line.forwarded_to
             || self.messages != line.messages
-            || self.line_rule != c.line_rule;
+            || self.line_rule != c.line_rule
+            // One of several lines changed (the first combination only
+            // sets where the lines start from).
+            || (self.each_line != 0 && self.each_line != c.each_line);
+        self.each_line = c.each_line;
         if line_changed {
             self.line_since = Some(now);
             self.suspect = false;

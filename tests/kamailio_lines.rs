@@ -1,0 +1,123 @@
+//! Several lines per contact against a real Kamailio: Bob has his own
+//! line and a second one (`lines = ["sip:dave@127.0.0.1"]`). sipp calls the
+//! second line; `switchboard watch` shows Bob ringing with the caller and
+//! the direction, his first line untouched, then ready again after the
+//! call. The first line's own calls are not involved at any point.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test/bench harness: real clock, real processes and threads"
+)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::kamailio::Kamailio;
+use support::proc::run_dir;
+use support::sipp;
+use support::watch::{Watch, s};
+
+const USERS: &[(&str, &str)] = &[
+    ("attendant", "secret"),
+    ("alice", "alicepw"),
+    ("bob", "bobpw"),
+    ("dave", "davepw"),
+];
+const BOB: &str = "sip:bob@127.0.0.1";
+const BOB_SECOND: &str = "sip:dave@127.0.0.1";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A config: Alice with one line, Bob with two.
+fn config(port: u16) -> std::path::PathBuf {
+    let dir = run_dir("lines-two");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    let text = format!(
+        "[account]\nuri = \"sip:attendant@127.0.0.1\"\npassword = \"secret\"\n\
+         [server]\naddress = \"127.0.0.1:{port}\"\ntransport = \"udp\"\n\
+         [[contact]]\nname = \"Alice Adams\"\nuri = \"sip:alice@127.0.0.1\"\n\
+         [[contact]]\nname = \"Bob Brown\"\nuri = \"{BOB}\"\nlines = [\"{BOB_SECOND}\"]\n"
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("write config");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    path
+}
+
+/// The state of Bob's line `uri` in a JSON line (`lines`), "" if absent.
+fn line_of<'a>(l: &'a Value, uri: &str) -> &'a str {
+    l["lines"]
+        .as_array()
+        .and_then(|ls| ls.iter().find(|x| s(x, "uri") == uri))
+        .map(|x| s(x, "line"))
+        .unwrap_or("")
+}
+
+#[test]
+fn a_contact_with_two_lines_rings_on_the_second_and_the_first_stays_as_it_was() {
+    let kam = Kamailio::start(USERS);
+    let cfg = config(kam.port);
+    let mut w = Watch::start(&cfg, &[]);
+    let everyone = vec!["sip:alice@127.0.0.1".to_string(), BOB.to_string()];
+    w.wait_for_all(WAIT, "every line ready", &everyone, |l| {
+        s(l, "line") == "ready"
+            && s(l, "subscription") == "active"
+            && (s(l, "contact") != BOB
+                || (line_of(l, BOB) == "ready" && line_of(l, BOB_SECOND) == "ready"))
+    });
+    let bob_before = w
+        .seen
+        .iter()
+        .rev()
+        .find(|(_, l)| s(l, "contact") == BOB)
+        .map(|(_, l)| l.clone())
+        .expect("bob's line");
+    assert_eq!(line_of(&bob_before, BOB), "ready", "{bob_before}");
+
+    let call = sipp::start_call(
+        kam.port,
+        ("alice", "alicepw"),
+        ("dave", "davepw"),
+        2000,
+        1000,
+    );
+    let ringing = w.wait_for(WAIT, "bob ringing on his second line", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "ringing"
+    });
+    assert_eq!(s(&ringing, "source"), "dialog", "{ringing}");
+    assert_eq!(s(&ringing, "direction"), "incoming", "{ringing}");
+    // Kamailio's dialog-info names the caller by URI: the number stands.
+    assert_eq!(s(&ringing, "peer"), "alice", "{ringing}");
+    assert_eq!(line_of(&ringing, BOB_SECOND), "ringing", "{ringing}");
+    assert_eq!(
+        line_of(&ringing, BOB),
+        "ready",
+        "the first line stays as it was: {ringing}"
+    );
+
+    w.wait_for(WAIT, "bob in a call on his second line", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "active"
+    });
+    let after = w.wait_for(WAIT, "bob ready after the call", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "ready"
+    });
+    call.wait().expect("the call completed");
+    assert_eq!(line_of(&after, BOB), "ready", "{after}");
+    assert_eq!(line_of(&after, BOB_SECOND), "ready", "{after}");
+    assert!(after["peer"].is_null(), "no peer without a call: {after}");
+
+    // Bob's first line never showed anything but ready; Alice (the
+    // caller, one line) never rang and carries no `lines`.
+    for (_, l) in &w.seen {
+        if s(l, "contact") == BOB {
+            assert_eq!(line_of(l, BOB), "ready", "{}", w.dump());
+        } else {
+            assert_ne!(s(l, "line"), "ringing", "{}", w.dump());
+            assert!(l.get("lines").is_none(), "{l}");
+        }
+    }
+}
