@@ -13,6 +13,8 @@ mod servers;
 mod tests;
 #[cfg(test)]
 mod tests_line;
+#[cfg(test)]
+mod tests_lines_health;
 mod uri;
 
 use std::time::Instant;
@@ -52,7 +54,8 @@ pub struct Shown {
     pub note: Option<String>,
     /// Until when their status holds (their return time, RFC 3339 UTC).
     pub until: Option<String>,
-    /// The combined status of the presence and dialog subscriptions.
+    /// The combined (worst) status of the presence subscription and the
+    /// dialog subscription of every line.
     pub subscription: SubscriptionStatus,
     /// Why a live subscription's last body could not be read (`unreadable
     /// dialog document: …`); the state read before is kept, not current.

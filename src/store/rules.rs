@@ -30,7 +30,9 @@ pub struct Inputs<'a> {
     pub registered: Option<bool>,
     /// The contact's other lines (`lines`): each combined like the first
     /// and then aggregated (ringing beats active beats ready; faulty only
-    /// if every line is).
+    /// if every line is). Their dialog subscriptions count in the
+    /// contact's subscription, freshness and reason like the first line's:
+    /// a stale second line makes the contact stale.
     pub lines: &'a [super::line::ExtraLine],
 }
 
