@@ -10,6 +10,7 @@
 
 mod support;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -28,13 +29,14 @@ const BOB: &str = "sip:bob@127.0.0.1";
 const BOB_SECOND: &str = "sip:dave@127.0.0.1";
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A config: Alice with one line, Bob with two.
-fn config(port: u16) -> std::path::PathBuf {
+/// A config: Alice with one line, Bob with two; `extra` before the
+/// contacts.
+fn config(port: u16, extra: &str) -> PathBuf {
     let dir = run_dir("lines-two");
     std::fs::create_dir_all(&dir).expect("config dir");
     let text = format!(
         "[account]\nuri = \"sip:attendant@127.0.0.1\"\npassword = \"secret\"\n\
-         [server]\naddress = \"127.0.0.1:{port}\"\ntransport = \"udp\"\n\
+         [server]\naddress = \"127.0.0.1:{port}\"\ntransport = \"udp\"\n{extra}\n\
          [[contact]]\nname = \"Alice Adams\"\nuri = \"sip:alice@127.0.0.1\"\n\
          [[contact]]\nname = \"Bob Brown\"\nuri = \"{BOB}\"\nlines = [\"{BOB_SECOND}\"]\n"
     );
@@ -46,6 +48,21 @@ fn config(port: u16) -> std::path::PathBuf {
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     }
     path
+}
+
+/// `watch` on Bob's two lines and Alice, past the point where every line
+/// of both is ready; and its log file.
+fn watching(kam: &Kamailio, extra: &str) -> (Watch, PathBuf) {
+    let cfg = config(kam.port, extra);
+    let mut w = Watch::start(&cfg, &[]);
+    let everyone = vec!["sip:alice@127.0.0.1".to_string(), BOB.to_string()];
+    w.wait_for_all(WAIT, "every line ready", &everyone, |l| {
+        s(l, "line") == "ready"
+            && s(l, "subscription") == "active"
+            && (s(l, "contact") != BOB
+                || (line_of(l, BOB) == "ready" && line_of(l, BOB_SECOND) == "ready"))
+    });
+    (w, cfg.with_file_name("switchboard.log"))
 }
 
 /// The state of Bob's line `uri` in a JSON line (`lines`), "" if absent.
@@ -60,15 +77,7 @@ fn line_of<'a>(l: &'a Value, uri: &str) -> &'a str {
 #[test]
 fn a_contact_with_two_lines_rings_on_the_second_and_the_first_stays_as_it_was() {
     let kam = Kamailio::start(USERS);
-    let cfg = config(kam.port);
-    let mut w = Watch::start(&cfg, &[]);
-    let everyone = vec!["sip:alice@127.0.0.1".to_string(), BOB.to_string()];
-    w.wait_for_all(WAIT, "every line ready", &everyone, |l| {
-        s(l, "line") == "ready"
-            && s(l, "subscription") == "active"
-            && (s(l, "contact") != BOB
-                || (line_of(l, BOB) == "ready" && line_of(l, BOB_SECOND) == "ready"))
-    });
+    let (mut w, _) = watching(&kam, "");
     let bob_before = w
         .seen
         .iter()
@@ -120,4 +129,55 @@ fn a_contact_with_two_lines_rings_on_the_second_and_the_first_stays_as_it_was() 
             assert!(l.get("lines").is_none(), "{l}");
         }
     }
+}
+
+#[test]
+fn watch_marks_a_line_ringing_too_long_suspect_and_re_syncs_it_once() {
+    let kam = Kamailio::start(USERS);
+    let (mut w, log) = watching(&kam, "[telephony]\nringing_suspect_after = \"1s\"");
+    let call = sipp::start_call(
+        kam.port,
+        ("alice", "alicepw"),
+        ("dave", "davepw"),
+        4000,
+        500,
+    );
+    let ringing = w.wait_for(WAIT, "bob ringing", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "ringing"
+    });
+    assert_eq!(ringing["suspect"], false, "not at once: {ringing}");
+    let suspect = w.wait_for(WAIT, "bob's ringing marked suspect", |l| {
+        s(l, "contact") == BOB && l["suspect"] == true
+    });
+    assert_eq!(s(&suspect, "line"), "ringing", "{suspect}");
+    // The re-sync: a refresh SUBSCRIBE for the contact's dialog state, on
+    // each of its lines, answered by Kamailio with the full state (still
+    // ringing: the mark stays until the line changes).
+    let resynced = support::proc::wait_until(WAIT, || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.contains("re-syncing") && l.contains(BOB_SECOND))
+            .count()
+            == 1
+    });
+    assert!(
+        resynced,
+        "one re-sync of the ringing line:\n{}",
+        support::proc::tail(&log, 30)
+    );
+    let answered = w.wait_for(WAIT, "bob in a call", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "active"
+    });
+    assert_eq!(answered["suspect"], false, "the mark goes with the ringing");
+    w.wait_for(WAIT, "bob ready", |l| {
+        s(l, "contact") == BOB && s(l, "line") == "ready"
+    });
+    call.wait().expect("the call completed");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        text.matches("marked suspect, re-syncing").count(),
+        1,
+        "re-synced once:\n{}",
+        support::proc::tail(&log, 30)
+    );
 }
