@@ -10,14 +10,20 @@
 
 mod support;
 
+#[path = "e2e_tmux/tmux.rs"]
+#[allow(dead_code)]
+mod tmux;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
 use support::kamailio::Kamailio;
-use support::proc::run_dir;
+use support::proc::{run_dir, tail};
 use support::sipp;
 use support::watch::{Watch, s};
+use switchboard::ui::theme::UNICODE;
+use tmux::{Tmux, row_with, shows};
 
 const USERS: &[(&str, &str)] = &[
     ("attendant", "secret"),
@@ -78,6 +84,7 @@ fn line_of<'a>(l: &'a Value, uri: &str) -> &'a str {
 fn a_contact_with_two_lines_rings_on_the_second_and_the_first_stays_as_it_was() {
     let kam = Kamailio::start(USERS);
     let (mut w, _) = watching(&kam, "");
+    let from = w.seen.len();
     let bob_before = w
         .seen
         .iter()
@@ -119,9 +126,9 @@ fn a_contact_with_two_lines_rings_on_the_second_and_the_first_stays_as_it_was() 
     assert_eq!(line_of(&after, BOB_SECOND), "ready", "{after}");
     assert!(after["peer"].is_null(), "no peer without a call: {after}");
 
-    // Bob's first line never showed anything but ready; Alice (the
-    // caller, one line) never rang and carries no `lines`.
-    for (_, l) in &w.seen {
+    // From the call on, Bob's first line never showed anything but ready;
+    // Alice (the caller, one line) never rang and carries no `lines`.
+    for (_, l) in &w.seen[from..] {
         if s(l, "contact") == BOB {
             assert_eq!(line_of(l, BOB), "ready", "{}", w.dump());
         } else {
@@ -180,4 +187,77 @@ fn watch_marks_a_line_ringing_too_long_suspect_and_re_syncs_it_once() {
         "re-synced once:\n{}",
         support::proc::tail(&log, 30)
     );
+}
+
+#[test]
+fn the_console_rings_bobs_cell_for_a_call_on_his_second_line_and_lists_both_lines() {
+    let kam = Kamailio::start(USERS);
+    let cfg = config(kam.port, "");
+    let dir = run_dir("lines-console");
+    let log = dir.join("switchboard.log");
+    let script = dir.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "'{}' --config '{}' --log '{}'\nexec sleep 600\n",
+            env!("CARGO_BIN_EXE_switchboard"),
+            cfg.display(),
+            log.display()
+        ),
+    )
+    .expect("run.sh");
+    let console = Tmux::start(&dir, &script, &[]);
+    let log_tail = || tail(&log, 30);
+    let glyph = |n: usize| UNICODE.line[n].chars().next().unwrap_or('?');
+    let (ready, ringing) = (glyph(0), glyph(1));
+    console.wait_for(
+        Duration::from_secs(20),
+        "both contacts subscribed, Bob ready",
+        |s| {
+            shows(s, "connected")
+                && shows(s, "2 active")
+                && row_with(s, "Bob Brown").is_some_and(|r| r.contains(ready))
+        },
+        log_tail,
+    );
+    // Bob's details: both lines listed.
+    console.type_text("bob");
+    console.key("Enter");
+    console.wait_for(
+        Duration::from_secs(5),
+        "the panel lists both lines",
+        |s| shows(s, BOB) && shows(s, BOB_SECOND),
+        log_tail,
+    );
+
+    let call = sipp::start_call(
+        kam.port,
+        ("alice", "alicepw"),
+        ("dave", "davepw"),
+        4000,
+        500,
+    );
+    let screen = console.wait_for(
+        Duration::from_secs(10),
+        "Bob's cell and his second line ringing",
+        |s| {
+            row_with(s, "Bob Brown").is_some_and(|r| r.contains(ringing))
+                && row_with(s, "line 2").is_some_and(|r| r.contains(ringing))
+        },
+        log_tail,
+    );
+    // The panel lists `line 1` (sip:bob@…) before `line 2` (sip:dave@…).
+    let first = row_with(&screen, "line 1").expect("the first line's row");
+    assert!(
+        first.contains(ready) && !first.contains(ringing),
+        "the first line stays ready:\n{}",
+        screen.join("\n")
+    );
+    console.wait_for(
+        Duration::from_secs(20),
+        "Bob ready again",
+        |s| row_with(s, "Bob Brown").is_some_and(|r| r.contains(ready) && !r.contains(ringing)),
+        log_tail,
+    );
+    call.wait().expect("the call completed");
 }
