@@ -1,8 +1,11 @@
 //! Several lines per contact against a real Kamailio: Bob has his own
 //! line and a second one (`lines = ["sip:dave@127.0.0.1"]`). sipp calls the
 //! second line; `switchboard watch` shows Bob ringing with the caller and
-//! the direction, his first line untouched, then ready again after the
-//! call. The first line's own calls are not involved at any point.
+//! the direction, his first line untouched (`lines`), then ready again
+//! after the call. The console shows the same: Bob's cell rings, his
+//! details list line 2 ringing and line 1 ready. A line ringing longer
+//! than `ringing_suspect_after` is marked `suspect` by `watch` and its
+//! dialog subscription re-synced once.
 #![allow(
     clippy::disallowed_methods,
     reason = "a test/bench harness: real clock, real processes and threads"
