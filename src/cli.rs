@@ -204,6 +204,11 @@ pub fn run(args: Args) -> ExitCode {
                 timeout,
                 directory: feed,
                 reload: None,
+                ringing_suspect_after: cfg
+                    .as_ref()
+                    .map_or(switchboard::store::RINGING_SUSPECT_AFTER, |c| {
+                        c.telephony.ringing_suspect_after
+                    }),
             };
             block_on(watch(cfg, running, opts, args.seed, args.speed))
         }

@@ -50,6 +50,18 @@ pub struct Line<'a> {
     pub messages: Option<u32>,
     /// Ringing for longer than `ringing_suspect_after`.
     pub suspect: bool,
+    /// Each line of a contact with several (`lines`): its URI, state and
+    /// why, its own URI first. Absent for a contact with one line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<OneLine>,
+}
+
+/// One of a contact's several lines in a JSON line.
+#[derive(Debug, Serialize)]
+pub struct OneLine {
+    pub uri: String,
+    pub line: LineState,
+    pub rule: &'static str,
 }
 
 /// The JSON line for one contact. `wall` maps the store's instants.
@@ -86,8 +98,25 @@ pub fn line(
         forwarded_to: shown.forwarded_to.as_deref(),
         messages: shown.messages,
         suspect: shown.suspect,
+        lines: several_lines(store, id),
     };
     serde_json::to_string(&l).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Every line of a contact that has several; empty for one line.
+fn several_lines(store: &Store, id: ContactId) -> Vec<OneLine> {
+    let lines = store.lines(id);
+    if lines.len() < 2 {
+        return Vec::new();
+    }
+    lines
+        .into_iter()
+        .map(|l| OneLine {
+            uri: l.uri,
+            line: l.state,
+            rule: l.rule,
+        })
+        .collect()
 }
 
 /// The other party, while the line rings or is in a call.

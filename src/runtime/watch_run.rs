@@ -42,12 +42,18 @@ pub struct WatchOptions {
     /// SIGUSR1 reloads the configuration while streaming (`None`: no
     /// file, e.g. the demo).
     pub reload: Option<super::reload::ReloadSetup>,
+    /// `[telephony] ringing_suspect_after`: a line ringing longer is
+    /// marked `suspect` and its dialog subscription re-synced once, as in
+    /// the console.
+    pub ringing_suspect_after: Duration,
 }
 
 /// What woke `follow`.
 enum Wake {
     Event(Option<(ServerId, EngineEvent)>),
     SnapshotDue,
+    /// A ringing line may have rung too long.
+    StuckCheck,
     Reload(crate::directory::Loaded),
     Config(Result<crate::app::Reloaded, String>),
 }
@@ -121,10 +127,13 @@ async fn follow(
         (None, Some(feed), false) => Some(super::directory::start(feed).0),
         (None, None, false) => None,
     };
+    let suspect_after = opts.ringing_suspect_after;
     loop {
+        let stuck_at = store.next_stuck_check(suspect_after);
         let wake = tokio::select! {
             ev = driver.next_event() => Wake::Event(ev),
             () = tokio::time::sleep_until(deadline), if !snapshot_done => Wake::SnapshotDue,
+            () = sleep_until_std(stuck_at), if stuck_at.is_some() => Wake::StuckCheck,
             Some(msg) = next_reload(reload.as_mut()) => match msg {
                 crate::app::Msg::Directory(loaded) => Wake::Reload(loaded),
                 crate::app::Msg::ConfigReloaded(result) => Wake::Config(*result),
@@ -139,6 +148,20 @@ async fn follow(
                 snapshot_done = true;
                 if opts.once {
                     return Ok(WatchEnd::Done);
+                }
+                continue;
+            }
+            Wake::StuckCheck => {
+                let marked = resync_stuck(driver, &mut store, suspect_after, Instant::now());
+                if snapshot_done {
+                    for id in marked {
+                        writeln!(
+                            out,
+                            "{}",
+                            watch::line(&store, id, |i| clock.wall(i), SystemTime::now())
+                        )?;
+                    }
+                    out.flush()?;
                 }
                 continue;
             }
@@ -196,6 +219,40 @@ async fn follow(
             out.flush()?;
         }
     }
+}
+
+/// Waits until `at` (a `std` instant; never when `None`).
+async fn sleep_until_std(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Lines ringing longer than `after` are marked suspect (a missed
+/// hang-up) and their dialog subscriptions re-synced once, as the console
+/// does (`app::line`). Returns the contacts newly marked.
+fn resync_stuck(
+    driver: &ServerHub,
+    store: &mut Store,
+    after: Duration,
+    now: Instant,
+) -> Vec<crate::store::ContactId> {
+    let marked = store.mark_stuck_ringing(now, after);
+    for &contact in &marked {
+        tracing::info!(
+            ?contact,
+            "line ringing too long: marked suspect, re-syncing"
+        );
+        let sent = driver.commands().send(Command::Resync {
+            contact,
+            event: EventKind::Dialog,
+        });
+        if sent.is_err() {
+            tracing::warn!("re-sync not sent: the SIP driver is gone");
+        }
+    }
+    marked
 }
 
 /// A change of the connection after the start, one line on stderr (e.g.

@@ -299,7 +299,8 @@ impl Store {
         let Some(c) = self.contacts.get(id.0 as usize) else {
             return Vec::new();
         };
-        let inputs = c.src.inputs();
+        // The same servers as the cell: each line from the dialog server.
+        let (_, inputs) = super::servers::inputs(&c.src, &c.more, self.preferred());
         let doc = inputs
             .presence
             .filter(|_| !inputs.presence_status.is_refused());

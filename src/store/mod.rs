@@ -13,6 +13,8 @@ mod servers;
 mod tests;
 #[cfg(test)]
 mod tests_line;
+#[cfg(test)]
+mod tests_lines_health;
 mod uri;
 
 use std::time::Instant;
@@ -52,7 +54,8 @@ pub struct Shown {
     pub note: Option<String>,
     /// Until when their status holds (their return time, RFC 3339 UTC).
     pub until: Option<String>,
-    /// The combined status of the presence and dialog subscriptions.
+    /// The combined (worst) status of the presence subscription and the
+    /// dialog subscription of every line.
     pub subscription: SubscriptionStatus,
     /// Why a live subscription's last body could not be read (`unreadable
     /// dialog document: …`); the state read before is kept, not current.
@@ -84,6 +87,10 @@ pub struct Shown {
     /// The server the shown `source` came from (`None`: nothing known
     /// yet); its name: [`Store::server_name`].
     pub server: Option<ServerId>,
+    /// Each line's state, packed ([`rules::Combined::each_line`]; 0 for
+    /// one line or before the first combination): one of several lines
+    /// changing is a change even when the cell stays.
+    pub each_line: u64,
 }
 
 impl Default for Shown {
@@ -239,6 +246,7 @@ impl Shown {
         messages: None,
         suspect: false,
         server: None,
+        each_line: 0,
     };
 
     /// Copies the combined state in; true when anything visible changed.
@@ -250,7 +258,11 @@ impl Shown {
         let line_changed = self.line != c.line;
         let extras_changed = self.forwarded_to != line.forwarded_to
             || self.messages != line.messages
-            || self.line_rule != c.line_rule;
+            || self.line_rule != c.line_rule
+            // One of several lines changed (the first combination only
+            // sets where the lines start from).
+            || (self.each_line != 0 && self.each_line != c.each_line);
+        self.each_line = c.each_line;
         if line_changed {
             self.line_since = Some(now);
             self.suspect = false;

@@ -30,7 +30,9 @@ pub struct Inputs<'a> {
     pub registered: Option<bool>,
     /// The contact's other lines (`lines`): each combined like the first
     /// and then aggregated (ringing beats active beats ready; faulty only
-    /// if every line is).
+    /// if every line is). Their dialog subscriptions count in the
+    /// contact's subscription, freshness and reason like the first line's:
+    /// a stale second line makes the contact stale.
     pub lines: &'a [super::line::ExtraLine],
 }
 
@@ -57,6 +59,11 @@ pub struct Combined<'a> {
     /// Where calls go while the line is forwarded (as published; `None`
     /// when the document names no target or the line is not forwarded).
     pub forwarded_to: Option<&'a str>,
+    /// Each line's state packed three bits a line (its rank + 1, the
+    /// contact's own line highest; 0 for a contact with one line): tells
+    /// a change of one of several lines that leaves the aggregate as it
+    /// was.
+    pub each_line: u64,
 }
 
 pub const RULE_RINGING: &str = "ringing: incoming call";
@@ -226,12 +233,15 @@ fn rank(state: LineState) -> u8 {
     }
 }
 
+/// One line's state, the rule that decided it, its source and dialog.
+type OneLine<'a> = (LineState, &'static str, Source, Option<&'a DialogEntry>);
+
 /// Each line's state, rule, source and dialog: the contact's own URI
 /// first, then its `lines`.
 pub fn every_line<'a>(
     i: &Inputs<'a>,
     doc: Option<&'a PresenceDoc>,
-) -> impl Iterator<Item = (LineState, &'static str, Source, Option<&'a DialogEntry>)> {
+) -> impl Iterator<Item = OneLine<'a>> {
     let first = {
         let dialogs = if i.dialog_status.is_refused() {
             &[]
@@ -264,14 +274,20 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
     } else {
         i.dialogs
     };
-    let (line, line_rule, line_source, peer) = every_line(i, doc)
-        .min_by_key(|(state, ..)| rank(*state))
-        .unwrap_or((
-            LineState::Unknown,
-            "no line information yet",
-            Source::None,
-            None,
-        ));
+    // The first line of the best rank wins; every line's state is kept.
+    let (best, each_line) = every_line(i, doc).fold((None::<OneLine>, 0u64), |(best, key), l| {
+        let key = key.wrapping_mul(8) | u64::from(rank(l.0) + 1);
+        match best {
+            Some(b) if rank(l.0) >= rank(b.0) => (Some(b), key),
+            _ => (Some(l), key),
+        }
+    });
+    let (line, line_rule, line_source, peer) = best.unwrap_or((
+        LineState::Unknown,
+        "no line information yet",
+        Source::None,
+        None,
+    ));
 
     let (mut presence, mut rule, mut source) = match doc {
         Some(d) => (d.presence, d.rule, Source::Presence),
@@ -301,7 +317,16 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         (rule, source) = (line_rule, line_source);
     }
 
-    let packages = [
+    // Every line's dialog package counts, the other lines' too: a stale
+    // or failing second line makes the contact not current, as the first
+    // line's does (rule 6).
+    let others = i.lines.iter().map(|l| Package {
+        has_state: l.dialogs.received() && !l.status[0].is_refused(),
+        stale: l.stale[0],
+        unreadable: l.unreadable[0].as_deref(),
+        status: &l.status[0],
+    });
+    let (read, not_current) = [
         Package {
             has_state: doc.is_some(),
             stale: i.presence_stale,
@@ -314,22 +339,38 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
             unreadable: i.dialog_unreadable,
             status: i.dialog_status,
         },
-    ];
-    let freshness = if !packages.iter().any(|p| p.has_state) {
+    ]
+    .into_iter()
+    .chain(others)
+    .fold((false, false), |(read, stale), p| {
+        (read || p.has_state, stale || p.not_current())
+    });
+    let freshness = if !read {
         Freshness::Unknown
-    } else if packages.iter().any(Package::not_current) {
+    } else if not_current {
         Freshness::Stale
     } else {
         Freshness::Fresh
     };
+    let subscription = i
+        .lines
+        .iter()
+        .fold(i.presence_status.worse(i.dialog_status), |w, l| {
+            w.worse(&l.status[0])
+        });
+    let unreadable = i
+        .dialog_unreadable
+        .or_else(|| i.lines.iter().find_map(|l| l.unreadable[0].as_deref()))
+        .or(i.presence_unreadable);
     Combined {
         presence,
         availability: doc.and_then(|d| d.availability.as_ref()),
         line,
         note: doc.and_then(|d| d.note.as_deref()),
         until: doc.and_then(|d| d.until.as_deref()),
-        subscription: i.presence_status.worse(i.dialog_status),
-        unreadable: i.dialog_unreadable.or(i.presence_unreadable),
+        subscription,
+        unreadable,
+        each_line: if i.lines.is_empty() { 0 } else { each_line },
         freshness,
         source,
         rule,

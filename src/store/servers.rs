@@ -125,13 +125,13 @@ fn chosen(src: &Sources, more: &[Sources], slot: usize, preferred: Option<Server
     best.map_or(0, |(.., id)| id)
 }
 
-/// Every server's sources combined into what is shown: the chosen
-/// server's presence and dialog parts, and the chosen ids.
-pub(super) fn combine<'a>(
+/// The rules' inputs from every server's sources: the chosen server's
+/// presence and dialog parts, and the chosen ids.
+pub(super) fn inputs<'a>(
     src: &'a Sources,
     more: &'a [Sources],
     preferred: Option<ServerId>,
-) -> ([ServerId; 2], rules::Combined<'a>) {
+) -> ([ServerId; 2], rules::Inputs<'a>) {
     let ids = [
         chosen(src, more, 0, preferred),
         chosen(src, more, 1, preferred),
@@ -152,6 +152,17 @@ pub(super) fn combine<'a>(
         lines: dialog.lines,
         ..p.inputs()
     };
+    (ids, inputs)
+}
+
+/// Every server's sources combined into what is shown, and the chosen
+/// ids.
+pub(super) fn combine<'a>(
+    src: &'a Sources,
+    more: &'a [Sources],
+    preferred: Option<ServerId>,
+) -> ([ServerId; 2], rules::Combined<'a>) {
+    let (ids, inputs) = self::inputs(src, more, preferred);
     (ids, rules::combine(&inputs))
 }
 

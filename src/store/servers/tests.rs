@@ -233,3 +233,64 @@ fn a_removed_server_takes_its_state_with_it() {
     assert_eq!(s.shown(ALICE).presence, Presence::Away);
     assert_eq!(s.server_name(1), None);
 }
+
+#[test]
+fn each_line_of_a_contact_is_listed_from_the_server_of_line_state() {
+    use crate::body::{DialogDoc, DialogEntry, DialogState, Direction};
+    let t = Instant::now();
+    let mut s = two_servers(None);
+    s.set_lines(ALICE, vec!["sip:4711@x.test".into()]);
+    says(&mut s, 0, Presence::Available, t);
+    // The PBX (server 1) watches both lines; the presence server none.
+    let ringing = DialogDoc {
+        version: 1,
+        full: true,
+        entity: None,
+        dialogs: vec![DialogEntry {
+            id: "d1".into(),
+            state: DialogState::Early,
+            direction: Some(Direction::Recipient),
+            remote_identity: Some("sip:carol@x.test".into()),
+            remote_display: None,
+        }],
+    };
+    for (line, doc) in [(0, None), (1, Some(ringing))] {
+        let events = [
+            EngineEvent::Subscription {
+                contact: ALICE,
+                event: EventKind::Dialog,
+                status: SubscriptionStatus::Active,
+                at: t,
+            },
+            EngineEvent::Dialog {
+                contact: ALICE,
+                doc,
+                at: t,
+            },
+        ];
+        for ev in events {
+            let ev = if line == 0 {
+                ev
+            } else {
+                EngineEvent::Line {
+                    contact: ALICE,
+                    line,
+                    event: Box::new(ev),
+                }
+            };
+            s.apply_server_event(1, &ev);
+        }
+    }
+    assert_eq!(s.shown(ALICE).line, LineState::Ringing);
+    assert_eq!(
+        s.lines(ALICE)
+            .iter()
+            .map(|l| (l.uri.as_str(), l.state))
+            .collect::<Vec<_>>(),
+        [
+            ("sip:alice@x.test", LineState::Ready),
+            ("sip:4711@x.test", LineState::Ringing)
+        ],
+        "the panel and watch list what the cell shows"
+    );
+}
