@@ -159,15 +159,15 @@ enum Keep {
     Counts,
     ListNote,
     Me,
+    /// Why the connection failed: the state itself is [`Keep::Always`];
+    /// its reason stays longer than the own-status line, gives way to
+    /// notes waiting to be saved, views and ringing phones, and when it
+    /// does not fit whole its start is kept ("certificate check failed: …
+    /// expired…").
+    Reason,
     Notes,
     ReadOnly,
     View,
-    /// Why the connection failed: the state itself is [`Keep::Always`];
-    /// its reason is what the operator needs next, so it stays longer
-    /// than the notes and views, and when it does not fit whole its start
-    /// is kept ("certificate check failed: … expired…"). Ringing phones
-    /// and missed calls still come first.
-    Reason,
     /// "N missed" (the journal): after the ringing phones.
     Missed,
     Ringing,
