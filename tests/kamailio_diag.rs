@@ -79,13 +79,16 @@ fn check_reports_every_connector_status_of_a_real_kamailio() {
         "{out}"
     );
 
-    // An account the server does not know: Kamailio's auth_db challenges it
-    // again exactly like a wrong password (it does not tell strangers which
-    // accounts exist), so this reads "forbidden" too.
+    // An account the server does not know: the test Kamailio answers auth_db's
+    // "user unknown" with "403 Unknown User" (tests/kamailio/kamailio.cfg),
+    // so this reads "credentials not found", not "forbidden".
     let (code, out, _) = check(&config("check-ghost", kam.port, ("ghost", "ghostpw")));
     assert_eq!(code, not_up, "{out}");
-    assert!(out.contains(": forbidden (since "), "{out}");
-    assert!(out.contains("rejected the credentials of ghost"), "{out}");
+    assert!(out.contains(": credentials not found (since "), "{out}");
+    assert!(
+        out.contains("last error: the server does not know the account ghost (403 Unknown User)"),
+        "{out}"
+    );
 
     // The server down: connection error.
     let port = kam.port;

@@ -119,6 +119,19 @@ impl Engine {
                     None => self.fail(i, now, status, "423 without a usable Min-Expires", false),
                 }
             }
+            403 | 404 if auth_nonce.is_some() && names_unknown_account(resp) => {
+                // Our credentials name an account this server does not have
+                // (said in the reason phrase or a Warning): the connector's
+                // "credentials not found", not this contact's access.
+                self.window.on_success();
+                self.credentials_missing = true;
+                let who = self.cfg.auth_user.clone();
+                let why = format!(
+                    "the server does not know the account {who} ({})",
+                    status_line(resp)
+                );
+                self.auth_failure(i, now, &why);
+            }
             403 => self.stop(i, now, SubscriptionStatus::AccessDenied),
             404 | 604 => self.stop(i, now, SubscriptionStatus::NotFound),
             489 => {
@@ -304,6 +317,7 @@ impl Engine {
         let rejected = auth_nonce.is_some() && !challenge.stale && self.subs[i].challenged;
         if rejected {
             self.window.on_success();
+            self.credentials_missing = false;
             // Keep the newest challenge: the next probe answers it, so a
             // password fixed on the server is noticed.
             self.auth = Some(DigestClient::new(challenge, resp.status == 407));
@@ -448,6 +462,29 @@ impl Engine {
             }
         }
     }
+}
+
+/// Whether a refusal says the account itself is unknown ("403 Unknown
+/// User", "404 User Not Found", or a `Warning` saying so). SIP has no code
+/// for it; servers that tell (Kamailio's auth_db reports "user unknown" to
+/// its script, Asterisk without `alwaysauthreject` answers 404) say it in
+/// words, so the words decide.
+fn names_unknown_account(resp: &Response) -> bool {
+    const PHRASES: &[&str] = &[
+        "unknown user",
+        "user unknown",
+        "unknown account",
+        "account unknown",
+        "no such user",
+        "no such account",
+        "user not found",
+        "account not found",
+    ];
+    let says = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        PHRASES.iter().any(|p| text.contains(p))
+    };
+    says(&resp.reason) || resp.headers.get_all("Warning").any(says)
 }
 
 /// `480 Temporarily Unavailable`: the status code and the server's reason

@@ -54,6 +54,92 @@ fn a_server_asking_for_a_password_we_do_not_have_reads_credentials_not_found() {
     assert!(error.unwrap().contains("none is configured"));
 }
 
+/// The answer a server that tells gives to credentials for an account it
+/// does not have (our test Kamailio: auth_db's "user unknown").
+fn unknown_account(req: &Request, status: u16, reason: &str, warning: Option<&str>) -> Vec<u8> {
+    let mut r = response_to(req, status, reason, Some("srvtag"));
+    if let Some(w) = warning {
+        r.headers.push("Warning", w);
+    }
+    r.to_bytes()
+}
+
+#[test]
+fn an_account_the_server_does_not_know_reads_credentials_not_found() {
+    for (status, phrase, warning) in [
+        (403, "Unknown User", None),
+        (404, "User Not Found", None),
+        (403, "Forbidden", Some(r#"399 pbx "no such account""#)),
+    ] {
+        let mut h = Harness::new(config(Transport::Udp), 1);
+        h.connect();
+        let first = h.requests(Method::Subscribe);
+        h.deliver(challenge(&first[0], "n1"));
+        let with_credentials = h.requests(Method::Subscribe);
+        h.deliver(unknown_account(
+            &with_credentials[0],
+            status,
+            phrase,
+            warning,
+        ));
+        let (got, error, _) = h.engine.connector_status();
+        assert_eq!(
+            got,
+            ConnectorStatus::CredentialsNotFound,
+            "{status} {phrase}"
+        );
+        let error = error.unwrap();
+        assert!(
+            error.contains("does not know the account attendant"),
+            "{error}"
+        );
+        // The contact is not blamed: it is the connector's refusal.
+        assert!(
+            !h.statuses(0).contains(&SubscriptionStatus::AccessDenied),
+            "{status} {phrase}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_password_after_an_unknown_account_reads_forbidden_again() {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let first = h.requests(Method::Subscribe);
+    h.deliver(challenge(&first[0], "n1"));
+    let with_credentials = h.requests(Method::Subscribe);
+    h.deliver(unknown_account(
+        &with_credentials[0],
+        403,
+        "Unknown User",
+        None,
+    ));
+    assert_eq!(
+        h.engine.connector_status().0,
+        ConnectorStatus::CredentialsNotFound
+    );
+    // The account now exists, with another password: the probe's
+    // credentials are refused.
+    h.advance(policy::auth_pause(1) + Duration::from_secs(1));
+    let probe = h.requests(Method::Subscribe);
+    assert!(!probe.is_empty(), "a probe after the pause");
+    h.deliver(challenge(probe.last().unwrap(), "n2"));
+    let again = h.requests(Method::Subscribe);
+    h.deliver(challenge(again.last().unwrap(), "n3"));
+    assert_eq!(h.engine.connector_status().0, ConnectorStatus::Forbidden);
+}
+
+#[test]
+fn a_refusal_without_our_credentials_stays_the_contacts_access_denied() {
+    // No challenge came first: the words cannot be about our account.
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let first = h.requests(Method::Subscribe);
+    h.deliver(unknown_account(&first[0], 403, "Unknown User", None));
+    assert_eq!(h.engine.connector_status().0, ConnectorStatus::UpAndRunning);
+    assert!(h.statuses(0).contains(&SubscriptionStatus::AccessDenied));
+}
+
 #[test]
 fn a_silent_server_reads_connection_error() {
     let mut h = Harness::new(config(Transport::Udp), 1);
