@@ -25,6 +25,7 @@
 //! `assets/example-config.toml` documents every key; a test checks it
 //! shows every key the structs accept.
 
+mod account;
 mod diagnostics;
 mod directory;
 mod error;

@@ -3,7 +3,7 @@
 //!
 //! Each entry is the same table as `[server]` (address, transport,
 //! keepalive, list, and whatever the TLS settings add: one struct, read by
-//! `validate::check_server`) plus what only several servers need: a
+//! `account::check_server`) plus what only several servers need: a
 //! `name` (required and unique in `[[server]]`), `preferred = true` (at
 //! most one: it wins conflicts for the same contact and event), `events`
 //! (the packages it serves for every contact; default: `[subscribe]`'s)
@@ -93,7 +93,7 @@ pub(super) fn check(
             }
             None => (None, None),
         };
-        let server = super::validate::check_server(r, raw, account, &prefix);
+        let server = super::account::check_server(r, raw, account, &prefix);
         let extra = extra.unwrap_or(Extra {
             name: None,
             preferred: None,

@@ -10,7 +10,7 @@
 //!   writer has published its commit in the WAL index, so the mark is read
 //!   again [`RECHECK`] later (timers only after file activity). An idle
 //!   console sleeps in `recv()`: no timer at all.
-//! - PostgreSQL: a second connection `LISTEN`s ([`PgListener`]) on its own
+//! - PostgreSQL: a second connection `LISTEN`s ([`PgListener`](crate::notes_db::postgres::PgListener)) on its own
 //!   thread, blocked on its socket. When the server goes away, that thread
 //!   reports it, reconnects with a growing pause (0.5 s to 5 s) and says when
 //!   it is back; saves made meanwhile are queued and written then (each
@@ -21,8 +21,8 @@
 //! the journal's next batch write ([`journal`]).
 
 mod journal;
+mod live;
 
-use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -31,21 +31,14 @@ use tokio::sync::mpsc;
 use crate::app::Msg;
 use crate::app::notes::NotesEvent;
 use crate::notes::{Edit, NoteStore, NotesError, NotesTarget, SaveOutcome};
-use crate::notes_db::postgres::PgListener;
 use crate::notes_db::sqlite::SqliteNotes;
 
-/// The longest pause between two reconnection attempts.
-const RECONNECT_MAX: Duration = Duration::from_secs(5);
-/// The first pause.
-const RECONNECT_MIN: Duration = Duration::from_millis(500);
 /// After a file event, the change mark is read again this much later (the
 /// commit may not have been visible yet).
 const RECHECK: [Duration; 2] = [Duration::from_millis(40), Duration::from_millis(250)];
 /// While any note is shown, the console's clock (ages: "5 min ago") is
 /// advanced this often; with no note, never.
 const CLOCK_TICK: Duration = Duration::from_secs(60);
-/// How long a PostgreSQL listener blocks before checking its connection.
-const LISTEN_WAIT: Duration = Duration::from_secs(300);
 
 enum Request {
     Save(Edit),
@@ -183,12 +176,12 @@ impl Worker {
         // Watch (or listen) first, then read the rows: a save in between is
         // seen twice at worst, never missed.
         match self.target.clone() {
-            NotesTarget::Sqlite(path) => self.watch_file(&path),
+            NotesTarget::Sqlite(path) => self._watcher = live::watch_file(&path, self.own.clone()),
             NotesTarget::Postgres { url, password } => {
                 let own = self.own.clone();
                 let spawned = std::thread::Builder::new()
                     .name("notes-listen".into())
-                    .spawn(move || listen(&url, password.as_deref(), &own));
+                    .spawn(move || live::listen(&url, password.as_deref(), &own));
                 if let Err(e) = spawned {
                     tracing::error!("cannot start the notes listener: {e}");
                 }
@@ -419,91 +412,5 @@ impl Worker {
     fn lost(&mut self, reason: String) {
         self.db = None;
         self.offline(reason);
-    }
-
-    /// Watch the SQLite file's folder; each change pokes the thread.
-    fn watch_file(&mut self, path: &Path) {
-        use notify::{RecursiveMode, Watcher};
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        // The folder must exist to be watched (opening creates it too).
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            tracing::warn!("notes: cannot create {}: {e}", dir.display());
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let own = self.own.clone();
-        let watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-            let ours = ev.is_ok_and(|ev| {
-                ev.kind.is_modify()
-                    && ev.paths.iter().any(|p| {
-                        p.file_name()
-                            .is_some_and(|f| f.to_string_lossy().starts_with(&name))
-                    })
-            });
-            if ours {
-                let _ = own.send(Request::Changed);
-            }
-        });
-        match watcher {
-            Ok(mut w) => match w.watch(dir, RecursiveMode::NonRecursive) {
-                Ok(()) => self._watcher = Some(w),
-                Err(e) => tracing::warn!("notes: cannot watch {}: {e}", dir.display()),
-            },
-            Err(e) => tracing::warn!("notes: no file watcher: {e}"),
-        }
-    }
-}
-
-/// The PostgreSQL listener thread: connect, wait for notifications, and
-/// reconnect after a loss, telling the worker each time.
-fn listen(url: &str, password: Option<&str>, own: &std_mpsc::Sender<Request>) {
-    let mut pause = RECONNECT_MIN;
-    let mut was_connected = true;
-    loop {
-        match PgListener::connect(url, password) {
-            Ok(mut l) => {
-                pause = RECONNECT_MIN;
-                // Anything saved before this LISTEN began was not notified
-                // to us: read the rows again now that nothing can be missed.
-                let hello = if was_connected {
-                    Request::Changed
-                } else {
-                    Request::Back
-                };
-                if own.send(hello).is_err() {
-                    return;
-                }
-                loop {
-                    match l.wait(LISTEN_WAIT) {
-                        Ok(changed) if changed.is_empty() => {}
-                        Ok(_) => {
-                            if own.send(Request::Changed).is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            if own.send(Request::Lost(e.to_string())).is_err() {
-                                return;
-                            }
-                            was_connected = false;
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                if was_connected && own.send(Request::Lost(e.to_string())).is_err() {
-                    return;
-                }
-                was_connected = false;
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(RECONNECT_MAX);
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crossterm::event::KeyModifiers;
 
 fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
     KeyEvent::new(code, modifiers)
