@@ -9,47 +9,20 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{stderr as err, stdout as out};
 
 use switchboard::notes::NoteStore;
 use switchboard::notes::journal::{Entry, Kind};
 use switchboard::notes_db::sqlite::SqliteNotes;
 
 fn config(dir: &Path) -> PathBuf {
-    let path = dir.join("config.toml");
-    let mut text = format!(
-        "[account]\nuri = \"sip:op@example.test\"\n[notes]\npath = \"{}\"\n",
-        dir.join("notes.sqlite").display()
-    );
-    for (name, user, ext) in [
-        ("Alice Adams", "alice", "1001"),
-        ("Alan Archer", "alan", "1002"),
-        ("Bob Brown", "bob", "1003"),
-    ] {
-        text.push_str(&format!(
-            "[[contact]]\nname = \"{name}\"\nuri = \"sip:{user}@example.test\"\nextension = \"{ext}\"\n"
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
-    path
+    let notes = dir.join("notes.sqlite");
+    support::cli::office_config(dir, &format!("path = \"{}\"", notes.display()))
 }
 
 fn run(cfg: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--config")
-        .arg(cfg)
-        .arg("history")
-        .args(args)
-        .output()
-        .expect("run switchboard")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    support::cli::run(cfg, "history", args)
 }
 
 fn now_ms() -> i64 {

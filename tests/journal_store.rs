@@ -22,33 +22,14 @@ const M: i64 = 60_000;
 /// 2026-12-05 00:00 UTC.
 const DAY: i64 = 1_796_428_800_000;
 
-struct Db {
-    a: Box<dyn NoteStore>,
-    b: Box<dyn NoteStore>,
-    _pg: Option<Postgres>,
-}
+use support::notes_db::TwoHandles as Db;
 
 fn sqlite_db() -> Db {
-    let path = support::proc::run_dir("journal").join("notes.sqlite");
-    let target = NotesTarget::Sqlite(path);
-    Db {
-        a: notes_db::open(&target).expect("open a"),
-        b: notes_db::open(&target).expect("open b"),
-        _pg: None,
-    }
+    support::notes_db::sqlite("journal")
 }
 
 fn pg_db() -> Db {
-    let pg = Postgres::start();
-    let target = NotesTarget::Postgres {
-        url: pg.url(),
-        password: None,
-    };
-    Db {
-        a: notes_db::open(&target).expect("open a"),
-        b: notes_db::open(&target).expect("open b"),
-        _pg: Some(pg),
-    }
+    support::notes_db::postgres()
 }
 
 fn change(contact: &str, kind: Kind, value: &str, at_ms: i64) -> Entry {

@@ -12,44 +12,18 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+use support::cli::{stderr, stdout};
 
 use support::postgres::Postgres;
 use switchboard::notes::NoteStore;
 use switchboard::notes_db::sqlite::SqliteNotes;
 
 fn config(dir: &Path, notes: &str) -> PathBuf {
-    let path = dir.join("config.toml");
-    let mut text =
-        format!("[account]\nuri = \"sip:op@example.test\"\n[notes]\n{notes}\noperator = \"Ann\"\n");
-    for (name, user, ext) in [
-        ("Alice Adams", "alice", "1001"),
-        ("Alan Archer", "alan", "1002"),
-        ("Bob Brown", "bob", "1003"),
-    ] {
-        text.push_str(&format!(
-            "[[contact]]\nname = \"{name}\"\nuri = \"sip:{user}@example.test\"\nextension = \"{ext}\"\n"
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
-    path
+    support::cli::office_config(dir, &format!("{notes}\noperator = \"Ann\""))
 }
 
 fn run(cfg: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--config")
-        .arg(cfg)
-        .arg("notes")
-        .args(args)
-        .output()
-        .expect("run switchboard")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    support::cli::run(cfg, "notes", args)
 }
 
 /// set, show, clear, history, export and import, as the issue writes them.

@@ -17,34 +17,14 @@ use switchboard::notes_db::{self, postgres::PgListener, sqlite::SqliteNotes};
 
 const ALICE: &str = "sip:alice@example.test";
 
-/// Two handles on one fresh database, and what keeps it alive.
-struct Db {
-    a: Box<dyn NoteStore>,
-    b: Box<dyn NoteStore>,
-    _pg: Option<Postgres>,
-}
+use support::notes_db::TwoHandles as Db;
 
 fn sqlite_db() -> Db {
-    let path = support::proc::run_dir("notes").join("notes.sqlite");
-    let target = NotesTarget::Sqlite(path);
-    Db {
-        a: notes_db::open(&target).expect("open a"),
-        b: notes_db::open(&target).expect("open b"),
-        _pg: None,
-    }
+    support::notes_db::sqlite("notes")
 }
 
 fn pg_db() -> Db {
-    let pg = Postgres::start();
-    let target = NotesTarget::Postgres {
-        url: pg.url(),
-        password: None,
-    };
-    Db {
-        a: notes_db::open(&target).expect("open a"),
-        b: notes_db::open(&target).expect("open b"),
-        _pg: Some(pg),
-    }
+    support::notes_db::postgres()
 }
 
 fn edit(text: Option<&str>, author: &str, base: i64, now: i64) -> Edit {

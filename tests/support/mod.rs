@@ -7,8 +7,10 @@
 //! the owning value drops.
 #![allow(dead_code)] // every test binary uses a different part of the harness
 
+pub mod cli;
 pub mod kamailio;
 pub mod netns;
+pub mod notes_db;
 pub mod postgres;
 pub mod proc;
 pub mod relay;
