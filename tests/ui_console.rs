@@ -8,17 +8,18 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{draw, key, text, typ};
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use switchboard::app::{Model, Msg, Settings, sample, update};
 use switchboard::body::{Basic, DialogDoc, DialogEntry, DialogState, Direction, PresenceDoc};
 use switchboard::presence::{ContactId, Presence};
 use switchboard::sip::events::EngineEvent;
-use switchboard::ui::view;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -51,33 +52,6 @@ fn office(size: (u16, u16)) -> (Model, Instant) {
         update(&mut m, Msg::Engine(ev));
     }
     (m, base)
-}
-
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(m: &mut Model, text: &str) {
-    text.chars().for_each(|c| key(m, KeyCode::Char(c)));
-}
-
-fn draw(m: &Model) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn clock(m: &mut Model, base: Instant, wall: &str) {

@@ -6,17 +6,18 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{draw, key, text};
+
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use switchboard::app::diagnostics::sample::office_diagnostics;
 use switchboard::app::{Model, Msg, Settings, sample, update};
 use switchboard::sip::events::EngineEvent;
-use switchboard::ui::view;
 
 fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
     let settings = Settings {
@@ -42,29 +43,6 @@ fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
         Msg::Engine(EngineEvent::Diagnostics(Box::new(office_diagnostics(now)))),
     );
     m
-}
-
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn draw(m: &Model) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

@@ -5,18 +5,20 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{key, screen_cells as text};
+
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use switchboard::app::notes::NotesEvent;
 use switchboard::app::{Cmd, Model, Msg, Settings, sample, update};
 use switchboard::body::{DialogDoc, DialogEntry, DialogState, Direction};
 use switchboard::notes::journal::{Entry, Kind};
 use switchboard::presence::ContactId;
 use switchboard::sip::events::EngineEvent;
-use switchboard::ui::view;
 
 /// 2026-12-05 11:30 UTC; the day began at `TODAY`.
 const NOW: i64 = 1_796_470_200_000;
@@ -51,24 +53,6 @@ fn console(ascii: bool) -> (Model, Instant) {
         },
     );
     (m, base)
-}
-
-fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn text(m: &Model) -> String {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// Alice (the first contact) rings from Carol's number and the caller

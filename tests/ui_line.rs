@@ -7,15 +7,17 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{key, screen as text};
+
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use switchboard::app::line::LineSettings;
 use switchboard::app::{Cmd, Model, Msg, Settings, sample, update};
 use switchboard::presence::{ContactId, EventKind};
-use switchboard::ui::view;
 
 fn office(size: (u16, u16), line: LineSettings) -> (Model, Instant) {
     let settings = Settings {
@@ -37,23 +39,6 @@ fn office(size: (u16, u16), line: LineSettings) -> (Model, Instant) {
         update(&mut m, Msg::Engine(ev));
     }
     (m, base)
-}
-
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn text(m: &Model) -> String {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Heidi Hoffmann (id 7) and Lena Lund (id 11) ring in the showcase

@@ -6,7 +6,12 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{key, screen_cells as text};
+
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -34,24 +39,6 @@ fn console(ascii: bool) -> Model {
         },
     );
     m
-}
-
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn text(m: &Model) -> String {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    let buf: Buffer = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn with_note(m: &mut Model, text: &str) -> Note {

@@ -7,16 +7,18 @@
     reason = "a test/bench harness: real clock, real processes and threads"
 )]
 
+#[path = "support/ui.rs"]
+mod ui;
+
+use ui::{draw, key, text, typ};
+
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use switchboard::app::{Model, Msg, Settings, sample, update};
 use switchboard::ui::theme::{ORANGE, YELLOW_GREEN};
-use switchboard::ui::view;
 
 fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
     let settings = Settings {
@@ -39,14 +41,6 @@ fn office(mono: bool, ascii: bool, size: (u16, u16)) -> Model {
     m
 }
 
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(m: &mut Model, text: &str) {
-    text.chars().for_each(|c| key(m, KeyCode::Char(c)));
-}
-
 /// Every page of the open help, one after the other (PgDn between).
 fn help_pages(m: &mut Model) -> String {
     let first = text(&draw(m));
@@ -60,25 +54,6 @@ fn help_pages(m: &mut Model) -> String {
         all.push_str(&page);
     }
     all
-}
-
-fn draw(m: &Model) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
-    t.draw(|f| view(m, f)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn colour_code(c: Color) -> char {
