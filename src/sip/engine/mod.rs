@@ -216,8 +216,11 @@ pub struct Engine {
     lists: list::Lists,
     /// Diagnostics: since when `connection` is what it is.
     connection_since: Instant,
-    /// Diagnostics: the server asked for a password and none is configured.
+    /// Diagnostics: the server asked for a password and none is configured,
+    /// or said it does not know our account.
     credentials_missing: bool,
+    /// The server has accepted a SUBSCRIBE of ours (so it knows our account).
+    accepted_once: bool,
     /// The diagnostics view's test subscription, while it lasts.
     test: Option<test_sub::TestSub>,
     test_generation: u64,
@@ -267,6 +270,7 @@ impl Engine {
             shutting_down: false,
             connection_since: now,
             credentials_missing: false,
+            accepted_once: false,
             test: None,
             test_generation: 0,
         };

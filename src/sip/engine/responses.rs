@@ -119,10 +119,12 @@ impl Engine {
                     None => self.fail(i, now, status, "423 without a usable Min-Expires", false),
                 }
             }
-            403 | 404 if auth_nonce.is_some() && names_unknown_account(resp) => {
+            403 if auth_nonce.is_some() && names_unknown_account(resp) && !self.accepted_once => {
                 // Our credentials name an account this server does not have
                 // (said in the reason phrase or a Warning): the connector's
-                // "credentials not found", not this contact's access.
+                // "credentials not found", not this contact's access. Once
+                // the server has accepted a subscription with them, such
+                // words are about the contact (access denied, below).
                 self.window.on_success();
                 self.credentials_missing = true;
                 let who = self.cfg.auth_user.clone();
@@ -189,6 +191,7 @@ impl Engine {
     }
 
     fn on_subscribe_ok(&mut self, i: SubId, now: Instant, resp: &Response) {
+        self.accepted_once = true;
         if self.auth_failed {
             // The credentials work again (the password was fixed server-side).
             self.auth_failed = false;
@@ -465,10 +468,10 @@ impl Engine {
 }
 
 /// Whether a refusal says the account itself is unknown ("403 Unknown
-/// User", "404 User Not Found", or a `Warning` saying so). SIP has no code
-/// for it; servers that tell (Kamailio's auth_db reports "user unknown" to
-/// its script, Asterisk without `alwaysauthreject` answers 404) say it in
-/// words, so the words decide.
+/// User", or a `Warning` saying so). SIP has no code for it; servers that
+/// tell (Kamailio's auth_db reports "user unknown" to its script) say it in
+/// words, so the words decide. A 404 never does: "404 User Not Found" is
+/// what servers say of a contact that does not exist.
 fn names_unknown_account(resp: &Response) -> bool {
     const PHRASES: &[&str] = &[
         "unknown user",

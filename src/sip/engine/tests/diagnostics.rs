@@ -68,7 +68,6 @@ fn unknown_account(req: &Request, status: u16, reason: &str, warning: Option<&st
 fn an_account_the_server_does_not_know_reads_credentials_not_found() {
     for (status, phrase, warning) in [
         (403, "Unknown User", None),
-        (404, "User Not Found", None),
         (403, "Forbidden", Some(r#"399 pbx "no such account""#)),
     ] {
         let mut h = Harness::new(config(Transport::Udp), 1);
@@ -127,6 +126,43 @@ fn a_wrong_password_after_an_unknown_account_reads_forbidden_again() {
     let again = h.requests(Method::Subscribe);
     h.deliver(challenge(again.last().unwrap(), "n3"));
     assert_eq!(h.engine.connector_status().0, ConnectorStatus::Forbidden);
+}
+
+#[test]
+fn a_user_not_found_is_about_the_contact_not_our_account() {
+    // "404 User Not Found" to our credentials: the contact does not exist.
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let first = h.requests(Method::Subscribe);
+    h.deliver(challenge(&first[0], "n1"));
+    let with_credentials = h.requests(Method::Subscribe);
+    h.deliver(unknown_account(
+        &with_credentials[0],
+        404,
+        "User Not Found",
+        None,
+    ));
+    assert_eq!(h.engine.connector_status().0, ConnectorStatus::UpAndRunning);
+    assert!(h.statuses(0).contains(&SubscriptionStatus::NotFound));
+}
+
+#[test]
+fn unknown_user_words_after_an_accepted_subscription_are_about_the_contact() {
+    // The server accepted our credentials for one contact: its "403 Unknown
+    // User" for another cannot mean our account.
+    let mut h = presence_only(2);
+    let s0 = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(reply(&s0, 200, &[("Expires", "3600")]).to_bytes());
+    let s1 = h.requests(Method::Subscribe).pop().unwrap();
+    h.deliver(challenge(&s1, "n1"));
+    let again = h.requests(Method::Subscribe);
+    h.deliver(unknown_account(
+        again.last().unwrap(),
+        403,
+        "Unknown User",
+        None,
+    ));
+    assert_eq!(h.engine.connector_status().0, ConnectorStatus::UpAndRunning);
 }
 
 #[test]
