@@ -12,12 +12,16 @@ use switchboard::config::exit;
 pub(super) fn block_on(
     fut: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
 ) -> ExitCode {
+    switchboard::runtime::heap::limit_arenas();
     run_on(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build(),
-        fut,
+        async {
+            switchboard::runtime::heap::spawn_trimmer();
+            fut.await
+        },
     )
 }
 

@@ -196,7 +196,7 @@ fn load_favourites(path: &Path) -> anyhow::Result<Vec<String>> {
 /// (SIGHUP, SIGTERM, SIGINT) arrives or the terminal goes away. The terminal
 /// is restored in every case (a panic too, via the hook).
 pub async fn run_console<S: EventSource>(
-    opts: ConsoleOptions,
+    mut opts: ConsoleOptions,
     contacts: Vec<ContactInfo>,
     mut source: S,
 ) -> anyhow::Result<()> {
@@ -221,7 +221,8 @@ pub async fn run_console<S: EventSource>(
         model.apply_directory(feed.initial.clone());
     }
     let reloader = super::reload::start(
-        opts.reload.clone().unwrap_or_default(),
+        // Moved, not cloned: it holds the whole configuration.
+        opts.reload.take().unwrap_or_default(),
         opts.directory.as_ref(),
     );
     let parts: Vec<String> = warnings

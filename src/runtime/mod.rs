@@ -8,6 +8,7 @@
 //! - `watch_run`  — `switchboard watch` (its one `select!`: events, signals)
 //! - `console`    — the console's one `select!` loop and terminal guard
 //! - `diag_run`   — `switchboard check` and `switchboard trace`
+//! - `heap`       — the start-up burst's freed memory given back (glibc)
 #![allow(
     clippy::disallowed_methods,
     reason = "the runtime is the one place that reads the clock and starts tasks"
@@ -16,6 +17,7 @@
 pub mod console;
 pub mod diag_run;
 pub mod directory;
+pub mod heap;
 pub mod notes;
 pub mod publisher;
 pub mod reload;

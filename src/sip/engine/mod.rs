@@ -231,7 +231,9 @@ impl Engine {
     /// sent until the start-up probe (an OPTIONS) is answered.
     pub fn new(cfg: EngineConfig, contacts: &[(ContactId, String)], now: Instant) -> Self {
         let packages = cfg.packages();
-        let mut subs = Subs::with_capacity(contacts.len() * packages.len());
+        let enabled = packages.iter().filter(|(on, _)| *on).count();
+        let lines = cfg.lines.len() * (usize::from(cfg.dialog) + usize::from(cfg.reg));
+        let mut subs = Subs::with_capacity(contacts.len() * enabled + lines);
         for (id, uri) in contacts {
             for &(on, event) in &packages {
                 if on {

@@ -84,6 +84,16 @@ impl SubId {
     fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The id as a number (the timer heap packs it into its entries).
+    pub(super) fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// The id [`raw`](Self::raw) gave.
+    pub(super) fn from_raw(raw: u32) -> Self {
+        SubId(raw)
+    }
 }
 
 /// Every subscription of an engine, addressed by [`SubId`].

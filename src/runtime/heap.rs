@@ -1,0 +1,130 @@
+//! Giving the start-up burst's memory back to the system.
+//!
+//! At start the engine sends 20,000 SUBSCRIBEs and takes 20,000 NOTIFYs in
+//! a few seconds: transactions, their timers, the NOTIFY response cache and
+//! the event channel's blocks all peak together and are freed once the
+//! office is current. glibc's allocator keeps such freed chunks resident
+//! (it only returns the top of each arena by itself), so without help the
+//! console idles with the burst's peak, not its live heap: measured with
+//! 10,000 contacts, about a third of the resident memory was free chunks.
+//!
+//! So a task looks every [`CHECK_EVERY`] at how much the allocator holds
+//! free (`mallinfo2`) and, when that grew by more than [`FREE_LIMIT`]
+//! since the last trim, asks it to give the free pages back (`malloc_trim(0)`, which also releases whole
+//! free pages inside the arenas). The check costs microseconds; a trim a
+//! few milliseconds, and happens only after a burst. The arenas are also
+//! capped ([`ARENA_MAX`]): every thread that allocates would otherwise get
+//! an arena of its own, each keeping its own free chunks.
+//!
+//! Decisions: `malloc_trim` over a different global allocator (no C
+//! library built at compile time, no behaviour change elsewhere; measured
+//! in BENCHMARKS.md, issue 10 fourth round). Only on glibc; elsewhere these
+//! are no-ops.
+
+use std::time::Duration;
+
+/// How often the allocator's free bytes are looked at.
+pub const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// Free bytes the allocator may hold before they are given back.
+pub const FREE_LIMIT: usize = 4 << 20;
+
+/// Malloc arenas at most (glibc's default is 8 per core).
+pub const ARENA_MAX: i32 = 2;
+
+/// Caps the arenas; call before the runtime's threads start.
+pub fn limit_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets an allocator parameter; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, ARENA_MAX);
+    }
+}
+
+/// Bytes the allocator holds free (in its arenas, not yet given back).
+pub fn free_bytes() -> usize {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: `mallinfo2` reads the allocator's statistics; no
+        // arguments, no pointers kept.
+        let info = unsafe { libc::mallinfo2() };
+        info.fordblks
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        0
+    }
+}
+
+/// When to trim: the allocator's free bytes grew by more than
+/// [`FREE_LIMIT`] since the last trim (a trim leaves the freed chunks
+/// counted as free, only their pages go, so the count itself is no signal).
+#[derive(Debug, Default)]
+pub struct Trimmer {
+    /// Free bytes right after the last trim (or the lowest seen since).
+    base: usize,
+}
+
+impl Trimmer {
+    /// Whether `free` bytes held free call for a trim; remembers it if so.
+    pub fn should_trim(&mut self, free: usize) -> bool {
+        if free > self.base.saturating_add(FREE_LIMIT) {
+            self.base = free;
+            true
+        } else {
+            self.base = self.base.min(free);
+            false
+        }
+    }
+}
+
+/// Gives the allocator's free pages back to the system.
+pub fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free memory of the allocator;
+    // it is thread-safe (it locks each arena).
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Starts the task that keeps the free memory given back (see the module
+/// documentation). Call inside the runtime.
+pub fn spawn_trimmer() {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(CHECK_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut trimmer = Trimmer::default();
+        loop {
+            every.tick().await;
+            let free = free_bytes();
+            if trimmer.should_trim(free) {
+                trim();
+                tracing::debug!(free, "heap: free memory given back");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_trimmed_once_and_again_only_after_the_next_burst() {
+        let mut t = Trimmer::default();
+        assert!(!t.should_trim(1 << 20), "a small heap is left alone");
+        assert!(t.should_trim(30 << 20), "a freed burst is given back");
+        assert!(!t.should_trim(30 << 20), "still counted free: not again");
+        assert!(!t.should_trim(20 << 20), "reused: nothing to give back");
+        assert!(!t.should_trim(23 << 20), "within the limit of the lowest");
+        assert!(t.should_trim(26 << 20), "the next burst");
+    }
+
+    #[test]
+    fn the_allocator_can_be_asked() {
+        let _ = free_bytes();
+        trim();
+    }
+}
