@@ -46,9 +46,12 @@
 //!   only, more on demand with [`Search::ensure_highlights`].
 
 mod column;
+#[cfg(test)]
+mod equal_tests;
 mod fast;
 mod highlight;
 mod index;
+mod intern;
 mod query;
 #[cfg(test)]
 mod rules_tests;

@@ -48,6 +48,9 @@ pub(crate) struct Query {
     pub(crate) terms: Vec<Term>,
     /// The `is:` filters (applied by the console, see `state.rs`).
     pub(crate) states: Vec<super::state::StateFilter>,
+    /// Tells this parse from every other (what a worker remembers per
+    /// distinct text is for one query only); 0 for none.
+    pub(crate) serial: u64,
 }
 
 fn column_key(key: &str) -> Option<Col> {
@@ -193,7 +196,11 @@ impl Term {
 
 impl Query {
     pub(crate) fn parse(text: &str) -> Query {
-        let mut query = Query::default();
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut query = Query {
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..Query::default()
+        };
         for token in text.split_whitespace() {
             match super::state::is_term(token) {
                 Some(filter) => query.states.extend(filter),
