@@ -5,7 +5,8 @@
 //! prints percentiles (p50/p99/max) to stderr, measured over 200 typing
 //! sequences, plus the same figures for nucleo's threaded `Nucleo` type
 //! (one concatenated column) for comparison, and every keystroke of
-//! typing `dept:sales is:available` and `sales home` (issue 13's rules:
+//! typing `dept:sales is:available`, `sales home`, `trip` and `sales free`
+//! (issue 13's rules:
 //! state filters, words matched within a word of a note; target p99 under
 //! 5 ms).
 #![allow(

@@ -310,6 +310,14 @@ impl Search {
             return;
         }
         let parsed = Query::parse(query);
+        if self.filtering && parsed.same_words(&self.query) {
+            // A space or an `is:` filter typed: the hits stay as they are
+            // (`update_doc` keeps them current).
+            self.text.clear();
+            self.text.push_str(query);
+            self.query = parsed;
+            return;
+        }
         let narrow = self.filtering && parsed.narrows(&self.query);
         self.text.clear();
         self.text.push_str(query);

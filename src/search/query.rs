@@ -215,6 +215,17 @@ impl Query {
         self.terms.iter().all(|t| t.atom.is_none())
     }
 
+    /// Same words as `old`, in the same order (the text may differ in
+    /// spaces and `is:` filters): the same docs match, with the same scores.
+    pub(crate) fn same_words(&self, old: &Query) -> bool {
+        self.terms.len() == old.terms.len()
+            && self
+                .terms
+                .iter()
+                .zip(&old.terms)
+                .all(|(n, o)| n.raw == o.raw)
+    }
+
     /// Can the results of `self` be computed by re-matching only the results
     /// of `old`? True when `self` is `old` with more typed at the end (last
     /// term longer, or new terms) and no term could match more than before.
@@ -285,6 +296,23 @@ mod tests {
         assert!(!narrows("fo\\", "fo\\$"));
         assert!(!narrows("smith$", "smith$x"));
         assert!(!narrows("ab cd", "ab cx"));
+    }
+
+    #[test]
+    fn spaces_and_state_filters_keep_the_words() {
+        let same = |a: &str, b: &str| Query::parse(b).same_words(&Query::parse(a));
+        assert!(same("sales", "sales "));
+        assert!(same("dept:sales ", "dept:sales is:av"));
+        assert!(same("dept:sales is:", "dept:sales  is:available"));
+        assert!(
+            !same("dept:sales is", "dept:sales is:"),
+            "the word `is` went"
+        );
+        assert!(!same("sales", "sales h"));
+        assert!(
+            !same("sales home", "home sales"),
+            "another query, not compared"
+        );
     }
 
     #[test]
