@@ -196,6 +196,23 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Heap bytes held (approximate), and how many of them number repeated
+    /// texts (`intern.rs`).
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> (usize, usize) {
+        let interned: usize = self.interned.iter().map(Interned::heap_bytes).sum();
+        let graphemes: usize = self.name_graphemes.values().map(|s| s.len() * 4 + 24).sum();
+        let total = self.ids.capacity() * 4
+            + self.retired.capacity()
+            + self.any.capacity() * 8
+            + self.cols.iter().map(Column::heap_bytes).sum::<usize>()
+            + graphemes
+            + interned;
+        (total, interned)
+    }
+}
+
 impl<'a> Doc<'a> {
     pub(crate) fn id(self) -> ContactId {
         self.index

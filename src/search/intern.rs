@@ -40,9 +40,10 @@ pub(crate) const SLOTS: usize = 3;
 /// The numbers of one column's texts.
 #[derive(Debug, Default)]
 pub(crate) struct Interned {
-    /// Per doc: the number of its text, or [`NONE`].
-    pub(crate) ids: Vec<u32>,
-    by_text: HashMap<Box<str>, u32>,
+    /// Per doc: the number of its text, or `u16::MAX` for none (two bytes
+    /// a doc: [`MAX_DISTINCT`] fits).
+    ids: Vec<u16>,
+    by_text: HashMap<Box<str>, u16>,
 }
 
 impl Interned {
@@ -51,11 +52,11 @@ impl Interned {
         let id = match self.by_text.get(text) {
             Some(&id) => id,
             None if self.by_text.len() < MAX_DISTINCT => {
-                let id = u32::try_from(self.by_text.len()).unwrap_or(NONE);
+                let id = u16::try_from(self.by_text.len()).unwrap_or(u16::MAX);
                 self.by_text.insert(text.into(), id);
                 id
             }
-            None => NONE,
+            None => u16::MAX,
         };
         if i == self.ids.len() {
             self.ids.push(id);
@@ -64,9 +65,21 @@ impl Interned {
         }
     }
 
+    /// Heap bytes held (approximate: the map's table and its keys).
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let per_slot = std::mem::size_of::<(Box<str>, u16)>() + 1;
+        self.ids.capacity() * 2
+            + self.by_text.capacity() * per_slot
+            + self.by_text.keys().map(|k| k.len()).sum::<usize>()
+    }
+
     /// Doc `i`'s text number, or [`NONE`].
     pub(crate) fn id(&self, i: usize) -> u32 {
-        self.ids.get(i).copied().unwrap_or(NONE)
+        match self.ids.get(i).copied() {
+            Some(u16::MAX) | None => NONE,
+            Some(id) => u32::from(id),
+        }
     }
 }
 
