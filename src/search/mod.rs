@@ -34,6 +34,12 @@
 //!   text that folds to ASCII is matched in its folded form (nucleo's fast
 //!   path, same results);
 //! - a plain word stops at the first column it matches;
+//! - departments, notes and extra columns repeat: each distinct text is
+//!   numbered (`intern.rs`) and a word is matched once per distinct text
+//!   per query, not once per contact (same results: held by
+//!   `equal_tests.rs` against matching every text);
+//! - a space or an `is:` filter typed leaves the words as they were: the
+//!   hits are kept as they are (`Query::same_words`);
 //! - one-character words use a plain loop equal to nucleo's score; longer
 //!   ASCII words first pass a branch-free "are the chars in the text, in
 //!   order?" automaton (`fast::InOrder`), so nucleo is called only for
