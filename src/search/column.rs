@@ -201,6 +201,15 @@ impl Column {
         mask
     }
 
+    /// Heap bytes held by the arrays.
+    #[cfg(test)]
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.uni.capacity() * 4
+            + self.bytes.capacity()
+            + self.chars.capacity() * 4
+    }
+
     /// Copy the live text into fresh arrays.
     fn compact(&mut self) {
         let (bytes, chars) = (

@@ -11,6 +11,7 @@ use nucleo::{Utf32Str, chars};
 
 use super::SearchDoc;
 use super::column::Column;
+use super::intern::{self, Interned, SLOTS};
 use crate::presence::ContactId;
 
 /// Number of indexed columns.
@@ -102,6 +103,8 @@ pub(crate) struct Index {
     /// Per doc: the union of its column masks.
     any: Vec<u64>,
     cols: [Column; COLUMNS],
+    /// Numbers of the repeated texts of some columns (`intern.rs`).
+    interned: [Interned; SLOTS],
     /// For each name with multi-char graphemes: the char index where each grapheme starts,
     /// then the name's char count (nucleo indexes graphemes, the UI
     /// highlights chars).
@@ -171,8 +174,11 @@ impl Index {
             &doc.extra,
         ];
         let mut any = 0;
-        for (col, text) in self.cols.iter_mut().zip(texts) {
+        for ((col, text), c) in self.cols.iter_mut().zip(texts).zip(Col::ALL) {
             any |= col.set(i, text);
+            if let Some(numbers) = intern::slot(c).and_then(|k| self.interned.get_mut(k)) {
+                numbers.set(i, text);
+            }
         }
         if let Some(slot) = self.any.get_mut(i) {
             *slot = any;
@@ -187,6 +193,23 @@ impl Index {
         } else {
             self.name_graphemes.remove(&to_u32(i));
         }
+    }
+}
+
+impl Index {
+    /// Heap bytes held (approximate), and how many of them number repeated
+    /// texts (`intern.rs`).
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> (usize, usize) {
+        let interned: usize = self.interned.iter().map(Interned::heap_bytes).sum();
+        let graphemes: usize = self.name_graphemes.values().map(|s| s.len() * 4 + 24).sum();
+        let total = self.ids.capacity() * 4
+            + self.retired.capacity()
+            + self.any.capacity() * 8
+            + self.cols.iter().map(Column::heap_bytes).sum::<usize>()
+            + graphemes
+            + interned;
+        (total, interned)
     }
 }
 
@@ -216,6 +239,15 @@ impl<'a> Doc<'a> {
         } else {
             Utf32Str::Ascii(column.bytes.get(span.range()).unwrap_or(&[]))
         }
+    }
+
+    /// The number of this doc's text in `col` (see `intern.rs`), and the
+    /// column's slot there; `None` when the column's texts are not numbered
+    /// or this one has no number.
+    pub(crate) fn text_number(self, col: Col) -> Option<(usize, u32)> {
+        let slot = intern::slot(col)?;
+        let id = self.index.interned.get(slot)?.id(self.i);
+        (id != intern::NONE).then_some((slot, id))
     }
 
     /// Could `col` contain every character of a needle with mask `needle`?

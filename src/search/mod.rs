@@ -34,6 +34,12 @@
 //!   text that folds to ASCII is matched in its folded form (nucleo's fast
 //!   path, same results);
 //! - a plain word stops at the first column it matches;
+//! - departments, notes and extra columns repeat: each distinct text is
+//!   numbered (`intern.rs`) and a word is matched once per distinct text
+//!   per query, not once per contact (same results: held by
+//!   `equal_tests.rs` against matching every text);
+//! - a space or an `is:` filter typed leaves the words as they were: the
+//!   hits are kept as they are (`Query::same_words`);
 //! - one-character words use a plain loop equal to nucleo's score; longer
 //!   ASCII words first pass a branch-free "are the chars in the text, in
 //!   order?" automaton (`fast::InOrder`), so nucleo is called only for
@@ -46,9 +52,12 @@
 //!   only, more on demand with [`Search::ensure_highlights`].
 
 mod column;
+#[cfg(test)]
+mod equal_tests;
 mod fast;
 mod highlight;
 mod index;
+mod intern;
 mod query;
 #[cfg(test)]
 mod rules_tests;
@@ -307,6 +316,14 @@ impl Search {
             return;
         }
         let parsed = Query::parse(query);
+        if self.filtering && parsed.same_words(&self.query) {
+            // A space or an `is:` filter typed: the hits stay as they are
+            // (`update_doc` keeps them current).
+            self.text.clear();
+            self.text.push_str(query);
+            self.query = parsed;
+            return;
+        }
         let narrow = self.filtering && parsed.narrows(&self.query);
         self.text.clear();
         self.text.push_str(query);

@@ -48,6 +48,9 @@ pub(crate) struct Query {
     pub(crate) terms: Vec<Term>,
     /// The `is:` filters (applied by the console, see `state.rs`).
     pub(crate) states: Vec<super::state::StateFilter>,
+    /// Tells this parse from every other (what a worker remembers per
+    /// distinct text is for one query only); 0 for none.
+    pub(crate) serial: u64,
 }
 
 fn column_key(key: &str) -> Option<Col> {
@@ -193,7 +196,11 @@ impl Term {
 
 impl Query {
     pub(crate) fn parse(text: &str) -> Query {
-        let mut query = Query::default();
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut query = Query {
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..Query::default()
+        };
         for token in text.split_whitespace() {
             match super::state::is_term(token) {
                 Some(filter) => query.states.extend(filter),
@@ -206,6 +213,17 @@ impl Query {
     /// True when no term restricts anything (blank, or only `dept:` etc.).
     pub(crate) fn matches_all(&self) -> bool {
         self.terms.iter().all(|t| t.atom.is_none())
+    }
+
+    /// Same words as `old`, in the same order (the text may differ in
+    /// spaces and `is:` filters): the same docs match, with the same scores.
+    pub(crate) fn same_words(&self, old: &Query) -> bool {
+        self.terms.len() == old.terms.len()
+            && self
+                .terms
+                .iter()
+                .zip(&old.terms)
+                .all(|(n, o)| n.raw == o.raw)
     }
 
     /// Can the results of `self` be computed by re-matching only the results
@@ -278,6 +296,23 @@ mod tests {
         assert!(!narrows("fo\\", "fo\\$"));
         assert!(!narrows("smith$", "smith$x"));
         assert!(!narrows("ab cd", "ab cx"));
+    }
+
+    #[test]
+    fn spaces_and_state_filters_keep_the_words() {
+        let same = |a: &str, b: &str| Query::parse(b).same_words(&Query::parse(a));
+        assert!(same("sales", "sales "));
+        assert!(same("dept:sales ", "dept:sales is:av"));
+        assert!(same("dept:sales is:", "dept:sales  is:available"));
+        assert!(
+            !same("dept:sales is", "dept:sales is:"),
+            "the word `is` went"
+        );
+        assert!(!same("sales", "sales h"));
+        assert!(
+            !same("sales home", "home sales"),
+            "another query, not compared"
+        );
     }
 
     #[test]

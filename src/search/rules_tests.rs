@@ -23,7 +23,12 @@ fn doc(id: u32, name: &str, dept: &str, note: &str) -> SearchDoc {
 }
 
 fn office() -> Search {
-    Search::new(vec![
+    Search::new(office_docs())
+}
+
+/// The fixed office of issue 13's search cases.
+pub(super) fn office_docs() -> Vec<SearchDoc> {
+    vec![
         doc(0, "Sara Lindqvist", "Sales", ""),
         doc(1, "Sam Lee", "Sales", ""),
         doc(
@@ -42,7 +47,7 @@ fn office() -> Search {
         doc(5, "Fred Forward", "Sales", "Calls forwarded to reception"),
         doc(6, "Frieda Nilsson", "Sales", "Free after 3"),
         doc(7, "Sally Freeman", "Sales", ""),
-    ])
+    ]
 }
 
 /// (id, note_only) of each hit, best first.

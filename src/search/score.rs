@@ -8,6 +8,7 @@ use nucleo::{Config, Matcher, Utf32Str};
 
 use super::fast::{self, InOrder};
 use super::index::{COLUMNS, Col, Doc, Index};
+use super::intern::{Known, Memo};
 use super::query::{Query, Term};
 use crate::presence::ContactId;
 
@@ -168,6 +169,14 @@ fn free_text(c: Col) -> bool {
 /// that column. With
 /// `name_hits`, a name match also appends its (grapheme) indices there
 /// (slower: nucleo then keeps its whole matrix to trace the path back).
+///
+/// With `memo` (the word's index in the query and the worker's memo), the
+/// result for a column whose texts are numbered is looked up, or computed
+/// and remembered (see `intern.rs`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hot loop's state, passed apart to borrow it apart"
+)]
 fn first_col(
     atom: &Atom,
     quick: Option<Quick<'_>>,
@@ -176,6 +185,7 @@ fn first_col(
     cols: &[Col],
     m: &mut Matcher,
     mut name_hits: Option<&mut Vec<u32>>,
+    mut memo: Option<(usize, &mut Memo)>,
 ) -> Option<(u32, Col)> {
     let word_wise = atom.kind == nucleo::pattern::AtomKind::Fuzzy && !atom.negative;
     let ascii = matches!(atom.needle_text(), Utf32Str::Ascii(_));
@@ -183,6 +193,14 @@ fn first_col(
         if !doc.may_contain(c, mask) {
             continue;
         }
+        let number = match (&mut memo, doc.text_number(c)) {
+            (Some((term, memo)), Some((slot, id))) => match memo.get(*term, slot, id) {
+                Known::Score(Some(s)) => return Some((s, c)),
+                Known::Score(None) => continue,
+                Known::Unknown => Some((slot, id)),
+            },
+            _ => None,
+        };
         let text = doc.col(c, ascii);
         let fast = match (quick, text) {
             (Some(Quick::OneChar(ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
@@ -214,8 +232,12 @@ fn first_col(
                 _ => atom.score(text, m),
             },
         };
-        if let Some(s) = score {
-            return Some((u32::from(s) * c.weight(), c));
+        let weighted = score.map(|s| u32::from(s) * c.weight());
+        if let (Some((term, memo)), Some((slot, id))) = (&mut memo, number) {
+            memo.put(*term, slot, id, weighted);
+        }
+        if let Some(s) = weighted {
+            return Some((s, c));
         }
     }
     None
@@ -231,6 +253,10 @@ pub(crate) struct Worker {
     /// Matched docs, sorted by key after [`Worker::run`].
     pub(crate) cands: Vec<Cand>,
     sort_buf: Vec<Cand>,
+    /// Results per distinct department/note text for the current query.
+    memo: Memo,
+    /// Use `memo` (off only in tests, to compare with matching every text).
+    pub(crate) remember: bool,
 }
 
 impl Worker {
@@ -241,6 +267,8 @@ impl Worker {
             arena: Vec::new(),
             cands: Vec::new(),
             sort_buf: Vec::new(),
+            memo: Memo::default(),
+            remember: true,
         }
     }
 
@@ -278,9 +306,10 @@ impl Worker {
     ) -> Option<Cand> {
         let m = &mut self.matcher;
         self.graphemes.clear();
+        self.memo.start(query.serial);
         let mut total: u32 = 0;
         let mut weak = false;
-        for term in &query.terms {
+        for (t, term) in query.terms.iter().enumerate() {
             let Some(atom) = &term.atom else {
                 continue;
             };
@@ -307,6 +336,7 @@ impl Worker {
                 cols,
                 m,
                 highlights.then_some(&mut self.graphemes),
+                self.remember.then_some((t, &mut self.memo)),
             )
             .or_else(|| {
                 // Typos are forgiven in names only (people misspell names;
@@ -318,7 +348,7 @@ impl Worker {
                 term.typos.iter().find_map(|(variant, in_order)| {
                     let hits = highlights.then_some(&mut self.graphemes);
                     let quick = in_order.as_deref().map(Quick::InOrder);
-                    first_col(variant, quick, term.mask, doc, name, m, hits)
+                    first_col(variant, quick, term.mask, doc, name, m, hits, None)
                         .map(|(s, c)| (s / TYPO_DIVISOR, c))
                 })
             })?;
