@@ -144,6 +144,13 @@ pub fn shutdown_deadline(subscriptions: usize) -> Duration {
     BASE.saturating_add(EACH.saturating_mul(n)).min(MAX)
 }
 
+/// Un-SUBSCRIBEs in flight at once while quitting, whatever the window
+/// (which an overloaded server may have shrunk to one). About what the
+/// demo server reads in one go and what a default 208 KB UDP receive
+/// buffer holds; one that is lost is retransmitted (Timer E: 0.5, 1.5,
+/// 3.5 s) within [`shutdown_deadline`]. Measured in BENCHMARKS.md.
+pub const QUIT_IN_FLIGHT: usize = 256;
+
 /// Messages the SIP trace keeps by default (`[diagnostics] trace_messages`):
 /// a few minutes of a quiet console's traffic, about 1 MB at most.
 pub const TRACE_MESSAGES: usize = 500;
