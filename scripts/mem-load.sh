@@ -95,8 +95,8 @@ while [ -z "$left" ] && [ "$n" -lt 60 ]; do
     left=$(echo "$line" | sed -n 's/.*subscriptions=\([0-9]*\).*/\1/p')
     n=$((n + 1))
 done
-dropped=$(echo "$line" | sed -n 's/.*timeouts=\([0-9]*\).*/\1/p')
-echo "open on the demo server before SIGTERM (its last stats line): ${open0:-?}; NOTIFYs never answered (its timeouts) by the count below: ${dropped:-?}"
+field() { echo "$line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+echo "open on the demo server before SIGTERM (its last stats line): ${open0:-?}; by the count below: NOTIFYs never answered $(field timeouts), un-SUBSCRIBEs accepted $(field unsubscribes), NOTIFYs refused $(field refused), of the open ones ending (final NOTIFY unanswered) $(field ending)"
 awk -v rate="$rate" -v s="$secs" -v rss="$rss" -v max="$max" -v hwm="$hwm" \
     -v l="$((lines1 - lines0))" -v t0="$t0" -v t1="$t1" -v left="$left" -v series="$series" -v anon="$anon" -v file="$file" 'BEGIN {
     printf "rate %s/s, %d s after the snapshot: VmRSS now %.1f MB, sampled max %.1f MB, VmHWM %.1f MB; %d change lines (%.0f/s)\n",

@@ -134,6 +134,10 @@ pub struct Stats {
     pub notifies: u64,
     pub retransmissions: u64,
     pub notify_timeouts: u64,
+    /// Un-SUBSCRIBEs (`Expires: 0`) accepted.
+    pub unsubscribes: u64,
+    /// NOTIFYs answered 481 (or another refusal): the subscription dropped.
+    pub notify_refusals: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -233,6 +237,13 @@ impl Server {
     /// to be answered).
     pub fn subscription_count(&self) -> usize {
         self.subs.len()
+    }
+
+    /// Of [`subscription_count`](Self::subscription_count): the ones
+    /// ending (an un-SUBSCRIBE accepted or expired), whose final NOTIFY is
+    /// not answered yet.
+    pub fn ending_count(&self) -> usize {
+        self.subs.values().filter(|s| s.ending()).count()
     }
 
     /// Live publications.

@@ -309,6 +309,7 @@ impl Server {
         let resp = self.subscribe_ok(req, tag, p.expires);
         self.respond(now, from, key, resp);
         if p.expires == 0 {
+            self.stats.unsubscribes += 1;
             self.notify(now, id, NotifyKind::timeout());
         } else {
             self.push_timer(expires_at, Timer::Expire(id));

@@ -251,6 +251,12 @@ fn quitting_while_the_server_notifies_ends_every_subscription_481s_included() {
         w.store.len(),
         "every crossing NOTIFY answered 481"
     );
+    assert_eq!(w.server.stats().notify_refusals, w.store.len() as u64);
+    let unsubscribes = w.server.stats().unsubscribes as usize;
+    assert!(
+        (open - w.store.len()..open).contains(&unsubscribes),
+        "an un-SUBSCRIBE for each of the others, none for most the 481 ended: {unsubscribes}"
+    );
     assert_eq!(w.server.subscription_count(), 0, "nothing left open");
 }
 
