@@ -19,6 +19,9 @@ cd "$(dirname "$0")/.."
 rate=${1:-5000}
 secs=${2:-20}
 bin=${3:-target/release/switchboard}
+# SERVER_BIN: the binary whose demo server runs (default BINARY), so that
+# two builds of `watch` can be compared against the same server.
+server_bin=${SERVER_BIN:-$bin}
 [ -x "$bin" ] || { echo "no $bin (cargo build --release)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sb-mem.XXXXXX")
@@ -32,7 +35,7 @@ trap cleanup EXIT INT TERM
 export HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" LC_ALL=C.UTF-8
 unset SWITCHBOARD_CONFIG SWITCHBOARD_LOG 2>/dev/null || true
 
-"$bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate "$rate" \
+"$server_bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate "$rate" \
     --log "$work/server.log" > "$work/config.toml" 2> "$work/server.err" &
 server_pid=$!
 n=0
