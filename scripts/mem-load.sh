@@ -19,6 +19,9 @@ cd "$(dirname "$0")/.."
 rate=${1:-5000}
 secs=${2:-20}
 bin=${3:-target/release/switchboard}
+# SERVER_BIN: the binary whose demo server runs (default BINARY), so that
+# two builds of `watch` can be compared against the same server.
+server_bin=${SERVER_BIN:-$bin}
 [ -x "$bin" ] || { echo "no $bin (cargo build --release)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sb-mem.XXXXXX")
@@ -32,7 +35,7 @@ trap cleanup EXIT INT TERM
 export HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" LC_ALL=C.UTF-8
 unset SWITCHBOARD_CONFIG SWITCHBOARD_LOG 2>/dev/null || true
 
-"$bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate "$rate" \
+"$server_bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate "$rate" \
     --log "$work/server.log" > "$work/config.toml" 2> "$work/server.err" &
 server_pid=$!
 n=0
@@ -74,18 +77,29 @@ hwm=$(kb "$watch_pid" VmHWM)
 anon=$(kb "$watch_pid" RssAnon)
 file=$(kb "$watch_pid" RssFile)
 lines1=$(wc -l < "$work/watch.out")
+open0=$(grep "demo server subscriptions=" "$work/server.err" "$work/server.log" 2>/dev/null | tail -1 | sed -n 's/.*subscriptions=\([0-9]*\).*/\1/p')
 t0=$(date +%s.%N)
 kill -TERM "$watch_pid"
 wait "$watch_pid" 2>/dev/null || true
 t1=$(date +%s.%N)
 watch_pid=
-# The demo server's next stats line (at most every 10 s, when something
-# wakes it: a stray datagram) counts what is left.
-sleep 11
+# The demo server's stats line (at most every 10 s, when something wakes
+# it: a stray datagram) counts what is left. Only a line logged at least
+# 10 s after `watch` exited counts: a loaded server logs late, and an
+# older line tells what was open before quitting.
+after=$(date -u -d "@$(echo "$t1 + 10" | bc)" +%Y-%m-%dT%H:%M:%S)
 addr=$(sed -n 's/^address = "\(.*\)"/\1/p' "$work/config.toml" | head -1)
-python3 -c 'import socket, sys; h, p = sys.argv[1].rsplit(":", 1); socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"\r\n\r\n", (h, int(p)))' "$addr"
-sleep 0.5
-left=$(cat "$work/server.log" "$work/server.err" 2>/dev/null | grep "demo server" | tail -1 | sed -n 's/.*subscriptions=\([0-9]*\).*/\1/p')
+left=
+n=0
+while [ -z "$left" ] && [ "$n" -lt 60 ]; do
+    sleep 1
+    python3 -c 'import socket, sys; h, p = sys.argv[1].rsplit(":", 1); socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"\r\n\r\n", (h, int(p)))' "$addr"
+    line=$(cat "$work/server.log" "$work/server.err" 2>/dev/null | grep "demo server subscriptions=" | awk -v a="$after" '$1 >= a' | head -1)
+    left=$(echo "$line" | sed -n 's/.*subscriptions=\([0-9]*\).*/\1/p')
+    n=$((n + 1))
+done
+field() { echo "$line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+echo "open on the demo server before SIGTERM (its last stats line): ${open0:-?}; by the count below: NOTIFYs never answered $(field timeouts), un-SUBSCRIBEs accepted $(field unsubscribes), NOTIFYs refused $(field refused), of the open ones ending (final NOTIFY unanswered) $(field ending)"
 awk -v rate="$rate" -v s="$secs" -v rss="$rss" -v max="$max" -v hwm="$hwm" \
     -v l="$((lines1 - lines0))" -v t0="$t0" -v t1="$t1" -v left="$left" -v series="$series" -v anon="$anon" -v file="$file" 'BEGIN {
     printf "rate %s/s, %d s after the snapshot: VmRSS now %.1f MB, sampled max %.1f MB, VmHWM %.1f MB; %d change lines (%.0f/s)\n",

@@ -132,11 +132,14 @@ pub async fn run(
                 / now.duration_since(last_stats).as_secs_f64();
             tracing::info!(
                 subscriptions = server.subscription_count(),
+                ending = server.ending_count(),
                 publications = server.publication_count(),
                 notifies = stats.notifies,
                 notifies_per_sec = format!("{rate:.0}"),
                 retransmissions = stats.retransmissions,
                 timeouts = stats.notify_timeouts,
+                unsubscribes = stats.unsubscribes,
+                refused = stats.notify_refusals,
                 "demo server"
             );
             last_stats = now;

@@ -51,7 +51,10 @@ impl Server {
     /// `user` changed: every list subscription of `event` owes it.
     pub(super) fn list_member_changed(&mut self, user: usize, event: EventKind) -> Vec<u64> {
         let mut ids = Vec::new();
-        for (id, sub) in self.subs.iter_mut() {
+        for id in &self.list_subs {
+            let Some(sub) = self.subs.get_mut(id) else {
+                continue;
+            };
             if sub.event != event {
                 continue;
             }

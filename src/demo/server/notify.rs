@@ -227,6 +227,7 @@ impl Server {
         let gone = matches!(status, 404 | 408 | 410 | 481)
             || (400..500).contains(&status) && status != 491;
         if gone {
+            self.stats.notify_refusals += 1;
             tracing::info!(id, status, "NOTIFY refused: subscription dropped");
             return self.remove_subscription(id);
         }

@@ -248,6 +248,9 @@ impl Server {
             queued: None,
             terminating: false,
         };
+        if resource == Resource::List {
+            self.list_subs.push(id);
+        }
         self.subs.insert(id, sub);
         self.by_dialog.insert((p.call_id, local_tag.clone()), id);
         if let Some(u) = self.users.get_mut(user_of(resource)) {
@@ -309,6 +312,7 @@ impl Server {
         let resp = self.subscribe_ok(req, tag, p.expires);
         self.respond(now, from, key, resp);
         if p.expires == 0 {
+            self.stats.unsubscribes += 1;
             self.notify(now, id, NotifyKind::timeout());
         } else {
             self.push_timer(expires_at, Timer::Expire(id));
@@ -369,6 +373,9 @@ impl Server {
         let Some(sub) = self.subs.remove(&id) else {
             return;
         };
+        if sub.list.is_some() {
+            self.list_subs.retain(|l| *l != id);
+        }
         self.by_dialog
             .remove(&(sub.call_id.clone(), sub.local_tag.clone()));
         if let Some(tx) = &sub.in_flight {

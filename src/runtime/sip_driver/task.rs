@@ -24,6 +24,10 @@ use crate::sip::trace::{Direction, Trace};
 mod tap;
 use tap::trace;
 
+/// UDP datagrams handled in one wake-up before timers and commands get
+/// their turn (see `on_udp_received`).
+const UDP_BATCH: usize = 64;
+
 enum Io {
     Udp {
         socket: UdpSocket,
@@ -358,16 +362,37 @@ impl Driver {
         }
     }
 
-    fn on_udp_received(&mut self, r: io::Result<(usize, SocketAddr)>) {
+    /// The datagram that woke us, then whatever else the socket already
+    /// holds (up to [`UDP_BATCH`]): one wake-up per datagram cannot keep
+    /// up with a NOTIFY flood, and while quitting the answers to our
+    /// un-SUBSCRIBEs wait behind it in the socket.
+    fn on_udp_received(&mut self, first: io::Result<(usize, SocketAddr)>) {
+        let mut r = first;
+        for _ in 0..UDP_BATCH {
+            if !self.on_udp_datagram(r) {
+                return;
+            }
+            let Io::Udp { socket, buf, .. } = &mut self.io else {
+                return;
+            };
+            r = match socket.try_recv_from(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                r => r,
+            };
+        }
+    }
+
+    /// One datagram (or receive error) to the engine; false after an error.
+    fn on_udp_datagram(&mut self, r: io::Result<(usize, SocketAddr)>) -> bool {
         let Io::Udp { buf, .. } = &self.io else {
-            return;
+            return false;
         };
         let now = Instant::now();
         match r {
             Ok((n, from)) => {
                 let data = buf.get(..n).unwrap_or(&[]);
                 if data.iter().all(|b| b.is_ascii_whitespace()) {
-                    return; // keepalive CRLFs
+                    return true; // keepalive CRLFs
                 }
                 trace(
                     &mut self.trace,
@@ -377,12 +402,14 @@ impl Driver {
                     data,
                 );
                 self.engine.handle_datagram(now, Some(from), data);
+                true
             }
             Err(e) => {
                 // ICMP port unreachable on a connected socket.
                 tracing::warn!(error = %e, "UDP receive error");
                 let why = format!("nothing answers over UDP ({e})");
                 self.engine.transport_error(now, &why);
+                false
             }
         }
     }

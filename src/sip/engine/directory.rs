@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
-use super::Engine;
 use super::sub::{Phase, Sub};
+use super::{Engine, policy};
 use crate::presence::{ContactId, EventKind};
 
 impl Engine {
@@ -94,9 +94,12 @@ impl Engine {
         self.pump(now);
     }
 
-    /// Send queued un-SUBSCRIBEs while the window allows.
+    /// Send queued un-SUBSCRIBEs while the window allows; when quitting,
+    /// up to [`policy::QUIT_IN_FLIGHT`] at once, whatever the window
+    /// (shrunk by an overloaded server, it would leave most of them
+    /// unsent when the deadline passes).
     pub(super) fn pump_unsubscribes(&mut self, now: Instant) {
-        while self.window.can_send() {
+        while self.may_send_unsubscribe() {
             let Some(i) = self.unsubscribe_queue.pop_front() else {
                 break;
             };
@@ -104,6 +107,14 @@ impl Engine {
             if self.subs[i].in_dialog() {
                 self.send_unsubscribe(i, now);
             }
+        }
+    }
+
+    fn may_send_unsubscribe(&self) -> bool {
+        if self.shutting_down {
+            self.window.in_flight() < policy::QUIT_IN_FLIGHT
+        } else {
+            self.window.can_send()
         }
     }
 }

@@ -30,6 +30,11 @@ const OK: Answer = Answer {
     reason: "OK",
 };
 
+const GONE: Answer = Answer {
+    status: 481,
+    reason: "Subscription Does Not Exist",
+};
+
 impl Engine {
     pub(super) fn on_request(&mut self, now: Instant, from: Option<SocketAddr>, req: Request) {
         let key = server_key(&req);
@@ -115,12 +120,7 @@ impl Engine {
             {
                 i
             }
-            _ => {
-                return Answer {
-                    status: 481,
-                    reason: "Subscription Does Not Exist",
-                };
-            }
+            _ => return GONE,
         };
         self.capture_test_message(i, &req.to_bytes(), true);
         let Some(state) = req
@@ -164,14 +164,7 @@ impl Engine {
             sub.dialog.remote_target = Some(c.uri);
         }
         if self.shutting_down {
-            // Quitting: what the body says is shown to nobody. Answer at
-            // once without reading it, so that under a flood of NOTIFYs the
-            // un-SUBSCRIBEs and their answers get the socket; a final
-            // NOTIFY (terminated) still ends its dialog.
-            if matches!(state, SubscriptionState::Terminated { .. }) {
-                self.apply_substate(i, state, now);
-            }
-            return OK;
+            return self.notify_while_quitting(i, state, now);
         }
         if self.is_list(i) {
             self.apply_list_notify(i, kind, req, &state, now);
@@ -180,6 +173,28 @@ impl Engine {
         }
         self.apply_substate(i, state, now);
         OK
+    }
+
+    /// Quitting: what the body says is shown to nobody, so it is never
+    /// read. A final NOTIFY (terminated) gets 200 and ends its dialog
+    /// (RFC 6665 4.1.2.3). Any other NOTIFY belongs to a subscription we are
+    /// ending: 481 (RFC 6665 4.1.3, 4.2.2) makes the notifier remove it at
+    /// once — Kamailio's presence module and our demo server do — so under
+    /// a flood of NOTIFYs every one of them ends a subscription instead of
+    /// keeping it alive, and no un-SUBSCRIBE is needed for it any more.
+    fn notify_while_quitting(
+        &mut self,
+        i: SubId,
+        state: SubscriptionState,
+        now: Instant,
+    ) -> Answer {
+        if matches!(state, SubscriptionState::Terminated { .. }) {
+            self.apply_substate(i, state, now);
+            return OK;
+        }
+        tracing::debug!(uri = %self.subs[i].uri, "NOTIFY while quitting: 481 ends the subscription");
+        self.forget_dialog(i);
+        GONE
     }
 
     /// What the body means is the body module's decision

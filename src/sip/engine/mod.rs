@@ -194,7 +194,8 @@ pub struct Engine {
     by_branch: HashMap<String, u64>,
     next_tx: u64,
     queue: VecDeque<SubId>,
-    /// Subscriptions to end (at shutdown), paced by the window.
+    /// Subscriptions to end (removed contacts: paced by the window; at
+    /// shutdown: `policy::QUIT_IN_FLIGHT` at once).
     unsubscribe_queue: VecDeque<SubId>,
     window: Window,
     auth: Option<DigestClient>,
@@ -407,7 +408,8 @@ impl Engine {
             }
             self.subs[i].stop();
         }
-        // Paced by the same window as everything else: a burst of
+        // Not paced by the window (an overloaded server may have shrunk it
+        // to one), but at most `policy::QUIT_IN_FLIGHT` at once: a burst of
         // thousands of un-SUBSCRIBEs would mostly be dropped by the server.
         self.pump(now);
     }

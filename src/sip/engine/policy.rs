@@ -144,6 +144,15 @@ pub fn shutdown_deadline(subscriptions: usize) -> Duration {
     BASE.saturating_add(EACH.saturating_mul(n)).min(MAX)
 }
 
+/// Un-SUBSCRIBEs in flight at once while quitting, whatever the window
+/// (which an overloaded server may have shrunk to one): the window's own
+/// default maximum. Each un-SUBSCRIBE brings two datagrams back (its 200
+/// and the final NOTIFY); 256 at once overran a default 208 KB UDP receive
+/// buffer on an idle demo server (twice as many receive-buffer drops, and
+/// 37–166 of 20,000 left open where 64 left none). One that is lost is
+/// sent again (Timer E: 0.5, 1.5 s) within [`shutdown_deadline`].
+pub const QUIT_IN_FLIGHT: usize = 64;
+
 /// Messages the SIP trace keeps by default (`[diagnostics] trace_messages`):
 /// a few minutes of a quiet console's traffic, about 1 MB at most.
 pub const TRACE_MESSAGES: usize = 500;

@@ -9,7 +9,7 @@ use crate::demo::directory;
 use crate::demo::sim::Simulation;
 use crate::demo::state::Change;
 use crate::presence::{EventKind, Freshness, LineState, SubscriptionStatus};
-use crate::sip::engine::{Engine, EngineConfig, Transport as EngineTransport};
+use crate::sip::engine::{Engine, EngineConfig, Transport as EngineTransport, policy};
 use crate::store::{ContactId, Store};
 
 const PASSWORD: &str = "pw";
@@ -26,6 +26,8 @@ struct World {
     /// Ringing lines seen by the store, with the caller shown.
     rings: Vec<(ContactId, Option<String>)>,
     active_seen: usize,
+    /// The engine's answers 481 to the server's NOTIFYs.
+    refused: usize,
 }
 
 impl World {
@@ -68,6 +70,7 @@ impl World {
             faults: Vec::new(),
             rings: Vec::new(),
             active_seen: 0,
+            refused: 0,
         }
     }
 
@@ -92,6 +95,9 @@ impl World {
             let mut quiet = true;
             while let Some(t) = self.engine.poll_transmit() {
                 quiet = false;
+                if t.bytes.starts_with(b"SIP/2.0 481 ") {
+                    self.refused += 1;
+                }
                 self.server
                     .handle(now, self.peer, &t.bytes)
                     .expect("the server reads the engine");
@@ -218,4 +224,64 @@ fn an_office_hour_reaches_the_console_calls_faults_and_refreshes_included() {
         .filter(|id| *w.store.subscription(*id, EventKind::Presence) == SubscriptionStatus::Active)
         .count();
     assert_eq!(watched, w.store.len());
+}
+
+#[test]
+fn quitting_while_the_server_notifies_ends_every_subscription_481s_included() {
+    let mut w = World::new(1e-6, 600);
+    w.run(Duration::from_secs(5), Duration::from_millis(10));
+    let open = w.server.subscription_count();
+    assert_eq!(open, 2 * w.store.len());
+    let quit_at = w.now;
+    w.engine.shutdown(w.now);
+    // Everyone changes while the un-SUBSCRIBEs are on their way: their
+    // NOTIFYs cross, and the engine answers each 481.
+    for u in 0..w.store.len() {
+        w.server.set_presence(w.now, u, lunch());
+    }
+    while !w.engine.is_shut_down() {
+        assert!(
+            w.now - quit_at < policy::shutdown_deadline(open),
+            "quitting took too long"
+        );
+        w.step(Duration::from_millis(10));
+    }
+    assert_eq!(
+        w.refused,
+        w.store.len(),
+        "every crossing NOTIFY answered 481"
+    );
+    assert_eq!(w.server.stats().notify_refusals, w.store.len() as u64);
+    let unsubscribes = w.server.stats().unsubscribes as usize;
+    assert!(
+        (open - w.store.len()..open).contains(&unsubscribes),
+        "an un-SUBSCRIBE for each of the others, none for most the 481 ended: {unsubscribes}"
+    );
+    assert_eq!(w.server.subscription_count(), 0, "nothing left open");
+}
+
+#[test]
+fn lost_unsubscribes_are_sent_again_and_every_subscription_ends() {
+    let mut w = World::new(1e-6, 600);
+    w.run(Duration::from_secs(5), Duration::from_millis(10));
+    let open = w.server.subscription_count();
+    let quit_at = w.now;
+    w.engine.shutdown(w.now);
+    let mut lost = 0;
+    while w.engine.poll_transmit().is_some() {
+        lost += 1;
+    }
+    assert_eq!(
+        lost,
+        open.min(policy::QUIT_IN_FLIGHT),
+        "the first un-SUBSCRIBEs at once, all of them lost"
+    );
+    while !w.engine.is_shut_down() {
+        assert!(
+            w.now - quit_at < policy::shutdown_deadline(open),
+            "quitting took too long"
+        );
+        w.step(Duration::from_millis(10));
+    }
+    assert_eq!(w.server.subscription_count(), 0, "nothing left open");
 }

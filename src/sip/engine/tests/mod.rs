@@ -9,6 +9,7 @@ mod line;
 mod list;
 mod list_lifecycle;
 mod notify;
+mod quit;
 mod rules;
 mod startup;
 mod unreadable;

@@ -150,49 +150,6 @@ fn a_final_notify_before_the_unsubscribe_answer_gets_200_too() {
 }
 
 #[test]
-fn notifies_arriving_while_quitting_are_answered_without_reading_their_bodies() {
-    // Quitting under a flood: the un-SUBSCRIBEs must get the socket, so a
-    // NOTIFY still carrying state is answered 200 at once and its body is
-    // neither read nor handed on; the final NOTIFY still ends the dialog.
-    let mut h = presence_only(1);
-    let s = establish_all(&mut h).pop().unwrap();
-    h.responses();
-    h.events.clear();
-    h.engine.shutdown(h.now);
-    let bye = h.requests(Method::Subscribe).pop().unwrap();
-    h.deliver(notify(
-        &s,
-        2,
-        "active;expires=600",
-        Some(("application/pidf+xml", PIDF_AWAY)),
-    ));
-    h.deliver(notify(
-        &s,
-        3,
-        "active;expires=600",
-        Some(("application/pidf+xml", "<not xml")),
-    ));
-    let answers = h.responses();
-    assert_eq!(
-        answers.iter().map(|a| a.status).collect::<Vec<_>>(),
-        [200, 200]
-    );
-    assert!(
-        !h.events.iter().any(|e| matches!(
-            e,
-            EngineEvent::Presence { .. } | EngineEvent::Unreadable { .. }
-        )),
-        "no body was read: {:?}",
-        h.events
-    );
-    h.deliver(reply(&bye, 200, &[("Expires", "0")]).to_bytes());
-    assert!(!h.engine.is_shut_down(), "waiting for the final NOTIFY");
-    h.deliver(notify(&s, 4, "terminated;reason=timeout", None));
-    assert_eq!(h.responses()[0].status, 200);
-    assert!(h.engine.is_shut_down());
-}
-
-#[test]
 fn a_missing_final_notify_ends_the_wait_after_timer_n() {
     let mut h = presence_only(1);
     establish_all(&mut h);
@@ -202,36 +159,6 @@ fn a_missing_final_notify_ends_the_wait_after_timer_n() {
     assert!(!h.engine.is_shut_down());
     h.advance(policy::timer_n(h.engine.config().timers.t1));
     assert!(h.engine.is_shut_down(), "no NOTIFY: the dialog is let go");
-}
-
-#[test]
-fn shutdown_paces_the_unsubscribes_through_the_window() {
-    let mut cfg = config(Transport::Udp);
-    cfg.window = 8;
-    let mut h = Harness::new(cfg, 50);
-    h.connect();
-    assert_eq!(establish_all(&mut h).len(), 100);
-    h.engine.shutdown(h.now);
-    let mut ended = 0;
-    loop {
-        let batch = h.requests(Method::Subscribe);
-        if batch.is_empty() {
-            break;
-        }
-        assert!(
-            batch.len() <= 9,
-            "never more than the window in flight: {}",
-            batch.len()
-        );
-        for r in &batch {
-            assert_eq!(r.headers.get("Expires"), Some("0"));
-            h.deliver(reply(r, 200, &[("Expires", "0")]).to_bytes());
-            h.deliver(notify(r, 2, "terminated;reason=timeout", None));
-            ended += 1;
-        }
-    }
-    assert_eq!(ended, 100, "every subscription ended");
-    assert!(h.engine.is_shut_down());
 }
 
 #[test]
