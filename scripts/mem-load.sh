@@ -101,10 +101,10 @@ done
 field() { echo "$line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
 echo "open on the demo server before SIGTERM (its last stats line): ${open0:-?}; by the count below: NOTIFYs never answered $(field timeouts), un-SUBSCRIBEs accepted $(field unsubscribes), NOTIFYs refused $(field refused), of the open ones ending (final NOTIFY unanswered) $(field ending)"
 awk -v rate="$rate" -v s="$secs" -v rss="$rss" -v max="$max" -v hwm="$hwm" \
-    -v l="$((lines1 - lines0))" -v t0="$t0" -v t1="$t1" -v left="$left" -v series="$series" -v anon="$anon" -v file="$file" 'BEGIN {
+    -v l="$((lines1 - lines0))" -v t0="$t0" -v t1="$t1" -v left="$left" -v ending="$(field ending)" -v series="$series" -v anon="$anon" -v file="$file" 'BEGIN {
     printf "rate %s/s, %d s after the snapshot: VmRSS now %.1f MB, sampled max %.1f MB, VmHWM %.1f MB; %d change lines (%.0f/s)\n",
         rate, s, rss / 1024, max / 1024, hwm / 1024, l, l / s
     printf "of which RssAnon %.1f MB (heap, stacks), RssFile %.1f MB (the mapped binary)\n", anon / 1024, file / 1024
     printf "VmRSS every 5 s (MB):%s\n", series
-    printf "SIGTERM -> exit: %.2f s; subscriptions left open on the demo server: %s of 20000\n", t1 - t0, left
+    printf "SIGTERM -> exit: %.2f s; subscriptions left open on the demo server: %s of 20000 (%s still active, %s ended but their final NOTIFY unanswered)\n", t1 - t0, left, left - ending, ending
 }'
