@@ -156,17 +156,36 @@ pub fn parse_cseq(s: &str) -> Result<CSeq, HeaderError> {
 /// The `branch` parameter of the first Via in `via_value` (a Via header
 /// value that may hold several comma-separated Vias).
 pub fn via_branch(via_value: &str) -> Option<String> {
-    let first = split_outside_quotes(via_value, ',').into_iter().next()?;
-    split_outside_quotes(first, ';')
-        .into_iter()
-        .skip(1)
-        .find_map(|p| {
-            let (name, value) = p.split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("branch")
-                .then(|| value.trim().to_string())
-        })
-        .filter(|b| !b.is_empty())
+    via_branch_ref(via_value).map(str::to_string)
+}
+
+/// [`via_branch`] without allocating: the branch as a slice of `via_value`
+/// (for the per-NOTIFY transaction key).
+pub fn via_branch_ref(via_value: &str) -> Option<&str> {
+    // Splitting at a separator outside quotes, one piece at a time: at each
+    // split point no quote is open, so starting the scan again there reads
+    // the same pieces as `split_outside_quotes`.
+    let first = match find_outside_quotes(via_value, ',') {
+        Some(i) => via_value.get(..i)?,
+        None => via_value,
+    };
+    let mut rest = first;
+    let mut sent_by = true; // the first piece is the sent-by, not a parameter
+    loop {
+        let (piece, next) = match find_outside_quotes(rest, ';') {
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        if !sent_by
+            && let Some((name, value)) = piece.split_once('=')
+            && name.trim().eq_ignore_ascii_case("branch")
+        {
+            let branch = value.trim();
+            return (!branch.is_empty()).then_some(branch);
+        }
+        sent_by = false;
+        rest = next?;
+    }
 }
 
 // ---- shared helpers ----

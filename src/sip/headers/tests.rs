@@ -235,3 +235,53 @@ fn an_event_header_names_one_of_our_kinds_or_none() {
     );
     assert_eq!(parse_event("reg").unwrap().kind(), Some(EventKind::Reg));
 }
+
+/// The allocating reading `via_branch_ref` replaced, kept as the reference.
+fn via_branch_by_split(via_value: &str) -> Option<String> {
+    let first = split_outside_quotes(via_value, ',').into_iter().next()?;
+    split_outside_quotes(first, ';')
+        .into_iter()
+        .skip(1)
+        .find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("branch")
+                .then(|| value.trim().to_string())
+        })
+        .filter(|b| !b.is_empty())
+}
+
+#[test]
+fn the_branch_read_in_place_is_the_branch_read_by_splitting() {
+    let pieces = [
+        "SIP/2.0/UDP a",
+        ";branch=z9hG4bK-1",
+        ";BRANCH = b2 ",
+        ";rport",
+        ";branch=",
+        ";x=\"q;branch=in-quotes\"",
+        ",",
+        ", SIP/2.0/TCP b;branch=second",
+        "\"",
+        "\\\"",
+        ";branch=\"quoted;x\"",
+        ";=",
+        ";branch",
+        "é;branch=é",
+    ];
+    let mut checked = 0;
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                let via = format!("{a}{b}{c}");
+                assert_eq!(
+                    via_branch_ref(&via).map(str::to_string),
+                    via_branch_by_split(&via),
+                    "{via:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, pieces.len().pow(3));
+}
