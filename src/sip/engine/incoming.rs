@@ -115,14 +115,11 @@ impl Engine {
         let Some(call_id) = req.headers.get("Call-ID") else {
             return bad("Missing Call-ID");
         };
-        let to_tag = req
-            .headers
-            .get("To")
-            .and_then(|v| NameAddr::parse(v).ok())
-            .and_then(|n| n.tag().map(str::to_string));
+        let to = req.headers.get("To").and_then(|v| NameAddr::parse(v).ok());
+        let to_tag = to.as_ref().and_then(NameAddr::tag);
         let i = match self.by_call_id.get(call_id) {
             Some(&i)
-                if Some(&self.subs[i].dialog.local_tag) == to_tag.as_ref()
+                if Some(self.subs[i].dialog.local_tag.as_str()) == to_tag
                     && self.subs[i].event == kind =>
             {
                 i
@@ -162,13 +159,13 @@ impl Engine {
         sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
         sub.got_notify = true;
         sub.last_notify = Some(now);
-        let from = req
-            .headers
-            .get("From")
-            .and_then(|v| NameAddr::parse(v).ok());
         if sub.dialog.remote_tag.is_none() {
             // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here,
             // with the NOTIFY's Record-Route as its route set (in order).
+            let from = req
+                .headers
+                .get("From")
+                .and_then(|v| NameAddr::parse(v).ok());
             sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
             sub.dialog.route_set = super::sub::record_routes(req.headers.get_all("Record-Route"));
         }
