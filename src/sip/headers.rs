@@ -279,6 +279,11 @@ pub(crate) fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
 }
 
 fn find_outside_quotes(s: &str, needle: char) -> Option<usize> {
+    if let Ok(byte) = u8::try_from(needle)
+        && byte.is_ascii()
+    {
+        return find_byte_outside_quotes(s, byte);
+    }
     let (mut quoted, mut escaped) = (false, false);
     for (i, c) in s.char_indices() {
         if escaped {
@@ -288,6 +293,26 @@ fn find_outside_quotes(s: &str, needle: char) -> Option<usize> {
         } else if c == '"' {
             quoted = !quoted;
         } else if c == needle && !quoted {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// [`find_outside_quotes`] for an ASCII needle, byte by byte: in UTF-8
+/// the bytes of a multi-byte character are never ASCII, so they match
+/// neither the needle, a quote nor a backslash (an escaped one skips its
+/// first byte, the rest are plain), and the answer is the same.
+fn find_byte_outside_quotes(s: &str, needle: u8) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if quoted && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            quoted = !quoted;
+        } else if b == needle && !quoted {
             return Some(i);
         }
     }

@@ -285,3 +285,42 @@ fn the_branch_read_in_place_is_the_branch_read_by_splitting() {
     }
     assert_eq!(checked, pieces.len().pow(3));
 }
+
+#[test]
+fn the_byte_search_outside_quotes_agrees_with_the_char_search() {
+    fn by_chars(s: &str, needle: char) -> Option<usize> {
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, c) in s.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if quoted && c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = !quoted;
+            } else if c == needle && !quoted {
+                return Some(i);
+            }
+        }
+        None
+    }
+    let pieces = [
+        "a", ";", ",", "<", "\"", "\\", "é", "\\é", "\\\"", "€;", " ",
+    ];
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                for d in pieces {
+                    let s = format!("{a}{b}{c}{d}");
+                    for needle in [';', ',', '<', '>'] {
+                        assert_eq!(
+                            find_byte_outside_quotes(&s, needle as u8),
+                            by_chars(&s, needle),
+                            "{s:?} {needle:?}"
+                        );
+                        assert_eq!(find_outside_quotes(&s, needle), by_chars(&s, needle));
+                    }
+                }
+            }
+        }
+    }
+}
