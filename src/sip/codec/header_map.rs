@@ -94,8 +94,14 @@ impl Headers {
     }
 
     /// Appends a header (the name is canonicalised).
-    pub fn push(&mut self, name: &str, value: impl AsRef<str>) {
-        let range = self.store(value.as_ref());
+    pub fn push(&mut self, name: &str, value: impl Into<String>) {
+        self.push_str(name, &value.into());
+    }
+
+    /// [`push`](Self::push) from a borrowed value: copied into the
+    /// buffer, no `String` of its own (the parser's path).
+    pub(super) fn push_str(&mut self, name: &str, value: &str) {
+        let range = self.store(value);
         self.entries.push((name_of(name), range));
     }
 
@@ -130,7 +136,7 @@ impl Headers {
 
     /// Replaces every value of `name` with one value, at the position of
     /// the first existing one (or at the end).
-    pub fn set(&mut self, name: &str, value: impl AsRef<str>) {
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let canon = names::canonical(name);
         match self
             .entries
@@ -138,7 +144,7 @@ impl Headers {
             .position(|(n, _)| n.eq_ignore_ascii_case(canon))
         {
             Some(pos) => {
-                let range = self.store(value.as_ref());
+                let range = self.store(&value.into());
                 if let Some(slot) = self.entries.get_mut(pos) {
                     slot.1 = range;
                 }

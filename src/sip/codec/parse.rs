@@ -253,7 +253,7 @@ fn parse_headers<'a>(
                 line: excerpt(line),
             });
         }
-        headers.push(name, value.trim());
+        headers.push_str(name, value.trim());
     }
     Ok(headers)
 }
