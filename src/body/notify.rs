@@ -104,8 +104,16 @@ pub fn nothing_published() -> PresenceDoc {
 /// `type/subtype` of a Content-Type value, parameters and blanks ignored.
 fn mime_is(value: &str, mime: &str) -> bool {
     let base = value.split(';').next().unwrap_or_default();
-    let base: String = base.chars().filter(|c| !c.is_whitespace()).collect();
-    base.eq_ignore_ascii_case(mime)
+    // Compared char by char, blanks skipped (no copy of the value).
+    let mut base = base.chars().filter(|c| !c.is_whitespace());
+    let mut mime = mime.chars();
+    loop {
+        match (base.next(), mime.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+            _ => return false,
+        }
+    }
 }
 
 #[cfg(test)]

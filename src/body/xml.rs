@@ -28,8 +28,19 @@ pub(crate) fn decode_capped<'a>(
     if body.len() > cap {
         return Err(BodyError::TooLarge(body.len()));
     }
-    if has_doctype(body) {
+    // UTF-8 (the usual case): the DOCTYPE search runs on the text, where
+    // finding each `<` is a fast memchr; otherwise on the bytes. The
+    // same answer either way (both look for the same ASCII bytes).
+    let utf8 = std::str::from_utf8(body);
+    let doctype = match utf8 {
+        Ok(text) => text_has_doctype(text),
+        Err(_) => has_doctype(body),
+    };
+    if doctype {
         return Err(BodyError::Dtd(what));
+    }
+    if let Ok(text) = utf8 {
+        return Ok(Cow::Borrowed(text.strip_prefix('\u{FEFF}').unwrap_or(text)));
     }
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match std::str::from_utf8(body) {
@@ -74,6 +85,21 @@ fn has_doctype(body: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// [`has_doctype`] on text: `<!doctype` found from its `!`, which is rare
+/// in a body (comments, CDATA), so the usual search is one memchr over
+/// the text with no hit, not a stop at every `<`.
+fn text_has_doctype(text: &str) -> bool {
+    const REST: &[u8] = b"doctype";
+    let bytes = text.as_bytes();
+    text.match_indices('!').any(|(i, _)| {
+        i > 0
+            && bytes.get(i - 1) == Some(&b'<')
+            && bytes
+                .get(i + 1..i + 1 + REST.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(REST))
+    })
 }
 
 /// True when the XML declaration names ISO-8859-1 / Latin-1.
@@ -140,6 +166,37 @@ pub(crate) fn push_attr(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_doctype_search_on_text_agrees_with_the_search_on_bytes() {
+        let pieces = [
+            "<",
+            "!",
+            "!DOCTYPE",
+            "!doctype",
+            "!DocTyp",
+            "e",
+            "<!--",
+            "-->",
+            "é",
+            "x",
+            "<<",
+            "<!DOCTYPE x>",
+            "\u{FEFF}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(
+                        text_has_doctype(&text),
+                        has_doctype(text.as_bytes()),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn doctype_is_refused_in_any_case_and_place() {

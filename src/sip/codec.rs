@@ -29,6 +29,8 @@ mod stream;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_tests;
 
 pub use header_map::Headers;
 pub use names::canonical as canonical_header_name;
@@ -270,6 +272,75 @@ pub fn response_to(req: &Request, status: u16, reason: &str, to_tag: Option<&str
         resp.headers.push(name, value);
     }
     resp
+}
+
+/// The bytes of `response_to(req, status, reason, None)` with `extra`
+/// headers pushed after the copied ones, as `Response::to_bytes` writes
+/// them (no body), built in one buffer without the `Response`: the
+/// engine answers every NOTIFY with it. Header names are written in their
+/// canonical form, as `Headers::push` stores them.
+pub fn write_response_to(
+    req: &Request,
+    status: u16,
+    reason: &str,
+    extra: &[(&str, &str)],
+) -> Vec<u8> {
+    let copied = ["Via", "From", "To", "Call-ID", "CSeq"];
+    let mut size = 32 + reason.len();
+    for (name, value) in req.headers.iter() {
+        if copied.contains(&name) {
+            size += name.len() + value.len() + 4;
+        }
+    }
+    for (name, value) in extra {
+        size += name.len() + value.len() + 4;
+    }
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(b"SIP/2.0 ");
+    push_decimal(&mut out, usize::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut line = |name: &str, value: &str| {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    };
+    for via in req.headers.get_all("Via") {
+        line("Via", via);
+    }
+    for name in ["From", "To", "Call-ID", "CSeq"] {
+        if let Some(value) = req.headers.get(name) {
+            line(name, value);
+        }
+    }
+    for (name, value) in extra {
+        let name = names::known(name).unwrap_or(name.trim());
+        if !name.eq_ignore_ascii_case("Content-Length") {
+            line(name, value);
+        }
+    }
+    out.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+    out
+}
+
+/// `n` in decimal, appended to `out`.
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 fn has_tag(name_addr: &str) -> bool {

@@ -156,17 +156,36 @@ pub fn parse_cseq(s: &str) -> Result<CSeq, HeaderError> {
 /// The `branch` parameter of the first Via in `via_value` (a Via header
 /// value that may hold several comma-separated Vias).
 pub fn via_branch(via_value: &str) -> Option<String> {
-    let first = split_outside_quotes(via_value, ',').into_iter().next()?;
-    split_outside_quotes(first, ';')
-        .into_iter()
-        .skip(1)
-        .find_map(|p| {
-            let (name, value) = p.split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("branch")
-                .then(|| value.trim().to_string())
-        })
-        .filter(|b| !b.is_empty())
+    via_branch_ref(via_value).map(str::to_string)
+}
+
+/// [`via_branch`] without allocating: the branch as a slice of `via_value`
+/// (for the per-NOTIFY transaction key).
+pub fn via_branch_ref(via_value: &str) -> Option<&str> {
+    // Splitting at a separator outside quotes, one piece at a time: at each
+    // split point no quote is open, so starting the scan again there reads
+    // the same pieces as `split_outside_quotes`.
+    let first = match find_outside_quotes(via_value, ',') {
+        Some(i) => via_value.get(..i)?,
+        None => via_value,
+    };
+    let mut rest = first;
+    let mut sent_by = true; // the first piece is the sent-by, not a parameter
+    loop {
+        let (piece, next) = match find_outside_quotes(rest, ';') {
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        if !sent_by
+            && let Some((name, value)) = piece.split_once('=')
+            && name.trim().eq_ignore_ascii_case("branch")
+        {
+            let branch = value.trim();
+            return (!branch.is_empty()).then_some(branch);
+        }
+        sent_by = false;
+        rest = next?;
+    }
 }
 
 // ---- shared helpers ----
@@ -260,6 +279,11 @@ pub(crate) fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
 }
 
 fn find_outside_quotes(s: &str, needle: char) -> Option<usize> {
+    if let Ok(byte) = u8::try_from(needle)
+        && byte.is_ascii()
+    {
+        return find_byte_outside_quotes(s, byte);
+    }
     let (mut quoted, mut escaped) = (false, false);
     for (i, c) in s.char_indices() {
         if escaped {
@@ -269,6 +293,26 @@ fn find_outside_quotes(s: &str, needle: char) -> Option<usize> {
         } else if c == '"' {
             quoted = !quoted;
         } else if c == needle && !quoted {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// [`find_outside_quotes`] for an ASCII needle, byte by byte: in UTF-8
+/// the bytes of a multi-byte character are never ASCII, so they match
+/// neither the needle, a quote nor a backslash (an escaped one skips its
+/// first byte, the rest are plain), and the answer is the same.
+fn find_byte_outside_quotes(s: &str, needle: u8) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if quoted && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            quoted = !quoted;
+        } else if b == needle && !quoted {
             return Some(i);
         }
     }

@@ -183,7 +183,7 @@ fn parse_inner(datagram: &[u8], with_body: bool) -> Result<Message, CodecError> 
     let start = std::str::from_utf8(start).map_err(|_| CodecError::BadStartLine {
         line: excerpt(&String::from_utf8_lossy(start)),
     })?;
-    let headers = parse_headers(head_lines)?;
+    let headers = parse_headers(head_lines, head.len())?;
 
     let mut length: Option<usize> = None;
     for value in headers.get_all("Content-Length") {
@@ -214,8 +214,13 @@ fn parse_inner(datagram: &[u8], with_body: bool) -> Result<Message, CodecError> 
     parse_start_line(start, headers, body)
 }
 
-fn parse_headers<'a>(head_lines: impl Iterator<Item = &'a [u8]>) -> Result<Headers, CodecError> {
-    let mut entries: Vec<(&str, String)> = Vec::with_capacity(16);
+fn parse_headers<'a>(
+    head_lines: impl Iterator<Item = &'a [u8]>,
+    head_len: usize,
+) -> Result<Headers, CodecError> {
+    // Values go straight into the map's one buffer (the head's size is
+    // enough for them all); a folded line extends the last value.
+    let mut headers = Headers::with_capacity(16, head_len);
     for (index, raw) in head_lines.enumerate() {
         let line_no = index + 2; // the start line is line 1
         if raw.is_empty() {
@@ -223,18 +228,15 @@ fn parse_headers<'a>(head_lines: impl Iterator<Item = &'a [u8]>) -> Result<Heade
         }
         let line = std::str::from_utf8(raw).map_err(|_| CodecError::HeaderNotUtf8 { line_no })?;
         if line.starts_with([' ', '\t']) {
-            let Some((_, value)) = entries.last_mut() else {
+            if headers.is_empty() {
                 return Err(CodecError::BadHeaderLine {
                     line_no,
                     line: excerpt(line),
                 });
-            };
+            }
             let more = line.trim();
             if !more.is_empty() {
-                if !value.is_empty() {
-                    value.push(' ');
-                }
-                value.push_str(more);
+                headers.continue_last(more);
             }
             continue;
         }
@@ -251,11 +253,7 @@ fn parse_headers<'a>(head_lines: impl Iterator<Item = &'a [u8]>) -> Result<Heade
                 line: excerpt(line),
             });
         }
-        entries.push((name, value.trim().to_string()));
-    }
-    let mut headers = Headers::new();
-    for (name, value) in entries {
-        headers.push(name, value);
+        headers.push_str(name, value.trim());
     }
     Ok(headers)
 }

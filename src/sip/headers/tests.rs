@@ -235,3 +235,92 @@ fn an_event_header_names_one_of_our_kinds_or_none() {
     );
     assert_eq!(parse_event("reg").unwrap().kind(), Some(EventKind::Reg));
 }
+
+/// The allocating reading `via_branch_ref` replaced, kept as the reference.
+fn via_branch_by_split(via_value: &str) -> Option<String> {
+    let first = split_outside_quotes(via_value, ',').into_iter().next()?;
+    split_outside_quotes(first, ';')
+        .into_iter()
+        .skip(1)
+        .find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("branch")
+                .then(|| value.trim().to_string())
+        })
+        .filter(|b| !b.is_empty())
+}
+
+#[test]
+fn the_branch_read_in_place_is_the_branch_read_by_splitting() {
+    let pieces = [
+        "SIP/2.0/UDP a",
+        ";branch=z9hG4bK-1",
+        ";BRANCH = b2 ",
+        ";rport",
+        ";branch=",
+        ";x=\"q;branch=in-quotes\"",
+        ",",
+        ", SIP/2.0/TCP b;branch=second",
+        "\"",
+        "\\\"",
+        ";branch=\"quoted;x\"",
+        ";=",
+        ";branch",
+        "é;branch=é",
+    ];
+    let mut checked = 0;
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                let via = format!("{a}{b}{c}");
+                assert_eq!(
+                    via_branch_ref(&via).map(str::to_string),
+                    via_branch_by_split(&via),
+                    "{via:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, pieces.len().pow(3));
+}
+
+#[test]
+fn the_byte_search_outside_quotes_agrees_with_the_char_search() {
+    fn by_chars(s: &str, needle: char) -> Option<usize> {
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, c) in s.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if quoted && c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = !quoted;
+            } else if c == needle && !quoted {
+                return Some(i);
+            }
+        }
+        None
+    }
+    let pieces = [
+        "a", ";", ",", "<", "\"", "\\", "é", "\\é", "\\\"", "€;", " ",
+    ];
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                for d in pieces {
+                    let s = format!("{a}{b}{c}{d}");
+                    for needle in [';', ',', '<', '>'] {
+                        assert_eq!(
+                            find_byte_outside_quotes(&s, needle as u8),
+                            by_chars(&s, needle),
+                            "{s:?} {needle:?}"
+                        );
+                        assert_eq!(find_outside_quotes(&s, needle), by_chars(&s, needle));
+                    }
+                }
+            }
+        }
+    }
+}

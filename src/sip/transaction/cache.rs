@@ -15,11 +15,11 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
 use crate::sip::codec::Request;
-use crate::sip::headers::{parse_cseq, via_branch};
+use crate::sip::headers::{parse_cseq, via_branch, via_branch_ref};
 
 /// Below this many entries of room, a cache is not shrunk.
 const SHRINK_MIN: usize = 1024;
@@ -65,6 +65,42 @@ impl<V> ResponseCache<V> {
     /// What was kept of the answer to `key`, if still remembered.
     pub fn get(&self, key: &str) -> Option<&V> {
         self.entries.get(&self.hash(key)).map(|(_, v)| v)
+    }
+
+    /// The hashed [`server_key`] of `req`, built without the key string
+    /// (the same number `insert`/`get` compute from `server_key(req)`):
+    /// for the per-NOTIFY path, with [`get_hashed`](Self::get_hashed) and
+    /// [`insert_hashed`](Self::insert_hashed). `None` where `server_key`
+    /// is `None`.
+    pub fn key_of(&self, req: &Request) -> Option<u64> {
+        let branch = via_branch_ref(req.headers.get("Via")?)?;
+        let cseq = parse_cseq(req.headers.get("CSeq")?).ok()?;
+        let call_id = req.headers.get("Call-ID").unwrap_or("");
+        // `str`'s Hash writes its bytes then 0xff, and SipHash reads the
+        // written bytes as one stream: writing the key's pieces in turn
+        // hashes exactly the string `server_key` would build.
+        let mut h = self.hasher.build_hasher();
+        h.write(branch.as_bytes());
+        h.write(b" ");
+        h.write(decimal(cseq.seq, &mut [0; 10]));
+        h.write(b" ");
+        h.write(cseq.method.as_str().as_bytes());
+        h.write(b" ");
+        h.write(call_id.as_bytes());
+        h.write_u8(0xff);
+        Some(h.finish())
+    }
+
+    /// [`get`](Self::get) by a key from [`key_of`](Self::key_of).
+    pub fn get_hashed(&self, key: u64) -> Option<&V> {
+        self.entries.get(&key).map(|(_, v)| v)
+    }
+
+    /// [`insert`](Self::insert) by a key from [`key_of`](Self::key_of).
+    pub fn insert_hashed(&mut self, now: Instant, key: u64, value: V) {
+        let expiry = now + self.ttl;
+        self.order.push_back((expiry, key));
+        self.entries.insert(key, (expiry, value));
     }
 
     /// Forgets every entry whose time is up at `now`.
@@ -121,6 +157,22 @@ pub fn server_key(req: &Request) -> Option<String> {
     let cseq = parse_cseq(req.headers.get("CSeq")?).ok()?;
     let call_id = req.headers.get("Call-ID").unwrap_or("");
     Some(format!("{branch} {} {} {call_id}", cseq.seq, cseq.method))
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        if let Some(slot) = buf.get_mut(at) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    buf.get(at..).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -188,3 +188,48 @@ fn server_key_needs_a_branch_and_a_cseq() {
     req.headers.set("CSeq", "NOTIFY");
     assert_eq!(server_key(&req), None);
 }
+
+#[test]
+fn the_hashed_key_is_the_hash_of_the_key_string_and_none_where_it_is_none() {
+    let t0 = Instant::now();
+    let vias = [
+        "SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK-x",
+        "SIP/2.0/UDP 10.0.0.2 ; BRANCH = z9hG4bK-y ;rport",
+        "SIP/2.0/UDP 10.0.0.2;rport;branch=z9hG4bK-z, SIP/2.0/UDP 10.0.0.3;branch=z9hG4bK-w",
+        "SIP/2.0/UDP 10.0.0.2;x=\"a;branch=q,\";branch=z9hG4bK-q",
+        "SIP/2.0/UDP 10.0.0.2;branch=",
+        "SIP/2.0/UDP 10.0.0.2;branch= ;branch=z9hG4bK-later",
+        "SIP/2.0/UDP 10.0.0.2",
+        "SIP/2.0/UDP 10.0.0.2, SIP/2.0/UDP 10.0.0.3;branch=z9hG4bK-second",
+        "SIP/2.0/UDP branch=z9hG4bK-sent-by;branch=z9hG4bK-param",
+    ];
+    let cseqs = [
+        "5 NOTIFY",
+        "0 NOTIFY",
+        "4294967295 NOTIFY",
+        "12 OPTIONS",
+        "7 FOO",
+        "NOTIFY",
+        "x NOTIFY",
+    ];
+    for via in vias {
+        for cseq in cseqs {
+            let mut req = notify("z9hG4bK-x");
+            req.headers.set("Via", via);
+            req.headers.set("CSeq", cseq);
+            let mut cache: ResponseCache<u16> = ResponseCache::new(Duration::from_secs(32));
+            let key = cache.key_of(&req);
+            match server_key(&req) {
+                None => assert_eq!(key, None, "{via} / {cseq}"),
+                Some(k) => {
+                    let h = key.unwrap_or_else(|| panic!("a key for {via} / {cseq}"));
+                    cache.insert(t0, &k, 200);
+                    assert_eq!(cache.get_hashed(h), Some(&200), "{via} / {cseq}");
+                    cache.insert_hashed(t0, h, 481);
+                    assert_eq!(cache.get(&k), Some(&481), "{via} / {cseq}");
+                    assert_eq!(cache.len(), 1);
+                }
+            }
+        }
+    }
+}
