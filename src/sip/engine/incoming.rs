@@ -110,7 +110,7 @@ impl Engine {
             .and_then(|n| n.tag().map(str::to_string));
         let i = match self.by_call_id.get(call_id) {
             Some(&i)
-                if Some(&self.subs[i].dialog.local_tag) == to_tag.as_ref()
+                if Some(&*self.subs[i].dialog.local_tag) == to_tag.as_deref()
                     && self.subs[i].event == kind =>
             {
                 i
@@ -153,15 +153,16 @@ impl Engine {
         if sub.dialog.remote_tag.is_none() {
             // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here,
             // with the NOTIFY's Record-Route as its route set (in order).
-            sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
-            sub.dialog.route_set = super::sub::record_routes(req.headers.get_all("Record-Route"));
+            sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(Box::from));
+            sub.dialog.route_set =
+                super::sub::record_routes(req.headers.get_all("Record-Route")).into();
         }
         if let Some(c) = req
             .headers
             .get("Contact")
             .and_then(|v| NameAddr::parse(v).ok())
         {
-            sub.dialog.remote_target = Some(c.uri);
+            sub.dialog.remote_target = Some(c.uri.into());
         }
         if self.shutting_down {
             // Quitting: what the body says is shown to nobody. Answer at

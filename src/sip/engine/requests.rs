@@ -124,8 +124,8 @@ impl Engine {
             let call_id = format!("{}@switchboard", self.rng.token());
             let local_tag = self.rng.token();
             let d = &mut self.subs[i].dialog;
-            d.call_id = call_id.clone();
-            d.local_tag = local_tag;
+            d.call_id = call_id.as_str().into();
+            d.local_tag = local_tag.into();
             self.by_call_id.insert(call_id, i);
         }
         let expires = self.subs[i].expires;
