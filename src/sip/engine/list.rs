@@ -336,7 +336,7 @@ impl Engine {
             return;
         };
         if *ls.call_id != *call_id {
-            ls.call_id = call_id.into();
+            ls.call_id = call_id.to_string();
             ls.version = None;
         }
         match ls.version {

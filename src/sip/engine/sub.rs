@@ -40,8 +40,9 @@ pub enum Phase {
 #[derive(Debug, Clone, Default)]
 pub struct DialogIds {
     // `Box<str>`, not `String`: 30,000 subscriptions each keep these for
-    // the whole day, and a `String`'s capacity word is 8 bytes each.
-    pub call_id: Box<str>,
+    // the whole day, and a `String`'s capacity word is 8 bytes each. The
+    // Call-ID is shared with the engine's Call-ID map (one allocation).
+    pub call_id: std::sync::Arc<str>,
     pub local_tag: Box<str>,
     pub remote_tag: Option<Box<str>>,
     /// The Contact of the server's 2xx/NOTIFY: where refreshes go.
@@ -163,7 +164,8 @@ pub struct Sub {
     /// what it reports goes out wrapped in `EngineEvent::Line`.
     pub line: u16,
     /// The contact's URI (Request-URI and To of the initial SUBSCRIBE).
-    pub uri: Box<str>,
+    /// Shared by the contact's subscriptions (one allocation per contact).
+    pub uri: std::sync::Arc<str>,
     pub dialog: DialogIds,
     /// Changed only by the methods below.
     phase: Phase,
@@ -212,12 +214,17 @@ pub struct Sub {
 }
 
 impl Sub {
-    pub fn new(contact: ContactId, event: EventKind, uri: String, expires: u32) -> Self {
+    pub fn new(
+        contact: ContactId,
+        event: EventKind,
+        uri: impl Into<std::sync::Arc<str>>,
+        expires: u32,
+    ) -> Self {
         Sub {
             contact,
             event,
             line: 0,
-            uri: uri.into_boxed_str(),
+            uri: uri.into(),
             dialog: DialogIds::default(),
             phase: Phase::Waiting,
             refresh: false,
@@ -299,7 +306,7 @@ impl Sub {
 
     /// Leave the dialog (a new SUBSCRIBE starts a new one); its Call-ID,
     /// if it had one. A NOTIFY wait of the old dialog is void.
-    pub fn forget_dialog(&mut self) -> Option<Box<str>> {
+    pub fn forget_dialog(&mut self) -> Option<std::sync::Arc<str>> {
         let old = std::mem::take(&mut self.dialog).call_id;
         self.got_notify = false;
         self.notify_gen += 1;
