@@ -178,7 +178,7 @@ pub(super) fn reload_setup(running: Option<Config>, hub: &ServerHub) -> Option<R
     let config = running?;
     Some(ReloadSetup {
         path: config.path.clone(),
-        config: Some(config),
+        config: Some(switchboard::runtime::reload::kept(config)),
         ids: hub
             .servers()
             .iter()

@@ -123,9 +123,9 @@ impl Store {
             let r = slot(EventKind::Reg);
             let registered = doc.as_ref().is_some_and(|d| d.registered());
             let was = src.registered.replace(registered);
-            let cleared = src.stale[r] || src.unreadable[r].is_some();
+            let cleared = src.stale[r] || src.unreadable.is_some(r);
             src.stale[r] = false;
-            src.unreadable[r] = None;
+            src.unreadable.clear(r);
             was != Some(registered) || cleared
         })
     }
@@ -139,7 +139,7 @@ impl Store {
         self.change(id, now, true, |src| {
             let m = slot(EventKind::MessageSummary);
             src.stale[m] = false;
-            src.unreadable[m] = None;
+            src.unreadable.clear(m);
             src.messages.replace(summary) != Some(summary)
         })
     }
@@ -192,7 +192,7 @@ pub struct ExtraLine {
     /// Dialog, reg.
     pub(crate) status: [SubscriptionStatus; 2],
     pub(crate) stale: [bool; 2],
-    pub(crate) unreadable: [Option<String>; 2],
+    pub(crate) unreadable: super::reasons::Reasons<2>,
     pub(crate) registered: Option<bool>,
 }
 
@@ -206,7 +206,7 @@ impl ExtraLine {
                 SubscriptionStatus::NotRequested,
             ],
             stale: [false; 2],
-            unreadable: [None, None],
+            unreadable: Default::default(),
             registered: None,
         }
     }
@@ -224,7 +224,7 @@ impl ExtraLine {
     pub(crate) fn registered_now(&self) -> Option<bool> {
         let current = self.status[1] == SubscriptionStatus::Active
             && !self.stale[1]
-            && self.unreadable[1].is_none();
+            && !self.unreadable.is_some(1);
         self.registered.filter(|_| current)
     }
 
@@ -237,15 +237,15 @@ impl ExtraLine {
                 let applied = self.dialogs.apply(doc.clone());
                 if applied {
                     self.stale[0] = false;
-                    self.unreadable[0] = None;
+                    self.unreadable.clear(0);
                 }
                 applied
             }
             E::Registration { doc, .. } => {
                 let registered = doc.as_ref().is_some_and(|d| d.registered());
-                let cleared = self.stale[1] || self.unreadable[1].is_some();
+                let cleared = self.stale[1] || self.unreadable.is_some(1);
                 self.stale[1] = false;
-                self.unreadable[1] = None;
+                self.unreadable.clear(1);
                 self.registered.replace(registered) != Some(registered) || cleared
             }
             E::Subscription { event, status, .. } => {
@@ -260,14 +260,7 @@ impl ExtraLine {
                 true
             }
             E::Stale { event, .. } => !std::mem::replace(&mut self.stale[at(*event)], true),
-            E::Unreadable { event, reason, .. } => {
-                let u = &mut self.unreadable[at(*event)];
-                if u.as_deref() == Some(reason.as_str()) {
-                    return false;
-                }
-                *u = Some(reason.clone());
-                true
-            }
+            E::Unreadable { event, reason, .. } => self.unreadable.set(at(*event), reason),
             _ => false,
         }
     }

@@ -7,6 +7,7 @@
 mod dialogs;
 mod directory;
 mod line;
+mod reasons;
 pub mod rules;
 mod servers;
 #[cfg(test)]
@@ -143,7 +144,7 @@ struct Sources {
     stale: [bool; 4],
     /// Why the last body of each package could not be read (cleared by
     /// the next one that could).
-    unreadable: [Option<String>; 4],
+    unreadable: reasons::Reasons<4>,
     /// The last reginfo read: is any contact of the line registered?
     registered: Option<bool>,
     /// The last message summary read.
@@ -159,7 +160,7 @@ impl Default for Sources {
             dialogs: DialogTracker::default(),
             status: [const { SubscriptionStatus::NotRequested }; 4],
             stale: [false; 4],
-            unreadable: [None, None, None, None],
+            unreadable: reasons::Reasons::default(),
             registered: None,
             messages: None,
             lines: Vec::new(),
@@ -173,12 +174,12 @@ impl Sources {
             presence: self.presence.as_ref(),
             presence_status: &self.status[0],
             presence_stale: self.stale[0],
-            presence_unreadable: self.unreadable[0].as_deref(),
+            presence_unreadable: self.unreadable.get(0),
             dialogs: self.dialogs.dialogs(),
             dialog_received: self.dialogs.received(),
             dialog_status: &self.status[1],
             dialog_stale: self.stale[1],
-            dialog_unreadable: self.unreadable[1].as_deref(),
+            dialog_unreadable: self.unreadable.get(1),
             registered: self.registered.filter(|_| self.registration_current()),
             lines: &self.lines,
         }
@@ -191,7 +192,7 @@ impl Sources {
         let r = slot(EventKind::Reg);
         self.status[r] == SubscriptionStatus::Active
             && !self.stale[r]
-            && self.unreadable[r].is_none()
+            && !self.unreadable.is_some(r)
     }
 
     /// New messages, while the message-summary subscription holds.
@@ -414,7 +415,7 @@ impl Store {
         self.change(id, now, true, |src| {
             src.presence = Some(doc);
             src.stale[0] = false;
-            src.unreadable[0] = None;
+            src.unreadable.clear(0);
             true
         })
     }
@@ -425,7 +426,7 @@ impl Store {
             let applied = src.dialogs.apply(doc);
             if applied {
                 src.stale[1] = false;
-                src.unreadable[1] = None;
+                src.unreadable.clear(1);
             }
             applied
         })
@@ -461,12 +462,7 @@ impl Store {
         now: Instant,
     ) -> bool {
         self.change(id, now, false, |src| {
-            let slot = &mut src.unreadable[slot(event)];
-            if slot.as_deref() == Some(reason) {
-                return false;
-            }
-            *slot = Some(reason.to_string());
-            true
+            src.unreadable.set(slot(event), reason)
         })
     }
     /// The subscription for `event` was lost (expired, server gone): keep the

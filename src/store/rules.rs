@@ -257,7 +257,7 @@ pub fn every_line<'a>(
             dialog_received: l.dialogs.received(),
             dialog_status: &l.status[0],
             dialog_stale: l.stale[0],
-            dialog_unreadable: l.unreadable[0].as_deref(),
+            dialog_unreadable: l.unreadable.get(0),
             registered: l.registered_now(),
             ..base
         };
@@ -323,7 +323,7 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
     let others = i.lines.iter().map(|l| Package {
         has_state: l.dialogs.received() && !l.status[0].is_refused(),
         stale: l.stale[0],
-        unreadable: l.unreadable[0].as_deref(),
+        unreadable: l.unreadable.get(0),
         status: &l.status[0],
     });
     let (read, not_current) = [
@@ -360,7 +360,7 @@ pub fn combine<'a>(i: &Inputs<'a>) -> Combined<'a> {
         });
     let unreadable = i
         .dialog_unreadable
-        .or_else(|| i.lines.iter().find_map(|l| l.unreadable[0].as_deref()))
+        .or_else(|| i.lines.iter().find_map(|l| l.unreadable.get(0)))
         .or(i.presence_unreadable);
     Combined {
         presence,

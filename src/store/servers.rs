@@ -56,13 +56,13 @@ fn rank(s: &Sources, slot: usize) -> u8 {
             .is_some_and(|d| d.rule == crate::body::notify::RULE_NOTHING_PUBLISHED);
     let status = &s.status[slot];
     let up = matches!(status.severity(), Severity::Live | Severity::Waiting);
-    let current = up && !s.stale[slot] && s.unreadable[slot].is_none();
+    let current = up && !s.stale[slot] && !s.unreadable.is_some(slot);
     match (has_state, nothing_published, current) {
         (true, false, true) => 4,
         (true, false, false) => 3,
         (true, true, true) => 2,
         (true, true, false) => 1,
-        (false, ..) if status.severity() == Severity::Off && s.unreadable[slot].is_none() => 0,
+        (false, ..) if status.severity() == Severity::Off && !s.unreadable.is_some(slot) => 0,
         (false, ..) => 1,
     }
 }

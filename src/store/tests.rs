@@ -370,3 +370,12 @@ fn uris_with_and_without_the_default_port_live_side_by_side() {
     let names: Vec<&str> = s.ids().map(|id| s.info(id).name.as_str()).collect();
     assert_eq!(names, ["Plain", "Ported", "Tcp"]);
 }
+
+/// The store keeps one `Contact` per directory entry all day: each byte
+/// here is 10 kB of resident memory with 10,000 contacts. A new field
+/// must earn its place (rare ones go behind a pointer, like `Reasons`).
+#[test]
+fn a_contact_stays_within_its_memory_budget() {
+    let size = std::mem::size_of::<super::Contact>();
+    assert!(size <= 872, "Contact grew to {size} bytes (budget 872)");
+}

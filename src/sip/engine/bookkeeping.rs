@@ -135,7 +135,7 @@ impl Engine {
 
     pub(super) fn forget_dialog(&mut self, i: SubId) {
         if let Some(old) = self.subs[i].forget_dialog() {
-            self.by_call_id.remove(&old);
+            self.by_call_id.remove(&*old);
         }
     }
 

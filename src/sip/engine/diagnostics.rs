@@ -247,7 +247,7 @@ impl Engine {
         Some(SubReport {
             contact: (!list).then_some(sub.contact),
             event: sub.event,
-            uri: sub.uri.clone(),
+            uri: sub.uri.to_string(),
             state,
             last_code: sub.last_code,
             last_notify: sub.last_notify,

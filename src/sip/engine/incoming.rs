@@ -124,7 +124,7 @@ impl Engine {
         let to_tag = to.as_ref().and_then(NameAddr::tag);
         let i = match self.by_call_id.get(call_id) {
             Some(&i)
-                if Some(self.subs[i].dialog.local_tag.as_str()) == to_tag
+                if Some(&*self.subs[i].dialog.local_tag) == to_tag
                     && self.subs[i].event == kind =>
             {
                 i
@@ -166,15 +166,16 @@ impl Engine {
                 .headers
                 .get("From")
                 .and_then(|v| NameAddr::parse(v).ok());
-            sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(str::to_string));
-            sub.dialog.route_set = super::sub::record_routes(req.headers.get_all("Record-Route"));
+            sub.dialog.remote_tag = from.as_ref().and_then(|n| n.tag().map(Box::from));
+            sub.dialog.route_set =
+                super::sub::record_routes(req.headers.get_all("Record-Route")).into();
         }
         if let Some(c) = req
             .headers
             .get("Contact")
             .and_then(|v| NameAddr::parse(v).ok())
         {
-            sub.dialog.remote_target = Some(c.uri);
+            sub.dialog.remote_target = Some(c.uri.into());
         }
         if self.shutting_down {
             return self.notify_while_quitting(i, state, now);

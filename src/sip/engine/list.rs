@@ -335,8 +335,8 @@ impl Engine {
         let Some(ls) = self.lists.get_mut(i) else {
             return;
         };
-        if ls.call_id != call_id {
-            ls.call_id = call_id;
+        if *ls.call_id != *call_id {
+            ls.call_id = call_id.to_string();
             ls.version = None;
         }
         match ls.version {

@@ -189,7 +189,7 @@ struct TxEntry {
 pub struct Engine {
     cfg: EngineConfig,
     subs: Subs,
-    by_call_id: HashMap<String, SubId>,
+    by_call_id: HashMap<std::sync::Arc<str>, SubId>,
     txs: HashMap<u64, TxEntry>,
     by_branch: HashMap<String, u64>,
     next_tx: u64,
@@ -236,6 +236,7 @@ impl Engine {
         let lines = cfg.lines.len() * (usize::from(cfg.dialog) + usize::from(cfg.reg));
         let mut subs = Subs::with_capacity(contacts.len() * enabled + lines);
         for (id, uri) in contacts {
+            let uri: std::sync::Arc<str> = uri.as_str().into();
             for &(on, event) in &packages {
                 if on {
                     subs.push(Sub::new(*id, event, uri.clone(), cfg.expires));

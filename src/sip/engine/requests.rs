@@ -124,8 +124,9 @@ impl Engine {
             let call_id = format!("{}@switchboard", self.rng.token());
             let local_tag = self.rng.token();
             let d = &mut self.subs[i].dialog;
+            let call_id: std::sync::Arc<str> = call_id.into();
             d.call_id = call_id.clone();
-            d.local_tag = local_tag;
+            d.local_tag = local_tag.into();
             self.by_call_id.insert(call_id, i);
         }
         let expires = self.subs[i].expires;
@@ -143,15 +144,15 @@ impl Engine {
         let branch = format!("z9hG4bK{}", self.rng.token());
         let sub = &self.subs[i];
         let target = match (&sub.dialog.remote_target, sub.in_dialog()) {
-            (Some(t), true) => t.clone(),
-            _ => sub.uri.clone(),
+            (Some(t), true) => t.to_string(),
+            _ => sub.uri.to_string(),
         };
         let to = match &sub.dialog.remote_tag {
             Some(tag) => format!("<{}>;tag={}", sub.uri, tag),
             None => format!("<{}>", sub.uri),
         };
         let event = sub.event;
-        let call_id = sub.dialog.call_id.clone();
+        let call_id = sub.dialog.call_id.to_string();
         let local_tag = sub.dialog.local_tag.clone();
         self.subs[i].dialog.local_cseq += 1;
         let cseq = self.subs[i].dialog.local_cseq;

@@ -207,19 +207,19 @@ impl Engine {
                 .headers
                 .get("To")
                 .and_then(|v| NameAddr::parse(v).ok())
-                .and_then(|n| n.tag().map(str::to_string));
+                .and_then(|n| n.tag().map(Box::from));
             // The dialog starts here: its route set is the 2xx's
             // Record-Route in reverse.
             let mut routes = super::sub::record_routes(resp.headers.get_all("Record-Route"));
             routes.reverse();
-            sub.dialog.route_set = routes;
+            sub.dialog.route_set = routes.into();
         }
         if let Some(target) = resp
             .headers
             .get("Contact")
             .and_then(|v| NameAddr::parse(v).ok())
         {
-            sub.dialog.remote_target = Some(target.uri);
+            sub.dialog.remote_target = Some(target.uri.into());
         }
         let granted = resp
             .headers

@@ -39,16 +39,19 @@ pub enum Phase {
 /// The SIP dialog a subscription lives in.
 #[derive(Debug, Clone, Default)]
 pub struct DialogIds {
-    pub call_id: String,
-    pub local_tag: String,
-    pub remote_tag: Option<String>,
+    // `Box<str>`, not `String`: 30,000 subscriptions each keep these for
+    // the whole day, and a `String`'s capacity word is 8 bytes each. The
+    // Call-ID is shared with the engine's Call-ID map (one allocation).
+    pub call_id: std::sync::Arc<str>,
+    pub local_tag: Box<str>,
+    pub remote_tag: Option<Box<str>>,
     /// The Contact of the server's 2xx/NOTIFY: where refreshes go.
-    pub remote_target: Option<String>,
+    pub remote_target: Option<Box<str>>,
     pub local_cseq: u32,
     pub remote_cseq: Option<u32>,
     /// Route headers for in-dialog requests (RFC 3261 12.1.2: the 2xx's
     /// Record-Route reversed, or a dialog-creating NOTIFY's in order).
-    pub route_set: Vec<String>,
+    pub route_set: Box<[String]>,
 }
 
 /// The entries of Record-Route header values (`<a;lr>, <b;lr>` → two),
@@ -161,7 +164,8 @@ pub struct Sub {
     /// what it reports goes out wrapped in `EngineEvent::Line`.
     pub line: u16,
     /// The contact's URI (Request-URI and To of the initial SUBSCRIBE).
-    pub uri: String,
+    /// Shared by the contact's subscriptions (one allocation per contact).
+    pub uri: std::sync::Arc<str>,
     pub dialog: DialogIds,
     /// Changed only by the methods below.
     phase: Phase,
@@ -210,12 +214,17 @@ pub struct Sub {
 }
 
 impl Sub {
-    pub fn new(contact: ContactId, event: EventKind, uri: String, expires: u32) -> Self {
+    pub fn new(
+        contact: ContactId,
+        event: EventKind,
+        uri: impl Into<std::sync::Arc<str>>,
+        expires: u32,
+    ) -> Self {
         Sub {
             contact,
             event,
             line: 0,
-            uri,
+            uri: uri.into(),
             dialog: DialogIds::default(),
             phase: Phase::Waiting,
             refresh: false,
@@ -297,7 +306,7 @@ impl Sub {
 
     /// Leave the dialog (a new SUBSCRIBE starts a new one); its Call-ID,
     /// if it had one. A NOTIFY wait of the old dialog is void.
-    pub fn forget_dialog(&mut self) -> Option<String> {
+    pub fn forget_dialog(&mut self) -> Option<std::sync::Arc<str>> {
         let old = std::mem::take(&mut self.dialog).call_id;
         self.got_notify = false;
         self.notify_gen += 1;
@@ -338,6 +347,16 @@ pub fn refresh_delay(expires: u32, unit: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The console keeps one `Sub` per contact and package all day (30,000
+    /// with 10,000 contacts and three packages): each byte here is 30 kB
+    /// of resident memory. A new field must earn its place.
+    #[test]
+    fn a_subscription_stays_within_its_memory_budget() {
+        let size = std::mem::size_of::<Sub>();
+        assert!(size <= 296, "Sub grew to {size} bytes (budget 296)");
+        assert!(std::mem::size_of::<DialogIds>() <= 96);
+    }
 
     #[test]
     fn refresh_is_well_before_expiry_and_spread() {
