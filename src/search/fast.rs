@@ -109,22 +109,32 @@ pub(crate) fn two_char(
     }
     const NONE: u32 = u32::MAX;
     let [first, second] = needle;
-    let mut prev = Class::Whitespace;
+    let fold = |byte: u8| {
+        if ignore_case {
+            byte.to_ascii_lowercase()
+        } else {
+            byte
+        }
+    };
+    // Nothing scores before the first `first` (nucleo starts there too).
+    let Some(start) = hay.iter().position(|&byte| fold(byte) == first) else {
+        return Some(None);
+    };
+    let mut prev = start
+        .checked_sub(1)
+        .and_then(|i| hay.get(i))
+        .map_or(Class::Whitespace, |&byte| class(byte));
     // The previous column's first-row score (0: no first byte there) and
     // bonus, and its gap score with the first byte that gap started after.
     let (mut m_score, mut m_bonus) = (0u16, 0u16);
     let (mut p_score, mut p_from) = (0u16, NONE);
     let mut best: Option<(u16, [u32; 2])> = None;
     let mut k = NONE;
-    for (j, &byte) in hay.iter().enumerate() {
+    for (j, &byte) in hay.iter().enumerate().skip(start) {
         let cls = class(byte);
         let bonus = bonus(prev, cls);
         prev = cls;
-        let c = if ignore_case {
-            byte.to_ascii_lowercase()
-        } else {
-            byte
-        };
+        let c = fold(byte);
         let j = u32::try_from(j).unwrap_or(NONE);
         if c == second && (m_score > 0 || p_from != NONE) {
             let skip = p_score + bonus;

@@ -129,8 +129,9 @@ enum Quick<'a> {
     /// One ASCII char (and whether case is ignored): scored by a plain loop.
     OneChar(u8, bool),
     /// Two ASCII chars (as nucleo keeps them, and whether case is ignored):
-    /// scored by a plain loop too.
-    TwoChar([u8; 2], bool),
+    /// texts the in-order check rejects are rejected, the others scored by
+    /// a plain loop too.
+    TwoChar(&'a InOrder, [u8; 2], bool),
     /// Texts the needle is not in, in order, are rejected before nucleo.
     InOrder(&'a InOrder),
 }
@@ -142,7 +143,7 @@ impl<'a> Quick<'a> {
         match atom.needle_text() {
             Utf32Str::Ascii(&[a, b]) => {
                 let ignore_case = !a.is_ascii_uppercase() && !b.is_ascii_uppercase();
-                Quick::TwoChar([a, b], ignore_case)
+                Quick::TwoChar(in_order, [a, b], ignore_case)
             }
             _ => Quick::InOrder(in_order),
         }
@@ -175,7 +176,7 @@ fn in_one_word(
             .split(u8::is_ascii_whitespace)
             .filter(|w| !w.is_empty())
             .filter_map(|w| match quick {
-                Some(Quick::TwoChar(pair, ignore_case)) => {
+                Some(Quick::TwoChar(_, pair, ignore_case)) => {
                     match fast::two_char(w, pair, ignore_case) {
                         Some(found) => found.map(|(score, _)| score),
                         None => atom.score(Utf32Str::Ascii(w), m),
@@ -241,13 +242,17 @@ fn first_col(
                 fast::one_char(bytes, ch, ignore_case)
                     .map(|found| found.map(|(score, at)| (score, [at, at], 1)))
             }
-            (Some(Quick::TwoChar(pair, ignore_case)), Utf32Str::Ascii(bytes))
+            (Some(Quick::InOrder(q) | Quick::TwoChar(q, ..)), Utf32Str::Ascii(bytes))
+                if !q.matches(bytes) =>
+            {
+                Some(None)
+            }
+            (Some(Quick::TwoChar(_, pair, ignore_case)), Utf32Str::Ascii(bytes))
                 if !(word_wise && free_text(c)) =>
             {
                 fast::two_char(bytes, pair, ignore_case)
                     .map(|found| found.map(|(score, at)| (score, at, 2)))
             }
-            (Some(Quick::InOrder(q)), Utf32Str::Ascii(bytes)) if !q.matches(bytes) => Some(None),
             _ => None,
         };
         let score = match fast {
