@@ -52,6 +52,15 @@ fn bonus(prev: Class, class: Class) -> u16 {
     }
 }
 
+/// The class of the byte before `hay[i]` (whitespace at the start, as
+/// nucleo's `initial_char_class`). Only computed where a needle byte
+/// matched, as the bonus needs it there only.
+fn class_before(hay: &[u8], i: usize) -> Class {
+    i.checked_sub(1)
+        .and_then(|i| hay.get(i))
+        .map_or(Class::Whitespace, |&b| class(b))
+}
+
 /// nucleo's fuzzy score of the one-byte needle `c` in `hay` and the index
 /// of the matched byte (`Matcher::fuzzy_indices`): the occurrence with the
 /// best boundary bonus, the first one on ties. `None` when `hay` is shorter
@@ -66,11 +75,9 @@ pub(crate) fn one_char(hay: &[u8], c: u8, ignore_case: bool) -> Option<Option<(u
         c
     };
     let mut best: Option<(u16, u32)> = None;
-    let mut prev = Class::Whitespace;
     for (i, &b) in hay.iter().enumerate() {
-        let cls = class(b);
         if b == c || b == other {
-            let bonus = bonus(prev, cls);
+            let bonus = bonus(class_before(hay, i), class(b));
             let score = 16 + 2 * bonus;
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, u32::try_from(i).unwrap_or(u32::MAX)));
@@ -79,7 +86,6 @@ pub(crate) fn one_char(hay: &[u8], c: u8, ignore_case: bool) -> Option<Option<(u
                 }
             }
         }
-        prev = cls;
     }
     Some(best)
 }
@@ -120,22 +126,20 @@ pub(crate) fn two_char(
     let Some(start) = hay.iter().position(|&byte| fold(byte) == first) else {
         return Some(None);
     };
-    let mut prev = start
-        .checked_sub(1)
-        .and_then(|i| hay.get(i))
-        .map_or(Class::Whitespace, |&byte| class(byte));
     // The previous column's first-row score (0: no first byte there) and
     // bonus, and its gap score with the first byte that gap started after.
     let (mut m_score, mut m_bonus) = (0u16, 0u16);
     let (mut p_score, mut p_from) = (0u16, NONE);
     let mut best: Option<(u16, [u32; 2])> = None;
     let mut k = NONE;
-    for (j, &byte) in hay.iter().enumerate().skip(start) {
-        let cls = class(byte);
-        let bonus = bonus(prev, cls);
-        prev = cls;
+    for (i, &byte) in hay.iter().enumerate().skip(start) {
         let c = fold(byte);
-        let j = u32::try_from(j).unwrap_or(NONE);
+        let j = u32::try_from(i).unwrap_or(NONE);
+        let bonus = if c == first || c == second {
+            bonus(class_before(hay, i), class(byte))
+        } else {
+            0
+        };
         if c == second && (m_score > 0 || p_from != NONE) {
             let skip = p_score + bonus;
             let (score, from) = if m_score > 0 {
