@@ -136,14 +136,23 @@ pub(crate) fn two_char(
     let (mut p_score, mut p_from) = (0u16, NONE);
     let mut best: Option<(u16, [u32; 2])> = None;
     let mut k = NONE;
+    // The column after `k`, the last one processed.
+    let mut next = start;
     for (i, &byte) in hay.iter().enumerate().skip(start) {
         let c = fold(byte);
+        if c != first && c != second {
+            continue;
+        }
+        // Catch up over the columns skipped since `k` (no needle byte:
+        // the gap score moves as below, then decays by 1 per column).
+        if let Some(skipped) = i.checked_sub(next).filter(|&n| n > 0) {
+            (p_score, p_from) = gap_step(m_score, p_score, p_from, k);
+            m_score = 0;
+            p_score = p_score.saturating_sub(u16::try_from(skipped - 1).unwrap_or(u16::MAX));
+        }
+        next = i + 1;
         let j = u32::try_from(i).unwrap_or(NONE);
-        let bonus = if c == first || c == second {
-            bonus(class_before(hay, i), class(byte))
-        } else {
-            0
-        };
+        let bonus = bonus(class_before(hay, i), class(byte));
         if c == second && (m_score > 0 || p_from != NONE) {
             let skip = p_score + bonus;
             let (score, from) = if m_score > 0 {
@@ -165,13 +174,7 @@ pub(crate) fn two_char(
                 best = Some((score, [from, j]));
             }
         }
-        let from_match = m_score.saturating_sub(3);
-        let from_gap = p_score.saturating_sub(1);
-        if from_match > from_gap {
-            (p_score, p_from) = (from_match, k);
-        } else {
-            p_score = from_gap;
-        }
+        (p_score, p_from) = gap_step(m_score, p_score, p_from, k);
         if c == first {
             (m_score, m_bonus) = (16 + 2 * bonus, bonus);
         } else {
@@ -180,6 +183,20 @@ pub(crate) fn two_char(
         k = j;
     }
     Some(best)
+}
+
+/// nucleo's `p_score`: the gap score one column on from a column with
+/// first-row score `m_score` (at column `k`) and gap score `p_score` (after
+/// the first byte at `p_from`): a new gap after that first byte, when that
+/// scores strictly more, else the old gap one longer.
+fn gap_step(m_score: u16, p_score: u16, p_from: u32, k: u32) -> (u16, u32) {
+    let from_match = m_score.saturating_sub(3);
+    let from_gap = p_score.saturating_sub(1);
+    if from_match > from_gap {
+        (from_match, k)
+    } else {
+        (from_gap, p_from)
+    }
 }
 
 /// Longest needle [`InOrder`] takes (one bit per needle char, plus one).
