@@ -40,10 +40,12 @@
 //!   `equal_tests.rs` against matching every text);
 //! - a space or an `is:` filter typed leaves the words as they were: the
 //!   hits are kept as they are (`Query::same_words`);
-//! - one-character words use a plain loop equal to nucleo's score; longer
-//!   ASCII words first pass a branch-free "are the chars in the text, in
-//!   order?" automaton (`fast::InOrder`), so nucleo is called only for
-//!   texts it will match;
+//! - one- and two-character words use plain loops equal to nucleo's score
+//!   and match positions (`fast::one_char`, `fast::two_char`: the first two
+//!   keystrokes match most of the directory); ASCII words of two or more
+//!   chars first pass a branch-free "are the chars in the text, in
+//!   order?" automaton (`fast::InOrder`), so nucleo (or the two-character
+//!   loop) runs only for texts it will match;
 //! - the directory is split between up to [`MAX_WORKERS`] scoped threads
 //!   (joined before `set_query` returns), candidates are radix-sorted by
 //!   score and merged into `hits` reusing their highlight vectors;

@@ -128,16 +128,35 @@ fn scope(term: &Term) -> &'static [Col] {
 enum Quick<'a> {
     /// One ASCII char (and whether case is ignored): scored by a plain loop.
     OneChar(u8, bool),
+    /// Two ASCII chars (as nucleo keeps them, and whether case is ignored):
+    /// texts the in-order check rejects are rejected, the others scored by
+    /// a plain loop too.
+    TwoChar(&'a InOrder, [u8; 2], bool),
     /// Texts the needle is not in, in order, are rejected before nucleo.
     InOrder(&'a InOrder),
 }
 
+impl<'a> Quick<'a> {
+    /// The quick path of a positive fuzzy needle of 2 to 31 ASCII chars
+    /// (`in_order` is its check).
+    fn of(atom: &Atom, in_order: &'a InOrder) -> Quick<'a> {
+        match atom.needle_text() {
+            Utf32Str::Ascii(&[a, b]) => {
+                let ignore_case = !a.is_ascii_uppercase() && !b.is_ascii_uppercase();
+                Quick::TwoChar(in_order, [a, b], ignore_case)
+            }
+            _ => Quick::InOrder(in_order),
+        }
+    }
+}
+
 impl Term {
     fn quick(&self) -> Option<Quick<'_>> {
-        match (self.one_char, &self.in_order) {
-            (Some((c, ignore_case)), _) => Some(Quick::OneChar(c, ignore_case)),
-            (None, Some(q)) => Some(Quick::InOrder(q)),
-            (None, None) => None,
+        match (self.one_char, &self.in_order, &self.atom) {
+            (Some((c, ignore_case)), _, _) => Some(Quick::OneChar(c, ignore_case)),
+            (None, Some(q), Some(atom)) => Some(Quick::of(atom, q)),
+            (None, Some(q), None) => Some(Quick::InOrder(q)),
+            (None, None, _) => None,
         }
     }
 }
@@ -145,12 +164,26 @@ impl Term {
 /// The best score of `atom` in one whitespace-separated word of `text`:
 /// a fuzzy word in a note must match within one of its words, never pick
 /// its letters across several ("trip" is not in "until Friday … please").
-fn in_one_word(atom: &Atom, text: Utf32Str<'_>, m: &mut Matcher) -> Option<u16> {
+/// With `quick` two chars, each word is scored by [`fast::two_char`].
+fn in_one_word(
+    atom: &Atom,
+    quick: Option<Quick<'_>>,
+    text: Utf32Str<'_>,
+    m: &mut Matcher,
+) -> Option<u16> {
     match text {
         Utf32Str::Ascii(bytes) => bytes
             .split(u8::is_ascii_whitespace)
             .filter(|w| !w.is_empty())
-            .filter_map(|w| atom.score(Utf32Str::Ascii(w), m))
+            .filter_map(|w| match quick {
+                Some(Quick::TwoChar(_, pair, ignore_case)) => {
+                    match fast::two_char(w, pair, ignore_case) {
+                        Some(found) => found.map(|(score, _)| score),
+                        None => atom.score(Utf32Str::Ascii(w), m),
+                    }
+                }
+                _ => atom.score(Utf32Str::Ascii(w), m),
+            })
             .max(),
         Utf32Str::Unicode(chars) => chars
             .split(|c| c.is_whitespace())
@@ -202,24 +235,37 @@ fn first_col(
             _ => None,
         };
         let text = doc.col(c, ascii);
+        // The score and the matched indices (`len` of `at`), or `None`
+        // for nucleo to decide.
         let fast = match (quick, text) {
             (Some(Quick::OneChar(ch, ignore_case)), Utf32Str::Ascii(bytes)) => {
                 fast::one_char(bytes, ch, ignore_case)
+                    .map(|found| found.map(|(score, at)| (score, [at, at], 1)))
             }
-            (Some(Quick::InOrder(q)), Utf32Str::Ascii(bytes)) if !q.matches(bytes) => Some(None),
+            (Some(Quick::InOrder(q) | Quick::TwoChar(q, ..)), Utf32Str::Ascii(bytes))
+                if !q.matches(bytes) =>
+            {
+                Some(None)
+            }
+            (Some(Quick::TwoChar(_, pair, ignore_case)), Utf32Str::Ascii(bytes))
+                if !(word_wise && free_text(c)) =>
+            {
+                fast::two_char(bytes, pair, ignore_case)
+                    .map(|found| found.map(|(score, at)| (score, at, 2)))
+            }
             _ => None,
         };
         let score = match fast {
-            Some(Some((score, at))) => {
+            Some(Some((score, at, len))) => {
                 if c == Col::Name
                     && let Some(hits) = name_hits.as_deref_mut()
                 {
-                    hits.push(at);
+                    hits.extend_from_slice(at.get(..len).unwrap_or(&[]));
                 }
                 Some(score)
             }
             Some(None) => None,
-            None if word_wise && free_text(c) => in_one_word(atom, text, m),
+            None if word_wise && free_text(c) => in_one_word(atom, quick, text, m),
             None => match name_hits.as_deref_mut() {
                 Some(hits) if c == Col::Name => {
                     let mark = hits.len();
@@ -347,7 +393,7 @@ impl Worker {
                 let name = &[Col::Name];
                 term.typos.iter().find_map(|(variant, in_order)| {
                     let hits = highlights.then_some(&mut self.graphemes);
-                    let quick = in_order.as_deref().map(Quick::InOrder);
+                    let quick = in_order.as_deref().map(|q| Quick::of(variant, q));
                     first_col(variant, quick, term.mask, doc, name, m, hits, None)
                         .map(|(s, c)| (s / TYPO_DIVISOR, c))
                 })
