@@ -264,6 +264,8 @@ impl Engine {
         if self.shutting_down {
             return 0;
         }
+        // An explicit resubscribe tries refused (489) packages again.
+        self.unsupported.clear();
         let wanted: std::collections::HashSet<ContactId> = contacts.iter().copied().collect();
         let mut queued = 0;
         for i in self.subs.ids() {
@@ -288,6 +290,8 @@ impl Engine {
         if self.shutting_down {
             return 0;
         }
+        // An explicit resubscribe tries refused (489) packages again.
+        self.unsupported.clear();
         let mut queued = 0;
         for i in self.subs.ids() {
             let sub = &self.subs[i];

@@ -40,6 +40,7 @@ pub mod rng;
 pub mod sub;
 pub mod test_sub;
 pub mod timers;
+mod unsupported;
 
 #[cfg(test)]
 mod tests;
@@ -225,6 +226,8 @@ pub struct Engine {
     /// The diagnostics view's test subscription, while it lasts.
     test: Option<test_sub::TestSub>,
     test_generation: u64,
+    /// Packages this server refused with 489 (see `unsupported`).
+    unsupported: unsupported::Unsupported,
 }
 
 impl Engine {
@@ -277,6 +280,7 @@ impl Engine {
             accepted_once: false,
             test: None,
             test_generation: 0,
+            unsupported: unsupported::Unsupported::default(),
         };
         if let Some(uri) = list_uri {
             engine.add_lists(&uri);
@@ -468,6 +472,10 @@ impl Engine {
                 break;
             };
             if self.subs[i].phase() != Phase::Queued {
+                continue;
+            }
+            if self.skips_unsupported(i) {
+                self.stop_unsupported(i, now);
                 continue;
             }
             self.send_subscribe(i, now);

@@ -137,11 +137,8 @@ impl Engine {
             403 => self.stop(i, now, SubscriptionStatus::AccessDenied),
             404 | 604 => self.stop(i, now, SubscriptionStatus::NotFound),
             489 => {
-                let why = format!(
-                    "the server does not support event {}",
-                    self.subs[i].event.as_str()
-                );
-                self.stop(i, now, SubscriptionStatus::Error(why))
+                self.stop(i, now, super::unsupported::status_489(self.subs[i].event));
+                self.package_unsupported(i, now);
             }
             481 if self.subs[i].refresh => {
                 // The server forgot this subscription: most likely it
