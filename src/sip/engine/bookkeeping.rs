@@ -243,3 +243,15 @@ impl Engine {
         );
     }
 }
+
+/// What an emptied event or transmit queue keeps.
+const DRAINED_CAPACITY: usize = 64;
+
+/// A start-up burst (10,000 status events of one 489, a window of
+/// SUBSCRIBEs) grows a queue to megabytes; once drained, the capacity is
+/// given back instead of being kept all day.
+pub(super) fn shrink_drained<T>(queue: &mut std::collections::VecDeque<T>) {
+    if queue.is_empty() && queue.capacity() > DRAINED_CAPACITY {
+        queue.shrink_to(DRAINED_CAPACITY);
+    }
+}

@@ -317,11 +317,15 @@ impl Engine {
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front();
+        bookkeeping::shrink_drained(&mut self.transmits);
+        t
     }
 
     pub fn poll_event(&mut self) -> Option<EngineEvent> {
-        self.events.pop_front()
+        let ev = self.events.pop_front();
+        bookkeeping::shrink_drained(&mut self.events);
+        ev
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {

@@ -236,6 +236,12 @@ fn after_one_489_for_reg_no_other_reg_subscribe_is_sent_and_every_contact_shows_
         reg_rows.iter().all(|r| r.last_code == Some(489)),
         "F7 shows 489 for each"
     );
+    // The burst of status events does not stay allocated once read.
+    assert!(
+        h.engine.events.capacity() <= 64,
+        "{}",
+        h.engine.events.capacity()
+    );
     h.advance(Duration::from_secs(3600));
     let again = h.requests(Method::Subscribe);
     assert!(
