@@ -250,7 +250,7 @@ impl Engine {
             uri: sub.uri.to_string(),
             state,
             last_code: sub.last_code,
-            last_notify: sub.last_notify,
+            last_notify: sub.last_notify(self.subs.epoch()),
             via_list: sub.phase() == Phase::Covered,
         })
     }

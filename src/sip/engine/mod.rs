@@ -37,6 +37,7 @@ mod requests;
 mod responses;
 mod resync;
 pub mod rng;
+mod stamp;
 pub mod sub;
 pub mod test_sub;
 pub mod timers;
@@ -237,7 +238,7 @@ impl Engine {
         let packages = cfg.packages();
         let enabled = packages.iter().filter(|(on, _)| *on).count();
         let lines = cfg.lines.len() * (usize::from(cfg.dialog) + usize::from(cfg.reg));
-        let mut subs = Subs::with_capacity(contacts.len() * enabled + lines);
+        let mut subs = Subs::with_capacity(contacts.len() * enabled + lines, now);
         for (id, uri) in contacts {
             let uri: std::sync::Arc<str> = uri.as_str().into();
             for &(on, event) in &packages {
