@@ -249,3 +249,35 @@ fn after_one_489_for_reg_no_other_reg_subscribe_is_sent_and_every_contact_shows_
         "no reg SUBSCRIBE an hour later"
     );
 }
+
+/// F7's resubscribe after a 489: the package is tried again (the server
+/// may have learnt it since).
+#[test]
+fn a_resubscribe_after_a_489_tries_the_package_again() {
+    let mut cfg = config(Transport::Udp);
+    cfg.reg = true;
+    let mut h = Harness::new(cfg, 50);
+    h.connect();
+    for _ in 0..1000 {
+        let subs = h.requests(Method::Subscribe);
+        if subs.is_empty() {
+            break;
+        }
+        for s in subs {
+            if s.headers.get("Event") == Some("reg") {
+                h.deliver(reply(&s, 489, &[]).to_bytes());
+            } else {
+                h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+                h.deliver(notify(&s, 1, "active;expires=600", None));
+            }
+        }
+    }
+    let now = h.now;
+    h.engine.resubscribe(&[ContactId(42)], now);
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again.iter().any(|s| s.headers.get("Event") == Some("reg")
+            && s.headers.get("To").is_some_and(|t| t.contains("user0042"))),
+        "{again:?}"
+    );
+}
