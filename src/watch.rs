@@ -123,7 +123,7 @@ fn several_lines(store: &Store, id: ContactId) -> Vec<OneLine> {
 fn call_peer(shown: &crate::store::Shown) -> Option<&crate::store::Peer> {
     shown
         .peer
-        .as_ref()
+        .as_deref()
         .filter(|_| matches!(shown.line, LineState::Ringing | LineState::Active))
 }
 

@@ -245,7 +245,7 @@ fn a_contact_with_two_lines_rings_on_the_second_and_is_faulty_only_when_both_are
     let shown = s.shown(bob);
     assert_eq!(shown.line, LineState::Ringing);
     assert_eq!(
-        shown.peer.as_ref().and_then(Peer::label).as_deref(),
+        shown.peer.as_deref().and_then(Peer::label).as_deref(),
         Some("Carol Customer")
     );
     let lines = s.lines(bob);

@@ -362,7 +362,7 @@ fn tail_text(
         .or_else(|| {
             shown
                 .peer
-                .as_ref()
+                .as_deref()
                 .filter(|_| ringing && !model.line.hide_peers)
                 .and_then(crate::store::Peer::label)
         });

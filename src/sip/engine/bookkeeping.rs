@@ -21,8 +21,12 @@ impl Engine {
         let (subs, txs) = (&self.subs, &self.txs);
         self.timers.retain(|key, generation| match key {
             TimerKey::Tx(id) => txs.get(&id).is_some_and(|t| t.generation == generation),
-            TimerKey::Sub(i) => subs.get(i).is_some_and(|s| s.timer_gen == generation),
-            TimerKey::Expiry(i) => subs.get(i).is_some_and(|s| s.expiry_gen == generation),
+            TimerKey::Sub(i) => subs
+                .get(i)
+                .is_some_and(|s| u64::from(s.timer_gen) == generation),
+            TimerKey::Expiry(i) => subs
+                .get(i)
+                .is_some_and(|s| u64::from(s.expiry_gen) == generation),
             _ => true,
         });
         tracing::debug!(before, after = self.timers.len(), "timer heap swept");
@@ -100,29 +104,35 @@ impl Engine {
     }
 
     pub(super) fn schedule_sub(&mut self, i: SubId, at: Instant) {
+        let epoch = self.subs.epoch();
         let sub = &mut self.subs[i];
-        sub.timer_gen += 1;
-        sub.refresh_at = None;
-        self.timers.push(at, TimerKey::Sub(i), sub.timer_gen);
+        sub.timer_gen = sub.timer_gen.wrapping_add(1);
+        sub.set_refresh_at(epoch, None);
+        let generation = u64::from(self.subs[i].timer_gen);
+        self.timers.push(at, TimerKey::Sub(i), generation);
     }
 
     pub(super) fn cancel_sub_timer(&mut self, i: SubId) {
+        let epoch = self.subs.epoch();
         let sub = &mut self.subs[i];
-        sub.timer_gen += 1;
-        sub.refresh_at = None;
+        sub.timer_gen = sub.timer_gen.wrapping_add(1);
+        sub.set_refresh_at(epoch, None);
     }
 
     pub(super) fn schedule_expiry(&mut self, i: SubId, at: Instant) {
+        let epoch = self.subs.epoch();
         let sub = &mut self.subs[i];
-        sub.expiry_gen += 1;
-        sub.expires_at = Some(at);
-        self.timers.push(at, TimerKey::Expiry(i), sub.expiry_gen);
+        sub.expiry_gen = sub.expiry_gen.wrapping_add(1);
+        sub.set_expires_at(epoch, Some(at));
+        let generation = u64::from(sub.expiry_gen);
+        self.timers.push(at, TimerKey::Expiry(i), generation);
     }
 
     pub(super) fn cancel_expiry(&mut self, i: SubId) {
+        let epoch = self.subs.epoch();
         let sub = &mut self.subs[i];
-        sub.expiry_gen += 1;
-        sub.expires_at = None;
+        sub.expiry_gen = sub.expiry_gen.wrapping_add(1);
+        sub.set_expires_at(epoch, None);
     }
 
     /// Queue a subscription for a fresh dialog (initial SUBSCRIBE).
@@ -150,7 +160,8 @@ impl Engine {
             // valid until it expires; refresh again in the same dialog.
             self.subs[i].keep_established();
             self.schedule_sub(i, now + delay);
-            self.subs[i].refresh_at = Some(now + delay);
+            let epoch = self.subs.epoch();
+            self.subs[i].set_refresh_at(epoch, Some(now + delay));
             return;
         }
         self.forget_dialog(i);
@@ -162,7 +173,9 @@ impl Engine {
     /// still valid (its expiry has not passed).
     pub(super) fn refresh_can_wait(&self, i: SubId, now: Instant) -> bool {
         let sub = &self.subs[i];
-        sub.refresh && sub.in_dialog() && sub.expires_at.is_some_and(|at| at > now)
+        sub.refresh
+            && sub.in_dialog()
+            && sub.expires_at(self.subs.epoch()).is_some_and(|at| at > now)
     }
 
     /// A subscription the server ended right away (deactivated/timeout)
@@ -170,7 +183,7 @@ impl Engine {
     /// with backoff, so a server that accepts and ends at once is no loop.
     pub(super) fn start_over_after_termination(&mut self, i: SubId, now: Instant) {
         let lived = self.subs[i]
-            .established_at
+            .established_at(self.subs.epoch())
             .is_some_and(|at| now.duration_since(at) >= policy::LIVED);
         self.mark_stale(i, now);
         self.set_status(i, SubscriptionStatus::Requesting, now);
@@ -184,7 +197,7 @@ impl Engine {
 
     pub(super) fn on_sub_timer(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
-        if sub.timer_gen != generation || self.shutting_down {
+        if u64::from(sub.timer_gen) != generation || self.shutting_down {
             return;
         }
         match sub.phase() {
@@ -201,13 +214,14 @@ impl Engine {
 
     pub(super) fn on_expiry_timer(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
-        if sub.expiry_gen != generation || self.shutting_down {
+        if u64::from(sub.expiry_gen) != generation || self.shutting_down {
             return;
         }
         // The subscription ran out without a successful refresh: what we
         // show from it is no longer backed by anything.
         tracing::info!(uri = %sub.uri, event = sub.event.as_str(), "subscription expired");
-        self.subs[i].expires_at = None;
+        let epoch = self.subs.epoch();
+        self.subs[i].set_expires_at(epoch, None);
         self.mark_stale(i, now);
         if !matches!(self.subs[i].phase(), Phase::Sending | Phase::Stopped) {
             self.set_status(i, SubscriptionStatus::Requesting, now);
@@ -219,12 +233,12 @@ impl Engine {
     /// sent its first NOTIFY. Treat it as failed and start over.
     pub(super) fn on_notify_wait(&mut self, i: SubId, generation: u64, now: Instant) {
         let Some(sub) = self.subs.get(i) else { return };
-        if sub.notify_gen == generation && sub.awaiting_final_notify {
+        if u64::from(sub.notify_gen) == generation && sub.awaiting_final_notify {
             // The final NOTIFY after our un-SUBSCRIBE never came.
             self.forget_dialog(i);
             return;
         }
-        if sub.notify_gen != generation
+        if u64::from(sub.notify_gen) != generation
             || sub.got_notify
             || self.shutting_down
             || sub.phase() != Phase::Established
@@ -241,5 +255,17 @@ impl Engine {
             ),
             None,
         );
+    }
+}
+
+/// What an emptied event or transmit queue keeps.
+const DRAINED_CAPACITY: usize = 64;
+
+/// A start-up burst (10,000 status events of one 489, a window of
+/// SUBSCRIBEs) grows a queue to megabytes; once drained, the capacity is
+/// given back instead of being kept all day.
+pub(super) fn shrink_drained<T>(queue: &mut std::collections::VecDeque<T>) {
+    if queue.is_empty() && queue.capacity() > DRAINED_CAPACITY {
+        queue.shrink_to(DRAINED_CAPACITY);
     }
 }

@@ -250,7 +250,7 @@ impl Engine {
             uri: sub.uri.to_string(),
             state,
             last_code: sub.last_code,
-            last_notify: sub.last_notify,
+            last_notify: sub.last_notify(self.subs.epoch()),
             via_list: sub.phase() == Phase::Covered,
         })
     }
@@ -264,6 +264,8 @@ impl Engine {
         if self.shutting_down {
             return 0;
         }
+        // An explicit resubscribe tries refused (489) packages again.
+        self.unsupported.clear();
         let wanted: std::collections::HashSet<ContactId> = contacts.iter().copied().collect();
         let mut queued = 0;
         for i in self.subs.ids() {
@@ -288,6 +290,8 @@ impl Engine {
         if self.shutting_down {
             return 0;
         }
+        // An explicit resubscribe tries refused (489) packages again.
+        self.unsupported.clear();
         let mut queued = 0;
         for i in self.subs.ids() {
             let sub = &self.subs[i];

@@ -149,6 +149,7 @@ impl Engine {
             .get("CSeq")
             .and_then(|v| parse_cseq(v).ok())
             .map(|c| c.seq);
+        let epoch = self.subs.epoch();
         let sub = &mut self.subs[i];
         if let (Some(seq), Some(last)) = (cseq, sub.dialog.remote_cseq)
             && seq <= last
@@ -158,7 +159,7 @@ impl Engine {
         }
         sub.dialog.remote_cseq = cseq.or(sub.dialog.remote_cseq);
         sub.got_notify = true;
-        sub.last_notify = Some(now);
+        sub.set_last_notify(epoch, now);
         if sub.dialog.remote_tag.is_none() {
             // NOTIFY before the SUBSCRIBE's 2xx: the dialog starts here,
             // with the NOTIFY's Record-Route as its route set (in order).

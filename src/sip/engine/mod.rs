@@ -37,9 +37,11 @@ mod requests;
 mod responses;
 mod resync;
 pub mod rng;
+mod stamp;
 pub mod sub;
 pub mod test_sub;
 pub mod timers;
+mod unsupported;
 
 #[cfg(test)]
 mod tests;
@@ -225,6 +227,8 @@ pub struct Engine {
     /// The diagnostics view's test subscription, while it lasts.
     test: Option<test_sub::TestSub>,
     test_generation: u64,
+    /// Packages this server refused with 489 (see `unsupported`).
+    unsupported: unsupported::Unsupported,
 }
 
 impl Engine {
@@ -234,7 +238,7 @@ impl Engine {
         let packages = cfg.packages();
         let enabled = packages.iter().filter(|(on, _)| *on).count();
         let lines = cfg.lines.len() * (usize::from(cfg.dialog) + usize::from(cfg.reg));
-        let mut subs = Subs::with_capacity(contacts.len() * enabled + lines);
+        let mut subs = Subs::with_capacity(contacts.len() * enabled + lines, now);
         for (id, uri) in contacts {
             let uri: std::sync::Arc<str> = uri.as_str().into();
             for &(on, event) in &packages {
@@ -277,6 +281,7 @@ impl Engine {
             accepted_once: false,
             test: None,
             test_generation: 0,
+            unsupported: unsupported::Unsupported::default(),
         };
         if let Some(uri) = list_uri {
             engine.add_lists(&uri);
@@ -313,11 +318,15 @@ impl Engine {
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front();
+        bookkeeping::shrink_drained(&mut self.transmits);
+        t
     }
 
     pub fn poll_event(&mut self) -> Option<EngineEvent> {
-        self.events.pop_front()
+        let ev = self.events.pop_front();
+        bookkeeping::shrink_drained(&mut self.events);
+        ev
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -468,6 +477,10 @@ impl Engine {
                 break;
             };
             if self.subs[i].phase() != Phase::Queued {
+                continue;
+            }
+            if self.skips_unsupported(i) {
+                self.stop_unsupported(i, now);
                 continue;
             }
             self.send_subscribe(i, now);

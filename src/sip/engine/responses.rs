@@ -79,10 +79,10 @@ impl Engine {
             return;
         }
         sub.awaiting_final_notify = true;
-        sub.notify_gen += 1;
+        sub.notify_gen = sub.notify_gen.wrapping_add(1);
         let at = now + policy::timer_n(self.cfg.timers.t1);
         self.timers
-            .push(at, TimerKey::NotifyWait(i), sub.notify_gen);
+            .push(at, TimerKey::NotifyWait(i), u64::from(sub.notify_gen));
     }
 
     fn on_subscribe_final(
@@ -137,11 +137,8 @@ impl Engine {
             403 => self.stop(i, now, SubscriptionStatus::AccessDenied),
             404 | 604 => self.stop(i, now, SubscriptionStatus::NotFound),
             489 => {
-                let why = format!(
-                    "the server does not support event {}",
-                    self.subs[i].event.as_str()
-                );
-                self.stop(i, now, SubscriptionStatus::Error(why))
+                self.stop(i, now, super::unsupported::status_489(self.subs[i].event));
+                self.package_unsupported(i, now);
             }
             481 if self.subs[i].refresh => {
                 // The server forgot this subscription: most likely it
@@ -228,10 +225,10 @@ impl Engine {
             .unwrap_or(sub.expires);
         if !sub.got_notify {
             // Timer N: the first NOTIFY must follow within 64*T1.
-            sub.notify_gen += 1;
+            sub.notify_gen = sub.notify_gen.wrapping_add(1);
             let at = now + policy::timer_n(self.cfg.timers.t1);
             self.timers
-                .push(at, TimerKey::NotifyWait(i), sub.notify_gen);
+                .push(at, TimerKey::NotifyWait(i), u64::from(sub.notify_gen));
         }
         if granted == 0 {
             // Accepted but already over (RFC 6665 allows it): start again later.
@@ -248,12 +245,13 @@ impl Engine {
     /// timer heap by two entries per NOTIFY.
     pub(super) fn established(&mut self, i: SubId, now: Instant, granted: u32) {
         let unit = self.rng.unit();
+        let epoch = self.subs.epoch();
         let sub = &self.subs[i];
         if sub.phase() == Phase::Stopped {
             return;
         }
         let expiry = now + Duration::from_secs(u64::from(granted));
-        let same_expiry = sub.expires_at.is_some_and(|old| {
+        let same_expiry = sub.expires_at(epoch).is_some_and(|old| {
             let diff = if old > expiry {
                 old - expiry
             } else {
@@ -270,13 +268,13 @@ impl Engine {
         }
         let keep_refresh = self.subs[i].phase() == Phase::Established
             && self.subs[i]
-                .refresh_at
+                .refresh_at(epoch)
                 .is_some_and(|r| r > now && r + policy::EXPIRY_TOLERANCE < expiry);
-        self.subs[i].establish(now);
+        self.subs[i].establish(epoch, now);
         if !keep_refresh {
             let at = now + refresh_delay(granted, unit);
             self.schedule_sub(i, at);
-            self.subs[i].refresh_at = Some(at);
+            self.subs[i].set_refresh_at(epoch, Some(at));
         }
     }
 
@@ -353,7 +351,10 @@ impl Engine {
         self.auth_retry_at = now + pause;
         self.timers.push(self.auth_retry_at, TimerKey::Pump, 0);
         self.set_connection(ConnectionState::AuthFailed(why.to_string()), now);
-        if self.subs[i].expires_at.is_none_or(|at| at <= now) {
+        if self.subs[i]
+            .expires_at(self.subs.epoch())
+            .is_none_or(|at| at <= now)
+        {
             self.mark_stale(i, now);
         }
         self.set_status(i, SubscriptionStatus::Error(why.to_string()), now);
@@ -385,7 +386,10 @@ impl Engine {
             self.retry_later(i, now, at_least);
             return;
         }
-        if self.subs[i].expires_at.is_none_or(|at| at <= now) {
+        if self.subs[i]
+            .expires_at(self.subs.epoch())
+            .is_none_or(|at| at <= now)
+        {
             self.mark_stale(i, now);
         }
         self.set_status(i, status, now);

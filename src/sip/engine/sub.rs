@@ -14,6 +14,7 @@ use std::ops::{Index, IndexMut};
 use std::time::{Duration, Instant};
 
 use super::policy;
+use super::stamp::{Stamp, stamp};
 
 use crate::presence::ContactId;
 use crate::presence::{EventKind, SubscriptionStatus};
@@ -100,14 +101,21 @@ impl SubId {
 }
 
 /// Every subscription of an engine, addressed by [`SubId`].
-#[derive(Debug, Clone, Default)]
-pub struct Subs(Vec<Sub>);
+#[derive(Debug, Clone)]
+pub struct Subs(Vec<Sub>, Instant);
 
 impl Subs {
-    /// Room for `n` subscriptions: 20,000 of them are about 6 MB, so the
-    /// engine sizes the table once instead of doubling past it.
-    pub fn with_capacity(n: usize) -> Self {
-        Subs(Vec::with_capacity(n))
+    /// Room for `n` subscriptions: 30,000 of them are about 7 MB, so the
+    /// engine sizes the table once instead of doubling past it. `epoch`:
+    /// what the subscriptions' instants count from (see `stamp`).
+    pub fn with_capacity(n: usize, epoch: Instant) -> Self {
+        Subs(Vec::with_capacity(n), epoch)
+    }
+
+    /// What the subscriptions' instants count from: give it to the
+    /// instant accessors of [`Sub`].
+    pub fn epoch(&self) -> Instant {
+        self.1
     }
 
     /// Adds `sub`; its id is returned.
@@ -175,11 +183,11 @@ pub struct Sub {
     pub status: SubscriptionStatus,
     /// The duration we ask for (raised by a 423's Min-Expires).
     pub expires: u32,
-    pub expires_at: Option<Instant>,
+    expires_at: Option<Stamp>,
     /// When the current dialog was first established.
-    pub established_at: Option<Instant>,
+    established_at: Option<Stamp>,
     /// When the scheduled refresh is due (while established).
-    pub refresh_at: Option<Instant>,
+    refresh_at: Option<Stamp>,
     /// Consecutive failures, for the backoff.
     pub failures: u32,
     /// We reported state from this subscription (so it can go stale).
@@ -190,13 +198,13 @@ pub struct Sub {
     /// The in-flight transaction, if any.
     pub tx: Option<u64>,
     /// Generation of the action timer (refresh/retry); older timers are void.
-    pub timer_gen: u64,
+    pub timer_gen: u32,
     /// Generation of the expiry timer.
-    pub expiry_gen: u64,
+    pub expiry_gen: u32,
     /// A NOTIFY arrived in the current dialog.
     pub got_notify: bool,
     /// Generation of the NOTIFY wait (Timer N).
-    pub notify_gen: u64,
+    pub notify_gen: u32,
     /// Our un-SUBSCRIBE was accepted: the dialog is kept for the final
     /// NOTIFY (RFC 6665 4.1.2.3), which gets a 200, not a 481.
     pub awaiting_final_notify: bool,
@@ -204,7 +212,7 @@ pub struct Sub {
     /// SUBSCRIBE (`None`: none yet).
     pub last_code: Option<u16>,
     /// Diagnostics: when the last NOTIFY of this subscription arrived.
-    pub last_notify: Option<Instant>,
+    last_notify: Option<Stamp>,
     /// Diagnostics: the server ended the subscription (NOTIFY
     /// `terminated`) for this reason, made harmless; cleared when it is
     /// accepted again.
@@ -278,9 +286,41 @@ impl Sub {
     }
 
     /// The server accepted (or a NOTIFY confirmed) the subscription.
-    pub fn establish(&mut self, now: Instant) {
+    pub fn establish(&mut self, epoch: Instant, now: Instant) {
         self.phase = Phase::Established;
-        self.established_at.get_or_insert(now);
+        self.established_at.get_or_insert(Stamp::new(epoch, now));
+    }
+
+    /// When the current dialog was first established.
+    pub fn established_at(&self, epoch: Instant) -> Option<Instant> {
+        self.established_at.map(|s| s.at(epoch))
+    }
+
+    /// When the subscription expires (while the server holds it).
+    pub fn expires_at(&self, epoch: Instant) -> Option<Instant> {
+        self.expires_at.map(|s| s.at(epoch))
+    }
+
+    pub fn set_expires_at(&mut self, epoch: Instant, at: Option<Instant>) {
+        self.expires_at = stamp(epoch, at);
+    }
+
+    /// When the scheduled refresh is due (while established).
+    pub fn refresh_at(&self, epoch: Instant) -> Option<Instant> {
+        self.refresh_at.map(|s| s.at(epoch))
+    }
+
+    pub fn set_refresh_at(&mut self, epoch: Instant, at: Option<Instant>) {
+        self.refresh_at = stamp(epoch, at);
+    }
+
+    /// Diagnostics: when the last NOTIFY of this subscription arrived.
+    pub fn last_notify(&self, epoch: Instant) -> Option<Instant> {
+        self.last_notify.map(|s| s.at(epoch))
+    }
+
+    pub fn set_last_notify(&mut self, epoch: Instant, at: Instant) {
+        self.last_notify = Some(Stamp::new(epoch, at));
     }
 
     /// A failed refresh of a still valid subscription: it stays established
@@ -309,7 +349,7 @@ impl Sub {
     pub fn forget_dialog(&mut self) -> Option<std::sync::Arc<str>> {
         let old = std::mem::take(&mut self.dialog).call_id;
         self.got_notify = false;
-        self.notify_gen += 1;
+        self.notify_gen = self.notify_gen.wrapping_add(1);
         self.established_at = None;
         self.awaiting_final_notify = false;
         (!old.is_empty()).then_some(old)
@@ -354,7 +394,7 @@ mod tests {
     #[test]
     fn a_subscription_stays_within_its_memory_budget() {
         let size = std::mem::size_of::<Sub>();
-        assert!(size <= 296, "Sub grew to {size} bytes (budget 296)");
+        assert!(size <= 248, "Sub grew to {size} bytes (budget 248)");
         assert!(std::mem::size_of::<DialogIds>() <= 96);
     }
 

@@ -66,7 +66,7 @@ impl Engine {
         let count = ls.members.len();
         if doc.full_state {
             self.uncovered_get_their_own(i, kind);
-            let generation = self.subs[i].notify_gen;
+            let generation = u64::from(self.subs[i].notify_gen);
             self.timers.push(
                 now + policy::LIST_MEMBER_GRACE,
                 TimerKey::ListGrace(i),
@@ -193,7 +193,7 @@ impl Engine {
     /// [`policy::LIST_MEMBER_GRACE`] after a full state: members still
     /// without any state were lost by the list server; each gets its own.
     pub(in crate::sip::engine) fn on_list_grace(&mut self, i: SubId, generation: u64) {
-        if self.shutting_down || self.subs[i].notify_gen != generation {
+        if self.shutting_down || u64::from(self.subs[i].notify_gen) != generation {
             return;
         }
         let Some(ls) = self.lists.get(i) else { return };

@@ -166,3 +166,118 @@ fn another_line_gets_its_own_dialog_subscription_and_reports_as_that_line() {
         }
     )));
 }
+
+/// RFC 6665 §8.2.1: 489 means the server does not know the package. After
+/// the first one, no other contact's reg SUBSCRIBE goes out (the demo
+/// server used to refuse 10,000 of them one by one), yet every contact
+/// shows the same "no registration information" status, F7 the same
+/// last code, and presence and dialog are subscribed as before.
+#[test]
+fn after_one_489_for_reg_no_other_reg_subscribe_is_sent_and_every_contact_shows_it() {
+    const N: usize = 1000;
+    let mut cfg = config(Transport::Udp);
+    cfg.reg = true;
+    let mut h = Harness::new(cfg, N);
+    h.connect();
+    // One message at a time, so that what was sent before the first 489
+    // (already in flight) is told apart from what was sent after it.
+    let (mut reg_sent, mut reg_after_refusal, mut refused) = (0, 0, false);
+    let mut pending: std::collections::VecDeque<Request> = h.requests(Method::Subscribe).into();
+    reg_sent += pending
+        .iter()
+        .filter(|s| s.headers.get("Event") == Some("reg"))
+        .count();
+    while let Some(s) = pending.pop_front() {
+        if s.headers.get("Event") == Some("reg") {
+            // Also those already in flight: each gets its own 489.
+            h.deliver(reply(&s, 489, &[]).to_bytes());
+            refused = true;
+        } else {
+            h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+            h.deliver(notify(&s, 1, "active;expires=600", None));
+        }
+        for next in h.requests(Method::Subscribe) {
+            if next.headers.get("Event") == Some("reg") {
+                reg_sent += 1;
+                reg_after_refusal += usize::from(refused);
+            }
+            pending.push_back(next);
+        }
+    }
+    assert!(refused, "a reg SUBSCRIBE went out");
+    assert_eq!(reg_after_refusal, 0, "no reg SUBSCRIBE after the first 489");
+    assert!(
+        reg_sent < N / 10,
+        "{reg_sent} reg SUBSCRIBEs for {N} contacts"
+    );
+    for c in 0..N as u32 {
+        let reg = h.statuses_of(c, Some(EventKind::Reg));
+        assert!(
+            matches!(reg.last(), Some(SubscriptionStatus::Error(e)) if e == "the server does not support event reg"),
+            "contact {c}: {reg:?}"
+        );
+        for other in [EventKind::Presence, EventKind::Dialog] {
+            let st = h.statuses_of(c, Some(other));
+            assert_eq!(
+                st.last(),
+                Some(&SubscriptionStatus::Active),
+                "contact {c} {other:?}"
+            );
+        }
+    }
+    let report = h.engine.diagnostics();
+    let reg_rows: Vec<_> = report
+        .subscriptions
+        .iter()
+        .filter(|r| r.event == EventKind::Reg)
+        .collect();
+    assert_eq!(reg_rows.len(), N);
+    assert!(
+        reg_rows.iter().all(|r| r.last_code == Some(489)),
+        "F7 shows 489 for each"
+    );
+    // The burst of status events does not stay allocated once read.
+    assert!(
+        h.engine.events.capacity() <= 64,
+        "{}",
+        h.engine.events.capacity()
+    );
+    h.advance(Duration::from_secs(3600));
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again.iter().all(|s| s.headers.get("Event") != Some("reg")),
+        "no reg SUBSCRIBE an hour later"
+    );
+}
+
+/// F7's resubscribe after a 489: the package is tried again (the server
+/// may have learnt it since).
+#[test]
+fn a_resubscribe_after_a_489_tries_the_package_again() {
+    let mut cfg = config(Transport::Udp);
+    cfg.reg = true;
+    let mut h = Harness::new(cfg, 50);
+    h.connect();
+    for _ in 0..1000 {
+        let subs = h.requests(Method::Subscribe);
+        if subs.is_empty() {
+            break;
+        }
+        for s in subs {
+            if s.headers.get("Event") == Some("reg") {
+                h.deliver(reply(&s, 489, &[]).to_bytes());
+            } else {
+                h.deliver(reply(&s, 200, &[("Expires", "600")]).to_bytes());
+                h.deliver(notify(&s, 1, "active;expires=600", None));
+            }
+        }
+    }
+    let now = h.now;
+    h.engine.resubscribe(&[ContactId(42)], now);
+    let again = h.requests(Method::Subscribe);
+    assert!(
+        again.iter().any(|s| s.headers.get("Event") == Some("reg")
+            && s.headers.get("To").is_some_and(|t| t.contains("user0042"))),
+        "{again:?}"
+    );
+}
