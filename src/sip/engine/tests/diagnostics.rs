@@ -64,23 +64,30 @@ fn unknown_account(req: &Request, status: u16, reason: &str, warning: Option<&st
     r.to_bytes()
 }
 
+/// A connected engine whose first SUBSCRIBE was challenged and whose
+/// second, with credentials, gets `status reason` (and `warning`).
+fn refused_after_credentials(status: u16, reason: &str, warning: Option<&str>) -> Harness {
+    let mut h = Harness::new(config(Transport::Udp), 1);
+    h.connect();
+    let first = h.requests(Method::Subscribe);
+    h.deliver(challenge(&first[0], "n1"));
+    let with_credentials = h.requests(Method::Subscribe);
+    h.deliver(unknown_account(
+        &with_credentials[0],
+        status,
+        reason,
+        warning,
+    ));
+    h
+}
+
 #[test]
 fn an_account_the_server_does_not_know_reads_credentials_not_found() {
     for (status, phrase, warning) in [
         (403, "Unknown User", None),
         (403, "Forbidden", Some(r#"399 pbx "no such account""#)),
     ] {
-        let mut h = Harness::new(config(Transport::Udp), 1);
-        h.connect();
-        let first = h.requests(Method::Subscribe);
-        h.deliver(challenge(&first[0], "n1"));
-        let with_credentials = h.requests(Method::Subscribe);
-        h.deliver(unknown_account(
-            &with_credentials[0],
-            status,
-            phrase,
-            warning,
-        ));
+        let h = refused_after_credentials(status, phrase, warning);
         let (got, error, _) = h.engine.connector_status();
         assert_eq!(
             got,
@@ -102,17 +109,7 @@ fn an_account_the_server_does_not_know_reads_credentials_not_found() {
 
 #[test]
 fn a_wrong_password_after_an_unknown_account_reads_forbidden_again() {
-    let mut h = Harness::new(config(Transport::Udp), 1);
-    h.connect();
-    let first = h.requests(Method::Subscribe);
-    h.deliver(challenge(&first[0], "n1"));
-    let with_credentials = h.requests(Method::Subscribe);
-    h.deliver(unknown_account(
-        &with_credentials[0],
-        403,
-        "Unknown User",
-        None,
-    ));
+    let mut h = refused_after_credentials(403, "Unknown User", None);
     assert_eq!(
         h.engine.connector_status().0,
         ConnectorStatus::CredentialsNotFound
@@ -131,17 +128,7 @@ fn a_wrong_password_after_an_unknown_account_reads_forbidden_again() {
 #[test]
 fn a_user_not_found_is_about_the_contact_not_our_account() {
     // "404 User Not Found" to our credentials: the contact does not exist.
-    let mut h = Harness::new(config(Transport::Udp), 1);
-    h.connect();
-    let first = h.requests(Method::Subscribe);
-    h.deliver(challenge(&first[0], "n1"));
-    let with_credentials = h.requests(Method::Subscribe);
-    h.deliver(unknown_account(
-        &with_credentials[0],
-        404,
-        "User Not Found",
-        None,
-    ));
+    let h = refused_after_credentials(404, "User Not Found", None);
     assert_eq!(h.engine.connector_status().0, ConnectorStatus::UpAndRunning);
     assert!(h.statuses(0).contains(&SubscriptionStatus::NotFound));
 }
