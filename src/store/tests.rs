@@ -1,8 +1,10 @@
 use std::time::Duration;
 
 use super::*;
+use crate::body::Direction;
 use crate::body::xml::test_support::sip_body;
 use crate::body::{DialogState, Forwarding, dialog_info, pidf};
+use crate::presence::{Freshness, Presence, Source};
 
 macro_rules! fixture {
     ($name:literal) => {

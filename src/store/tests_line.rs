@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use super::*;
+use crate::body::Direction;
 use crate::body::message_summary::MessageSummary;
 use crate::body::xml::test_support::sip_body;
 use crate::body::{DialogState, Forwarding, pidf, reginfo};
+use crate::presence::{Presence, Source};
 
 fn reg(name: &str) -> Option<reginfo::RegDoc> {
     let bytes = match name {

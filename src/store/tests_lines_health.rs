@@ -7,6 +7,8 @@
 use std::time::Duration;
 
 use super::*;
+use crate::body::Direction;
+use crate::presence::Freshness;
 use crate::sip::events::EngineEvent as E;
 
 const SECOND: &str = "sip:4711@pbx";
