@@ -13,21 +13,7 @@ use crate::body::{DialogDoc, DialogEntry, DialogState, Direction};
 use crate::presence::{ContactId, Presence};
 use crate::sip::events::EngineEvent;
 
-fn office_with(settings: Settings) -> (Model, Instant) {
-    let base = Instant::now();
-    let mut m = Model::new(sample::office(), settings);
-    update(
-        &mut m,
-        Msg::Resize {
-            width: 80,
-            height: 24,
-        },
-    );
-    for ev in sample::office_events(base) {
-        update(&mut m, Msg::Engine(ev));
-    }
-    (m, base)
-}
+use super::tests::office_with;
 
 fn office() -> (Model, Instant) {
     office_with(Settings {

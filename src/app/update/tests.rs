@@ -12,7 +12,9 @@ use crate::presence::ContactId;
 use crate::presence::EventKind;
 use crate::sip::events::EngineEvent;
 
-fn office_with(settings: Settings) -> (Model, Instant) {
+/// The sample office at 80x24 with its events applied; also the key
+/// plan tests' start.
+pub(super) fn office_with(settings: Settings) -> (Model, Instant) {
     let base = Instant::now();
     let mut m = Model::new(sample::office(), settings);
     update(
