@@ -12,6 +12,9 @@
 #      console's engine keeps 20,000 subscriptions refreshed);
 #   2. the embedded demo office (`--demo --speed 1`, about 200 people, a
 #      realistic day: calls ring, are answered, people come and go).
+# LIST=1: setup 1 configures nothing but the server (over TCP) and the demo
+# server's resource list (RFC 4662) -- one list subscription per package
+# instead of 20,000 -- the configuration the targets name.
 # The in-process figure for "10,000 contacts and exactly 5 ringing lines" is
 # `cargo bench --bench idle_cpu`.
 set -eu
@@ -66,6 +69,7 @@ measure() {
     t1=$(ticks "$pid"); s1=$(date +%s.%N)
     ringing=$(tm capture-pane -p -t cpu | grep -o '☎' | wc -l)
     status=$(tm capture-pane -p -t cpu | tail -2 | head -1)
+    if [ -n "${KEEP:-}" ]; then tm capture-pane -p -t cpu > "$work/pane.txt"; cp "$work/pane.txt" "${KEEP}"; fi
     awk -v l="$label" -v t="$((t1 - t0))" -v hz="$hz" -v s0="$s0" -v s1="$s1" -v r="$ringing" \
         'BEGIN { w = s1 - s0; printf "%-34s cpu: %.2f%% of a core (%d ticks in %.1f s), ringing on screen at the end: %d\n", l, 100 * t / hz / w, t, w, r }'
     echo "    status bar: $status"
@@ -87,8 +91,18 @@ until [ "$(grep -c '^\[\[contact\]\]' "$work/config.toml" 2>/dev/null || true)" 
     fi
     sleep 0.1
 done
+ready="10000 active"
+label="10,000 contacts, almost idle"
+if [ "${LIST:-0}" = 1 ]; then
+    sed -n '/^\[\[contact\]\]/q;p' "$work/config.toml" \
+        | sed 's/^transport = .*/transport = "tcp"/' > "$work/list.toml"
+    echo 'list = "sip:attendant-list@127.0.0.1"' >> "$work/list.toml"
+    mv "$work/list.toml" "$work/config.toml"
+    ready="Other (1000"
+    label="10,000 via a list, almost idle"
+fi
 chmod 600 "$work/config.toml"
-measure "10,000 contacts, almost idle" "'$bin' --config '$work/config.toml'" "10000 active"
+measure "$label" "'$bin' --config '$work/config.toml'" "$ready"
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
 server_pid=

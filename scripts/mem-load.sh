@@ -19,6 +19,10 @@ cd "$(dirname "$0")/.."
 rate=${1:-5000}
 secs=${2:-20}
 bin=${3:-target/release/switchboard}
+# LIST=1: `watch` is configured with nothing but the server (over TCP) and
+# the demo server's resource list (RFC 4662): one list subscription per
+# package instead of 20,000, the configuration the targets name.
+list=${LIST:-0}
 # SERVER_BIN: the binary whose demo server runs (default BINARY), so that
 # two builds of `watch` can be compared against the same server.
 server_bin=${SERVER_BIN:-$bin}
@@ -46,6 +50,12 @@ until [ "$(cat "$work/config.toml" 2>/dev/null | grep -c '^\[\[contact\]\]')" -g
     fi
     sleep 0.1
 done
+if [ "$list" = 1 ]; then
+    sed -n '/^\[\[contact\]\]/q;p' "$work/config.toml" \
+        | sed 's/^transport = .*/transport = "tcp"/' > "$work/list.toml"
+    echo 'list = "sip:attendant-list@127.0.0.1"' >> "$work/list.toml"
+    mv "$work/list.toml" "$work/config.toml"
+fi
 chmod 600 "$work/config.toml"
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }

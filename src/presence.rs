@@ -217,10 +217,60 @@ pub enum SubscriptionStatus {
     /// The server says the resource is temporarily unavailable (a 480, a
     /// subscription ended on probation or giveup). Our monitoring is down,
     /// which proves nothing about the phone; the engine retries.
-    Unavailable(String),
+    Unavailable(Reason),
     /// Failed with a reason; the engine keeps retrying unless the reason is
     /// final (rejected, noresource).
-    Error(String),
+    Error(Reason),
+}
+
+/// The text of a failed subscription status, behind one thin pointer: the
+/// store keeps five statuses per contact and the engine one per
+/// subscription, nearly all of them without a text, and this keeps a
+/// status at 16 bytes instead of 32 (10,000 contacts: about 1.3 MB).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Reason(Box<String>);
+
+impl std::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Self {
+        Reason(Box::new(s))
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(s: &str) -> Self {
+        Reason(Box::new(s.to_string()))
+    }
+}
+
+impl PartialEq<str> for Reason {
+    fn eq(&self, other: &str) -> bool {
+        self.0.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0.as_str(), f)
+    }
 }
 
 /// How bad a subscription status is, worst last: combining the presence and
@@ -403,3 +453,21 @@ impl ContactInfo {
 /// Index of a contact in the store (stable for the store's lifetime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ContactId(pub u32);
+
+#[cfg(test)]
+mod reason_tests {
+    use super::{Reason, SubscriptionStatus};
+
+    /// Five statuses per contact in the store and one per subscription in
+    /// the engine: a status is two words, its rare text behind a pointer.
+    #[test]
+    fn a_status_is_16_bytes_and_keeps_its_text() {
+        assert_eq!(std::mem::size_of::<SubscriptionStatus>(), 16);
+        let st = SubscriptionStatus::Error("503 Service Unavailable".into());
+        assert_eq!(st.reason(), Some("503 Service Unavailable"));
+        assert_eq!(st.label(), "error: 503 Service Unavailable");
+        let r = Reason::from(String::from("480 Gone"));
+        assert!(r == "480 Gone" && r.contains("Gone"));
+        assert_eq!(format!("{r:?}"), "\"480 Gone\"");
+    }
+}

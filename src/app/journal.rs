@@ -157,7 +157,7 @@ pub struct Snapshot {
     pub id: ContactId,
     pub presence: Presence,
     pub line: LineState,
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     /// The dialogs that were ringing (for missed calls).
     pub ringing: Vec<DialogEntry>,
 }

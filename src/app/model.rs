@@ -128,7 +128,7 @@ pub struct Model {
     pub counts: SubCounts,
     pub(crate) sub_class: Vec<SubClass>,
     /// The status note each contact's search document holds.
-    pub(crate) indexed_notes: Vec<Option<String>>,
+    pub(crate) indexed_notes: Vec<Option<Box<str>>>,
     pub ringing: BTreeSet<ContactId>,
     /// Contacts shown greyed with an age (stale, or unknown since a time).
     pub aged: BTreeSet<ContactId>,

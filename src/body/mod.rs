@@ -75,15 +75,15 @@ pub enum Forwarding {
 /// A parsed PIDF document, already mapped onto the domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresenceDoc {
-    pub entity: Option<String>,
+    pub entity: Option<Box<str>>,
     pub basic: Option<Basic>,
     pub presence: Presence,
     pub availability: Option<Availability>,
     /// Person note first, else the first tuple note.
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     /// Until when the activities hold (RFC 4480 `until`): the return time,
     /// RFC 3339 UTC; None when absent or not a time.
-    pub until: Option<String>,
+    pub until: Option<Box<str>>,
     /// RPID activity names as received (`on-the-phone`, `away`, ...).
     pub activities: Vec<String>,
     pub forwarding: Option<Forwarding>,

@@ -286,12 +286,12 @@ impl<'a> Scan<'a> {
             self.redirected
         };
         PresenceDoc {
-            entity: entity.map(harmless_line),
+            entity: entity.map(|e| harmless_line(e).into()),
             basic,
             presence,
             availability: self.line_availability.or(self.activity_availability),
-            note: note.map(harmless_text),
-            until: self.until,
+            note: note.map(|n| harmless_text(n).into()),
+            until: self.until.map(Box::from),
             activities: self.activities,
             forwarding,
             rule,

@@ -32,13 +32,37 @@ pub const FREE_LIMIT: usize = 4 << 20;
 /// Malloc arenas at most (glibc's default is 8 per core).
 pub const ARENA_MAX: i32 = 2;
 
-/// Caps the arenas; call before the runtime's threads start.
+/// Allocations from this size up get pages of their own (`mmap`), given
+/// back the moment they are freed, and only the pages written are
+/// resident (a table sized for 16,384 contacts holding 10,000 costs the
+/// 10,000). glibc's default starts at 128 KiB but raises itself to the
+/// largest block freed so far (up to 32 MiB): after the start-up burst the
+/// contact tables and search columns landed inside the arenas, whose holes
+/// stay resident. A fixed threshold keeps it where it starts.
+pub const MMAP_THRESHOLD: i32 = 128 << 10;
+
+/// Free memory at the top of an arena beyond this is given back at once
+/// (glibc's default, 128 KiB, also moves with the mmap threshold).
+pub const TRIM_THRESHOLD: i32 = 128 << 10;
+
+/// The allocator settings above, each unless the operator set glibc's own
+/// variable for it (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`,
+/// `MALLOC_TRIM_THRESHOLD_`): theirs wins. Call before the runtime's
+/// threads start.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` only sets an allocator parameter; it is called
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, ARENA_MAX);
+    for (param, value, env) in [
+        (libc::M_ARENA_MAX, ARENA_MAX, "MALLOC_ARENA_MAX"),
+        (libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_"),
+        (libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_"),
+    ] {
+        if std::env::var_os(env).is_none() {
+            // SAFETY: `mallopt` only sets an allocator parameter; it is
+            // called before any other thread exists.
+            unsafe {
+                libc::mallopt(param, value);
+            }
+        }
     }
 }
 

@@ -24,9 +24,9 @@ pub struct Shown {
     pub availability: Option<Availability>,
     pub line: LineState,
     /// The person's own status note.
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     /// Until when their status holds (their return time, RFC 3339 UTC).
-    pub until: Option<String>,
+    pub until: Option<Box<str>>,
     /// The combined (worst) status of the presence subscription and the
     /// dialog subscription of every line.
     pub subscription: SubscriptionStatus,
@@ -142,10 +142,10 @@ impl Shown {
             self.availability = c.availability.cloned();
             self.line = c.line;
             if self.note.as_deref() != c.note {
-                self.note = c.note.map(str::to_string);
+                self.note = c.note.map(Box::from);
             }
             if self.until.as_deref() != c.until {
-                self.until = c.until.map(str::to_string);
+                self.until = c.until.map(Box::from);
             }
             if !peer_is(self.peer.as_deref(), c.peer) {
                 // Boxed: only while a line rings or is in a call (48 bytes

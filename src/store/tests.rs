@@ -379,9 +379,10 @@ fn uris_with_and_without_the_default_port_live_side_by_side() {
 #[test]
 fn a_contact_stays_within_its_memory_budget() {
     let size = std::mem::size_of::<super::Contact>();
-    assert!(size <= 808, "Contact grew to {size} bytes (budget 808)");
+    assert!(size <= 688, "Contact grew to {size} bytes (budget 688)");
     // What is shown: the peer, forwarded-to and unreadable reason (rare)
     // are boxed.
     let shown = std::mem::size_of::<super::Shown>();
-    assert!(shown <= 256, "Shown grew to {shown} bytes (budget 256)");
+    assert!(shown <= 224, "Shown grew to {shown} bytes (budget 224)");
 }
+

@@ -334,7 +334,7 @@ fn sub_state(status: &SubscriptionStatus) -> SubState {
         SubscriptionStatus::NotFound => SubState::NotFound,
         SubscriptionStatus::AccessDenied => SubState::AccessDenied,
         SubscriptionStatus::Unavailable(why) | SubscriptionStatus::Error(why) => {
-            SubState::Error(why.clone())
+            SubState::Error(why.to_string())
         }
     }
 }

@@ -180,7 +180,7 @@ impl Engine {
             self.subs[i].wait();
             self.set_status(
                 i,
-                SubscriptionStatus::Error(format!("server lost: {why}")),
+                SubscriptionStatus::Error(format!("server lost: {why}").into()),
                 now,
             );
         }

@@ -332,7 +332,7 @@ impl Engine {
                 );
                 // The server says the resource is unavailable for now: our
                 // monitoring is down, which proves nothing about the phone.
-                let status = SubscriptionStatus::Unavailable(why);
+                let status = SubscriptionStatus::Unavailable(why.into());
                 self.retry(i, now, status, Some(wait.unwrap_or(policy::PROBATION_WAIT)));
             }
             Some(TerminationReason::Rejected) => {
@@ -344,7 +344,7 @@ impl Engine {
             _ => {
                 // No reason (or one we do not know): try again, politely.
                 let why = format!("server ended the subscription ({})", reason_name(&reason));
-                self.retry(i, now, SubscriptionStatus::Error(why), wait);
+                self.retry(i, now, SubscriptionStatus::Error(why.into()), wait);
             }
         }
     }

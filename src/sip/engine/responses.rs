@@ -156,7 +156,7 @@ impl Engine {
                 // To a new subscription: odd; try again with backoff.
                 self.window.on_success();
                 let reason = status_line(resp);
-                self.retry(i, now, SubscriptionStatus::Error(reason), None);
+                self.retry(i, now, SubscriptionStatus::Error(reason.into()), None);
             }
             408 | 500..=599 => {
                 let retry_after = resp
@@ -166,7 +166,7 @@ impl Engine {
                     .map(|s| Duration::from_secs(u64::from(s)));
                 self.window.on_overload();
                 let reason = status_line(resp);
-                self.retry(i, now, SubscriptionStatus::Error(reason), retry_after);
+                self.retry(i, now, SubscriptionStatus::Error(reason.into()), retry_after);
             }
             480 => {
                 // Temporarily unavailable: our monitoring, not the phone.
@@ -176,13 +176,13 @@ impl Engine {
                     .get("Retry-After")
                     .and_then(|v| parse_retry_after(v).ok())
                     .map(|s| Duration::from_secs(u64::from(s)));
-                let st = SubscriptionStatus::Unavailable(status_line(resp));
+                let st = SubscriptionStatus::Unavailable(status_line(resp).into());
                 self.retry(i, now, st, retry_after);
             }
             _ => {
                 self.window.on_success();
                 let reason = status_line(resp);
-                self.retry(i, now, SubscriptionStatus::Error(reason), None);
+                self.retry(i, now, SubscriptionStatus::Error(reason.into()), None);
             }
         }
     }
@@ -357,7 +357,7 @@ impl Engine {
         {
             self.mark_stale(i, now);
         }
-        self.set_status(i, SubscriptionStatus::Error(why.to_string()), now);
+        self.set_status(i, SubscriptionStatus::Error(why.to_string().into()), now);
         self.queue_new_dialog(i);
     }
 
@@ -405,7 +405,7 @@ impl Engine {
         self.retry(
             i,
             now,
-            SubscriptionStatus::Error(format!("{status}: {why}")),
+            SubscriptionStatus::Error(format!("{status}: {why}").into()),
             None,
         );
     }

@@ -52,7 +52,7 @@ pub(super) fn status_489(event: EventKind) -> SubscriptionStatus {
     SubscriptionStatus::Error(format!(
         "the server does not support event {}",
         event.as_str()
-    ))
+    ).into())
 }
 
 impl Engine {

@@ -153,8 +153,8 @@ fn the_console_engine_subscribes_to_the_whole_office_with_digest_and_shows_it() 
         let doc = w.store.presence_doc(id).expect("a PIDF arrived");
         let want = w.sim.presence(u).unwrap();
         assert_eq!(
-            (doc.presence, &doc.note),
-            (want.presence, &want.note),
+            (doc.presence, doc.note.as_deref()),
+            (want.presence, want.note.as_deref()),
             "{}",
             w.store.info(id).name
         );

@@ -99,12 +99,15 @@ impl Engine {
         }
         let _ = self.lists.by_uri.insert(parsed, contact);
         let mut singles = [None, None];
+        // One allocation for both packages' subscriptions (as for
+        // directory contacts).
+        let shared: std::sync::Arc<str> = uri.into();
         for (on, event) in [
             (self.cfg.presence, EventKind::Presence),
             (self.cfg.dialog, EventKind::Dialog),
         ] {
             if on {
-                let mut sub = Sub::new(contact, event, uri.to_string(), self.cfg.expires);
+                let mut sub = Sub::new(contact, event, shared.clone(), self.cfg.expires);
                 sub.cover();
                 singles[slot(event)] = Some(self.subs.push(sub));
             }
@@ -235,7 +238,7 @@ fn member_terminated(reason: Option<&str>) -> SubscriptionStatus {
         Some("rejected") => SubscriptionStatus::AccessDenied,
         Some(other) => SubscriptionStatus::Error(harmless_line(&format!(
             "the list server ended this member ({other})"
-        ))),
+        )).into()),
         None => SubscriptionStatus::Error("the list server ended this member".into()),
     }
 }
