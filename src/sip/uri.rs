@@ -28,6 +28,9 @@ use std::hash::BuildHasher;
 
 use crate::sip::headers::{HeaderError, find_param, invalid, parse_params, write_params};
 
+mod lookup;
+pub use lookup::{NotAdded, UriLookup};
+
 /// A `sip:` or `sips:` URI. The user part is kept as written (dots, `+`,
 /// escapes, and a deprecated `:password` if present).
 ///

@@ -92,7 +92,7 @@ impl Store {
                 break;
             };
             let id = ContactId(n);
-            self.by_uri.add(&entry.info.uri, id);
+            self.by_uri.add(&entry.info.uri, id, &self.contacts);
             self.contacts.push(Contact::new(entry.info, entry.extra));
             change.added.push(id);
         }

@@ -164,17 +164,15 @@ static NO_SHOWN: Shown = Shown::INITIAL;
 
 impl Store {
     pub fn new(contacts: Vec<ContactInfo>) -> Self {
-        let mut by_uri = uri::UriIndex::with_capacity(contacts.len());
         let contacts: Vec<Contact> = contacts
             .into_iter()
             .take(u32::MAX as usize)
-            .enumerate()
-            .map(|(i, info)| {
-                let id = ContactId(i as u32);
-                by_uri.add(&info.uri, id);
-                Contact::new(info, Vec::new())
-            })
+            .map(|info| Contact::new(info, Vec::new()))
             .collect();
+        let mut by_uri = uri::UriIndex::with_capacity(contacts.len());
+        for (i, c) in contacts.iter().enumerate() {
+            by_uri.add(&c.info.uri, ContactId(i as u32), &contacts);
+        }
         Store {
             contacts,
             by_uri,
@@ -208,7 +206,7 @@ impl Store {
     /// Find a contact by URI, compared by RFC 3261 19.1.4 (see
     /// [`crate::sip::uri`]): host case does not matter, the port does.
     pub fn find(&self, uri: &str) -> Option<ContactId> {
-        self.by_uri.find(uri)
+        self.by_uri.find(uri, &self.contacts)
     }
     /// The last PIDF document received (kept while a subscription is
     /// refused, for the "why" panel): activities, entity, raw rule.
@@ -297,7 +295,7 @@ impl Store {
     /// directory): appended, its id returned (the next after the last).
     pub fn add_contact(&mut self, info: ContactInfo) -> ContactId {
         let id = ContactId(u32::try_from(self.contacts.len()).unwrap_or(u32::MAX));
-        self.by_uri.add(&info.uri, id);
+        self.by_uri.add(&info.uri, id, &self.contacts);
         self.contacts.push(Contact::new(info, Vec::new()));
         id
     }

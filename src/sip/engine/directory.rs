@@ -56,7 +56,7 @@ impl Engine {
             }
             // With a resource list, ids handed to list members come after
             // this one, and a member with this URI is this contact.
-            self.lists.register_contact(*id, uri, subs);
+            self.lists.register_contact(*id, uri, subs, &self.subs);
         }
         self.pump(now);
     }
@@ -76,7 +76,7 @@ impl Engine {
             }
             let live = sub.in_dialog() && sub.is_live() && self.server_up;
             let uri = sub.uri.clone();
-            self.lists.forget_contact(&uri);
+            self.lists.forget_contact(&uri, sub.contact);
             self.cancel_sub_timer(i);
             self.cancel_expiry(i);
             if let Some(tx) = self.subs[i].tx.take() {

@@ -30,14 +30,14 @@ mod members;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::sub::{Phase, Sub};
+use super::sub::{Phase, Sub, Subs};
 use super::{Engine, SubId};
 use crate::body::list;
 use crate::presence::{ContactId, EventKind, SubscriptionStatus};
 use crate::sip::codec::Request;
 use crate::sip::events::{EngineEvent, ListState};
 use crate::sip::headers::SubscriptionState;
-use crate::sip::uri::{SipUri, UriMap};
+use crate::sip::uri::UriLookup;
 use crate::text::harmless_line;
 
 /// Media types a list subscription accepts (RFC 4662 section 4.3).
@@ -47,8 +47,9 @@ pub(super) const LIST_ACCEPT_EXTRA: &str = "multipart/related, application/rlmi+
 #[derive(Debug, Default)]
 pub(super) struct Lists {
     lists: Vec<ListSub>,
-    /// Every contact (directory and added) by URI, RFC 3261 19.1.4.
-    by_uri: UriMap<ContactId>,
+    /// Every contact (directory and added) by URI, RFC 3261 19.1.4 (the
+    /// URIs themselves are the contacts' subscriptions': [`uri_of`]).
+    by_uri: UriLookup<ContactId>,
     /// Each contact's own subscriptions: `[presence, dialog]`.
     singles: Vec<[Option<SubId>; 2]>,
     /// A list is configured: `by_uri` is kept (without one it stays
@@ -89,27 +90,21 @@ impl Lists {
     /// The list bookkeeping of `contacts` whose subscriptions are `subs`.
     /// `with_list`: a list URI is configured (else no member is ever
     /// looked up by URI and the map is not built).
-    pub(super) fn new(
-        contacts: &[(ContactId, String)],
-        subs: &[(ContactId, SubId, EventKind)],
-        with_list: bool,
-    ) -> Self {
-        let mut by_uri = UriMap::default();
+    pub(super) fn new(contacts: &[(ContactId, String)], all: &Subs, with_list: bool) -> Self {
+        let mut by_uri = UriLookup::default();
         let mut singles = Vec::new();
-        if with_list {
-            by_uri = UriMap::with_capacity(contacts.len());
-            for (id, uri) in contacts {
-                if let Some(parsed) = SipUri::parse_loose(uri) {
-                    let _ = by_uri.insert(parsed, *id);
-                }
-            }
-        }
-        for &(id, sub, event) in subs {
+        for (id, sub, event) in subs_of(all) {
             let k = id.0 as usize;
             if singles.len() <= k {
                 singles.resize(k + 1, [None, None]);
             }
             singles[k][slot(event)] = Some(sub);
+        }
+        if with_list {
+            by_uri = UriLookup::with_capacity(contacts.len());
+            for (id, uri) in contacts {
+                let _ = by_uri.insert(uri, *id, uri_of(&singles, all));
+            }
         }
         Lists {
             lists: Vec::new(),
@@ -139,24 +134,26 @@ impl Lists {
     /// A contact added at run time by a directory reload: its URI now names
     /// it (a list member with that URI is the same contact), and the next
     /// id the list hands out comes after it.
-    pub(super) fn register_contact(&mut self, id: ContactId, uri: &str, subs: [Option<SubId>; 2]) {
-        if self.named_by_uri
-            && let Some(parsed) = SipUri::parse_loose(uri)
-        {
-            let _ = self.by_uri.insert(parsed, id);
-        }
+    pub(super) fn register_contact(
+        &mut self,
+        id: ContactId,
+        uri: &str,
+        subs: [Option<SubId>; 2],
+        all: &Subs,
+    ) {
         let k = id.0 as usize;
         if self.singles.len() <= k {
             self.singles.resize(k + 1, [None, None]);
         }
         self.singles[k] = subs;
+        if self.named_by_uri {
+            let _ = self.by_uri.insert(uri, id, uri_of(&self.singles, all));
+        }
     }
 
     /// A contact removed by a directory reload: its URI names nobody now.
-    pub(super) fn forget_contact(&mut self, uri: &str) {
-        if let Some(parsed) = SipUri::parse_loose(uri) {
-            let _ = self.by_uri.remove(&parsed);
-        }
+    pub(super) fn forget_contact(&mut self, uri: &str, id: ContactId) {
+        self.by_uri.remove(uri, id);
     }
 
     /// The next contact id nobody has.
@@ -399,10 +396,20 @@ fn requires_eventlist(req: &Request) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case("eventlist"))
 }
 
-/// Each contact's subscriptions, for [`Lists::new`].
-pub(super) fn subs_of(subs: &super::sub::Subs) -> Vec<(ContactId, SubId, EventKind)> {
+/// Each contact's own subscriptions, for [`Lists::new`].
+fn subs_of(subs: &Subs) -> impl Iterator<Item = (ContactId, SubId, EventKind)> + '_ {
     subs.ids()
         .filter(|&i| on_list(subs[i].event) && subs[i].line == 0)
         .map(|i| (subs[i].contact, i, subs[i].event))
-        .collect()
+}
+
+/// The URI of contact `c`: what its own subscriptions were made for.
+fn uri_of<'a>(
+    singles: &'a [[Option<SubId>; 2]],
+    subs: &'a Subs,
+) -> impl Fn(ContactId) -> Option<&'a str> {
+    move |c| {
+        let s = singles.get(c.0 as usize)?.iter().flatten().next()?;
+        Some(&*subs[*s].uri)
+    }
 }

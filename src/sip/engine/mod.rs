@@ -249,7 +249,7 @@ impl Engine {
         }
         add_line_subs(&mut subs, &cfg);
         let responses = ResponseCache::new(policy::response_cache(cfg.timers.t1));
-        let lists = list::Lists::new(contacts, &list::subs_of(&subs), cfg.list.is_some());
+        let lists = list::Lists::new(contacts, &subs, cfg.list.is_some());
         let list_uri = cfg.list.clone();
         let mut engine = Engine {
             lists,

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::super::sub::{Phase, Sub};
 use super::super::timers::TimerKey;
 use super::super::{Engine, SubId, policy};
-use super::slot;
+use super::{slot, uri_of};
 use crate::body::list::{self, MemberState};
 use crate::body::notify::Notified;
 use crate::presence::{ContactId, ContactInfo, EventKind, SubscriptionStatus};
@@ -90,14 +90,14 @@ impl Engine {
         name: Option<&str>,
     ) -> Option<(ContactId, Option<ContactInfo>)> {
         let parsed = SipUri::parse_loose(uri)?;
-        if let Some(&c) = self.lists.by_uri.get(&parsed) {
+        let by_uri = &self.lists.by_uri;
+        if let Some(c) = by_uri.get_parsed(uri, &parsed, uri_of(&self.lists.singles, &self.subs)) {
             return Some((c, None));
         }
         let contact = self.lists.next_contact();
         if contact.0 == u32::MAX {
             return None;
         }
-        let _ = self.lists.by_uri.insert(parsed, contact);
         let mut singles = [None, None];
         // One allocation for both packages' subscriptions (as for
         // directory contacts).
@@ -113,6 +113,13 @@ impl Engine {
             }
         }
         self.lists.singles.push(singles);
+        let lists = &mut self.lists;
+        let _ = lists.by_uri.insert_parsed(
+            uri,
+            &parsed,
+            contact,
+            uri_of(&lists.singles, &self.subs),
+        );
         let name = name.map_or_else(|| display_of(uri), str::to_string);
         let info = ContactInfo::named(name, uri.to_string());
         Some((contact, Some(info)))
