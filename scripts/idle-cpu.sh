@@ -12,6 +12,8 @@
 #      console's engine keeps 20,000 subscriptions refreshed);
 #   2. the embedded demo office (`--demo --speed 1`, about 200 people, a
 #      realistic day: calls ring, are answered, people come and go).
+# RATE=N: setup 1's demo server makes N state changes a second instead of
+# 0.01 (the console's memory while 5,000 changes a second arrive: RATE=5000).
 # LIST=1: setup 1 configures nothing but the server (over TCP) and the demo
 # server's resource list (RFC 4662) -- one list subscription per package
 # instead of 20,000 -- the configuration the issue's targets name.
@@ -80,7 +82,8 @@ measure() {
 echo "--- the real binary in tmux (200x60), $secs s per setup ---"
 
 # Port 0: a free one; the configuration it prints names it.
-"$bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate 0.01 \
+rate=${RATE:-0.01}
+"$bin" demo-server --listen 127.0.0.1:0 --contacts 10000 --rate "$rate" \
     > "$work/config.toml" 2> "$work/server.log" &
 server_pid=$!
 n=0
@@ -92,14 +95,14 @@ until [ "$(grep -c '^\[\[contact\]\]' "$work/config.toml" 2>/dev/null || true)" 
     sleep 0.1
 done
 ready="10000 active"
-label="10,000 contacts, almost idle"
+label="10,000 contacts, --rate $rate"
 if [ "${LIST:-0}" = 1 ]; then
     sed -n '/^\[\[contact\]\]/q;p' "$work/config.toml" \
         | sed 's/^transport = .*/transport = "tcp"/' > "$work/list.toml"
     echo 'list = "sip:attendant-list@127.0.0.1"' >> "$work/list.toml"
     mv "$work/list.toml" "$work/config.toml"
     ready="Other (1000"
-    label="10,000 via a list, almost idle"
+    label="10,000 via a list, --rate $rate"
 fi
 chmod 600 "$work/config.toml"
 measure "$label" "'$bin' --config '$work/config.toml'" "$ready"

@@ -53,8 +53,16 @@ pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     for (param, value, env) in [
         (libc::M_ARENA_MAX, ARENA_MAX, "MALLOC_ARENA_MAX"),
-        (libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_"),
-        (libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_"),
+        (
+            libc::M_MMAP_THRESHOLD,
+            MMAP_THRESHOLD,
+            "MALLOC_MMAP_THRESHOLD_",
+        ),
+        (
+            libc::M_TRIM_THRESHOLD,
+            TRIM_THRESHOLD,
+            "MALLOC_TRIM_THRESHOLD_",
+        ),
     ] {
         if std::env::var_os(env).is_none() {
             // SAFETY: `mallopt` only sets an allocator parameter; it is

@@ -385,4 +385,3 @@ fn a_contact_stays_within_its_memory_budget() {
     let shown = std::mem::size_of::<super::Shown>();
     assert!(shown <= 224, "Shown grew to {shown} bytes (budget 224)");
 }
-

@@ -377,7 +377,12 @@ impl Engine {
             self.queue_new_dialog(i);
             self.set_status(i, SubscriptionStatus::Requesting, now);
         } else {
-            self.retry(i, now, SubscriptionStatus::Error(why.to_string().into()), None);
+            self.retry(
+                i,
+                now,
+                SubscriptionStatus::Error(why.to_string().into()),
+                None,
+            );
         }
     }
 

@@ -166,7 +166,12 @@ impl Engine {
                     .map(|s| Duration::from_secs(u64::from(s)));
                 self.window.on_overload();
                 let reason = status_line(resp);
-                self.retry(i, now, SubscriptionStatus::Error(reason.into()), retry_after);
+                self.retry(
+                    i,
+                    now,
+                    SubscriptionStatus::Error(reason.into()),
+                    retry_after,
+                );
             }
             480 => {
                 // Temporarily unavailable: our monitoring, not the phone.

@@ -49,10 +49,9 @@ impl Unsupported {
 
 /// The status a 489 gives a subscription of `event`.
 pub(super) fn status_489(event: EventKind) -> SubscriptionStatus {
-    SubscriptionStatus::Error(format!(
-        "the server does not support event {}",
-        event.as_str()
-    ).into())
+    SubscriptionStatus::Error(
+        format!("the server does not support event {}", event.as_str()).into(),
+    )
 }
 
 impl Engine {

@@ -114,12 +114,10 @@ impl Engine {
         }
         self.lists.singles.push(singles);
         let lists = &mut self.lists;
-        let _ = lists.by_uri.insert_parsed(
-            uri,
-            &parsed,
-            contact,
-            uri_of(&lists.singles, &self.subs),
-        );
+        let _ =
+            lists
+                .by_uri
+                .insert_parsed(uri, &parsed, contact, uri_of(&lists.singles, &self.subs));
         let name = name.map_or_else(|| display_of(uri), str::to_string);
         let info = ContactInfo::named(name, uri.to_string());
         Some((contact, Some(info)))
@@ -243,9 +241,9 @@ fn member_terminated(reason: Option<&str>) -> SubscriptionStatus {
     match reason.map(str::to_ascii_lowercase).as_deref() {
         Some("noresource") => SubscriptionStatus::NotFound,
         Some("rejected") => SubscriptionStatus::AccessDenied,
-        Some(other) => SubscriptionStatus::Error(harmless_line(&format!(
-            "the list server ended this member ({other})"
-        )).into()),
+        Some(other) => SubscriptionStatus::Error(
+            harmless_line(&format!("the list server ended this member ({other})")).into(),
+        ),
         None => SubscriptionStatus::Error("the list server ended this member".into()),
     }
 }
