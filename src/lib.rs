@@ -42,5 +42,6 @@ pub mod sip;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod tls_roots;
 pub mod ui;
 pub mod watch;

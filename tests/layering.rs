@@ -1,6 +1,6 @@
 //! The layers point one way: a module never names one above it.
 //!
-//! domain (`presence`, `text`) < `body` < `sip`, `status` (what one's own
+//! domain (`presence`, `text`, `tls_roots`: what TLS trusts) < `body` < `sip`, `status` (what one's own
 //! status is: domain and body only) < `store`, `demo` (its server side sees
 //! domain, body and sip only), `directory` (CSV and vCard files), `notes`
 //! (the pure notes domain) < `search`, `watch` < `app` < `ui`, `config`,
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 const RANKS: &[(&str, u8)] = &[
     ("presence", 0),
     ("text", 0),
+    ("tls_roots", 0),
     ("body", 1),
     ("sip", 2),
     ("status", 2),

@@ -3,15 +3,19 @@
 //!
 //! `sslmode` is the crate's (libpq's meaning for `disable`, `prefer`,
 //! `require`). The server's certificate is always checked, identity
-//! included (host name or IP address in the certificate): against the
-//! system's trusted roots (OpenSSL's, so `SSL_CERT_FILE` works too) and, when
-//! the URL has `sslrootcert=/path/ca.pem`, also against that CA. So
-//! `require` here is libpq's `verify-full`; there is no encrypted but
+//! included (host name or IP address in the certificate), by rustls (the
+//! program's one TLS stack, [`crate::tls_roots`]): against the system's
+//! trusted roots (`SSL_CERT_FILE` and `SSL_CERT_DIR` work as for OpenSSL)
+//! and, when the URL has `sslrootcert=/path/ca.pem`, also against that CA.
+//! So `require` here is libpq's `verify-full`; there is no encrypted but
 //! unverified mode, on purpose: a receptionist cannot judge a certificate.
 
 use std::path::PathBuf;
 
-use postgres_native_tls::MakeTlsConnector;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls::{ClientConfig, RootCertStore};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::notes::{NotesError, redact_url};
 
@@ -61,13 +65,19 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The TLS connector for `url` (its original form, for messages), trusting
-/// `root` besides the system's roots.
-pub fn connector(url: &str, root: Option<&PathBuf>) -> Result<MakeTlsConnector, NotesError> {
+/// `root` besides the system's roots. A system without trusted roots is
+/// not an error here: a plain connection (`sslmode=disable`, or `prefer`
+/// to a server without TLS) needs none, and a TLS one then fails its
+/// certificate check with the hint of [`super::postgres`].
+pub fn connector(url: &str, root: Option<&PathBuf>) -> Result<MakeRustlsConnect, NotesError> {
     let problem = |reason: String| NotesError::Backend {
         location: redact_url(url),
         reason,
     };
-    let mut builder = native_tls::TlsConnector::builder();
+    let mut roots = crate::tls_roots::system().unwrap_or_else(|why| {
+        tracing::debug!("notes TLS: {why}");
+        RootCertStore::empty()
+    });
     if let Some(path) = root {
         let pem = std::fs::read(path).map_err(|e| {
             problem(format!(
@@ -75,18 +85,26 @@ pub fn connector(url: &str, root: Option<&PathBuf>) -> Result<MakeTlsConnector, 
                 path.display()
             ))
         })?;
-        let ca = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+        let not_pem = |why: String| {
             problem(format!(
-                "sslrootcert {}: not a PEM certificate ({e})",
+                "sslrootcert {}: not a PEM certificate ({why})",
                 path.display()
             ))
-        })?;
-        builder.add_root_certificate(ca);
+        };
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| not_pem(format!("{e:?}")))?;
+        let (added, _ignored) = roots.add_parsable_certificates(certs);
+        if added == 0 {
+            return Err(not_pem("no certificate in it can be read".into()));
+        }
     }
-    let tls = builder
-        .build()
-        .map_err(|e| problem(format!("cannot set up TLS: {e}")))?;
-    Ok(MakeTlsConnector::new(tls))
+    let config = ClientConfig::builder_with_provider(crate::tls_roots::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| problem(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ fn connect_client(url: &str, password: Option<&str>) -> Result<Client, NotesErro
     let tls = super::pg_tls::connector(url, root.as_ref())?;
     cfg.connect(tls).map_err(|e| {
         let mut reason = format!("{}: {}", redact_url(url), error_text(&e));
-        if reason.contains("certificate verify failed") {
+        if reason.contains("invalid peer certificate") {
             reason.push_str(UNTRUSTED_HINT);
         }
         NotesError::Offline { reason }

@@ -32,7 +32,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore};
 use tokio::net::TcpStream;
@@ -82,11 +81,7 @@ impl TlsSetup {
         let name = ServerName::try_from(host.to_string()).map_err(|e| {
             format!("\"{host}\" is not a host name or IP address a certificate can name: {e}")
         })?;
-        #[allow(
-            deprecated,
-            reason = "ring: no post-quantum key exchange, but it builds without cmake/nasm (see the module doc)"
-        )]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::tls_roots::provider();
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS set-up failed: {e}"))?
@@ -213,15 +208,7 @@ fn roots_from_file(path: &Path) -> Result<RootCertStore, String> {
             path.display()
         )
     };
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| what(pem_error(e, path)))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| what(pem_error(e, path)))?;
-    if certs.is_empty() {
-        return Err(what(
-            "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-        ));
-    }
+    let certs = crate::tls_roots::pem_file(path).map_err(what)?;
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(certs);
     if added == 0 {
@@ -230,33 +217,11 @@ fn roots_from_file(path: &Path) -> Result<RootCertStore, String> {
     Ok(roots)
 }
 
-fn pem_error(e: rustls::pki_types::pem::Error, path: &Path) -> String {
-    match e {
-        rustls::pki_types::pem::Error::Io(io) if io.kind() == io::ErrorKind::NotFound => {
-            format!("there is no file {}", PathBuf::from(path).display())
-        }
-        rustls::pki_types::pem::Error::Io(io) => io.to_string(),
-        other => format!("not a PEM file ({other:?})"),
-    }
-}
-
 fn system_roots() -> Result<RootCertStore, String> {
-    let found = rustls_native_certs::load_native_certs();
-    for e in &found.errors {
-        tracing::warn!("system CA store: {e}");
-    }
-    let mut roots = RootCertStore::empty();
-    let (added, ignored) = roots.add_parsable_certificates(found.certs);
-    if ignored > 0 {
-        tracing::debug!(ignored, "system CA certificates that cannot be used");
-    }
-    if added == 0 {
-        return Err(
-            "no trusted CA certificates found on this system (install the ca-certificates package, or name the server's CA with ca_file in [server])"
-                .to_string(),
-        );
-    }
-    Ok(roots)
+    crate::tls_roots::system().map_err(|_| {
+        "no trusted CA certificates found on this system (install the ca-certificates package, or name the server's CA with ca_file in [server])"
+            .to_string()
+    })
 }
 
 /// A TLS session over a non-blocking TCP stream. The owner waits for the

@@ -2,8 +2,8 @@
 //! `calendar_refresh`, keeping the last good copy when a read fails.
 //!
 //! Decisions:
-//! - A URL is fetched with `ureq` (blocking, native-tls, the TLS stack the
-//!   PostgreSQL notes already use) on tokio's blocking pool, so the keeper's
+//! - A URL is fetched with `ureq` (blocking, rustls: the program's one TLS
+//!   stack and trusted roots, [`crate::tls_roots`]) on tokio's blocking pool, so the keeper's
 //!   loop never waits on the network; the text comes back over a channel
 //!   ([`CalendarFeed::on_fetched`]). One fetch at a time.
 //! - Limits: [`FETCH_TIMEOUT`] for the whole request (connect, headers,
@@ -165,11 +165,16 @@ impl CalendarFeed {
 /// Fetch `url` (blocking): its body as text, at most `limit` bytes, all
 /// within `timeout`; any failure as a sentence naming the URL.
 pub fn fetch(url: &str, timeout: Duration, limit: u64) -> Result<String, String> {
-    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
     let shown = shown_url(url);
+    let roots: Vec<Certificate<'static>> = crate::tls_roots::system_certs()
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
     let tls = TlsConfig::builder()
-        .provider(TlsProvider::NativeTls)
-        .root_certs(RootCerts::PlatformVerifier)
+        .provider(TlsProvider::Rustls)
+        .rustls_crypto_provider(crate::tls_roots::provider())
+        .root_certs(RootCerts::new_with_certs(&roots))
         .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
