@@ -173,7 +173,7 @@ pub fn fetch(url: &str, timeout: Duration, limit: u64) -> Result<String, String>
         .collect();
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
-        .rustls_crypto_provider(crate::tls_roots::provider())
+        .unversioned_rustls_crypto_provider(crate::tls_roots::provider())
         .root_certs(RootCerts::new_with_certs(&roots))
         .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -112,6 +112,32 @@ async fn a_server_that_never_answers_times_out_with_a_message_naming_the_url() {
     assert!(e.contains(&shown_url(&shown)), "{e}");
 }
 
+/// `https://` goes through rustls with the system's roots: a server that
+/// does not speak TLS is a failed fetch naming the URL (no panic from the
+/// TLS set-up, nothing read as a calendar).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_url_to_a_server_without_tls_is_a_clear_failure() {
+    // Answers plain HTTP at once, whatever the client sent.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("https://{}/me.ics", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let _ = s.write_all(&ok(FIXTURE));
+        }
+    });
+    let shown = shown_url(&url);
+    let t0 = Instant::now();
+    let got = tokio::task::spawn_blocking(move || fetch(&url, Duration::from_secs(10), 1 << 20))
+        .await
+        .expect("joined");
+    let e = got.expect_err("not TLS");
+    assert!(e.starts_with(&format!("cannot fetch {shown}")), "{e}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "refused at once, not timed out: {e}"
+    );
+}
+
 #[test]
 fn a_calendar_url_is_shown_without_its_secrets() {
     assert_eq!(
