@@ -9,9 +9,10 @@
 //!
 //! TLS: the URL's `sslmode` decides, as with libpq: `disable` never,
 //! `prefer` (the default) when the server offers it, `require` or else the
-//! connection fails. The TLS is the system's OpenSSL (`postgres-native-tls`):
-//! the server certificate is always checked, identity included, against the
-//! system's trusted roots and the URL's `sslrootcert` ([`super::pg_tls`]).
+//! connection fails. The TLS is rustls (`tokio-postgres-rustls`, the
+//! program's one TLS stack): the server certificate is always checked,
+//! identity included, against the system's trusted roots and the URL's
+//! `sslrootcert` ([`super::pg_tls`]).
 
 mod journal;
 

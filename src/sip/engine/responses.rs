@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::sub::{Phase, refresh_delay};
+use super::sub::{Phase, on_refresh_grid, refresh_delay};
 use super::timers::TimerKey;
 use super::{Engine, SubId, TxKind, policy};
 use crate::presence::SubscriptionStatus;
@@ -277,7 +277,7 @@ impl Engine {
                 .is_some_and(|r| r > now && r + policy::EXPIRY_TOLERANCE < expiry);
         self.subs[i].establish(epoch, now);
         if !keep_refresh {
-            let at = now + refresh_delay(granted, unit);
+            let at = on_refresh_grid(epoch, now + refresh_delay(granted, unit), granted);
             self.schedule_sub(i, at);
             self.subs[i].set_refresh_at(epoch, Some(at));
         }

@@ -384,9 +384,44 @@ pub fn refresh_delay(expires: u32, unit: f64) -> Duration {
     }
 }
 
+/// `at` (a refresh of a grant of `expires` seconds) moved up to the next
+/// point of the [`policy::REFRESH_STEP`] grid counted from `epoch`; short
+/// grants keep their time (see [`refresh_delay`]).
+pub fn on_refresh_grid(epoch: Instant, at: Instant, expires: u32) -> Instant {
+    let step = policy::REFRESH_STEP;
+    if Duration::from_secs(u64::from(expires)) <= policy::SHORT_GRANT || at <= epoch {
+        return at;
+    }
+    let off = at - epoch;
+    let steps = off.as_nanos().div_ceil(step.as_nanos());
+    let rounded = step.saturating_mul(u32::try_from(steps).unwrap_or(u32::MAX));
+    epoch + rounded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_grants_refresh_on_the_grid_short_ones_when_due() {
+        let epoch = Instant::now();
+        let step = policy::REFRESH_STEP;
+        let at = epoch + Duration::from_millis(2_345_678);
+        let on = on_refresh_grid(epoch, at, 3600);
+        assert!(on >= at && on - at < step, "later by less than a step");
+        assert_eq!((on - epoch).as_nanos() % step.as_nanos(), 0, "on the grid");
+        let near = at + Duration::from_millis(100);
+        assert_eq!(on_refresh_grid(epoch, near, 3600), on, "due together");
+        let exact = epoch + step * 7;
+        assert_eq!(on_refresh_grid(epoch, exact, 3600), exact);
+        assert_eq!(
+            on_refresh_grid(epoch, at, 60),
+            at,
+            "a short grant keeps its time"
+        );
+        // Still far before expiry: the margin is several steps.
+        assert!(policy::REFRESH_MARGIN > step * 4);
+    }
 
     /// The console keeps one `Sub` per contact and package all day (30,000
     /// with 10,000 contacts and three packages): each byte here is 30 kB
