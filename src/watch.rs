@@ -127,11 +127,50 @@ fn call_peer(shown: &crate::store::Shown) -> Option<&crate::store::Peer> {
         .filter(|_| matches!(shown.line, LineState::Ringing | LineState::Active))
 }
 
-/// True once every contact's subscriptions gave a definite answer.
-pub fn all_answered(store: &Store) -> bool {
-    store
-        .ids()
-        .all(|id| store.shown(id).subscription.is_answered())
+/// The contacts still without a definite answer (the snapshot waits for
+/// none), kept up to date one changed contact at a time: asking every
+/// contact after every event, with 10,000 contacts arriving through a list,
+/// was 10,000 × 20,000 looks, 5 s of the snapshot's 5.3 s.
+#[derive(Debug, Default)]
+pub struct Unanswered {
+    ids: std::collections::HashSet<ContactId>,
+    /// The store's slot count when `ids` was built: contacts added since
+    /// (list members, a reload) make it build anew.
+    slots: usize,
+}
+
+impl Unanswered {
+    /// Every contact of `store` without an answer.
+    pub fn of(store: &Store) -> Self {
+        Unanswered {
+            ids: store
+                .ids()
+                .filter(|&id| !store.shown(id).subscription.is_answered())
+                .collect(),
+            slots: store.len(),
+        }
+    }
+
+    /// After an event: `changed` is the contact whose shown state changed
+    /// (an answer is a change), if any.
+    pub fn update(&mut self, store: &Store, changed: Option<ContactId>) {
+        if store.len() != self.slots {
+            *self = Unanswered::of(store);
+            return;
+        }
+        if let Some(id) = changed {
+            if store.shown(id).subscription.is_answered() {
+                self.ids.remove(&id);
+            } else {
+                self.ids.insert(id);
+            }
+        }
+    }
+
+    /// Every contact has its answer.
+    pub fn none(&self) -> bool {
+        self.ids.is_empty()
+    }
 }
 
 /// `2026-11-21T10:15:02.123Z`.
@@ -197,6 +236,39 @@ mod tests {
         json.chars()
             .filter(|c| crate::text::is_hostile(*c))
             .collect()
+    }
+
+    #[test]
+    fn the_snapshot_waits_for_each_contact_and_for_contacts_added_later() {
+        let at = Instant::now();
+        let mut store = one_contact();
+        let mut waiting = Unanswered::of(&store);
+        assert!(!waiting.none(), "Alice has no answer yet");
+        let requesting = EngineEvent::Subscription {
+            contact: ContactId(0),
+            event: EventKind::Presence,
+            status: SubscriptionStatus::Requesting,
+            at,
+        };
+        let changed = store.apply_event(&requesting);
+        waiting.update(&store, changed);
+        assert!(!waiting.none(), "still asking");
+        let active = EngineEvent::Subscription {
+            contact: ContactId(0),
+            event: EventKind::Presence,
+            status: SubscriptionStatus::Active,
+            at,
+        };
+        let changed = store.apply_event(&active);
+        waiting.update(&store, changed);
+        assert!(waiting.none(), "answered");
+        // A list member learnt later has no answer yet.
+        store.add_contact(ContactInfo::named(
+            "Bob".into(),
+            "sip:bob@example.com".into(),
+        ));
+        waiting.update(&store, None);
+        assert!(!waiting.none(), "Bob is new and unanswered");
     }
 
     #[test]

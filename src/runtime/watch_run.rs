@@ -130,8 +130,13 @@ async fn follow(
         (None, None, false) => None,
     };
     let suspect_after = opts.ringing_suspect_after;
+    let mut unanswered = watch::Unanswered::of(&store);
+    // When to look for lines ringing too long: built by one walk of every
+    // contact here and after each look, moved earlier by each event in
+    // between (a walk per event was 10,000 × 20,000 looks at start-up); a
+    // line that stopped ringing meanwhile only makes the look early.
+    let mut stuck_at = store.next_stuck_check(suspect_after);
     loop {
-        let stuck_at = store.next_stuck_check(suspect_after);
         let wake = tokio::select! {
             ev = driver.next_event() => Wake::Event(ev),
             () = tokio::time::sleep_until(deadline), if !snapshot_done => Wake::SnapshotDue,
@@ -155,6 +160,7 @@ async fn follow(
             }
             Wake::StuckCheck => {
                 let marked = resync_stuck(driver, &mut store, suspect_after, Instant::now());
+                stuck_at = store.next_stuck_check(suspect_after);
                 if snapshot_done {
                     for id in marked {
                         writeln!(
@@ -169,10 +175,14 @@ async fn follow(
             }
             Wake::Reload(loaded) => {
                 reload_directory(driver, &mut store, loaded);
+                unanswered = watch::Unanswered::of(&store);
+                stuck_at = store.next_stuck_check(suspect_after);
                 continue;
             }
             Wake::Config(result) => {
                 let changed = reload_config(driver, &mut store, &mut health, result);
+                unanswered = watch::Unanswered::of(&store);
+                stuck_at = store.next_stuck_check(suspect_after);
                 if snapshot_done {
                     for id in changed {
                         writeln!(
@@ -200,8 +210,12 @@ async fn follow(
             lists_waiting.remove(&(server, *event));
         }
         let changed = store.apply_server_event(server, &ev);
+        if let Some(t) = changed.and_then(|id| store.stuck_check_of(id, suspect_after)) {
+            stuck_at = Some(stuck_at.map_or(t, |s| s.min(t)));
+        }
         if !snapshot_done {
-            if lists_waiting.is_empty() && watch::all_answered(&store) {
+            unanswered.update(&store, changed);
+            if lists_waiting.is_empty() && unanswered.none() {
                 print_all(&store, &clock, out)?;
                 snapshot_done = true;
                 tracing::info!(

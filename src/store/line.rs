@@ -172,6 +172,17 @@ impl Store {
         s.suspect = stuck;
         stuck
     }
+    /// When contact `id`'s ringing line becomes suspect, if it rings and is
+    /// not suspect yet: after an event changed one contact, the caller's
+    /// timer moves no later than this (without walking every contact).
+    pub fn stuck_check_of(&self, id: ContactId, after: std::time::Duration) -> Option<Instant> {
+        let c = self.contacts.get(id.0 as usize)?;
+        let s = &c.shown;
+        if c.retired || s.line != LineState::Ringing || s.suspect {
+            return None;
+        }
+        s.line_since.map(|t| t + after)
+    }
     /// When the next ringing line becomes suspect (for the caller's timer).
     pub fn next_stuck_check(&self, after: std::time::Duration) -> Option<Instant> {
         self.contacts

@@ -146,6 +146,11 @@ fn stuck_ringing_is_marked_suspect_once_on_a_fake_clock() {
     s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Active, t0);
     s.apply_dialog(bob, ringing(1), t0);
     assert_eq!(s.next_stuck_check(after), Some(t0 + after));
+    assert_eq!(
+        s.stuck_check_of(bob, after),
+        Some(t0 + after),
+        "one contact's"
+    );
     assert!(
         s.mark_stuck_ringing(t0 + Duration::from_secs(179), after)
             .is_empty()
@@ -159,6 +164,7 @@ fn stuck_ringing_is_marked_suspect_once_on_a_fake_clock() {
     );
     assert!(s.mark_stuck_ringing(t12, after).is_empty(), "only once");
     assert_eq!(s.next_stuck_check(after), None);
+    assert_eq!(s.stuck_check_of(bob, after), None, "already suspect");
     // The re-synced subscription says the line is idle: no longer suspect.
     s.set_subscription(bob, EventKind::Dialog, SubscriptionStatus::Requesting, t12);
     assert!(s.apply_dialog(bob, None, t12));
