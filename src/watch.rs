@@ -244,22 +244,16 @@ mod tests {
         let mut store = one_contact();
         let mut waiting = Unanswered::of(&store);
         assert!(!waiting.none(), "Alice has no answer yet");
-        let requesting = EngineEvent::Subscription {
+        let status = |status| EngineEvent::Subscription {
             contact: ContactId(0),
             event: EventKind::Presence,
-            status: SubscriptionStatus::Requesting,
+            status,
             at,
         };
-        let changed = store.apply_event(&requesting);
+        let changed = store.apply_event(&status(SubscriptionStatus::Requesting));
         waiting.update(&store, changed);
         assert!(!waiting.none(), "still asking");
-        let active = EngineEvent::Subscription {
-            contact: ContactId(0),
-            event: EventKind::Presence,
-            status: SubscriptionStatus::Active,
-            at,
-        };
-        let changed = store.apply_event(&active);
+        let changed = store.apply_event(&status(SubscriptionStatus::Active));
         waiting.update(&store, changed);
         assert!(waiting.none(), "answered");
         // A list member learnt later has no answer yet.
