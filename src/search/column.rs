@@ -241,7 +241,6 @@ impl Column {
 
 #[cfg(test)]
 mod tests {
-    use nucleo::pattern::{Atom, AtomKind, CaseMatching, Normalization};
     use nucleo::{Config, Matcher, Utf32Str, chars};
 
     use super::fold;
@@ -279,13 +278,7 @@ mod tests {
             };
             folded_count += 1;
             for needle in needles {
-                let atom = Atom::new(
-                    needle,
-                    CaseMatching::Smart,
-                    Normalization::Smart,
-                    AtomKind::Fuzzy,
-                    false,
-                );
+                let atom = sample::fuzzy_atom(needle);
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let want = atom.indices(Utf32Str::Unicode(&graphemes), &mut m, &mut a);
                 let got = atom.indices(Utf32Str::Ascii(&folded), &mut m, &mut b);

@@ -259,7 +259,6 @@ impl InOrder {
 
 #[cfg(test)]
 mod tests {
-    use nucleo::pattern::{Atom, AtomKind, CaseMatching, Normalization};
     use nucleo::{Config, Matcher, Utf32Str};
 
     use super::{InOrder, one_char, two_char};
@@ -292,13 +291,7 @@ mod tests {
         let mut checked = 0;
         for c in needles {
             let needle = (c as char).to_string();
-            let atom = Atom::new(
-                &needle,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-                false,
-            );
+            let atom = sample::fuzzy_atom(&needle);
             for text in texts.iter().filter(|t| t.is_ascii()) {
                 let mut indices = Vec::new();
                 let want = atom.indices(Utf32Str::Ascii(text.as_bytes()), &mut m, &mut indices);
@@ -370,13 +363,7 @@ mod tests {
         needles.dedup();
         let (mut checked, mut matched, mut gapped) = (0, 0, 0);
         for needle in &needles {
-            let atom = Atom::new(
-                needle,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-                false,
-            );
+            let atom = sample::fuzzy_atom(needle);
             let Utf32Str::Ascii(&[a, b]) = atom.needle_text() else {
                 continue;
             };
@@ -425,13 +412,7 @@ mod tests {
         }
         let (mut agreed, mut rejected) = (0, 0);
         for needle in &needles {
-            let atom = Atom::new(
-                needle,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-                false,
-            );
+            let atom = sample::fuzzy_atom(needle);
             let Utf32Str::Ascii(folded) = atom.needle_text() else {
                 continue;
             };

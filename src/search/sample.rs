@@ -174,3 +174,16 @@ pub fn directory(n: usize, seed: u64) -> Vec<SearchDoc> {
         })
         .collect()
 }
+
+/// The atom nucleo builds for one typed word (fuzzy, smart case and
+/// normalization): what the search's own scorers are held to in tests.
+pub fn fuzzy_atom(needle: &str) -> nucleo::pattern::Atom {
+    use nucleo::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+    Atom::new(
+        needle,
+        CaseMatching::Smart,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+        false,
+    )
+}
